@@ -1,0 +1,156 @@
+//! Flow: rows and bytes into and out of every stage, and the reduction from
+//! raw input to final output.
+
+use uom::si::f64::Information;
+
+use crate::figure::Fig;
+use crate::scenario::{DataRef, Output, Scenario, Side};
+use crate::units::{Count, Ratio};
+
+#[derive(Clone, Debug)]
+pub struct StageFlow {
+    pub name: String,
+    pub rows_in: Fig<Count>,
+    pub bytes_in: Fig<Information>,
+    pub rows_out: Fig<Count>,
+    pub bytes_out: Fig<Information>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub volume_factor: Option<Fig<Ratio>>,
+    pub events_per_day: Fig<Count>,
+    pub raw_bytes_per_day: Fig<Information>,
+    pub stages: Vec<StageFlow>,
+    pub output_bytes_per_day: Fig<Information>,
+    pub reduction_ratio: Fig<Ratio>,
+}
+
+impl Flow {
+    /// Rows and bytes per day of a stage's input or output.
+    pub fn data(&self, at: DataRef) -> (&Fig<Count>, &Fig<Information>) {
+        let stage = &self.stages[at.stage];
+        match at.side {
+            Side::Input => (&stage.rows_in, &stage.bytes_in),
+            Side::Output => (&stage.rows_out, &stage.bytes_out),
+        }
+    }
+}
+
+pub fn flow(scenario: &Scenario) -> Flow {
+    let factor = scenario.volume_factor.as_ref();
+    let events_per_day = match factor {
+        Some(factor) => (&scenario.events_per_day * factor).named("events_per_day_scaled"),
+        None => scenario.events_per_day.clone(),
+    };
+    let raw_bytes_per_day = (&events_per_day * &scenario.event_size).named("raw_bytes_per_day");
+
+    let mut stages: Vec<StageFlow> = Vec::with_capacity(scenario.stages.len());
+    for stage in &scenario.stages {
+        let (rows_in, bytes_in) = match stages.last() {
+            Some(previous) => (previous.rows_out.clone(), previous.bytes_out.clone()),
+            None => (events_per_day.clone(), raw_bytes_per_day.clone()),
+        };
+        let name = &stage.name;
+        let rows_symbol = format!("rows_out[{name}]");
+        let bytes_symbol = format!("bytes_out[{name}]");
+        let (rows_out, bytes_out) = match &stage.output {
+            Output::Same { row_size } => {
+                let rows_out = rows_in.alias(&rows_symbol);
+                let bytes_out = match row_size {
+                    Some(row_size) => (&rows_out * row_size).named(&bytes_symbol),
+                    None => bytes_in.alias(&bytes_symbol),
+                };
+                (rows_out, bytes_out)
+            }
+            Output::Keep { fraction, row_size } => {
+                let rows_out = (&rows_in * fraction).named(&rows_symbol);
+                let bytes_out = match row_size {
+                    Some(row_size) => (&rows_out * row_size).named(&bytes_symbol),
+                    None => (&bytes_in * fraction).named(&bytes_symbol),
+                };
+                (rows_out, bytes_out)
+            }
+            Output::Keys {
+                keys,
+                row_size,
+                keys_grow,
+            } => {
+                // Distinct keys do not grow with the data unless the scenario
+                // says so: 50K products stay 50K rows at 10x the events.
+                let keys = match (keys_grow, factor) {
+                    (true, Some(factor)) => (keys * factor).named(format!("keys_scaled[{name}]")),
+                    _ => keys.clone(),
+                };
+                let (_, fewest) = Fig::min_of([&keys, &rows_in]).expect("two candidates");
+                let rows_out = fewest.named(&rows_symbol);
+                let bytes_out = (&rows_out * row_size).named(&bytes_symbol);
+                (rows_out, bytes_out)
+            }
+        };
+        stages.push(StageFlow {
+            name: name.clone(),
+            rows_in,
+            bytes_in,
+            rows_out,
+            bytes_out,
+        });
+    }
+    let last = stages.last().expect("validation guarantees a stage");
+    let output_bytes_per_day = last.bytes_out.alias("output_bytes_per_day");
+    let reduction_ratio = (&raw_bytes_per_day / &output_bytes_per_day).named("reduction_ratio");
+    Flow {
+        volume_factor: factor.cloned(),
+        events_per_day,
+        raw_bytes_per_day,
+        stages,
+        output_bytes_per_day,
+        reduction_ratio,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{close, lecture, with};
+
+    #[test]
+    fn lecture_flow_by_hand() {
+        // 10M events × 500 B = 5 GB; the filter keeps 80% = 8M rows of 250 B
+        // = 2 GB; 50K products × 100 B = 5 MB; 5 GB ÷ 5 MB = 1000.
+        let flow = flow(&lecture());
+        close(flow.raw_bytes_per_day.base(), 5e9);
+        close(flow.stages[1].rows_out.base(), 8e6);
+        close(flow.stages[1].bytes_out.base(), 2e9);
+        close(flow.stages[2].rows_out.base(), 5e4);
+        close(flow.output_bytes_per_day.base(), 5e6);
+        close(flow.reduction_ratio.base(), 1000.0);
+    }
+
+    #[test]
+    fn keys_do_not_grow_with_volume_unless_told() {
+        let scaled = lecture().with_scale(10.0, "--scale").unwrap();
+        let flow = flow(&scaled);
+        close(flow.raw_bytes_per_day.base(), 50e9);
+        close(flow.stages[2].rows_out.base(), 5e4);
+        close(flow.reduction_ratio.base(), 10_000.0);
+
+        let growing = with("rows: 50K,", "rows: 50K, keys_grow: true,")
+            .with_scale(10.0, "--scale")
+            .unwrap();
+        close(super::flow(&growing).stages[2].rows_out.base(), 5e5);
+    }
+
+    #[test]
+    fn an_aggregate_never_puts_out_more_rows_than_it_takes_in() {
+        let tiny = with("events_per_day: 10M", "events_per_day: 20K");
+        let flow = flow(&tiny);
+        // 20K events × 0.8 = 16K page views < 50K products.
+        close(flow.stages[2].rows_out.base(), 16_000.0);
+        let line = flow.stages[2].rows_out.working().to_string();
+        assert!(
+            line.contains("min(keys[aggregate], rows_out[transform])"),
+            "{line}"
+        );
+    }
+}

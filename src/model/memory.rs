@@ -1,0 +1,106 @@
+//! Memory: each stage's working set, what each worker holds, the peak and
+//! where it happens, against the memory each worker has.
+
+use uom::si::f64::Information;
+
+use crate::figure::Fig;
+use crate::model::flow::Flow;
+use crate::scenario::{Scenario, WorkingSet};
+
+#[derive(Clone, Debug)]
+pub struct StageMemory {
+    pub name: String,
+    pub working_set: Fig<Information>,
+    /// The working set split evenly across the workers.
+    pub per_worker: Fig<Information>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MemoryModel {
+    pub stages: Vec<StageMemory>,
+    pub peak: Fig<Information>,
+    pub peak_stage: usize,
+    pub memory_per_worker: Option<Fig<Information>>,
+    /// Memory per worker minus the peak; negative when it does not fit.
+    pub headroom: Option<Fig<Information>>,
+}
+
+impl MemoryModel {
+    pub fn fits(&self) -> Option<bool> {
+        self.headroom.as_ref().map(|h| h.base() >= 0.0)
+    }
+    pub fn peak_stage_name(&self) -> &str {
+        &self.stages[self.peak_stage].name
+    }
+}
+
+pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
+    let stages: Vec<StageMemory> = scenario
+        .stages
+        .iter()
+        .zip(&flow.stages)
+        .map(|(stage, data)| {
+            let symbol = format!("working_set[{}]", stage.name);
+            let working_set = match &stage.working_set {
+                WorkingSet::Input => data.bytes_in.alias(&symbol),
+                WorkingSet::Output => data.bytes_out.alias(&symbol),
+                WorkingSet::Fixed(size) => size.clone(),
+            };
+            let per_worker = (&working_set / &scenario.workers)
+                .named(format!("memory_per_worker_needed[{}]", stage.name));
+            StageMemory {
+                name: stage.name.clone(),
+                working_set,
+                per_worker,
+            }
+        })
+        .collect();
+    let (peak_stage, peak) =
+        Fig::max_of(stages.iter().map(|s| &s.per_worker)).expect("validation guarantees a stage");
+    let peak = peak.named("peak_memory");
+    let headroom = scenario
+        .memory_per_worker
+        .as_ref()
+        .map(|available| (available - &peak).named("memory_headroom"));
+    MemoryModel {
+        stages,
+        peak,
+        peak_stage,
+        memory_per_worker: scenario.memory_per_worker.clone(),
+        headroom,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{close, lecture};
+    use crate::model::flow::flow;
+
+    #[test]
+    fn lecture_memory_by_hand() {
+        // Raw 5 GB in ingest, 2 GB after the filter, 5 MB aggregated; the
+        // peak is 5 GB during ingestion and fits 8 GB with 3 GB to spare.
+        let s = lecture();
+        let m = memory(&s, &flow(&s));
+        close(m.stages[0].working_set.base(), 5e9);
+        close(m.stages[1].working_set.base(), 2e9);
+        close(m.stages[2].working_set.base(), 5e6);
+        close(m.peak.base(), 5e9);
+        assert_eq!(m.peak_stage_name(), "ingest");
+        close(m.headroom.as_ref().unwrap().base(), 3e9);
+        assert_eq!(m.fits(), Some(true));
+    }
+
+    #[test]
+    fn ten_times_the_data_does_not_fit_one_worker() {
+        let s = lecture().with_scale(10.0, "--scale").unwrap();
+        let m = memory(&s, &flow(&s));
+        close(m.peak.base(), 50e9);
+        assert_eq!(m.fits(), Some(false));
+        let spread = s.with_workers(10, "--workers").unwrap();
+        let m = memory(&spread, &flow(&spread));
+        close(m.peak.base(), 5e9);
+        assert_eq!(m.fits(), Some(true));
+    }
+}

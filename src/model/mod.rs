@@ -1,0 +1,138 @@
+//! The models: pure functions from a [`Scenario`] to figures. Each file owns
+//! one model and computes each of its figures once; later models take
+//! earlier ones as inputs rather than recomputing them.
+
+pub mod cost;
+pub mod flow;
+pub mod memory;
+pub mod network;
+pub mod storage;
+pub mod time;
+
+use uom::si::f64::Time;
+
+use crate::figure::{Fig, Source};
+use crate::scenario::Scenario;
+use crate::units::{self, Ratio};
+
+/// Everything `estimate` reports for one scenario.
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    pub calendar: Calendar,
+    pub flow: flow::Flow,
+    pub time: time::TimeModel,
+    pub memory: memory::MemoryModel,
+    pub storage: storage::StorageModel,
+    pub network: Option<network::NetworkModel>,
+    pub cost: cost::CostModel,
+}
+
+/// How many days a billing month has, from the scenario's `month`.
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    pub day: Fig<Time>,
+    pub days_per_month: Fig<Ratio>,
+}
+
+impl Calendar {
+    pub fn new(scenario: &Scenario) -> Self {
+        let day = Fig::input(
+            units::seconds(units::SECONDS_PER_DAY),
+            "day",
+            Source::Default("a day is 86 400 s; every volume is per day".into()),
+        );
+        let days_per_month = (&scenario.month / &day).named("days_per_month");
+        Calendar {
+            day,
+            days_per_month,
+        }
+    }
+}
+
+pub fn estimate(scenario: &Scenario) -> Estimate {
+    let calendar = Calendar::new(scenario);
+    let flow = flow::flow(scenario);
+    let time = time::time(scenario, &flow);
+    let memory = memory::memory(scenario, &flow);
+    let storage = storage::storage(scenario, &flow, &calendar);
+    let network = network::network(scenario, &flow, &time, &calendar);
+    let cost = cost::cost(scenario, &time, &storage, network.as_ref(), &calendar);
+    Estimate {
+        calendar,
+        flow,
+        time,
+        memory,
+        storage,
+        network,
+        cost,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::scenario::{parse, Scenario};
+
+    /// The lecture's running example, written out in the test so the
+    /// models' unit tests do not depend on the bundled file.
+    pub const LECTURE: &str = "
+name: lecture
+volume:
+  events_per_day: 10M
+  event_size: 500 B
+workers: 1
+deadline: 1 h
+memory_per_worker: 8 GB
+stages:
+  - name: ingest
+    bound: io
+    input: bytes
+    duration: 10 min
+  - name: transform
+    bound: cpu
+    input: events
+    duration: 20 min
+    output: { keep: 0.8, row_size: 250 B }
+    working_set: output
+  - name: aggregate
+    bound: cpu
+    input: events
+    duration: 10 min
+    output: { rows: 50K, row_size: 100 B }
+    working_set: output
+  - name: load
+    bound: io
+    input: bytes
+    duration: 5 min
+storage:
+  - { name: raw, of: ingest.output, retention: 90 days }
+  - { name: processed, of: load.output, retention: 365 days }
+network:
+  bandwidth: 1 Gbps
+  transfers:
+    - { name: from source, of: ingest.input, direction: egress }
+    - { name: to warehouse, of: load.output, direction: ingress }
+prices:
+  compute_usd_per_worker_hour: 0.50
+  billing_increment: 1 h
+  storage_usd_per_gb_month: 0.023
+  egress_usd_per_gb: 0.09
+";
+
+    pub fn lecture() -> Scenario {
+        parse(LECTURE, "lecture.yaml").expect("the lecture fixture is valid")
+    }
+
+    pub fn with(replace: &str, by: &str) -> Scenario {
+        assert!(LECTURE.contains(replace), "fixture has no `{replace}`");
+        parse(&LECTURE.replace(replace, by), "lecture.yaml").expect("valid variant")
+    }
+
+    /// Asserts `actual` is `expected` to nine significant digits.
+    pub fn close(actual: f64, expected: f64) {
+        let tolerance = expected.abs().max(1e-12) * 1e-9;
+        assert!(
+            (actual - expected).abs() <= tolerance,
+            "expected {expected}, got {actual}"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! Storage: per dataset, bytes per day, what is stored after the first
+//! month and at steady state under retention, after compression, and what
+//! each costs per month.
+//!
+//! The lecture's "$3.45/month raw" is the first month's figure (30 days of
+//! data); with 90 days of retention the bill keeps growing to three times
+//! that. Both are reported, each under its own name.
+
+use uom::si::f64::Information;
+
+use crate::figure::Fig;
+use crate::model::flow::Flow;
+use crate::model::Calendar;
+use crate::scenario::Scenario;
+use crate::units::{Ratio, Usd};
+
+#[derive(Clone, Debug)]
+pub struct DatasetStorage {
+    pub name: String,
+    pub of: String,
+    pub bytes_per_day: Fig<Information>,
+    pub retention_days: Fig<Ratio>,
+    pub compression_ratio: Fig<Ratio>,
+    /// Stored at the end of the first month, before compression.
+    pub stored_month1: Fig<Information>,
+    pub stored_month1_compressed: Fig<Information>,
+    /// Stored once retention is full, before compression.
+    pub stored_steady: Fig<Information>,
+    pub stored_steady_compressed: Fig<Information>,
+    pub usd_month1: Fig<Usd>,
+    pub usd_per_month_steady: Fig<Usd>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StorageModel {
+    pub datasets: Vec<DatasetStorage>,
+    pub usd_month1: Option<Fig<Usd>>,
+    pub usd_per_month_steady: Option<Fig<Usd>>,
+}
+
+impl StorageModel {
+    pub fn month1_usd(&self) -> f64 {
+        self.usd_month1.as_ref().map_or(0.0, Fig::base)
+    }
+    pub fn steady_usd(&self) -> f64 {
+        self.usd_per_month_steady.as_ref().map_or(0.0, Fig::base)
+    }
+}
+
+pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> StorageModel {
+    let datasets: Vec<DatasetStorage> = scenario
+        .storage
+        .iter()
+        .map(|dataset| {
+            let name = &dataset.name;
+            let price = scenario
+                .prices
+                .storage
+                .as_ref()
+                .expect("validation requires a storage price when datasets exist");
+            let (_, daily) = flow.data(dataset.of);
+            let bytes_per_day = daily.alias(format!("bytes_per_day[{name}]"));
+            let retention_days =
+                (&dataset.retention / &calendar.day).named(format!("retention_days[{name}]"));
+            let (_, month1_days) =
+                Fig::min_of([&calendar.days_per_month, &retention_days]).expect("two candidates");
+            let stored_month1 =
+                (&bytes_per_day * &month1_days).named(format!("stored_month1[{name}]"));
+            let stored_month1_compressed = (&stored_month1 / &dataset.compression_ratio)
+                .named(format!("stored_month1_compressed[{name}]"));
+            let stored_steady =
+                (&bytes_per_day * &retention_days).named(format!("stored_steady[{name}]"));
+            let stored_steady_compressed = (&stored_steady / &dataset.compression_ratio)
+                .named(format!("stored_steady_compressed[{name}]"));
+            let usd_month1 =
+                (&stored_month1_compressed * price).named(format!("storage_usd_month1[{name}]"));
+            let usd_per_month_steady = (&stored_steady_compressed * price)
+                .named(format!("storage_usd_per_month_steady[{name}]"));
+            DatasetStorage {
+                name: name.clone(),
+                of: dataset.of_text.clone(),
+                bytes_per_day,
+                retention_days,
+                compression_ratio: dataset.compression_ratio.clone(),
+                stored_month1,
+                stored_month1_compressed,
+                stored_steady,
+                stored_steady_compressed,
+                usd_month1,
+                usd_per_month_steady,
+            }
+        })
+        .collect();
+    StorageModel {
+        usd_month1: Fig::sum(datasets.iter().map(|d| &d.usd_month1))
+            .map(|f| f.named("storage_usd_month1")),
+        usd_per_month_steady: Fig::sum(datasets.iter().map(|d| &d.usd_per_month_steady))
+            .map(|f| f.named("storage_usd_per_month_steady")),
+        datasets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{close, lecture, with};
+    use crate::model::flow::flow;
+
+    fn model(s: &Scenario) -> StorageModel {
+        storage(s, &flow(s), &Calendar::new(s))
+    }
+
+    #[test]
+    fn lecture_storage_by_hand() {
+        // Raw: 5 GB/day × 30 days = 150 GB × $0.023 = $3.45 in month 1;
+        // 5 GB × 90 days = 450 GB × $0.023 = $10.35 at steady state.
+        // Processed: 5 MB × 30 = 150 MB; 5 MB × 365 = 1.825 GB.
+        let m = model(&lecture());
+        let raw = &m.datasets[0];
+        close(raw.stored_month1.base(), 150e9);
+        close(raw.usd_month1.base(), 3.45);
+        close(raw.stored_steady.base(), 450e9);
+        close(raw.usd_per_month_steady.base(), 10.35);
+        let processed = &m.datasets[1];
+        close(processed.stored_month1.base(), 150e6);
+        close(processed.stored_steady.base(), 1.825e9);
+        close(m.month1_usd(), 3.45 + 0.00345);
+    }
+
+    #[test]
+    fn compression_and_scale_match_the_lecture() {
+        // 10x: 1.5 TB/month raw, $34.50; with 5x compression $6.90.
+        let tenfold = lecture().with_scale(10.0, "--scale").unwrap();
+        let raw = &model(&tenfold).datasets[0];
+        close(raw.stored_month1.base(), 1.5e12);
+        close(raw.usd_month1.base(), 34.5);
+        let compressed = with(
+            "{ name: raw, of: ingest.output, retention: 90 days }",
+            "{ name: raw, of: ingest.output, retention: 90 days, compression_ratio: 5 }",
+        )
+        .with_scale(10.0, "--scale")
+        .unwrap();
+        close(model(&compressed).datasets[0].usd_month1.base(), 6.9);
+    }
+
+    #[test]
+    fn retention_shorter_than_a_month_caps_the_first_month() {
+        let s = with("retention: 90 days", "retention: 7 days");
+        close(model(&s).datasets[0].stored_month1.base(), 35e9);
+    }
+}

@@ -1,0 +1,1065 @@
+//! The scenario file: its YAML schema, its defaults, and its validation.
+//!
+//! Loading happens in two steps. Serde reads the file into the `Raw*`
+//! structs (structure, unknown keys, duplicate keys, YAML syntax), keeping
+//! every value's line. Validation then parses quantities with their units,
+//! checks ranges and cross-field rules, and builds a [`Scenario`] whose every
+//! value is an input [`Fig`] that remembers its key and line. Any problem
+//! stops the load with one error that names the file, the field, the line,
+//! what was wrong and what is accepted; nothing partial comes out.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+use uom::si::f64::{Frequency, Information, InformationRate, Time};
+
+use crate::figure::{Fig, Source};
+use crate::units::{
+    self, Count, Kind, Parsed, Quantity, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour,
+};
+
+// ---------------------------------------------------------------------------
+// Raw schema, as written by hand.
+
+/// A YAML scalar kept as text, whether it was written `10M`, `"500 B"` or
+/// `0.023`, so units are parsed by one grammar in `units`.
+#[derive(Clone, Debug)]
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a quantity with its unit, such as \"500 B\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+type Field = Spanned<Scalar>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    description: Option<String>,
+    volume: RawVolume,
+    workers: Option<Field>,
+    deadline: Option<Field>,
+    memory_per_worker: Option<Field>,
+    month: Option<Field>,
+    stages: Spanned<Vec<RawStage>>,
+    #[serde(default)]
+    storage: Vec<RawDataset>,
+    network: Option<RawNetwork>,
+    #[serde(default)]
+    prices: RawPrices,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVolume {
+    events_per_day: Field,
+    event_size: Field,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    name: Spanned<String>,
+    bound: Bound,
+    input: Spanned<Measure>,
+    throughput: Option<Field>,
+    duration: Option<Field>,
+    output: Option<Spanned<RawOutput>>,
+    working_set: Option<Field>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    keep: Option<Field>,
+    rows: Option<Field>,
+    row_size: Option<Field>,
+    keys_grow: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataset {
+    name: Spanned<String>,
+    of: Spanned<String>,
+    retention: Field,
+    compression_ratio: Option<Field>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    bandwidth: Field,
+    #[serde(default)]
+    transfers: Vec<RawTransfer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransfer {
+    name: Spanned<String>,
+    of: Spanned<String>,
+    direction: Direction,
+    window: Option<Field>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPrices {
+    compute_usd_per_worker_hour: Option<Field>,
+    billing_increment: Option<Field>,
+    storage_usd_per_gb_month: Option<Field>,
+    egress_usd_per_gb: Option<Field>,
+    ingress_usd_per_gb: Option<Field>,
+}
+
+// ---------------------------------------------------------------------------
+// Validated scenario.
+
+/// What limits a stage: its reads and writes, or its computation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    Io,
+    Cpu,
+}
+
+/// What a stage's throughput is measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    Bytes,
+    #[serde(alias = "rows")]
+    Events,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        })
+    }
+}
+
+/// How long a stage takes, per worker.
+#[derive(Clone, Debug)]
+pub enum Work {
+    /// Bytes per second per worker (`input: bytes`).
+    ByteThroughput(Fig<InformationRate>),
+    /// Events (rows) per second per worker (`input: events`).
+    EventThroughput(Fig<Frequency>),
+    /// A duration measured at the scenario's own volume; it scales linearly
+    /// with the volume factor, which is the lecture's rule.
+    Duration(Fig<Time>),
+}
+
+/// What a stage puts out, relative to what it takes in.
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// Every row, same bytes (or `row_size` bytes per row when given).
+    Same { row_size: Option<Fig<Information>> },
+    /// A fraction of its input rows, such as a filter.
+    Keep {
+        fraction: Fig<Ratio>,
+        row_size: Option<Fig<Information>>,
+    },
+    /// One row per distinct key, never more than its input rows.
+    Keys {
+        keys: Fig<Count>,
+        row_size: Fig<Information>,
+        keys_grow: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum WorkingSet {
+    Input,
+    Output,
+    Fixed(Fig<Information>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: String,
+    pub bound: Bound,
+    pub measure: Measure,
+    pub work: Work,
+    pub output: Output,
+    pub working_set: WorkingSet,
+}
+
+/// A stage's input or output, named in the scenario as `stage.input` or
+/// `stage.output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataRef {
+    pub stage: usize,
+    pub side: Side,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Input,
+    Output,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub name: String,
+    pub of: DataRef,
+    pub of_text: String,
+    pub retention: Fig<Time>,
+    pub compression_ratio: Fig<Ratio>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub name: String,
+    pub of: DataRef,
+    pub of_text: String,
+    pub direction: Direction,
+    pub window: Option<Fig<Time>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub bandwidth: Fig<InformationRate>,
+    pub transfers: Vec<Transfer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prices {
+    pub compute: Fig<UsdPerHour>,
+    pub billing_increment: Option<Fig<Time>>,
+    pub storage: Option<Fig<UsdPerGbMonth>>,
+    pub egress: Option<Fig<UsdPerGb>>,
+    pub ingress: Fig<UsdPerGb>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub events_per_day: Fig<Count>,
+    pub event_size: Fig<Information>,
+    pub workers: Fig<Count>,
+    pub deadline: Option<Fig<Time>>,
+    pub memory_per_worker: Option<Fig<Information>>,
+    /// Length of a billing month.
+    pub month: Fig<Time>,
+    pub stages: Vec<Stage>,
+    pub storage: Vec<Dataset>,
+    pub network: Option<Network>,
+    pub prices: Prices,
+    /// `--scale`: multiplies events per day; `None` when not scaling.
+    pub volume_factor: Option<Fig<Ratio>>,
+}
+
+// ---------------------------------------------------------------------------
+// Loading.
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario> {
+    let file = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read scenario `{file}`"))?;
+    parse(&text, &file).with_context(|| format!("invalid scenario `{file}`"))
+}
+
+/// Parses and validates scenario text; `file` names it in errors and reports.
+pub fn parse(text: &str, file: &str) -> Result<Scenario> {
+    let mut path = String::new();
+    let raw = serde_saphyr::with_deserializer_from_str_with_options(
+        text,
+        serde_saphyr::options! { with_snippet: false },
+        |deserializer| {
+            serde_path_to_error::deserialize::<_, RawScenario>(deserializer).map_err(|e| {
+                path = e.path().to_string();
+                e.into_inner()
+            })
+        },
+    );
+    let raw = raw.map_err(|e| anyhow!(describe_yaml_error(&e, &path)))?;
+    Validator { file }.scenario(raw)
+}
+
+fn describe_yaml_error(error: &serde_saphyr::Error, path: &str) -> String {
+    let message = error.without_snippet().to_string();
+    // The parser appends " at line L, column C"; pipecalc puts the place first.
+    let message = match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message,
+    };
+    let message = with_suggestion(&message);
+    // `Spanned` wrappers add a `.value` segment that is not in the file.
+    let path = path.replace(".value", "");
+    let path = path.trim_end_matches('.');
+    let place = match error.location() {
+        Some(at) => format!("line {}, column {}", at.line(), at.column()),
+        None => "somewhere in the file".to_string(),
+    };
+    if path.is_empty() {
+        format!("{place}: {message}")
+    } else {
+        format!("`{path}` ({place}): {message}")
+    }
+}
+
+/// Adds "did you mean `keep`?" to serde's unknown-field and unknown-variant
+/// messages when one valid name is close to the misspelt one.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message.to_string();
+    };
+    let Some((wrong, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let candidates: Vec<&str> = expected
+        .trim_start_matches(", expected one of ")
+        .trim_start_matches(", expected ")
+        .split(", ")
+        .map(|c| c.trim_matches('`'))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(wrong, c), *c))
+        .min();
+    match best {
+        Some((distance, candidate)) if distance <= wrong.len().max(3) / 2 + 1 => {
+            format!("{message}; did you mean `{candidate}`?")
+        }
+        _ => message.to_string(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+struct Validator<'a> {
+    file: &'a str,
+}
+
+fn at(location: &Location) -> String {
+    format!("line {}, column {}", location.line(), location.column())
+}
+
+impl Validator<'_> {
+    fn error(&self, key: &str, location: &Location, problem: impl fmt::Display) -> anyhow::Error {
+        anyhow!("`{key}` ({}): {problem}", at(location))
+    }
+
+    fn source(&self, key: &str, location: &Location) -> Source {
+        Source::Scenario {
+            key: key.to_string(),
+            line: location.line(),
+        }
+    }
+
+    fn parsed(&self, field: &Field, key: &str, kind: Kind) -> Result<Parsed> {
+        units::parse_as(&field.value.0, kind).map_err(|e| self.error(key, &field.referenced, e))
+    }
+
+    /// A quantity that must be strictly positive.
+    fn positive<Q: Quantity>(
+        &self,
+        field: &Field,
+        key: &str,
+        symbol: &str,
+        kind: Kind,
+        extract: impl Fn(Parsed) -> Option<Q>,
+    ) -> Result<Fig<Q>> {
+        let value = extract(self.parsed(field, key, kind)?).ok_or_else(|| {
+            self.error(
+                key,
+                &field.referenced,
+                format!("{} is expected", kind.noun()),
+            )
+        })?;
+        if value.base() <= 0.0 {
+            let what = if value.base() == 0.0 {
+                "zero"
+            } else {
+                "negative"
+            };
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is {what}; {} must be greater than zero",
+                    field.value.0,
+                    kind.noun()
+                ),
+            ));
+        }
+        Ok(Fig::input(
+            value,
+            symbol,
+            self.source(key, &field.referenced),
+        ))
+    }
+
+    fn size(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Information>> {
+        self.positive(field, key, symbol, Kind::Size, |p| match p {
+            Parsed::Size(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn duration(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Time>> {
+        self.positive(field, key, symbol, Kind::Duration, |p| match p {
+            Parsed::Duration(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn count(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Count>> {
+        self.positive(field, key, symbol, Kind::Count, |p| match p {
+            Parsed::Number(v) => Some(Count(v)),
+            _ => None,
+        })
+    }
+
+    fn ratio(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
+        self.positive(field, key, symbol, Kind::Ratio, |p| match p {
+            Parsed::Number(v) => Some(Ratio(v)),
+            _ => None,
+        })
+    }
+
+    fn byte_rate(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<InformationRate>> {
+        self.positive(field, key, symbol, Kind::ByteRate, |p| match p {
+            Parsed::ByteRate(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn event_rate(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Frequency>> {
+        self.positive(field, key, symbol, Kind::EventRate, |p| match p {
+            Parsed::EventRate(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// A price may be zero (free ingress) but never negative.
+    fn price(&self, field: &Field, key: &str) -> Result<f64> {
+        let value = match self.parsed(field, key, Kind::Money)? {
+            Parsed::Number(v) | Parsed::Money(v) => v,
+            _ => unreachable!("parse_as checked the kind"),
+        };
+        if value < 0.0 {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!("`{}` is negative; prices are zero or more", field.value.0),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn fraction(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
+        let value = match self.parsed(field, key, Kind::Fraction)? {
+            Parsed::Number(v) | Parsed::Percent(v) => v,
+            _ => unreachable!("parse_as checked the kind"),
+        };
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is outside 0..1; a stage keeps more than none and at most all of its rows (0 < keep ≤ 1, e.g. 0.8 or \"80%\")",
+                    field.value.0
+                ),
+            ));
+        }
+        Ok(Fig::input(
+            Ratio(value),
+            symbol,
+            self.source(key, &field.referenced),
+        ))
+    }
+
+    fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
+        let events_per_day = self.count(
+            &raw.volume.events_per_day,
+            "volume.events_per_day",
+            "events_per_day",
+        )?;
+        let event_size = self.size(&raw.volume.event_size, "volume.event_size", "event_size")?;
+        let workers = match &raw.workers {
+            Some(field) => {
+                let workers = self.count(field, "workers", "N_workers")?;
+                if workers.value.0.fract() != 0.0 {
+                    return Err(self.error(
+                        "workers",
+                        &field.referenced,
+                        format!("`{}` is not a whole number of workers", field.value.0),
+                    ));
+                }
+                workers
+            }
+            None => Fig::input(
+                Count(1.0),
+                "N_workers",
+                Source::Default("one worker, as in the lecture's sequential plan".into()),
+            ),
+        };
+        let deadline = raw
+            .deadline
+            .as_ref()
+            .map(|f| self.duration(f, "deadline", "deadline"))
+            .transpose()?;
+        let memory_per_worker = raw
+            .memory_per_worker
+            .as_ref()
+            .map(|f| self.size(f, "memory_per_worker", "memory_per_worker"))
+            .transpose()?;
+        let month = match &raw.month {
+            Some(field) => self.duration(field, "month", "month")?,
+            None => Fig::input(
+                units::seconds(30.0 * units::SECONDS_PER_DAY),
+                "month",
+                Source::Default("a month is 30 days".into()),
+            ),
+        };
+
+        if raw.stages.value.is_empty() {
+            return Err(self.error(
+                "stages",
+                &raw.stages.referenced,
+                "the stage list is empty; a pipeline needs at least one stage (name, bound, input, and a throughput or a duration)",
+            ));
+        }
+        let mut names = BTreeSet::new();
+        for (index, stage) in raw.stages.value.iter().enumerate() {
+            let key = format!("stages[{index}].name");
+            let name = stage.name.value.as_str();
+            let well_formed = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !well_formed {
+                return Err(self.error(
+                    &key,
+                    &stage.name.referenced,
+                    format!("`{name}` is not a stage name; use letters, digits, `_` and `-`"),
+                ));
+            }
+            if !names.insert(name.to_string()) {
+                return Err(self.error(
+                    &key,
+                    &stage.name.referenced,
+                    format!("stage name `{name}` is used twice; each stage needs its own name"),
+                ));
+            }
+        }
+        let stage_names: Vec<String> = raw
+            .stages
+            .value
+            .iter()
+            .map(|s| s.name.value.clone())
+            .collect();
+        let stages = raw
+            .stages
+            .value
+            .iter()
+            .enumerate()
+            .map(|(index, stage)| self.stage(index, stage))
+            .collect::<Result<Vec<_>>>()?;
+
+        let storage = raw
+            .storage
+            .iter()
+            .enumerate()
+            .map(|(index, dataset)| {
+                let key = format!("storage[{index}]");
+                let name = dataset.name.value.clone();
+                Ok(Dataset {
+                    of: self.data_ref(&dataset.of, &format!("{key}.of"), &stage_names)?,
+                    of_text: dataset.of.value.clone(),
+                    retention: self.duration(
+                        &dataset.retention,
+                        &format!("{key}.retention"),
+                        &format!("retention[{name}]"),
+                    )?,
+                    compression_ratio: match &dataset.compression_ratio {
+                        Some(field) => self.ratio(
+                            field,
+                            &format!("{key}.compression_ratio"),
+                            &format!("compression[{name}]"),
+                        )?,
+                        None => Fig::input(
+                            Ratio(1.0),
+                            format!("compression[{name}]"),
+                            Source::Default("stored as is, no compression".into()),
+                        ),
+                    },
+                    name,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.unique_names(raw.storage.iter().map(|d| &d.name), "storage", "dataset")?;
+
+        let network = match &raw.network {
+            None => None,
+            Some(network) => {
+                let transfers = network
+                    .transfers
+                    .iter()
+                    .enumerate()
+                    .map(|(index, transfer)| {
+                        let key = format!("network.transfers[{index}]");
+                        Ok(Transfer {
+                            name: transfer.name.value.clone(),
+                            of: self.data_ref(&transfer.of, &format!("{key}.of"), &stage_names)?,
+                            of_text: transfer.of.value.clone(),
+                            direction: transfer.direction,
+                            window: transfer
+                                .window
+                                .as_ref()
+                                .map(|f| {
+                                    self.duration(
+                                        f,
+                                        &format!("{key}.window"),
+                                        &format!("window[{}]", transfer.name.value),
+                                    )
+                                })
+                                .transpose()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                self.unique_names(
+                    network.transfers.iter().map(|t| &t.name),
+                    "network.transfers",
+                    "transfer",
+                )?;
+                Some(Network {
+                    bandwidth: self.byte_rate(
+                        &network.bandwidth,
+                        "network.bandwidth",
+                        "bandwidth",
+                    )?,
+                    transfers,
+                })
+            }
+        };
+
+        let prices = self.prices(&raw.prices, &storage, network.as_ref())?;
+
+        Ok(Scenario {
+            file: self.file.to_string(),
+            name: raw.name.unwrap_or_else(|| {
+                Path::new(self.file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "scenario".into())
+            }),
+            description: raw.description,
+            events_per_day,
+            event_size,
+            workers,
+            deadline,
+            memory_per_worker,
+            month,
+            stages,
+            storage,
+            network,
+            prices,
+            volume_factor: None,
+        })
+    }
+
+    fn unique_names<'n>(
+        &self,
+        names: impl Iterator<Item = &'n Spanned<String>>,
+        list: &str,
+        what: &str,
+    ) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for (index, name) in names.enumerate() {
+            if !seen.insert(name.value.as_str()) {
+                return Err(self.error(
+                    &format!("{list}[{index}].name"),
+                    &name.referenced,
+                    format!("{what} name `{}` is used twice", name.value),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn data_ref(&self, text: &Spanned<String>, key: &str, stages: &[String]) -> Result<DataRef> {
+        let accepted = || {
+            stages
+                .iter()
+                .flat_map(|s| [format!("{s}.input"), format!("{s}.output")])
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (stage, side) = text.value.split_once('.').ok_or_else(|| {
+            self.error(
+                key,
+                &text.referenced,
+                format!(
+                    "`{}` names no stage's data; use one of {}",
+                    text.value,
+                    accepted()
+                ),
+            )
+        })?;
+        let side = match side {
+            "input" => Side::Input,
+            "output" => Side::Output,
+            _ => {
+                return Err(self.error(
+                    key,
+                    &text.referenced,
+                    format!("`{}`: after the dot comes `input` or `output`", text.value),
+                ))
+            }
+        };
+        let stage = stages.iter().position(|s| s == stage).ok_or_else(|| {
+            self.error(
+                key,
+                &text.referenced,
+                format!("no stage is called `{stage}`; use one of {}", accepted()),
+            )
+        })?;
+        Ok(DataRef { stage, side })
+    }
+
+    fn stage(&self, index: usize, raw: &RawStage) -> Result<Stage> {
+        let name = raw.name.value.clone();
+        let key = |field: &str| format!("stages[{index}].{field}");
+        let measure = raw.input.value;
+        let work = match (&raw.throughput, &raw.duration) {
+            (Some(field), None) => match measure {
+                Measure::Bytes => Work::ByteThroughput(self.byte_rate(
+                    field,
+                    &key("throughput"),
+                    &format!("R[{name}]"),
+                )?),
+                Measure::Events => Work::EventThroughput(self.event_rate(
+                    field,
+                    &key("throughput"),
+                    &format!("R[{name}]"),
+                ).map_err(|e| {
+                    e.context(format!(
+                        "stage `{name}` takes `input: events`, so its throughput is in events per second; for a data rate write `input: bytes`"
+                    ))
+                })?),
+            },
+            (None, Some(field)) => {
+                Work::Duration(self.duration(field, &key("duration"), &format!("T_given[{name}]"))?)
+            }
+            (Some(_), Some(field)) => {
+                return Err(self.error(
+                    &key("duration"),
+                    &field.referenced,
+                    format!("stage `{name}` has both a throughput and a duration; give one of them"),
+                ))
+            }
+            (None, None) => {
+                return Err(self.error(
+                    &format!("stages[{index}]"),
+                    &raw.name.referenced,
+                    format!(
+                        "stage `{name}` has neither a throughput nor a duration; give one, e.g. `throughput: 8.3 MB/s` or `duration: 10 min`"
+                    ),
+                ))
+            }
+        };
+        let output = match &raw.output {
+            None => Output::Same { row_size: None },
+            Some(output) => {
+                let row_size = output
+                    .value
+                    .row_size
+                    .as_ref()
+                    .map(|f| self.size(f, &key("output.row_size"), &format!("row_size[{name}]")))
+                    .transpose()?;
+                match (&output.value.keep, &output.value.rows) {
+                    (Some(_), Some(rows)) => {
+                        return Err(self.error(
+                            &key("output.rows"),
+                            &rows.referenced,
+                            "`keep` and `rows` both given; a stage keeps a fraction of its rows or puts out a number of distinct keys, not both",
+                        ))
+                    }
+                    (Some(keep), None) => Output::Keep {
+                        fraction: self.fraction(keep, &key("output.keep"), &format!("keep[{name}]"))?,
+                        row_size,
+                    },
+                    (None, Some(rows)) => Output::Keys {
+                        keys: self.count(rows, &key("output.rows"), &format!("keys[{name}]"))?,
+                        row_size: row_size.ok_or_else(|| {
+                            self.error(
+                                &key("output"),
+                                &output.referenced,
+                                "`rows` needs a `row_size` (e.g. `row_size: 100 B`) to know the output's bytes",
+                            )
+                        })?,
+                        keys_grow: output.value.keys_grow.unwrap_or(false),
+                    },
+                    (None, None) => Output::Same { row_size },
+                }
+            }
+        };
+        if let Some(output) = &raw.output {
+            if output.value.keys_grow.is_some() && output.value.rows.is_none() {
+                return Err(self.error(
+                    &key("output.keys_grow"),
+                    &output.referenced,
+                    "`keys_grow` only applies to an output of distinct keys (`rows`)",
+                ));
+            }
+        }
+        let working_set = match &raw.working_set {
+            None => WorkingSet::Input,
+            Some(field) => match field.value.0.trim() {
+                "input" => WorkingSet::Input,
+                "output" => WorkingSet::Output,
+                _ => WorkingSet::Fixed(
+                    self.size(field, &key("working_set"), &format!("working_set[{name}]"))
+                        .map_err(|e| e.context("a working set is `input`, `output`, or a size"))?,
+                ),
+            },
+        };
+        Ok(Stage {
+            name,
+            bound: raw.bound,
+            measure,
+            work,
+            output,
+            working_set,
+        })
+    }
+
+    fn prices(
+        &self,
+        raw: &RawPrices,
+        storage: &[Dataset],
+        network: Option<&Network>,
+    ) -> Result<Prices> {
+        let key = |name: &str| format!("prices.{name}");
+        let compute = match &raw.compute_usd_per_worker_hour {
+            Some(field) => {
+                let k = key("compute_usd_per_worker_hour");
+                let value = self.price(field, &k)?;
+                Fig::input(UsdPerHour(value), "price_compute", self.source(&k, &field.referenced))
+            }
+            None => {
+                return Err(anyhow!(
+                    "`prices.compute_usd_per_worker_hour` is missing; compute cost needs a price per worker-hour, e.g. `compute_usd_per_worker_hour: 0.50`"
+                ))
+            }
+        };
+        let billing_increment = raw
+            .billing_increment
+            .as_ref()
+            .map(|f| self.duration(f, &key("billing_increment"), "billing_increment"))
+            .transpose()?;
+        let storage_price = match &raw.storage_usd_per_gb_month {
+            Some(field) => {
+                let k = key("storage_usd_per_gb_month");
+                let value = self.price(field, &k)?;
+                Some(Fig::input(UsdPerGbMonth(value), "price_storage", self.source(&k, &field.referenced)))
+            }
+            None if !storage.is_empty() => {
+                return Err(anyhow!(
+                    "`prices.storage_usd_per_gb_month` is missing; the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`"
+                ))
+            }
+            None => None,
+        };
+        let egress = match &raw.egress_usd_per_gb {
+            Some(field) => {
+                let k = key("egress_usd_per_gb");
+                let value = self.price(field, &k)?;
+                Some(Fig::input(UsdPerGb(value), "price_egress", self.source(&k, &field.referenced)))
+            }
+            None if network.is_some_and(|n| n.transfers.iter().any(|t| t.direction == Direction::Egress)) => {
+                return Err(anyhow!(
+                    "`prices.egress_usd_per_gb` is missing; the scenario has an egress transfer, so it needs a price, e.g. `egress_usd_per_gb: 0.09`"
+                ))
+            }
+            None => None,
+        };
+        let ingress = match &raw.ingress_usd_per_gb {
+            Some(field) => {
+                let k = key("ingress_usd_per_gb");
+                let value = self.price(field, &k)?;
+                Fig::input(
+                    UsdPerGb(value),
+                    "price_ingress",
+                    self.source(&k, &field.referenced),
+                )
+            }
+            None => Fig::input(
+                UsdPerGb(0.0),
+                "price_ingress",
+                Source::Default("ingress is free unless priced".into()),
+            ),
+        };
+        Ok(Prices {
+            compute,
+            billing_increment,
+            storage: storage_price,
+            egress,
+            ingress,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What-if overrides from the command line.
+
+impl Scenario {
+    /// The same scenario with `workers` workers (`--workers`).
+    pub fn with_workers(mut self, workers: u32, option: &str) -> Result<Self> {
+        if workers == 0 {
+            return Err(anyhow!(
+                "`{option}` is 0; a pipeline needs at least one worker"
+            ));
+        }
+        self.workers = Fig::input(
+            Count(f64::from(workers)),
+            "N_workers",
+            Source::Cli(option.into()),
+        );
+        Ok(self)
+    }
+
+    /// The same scenario with `factor` times the events per day (`--scale`).
+    pub fn with_scale(mut self, factor: f64, option: &str) -> Result<Self> {
+        if !(factor > 0.0 && factor.is_finite()) {
+            return Err(anyhow!(
+                "`{option}` is {factor}; a scale factor must be greater than zero (2 doubles the data, 0.5 halves it)"
+            ));
+        }
+        self.volume_factor = Some(Fig::input(
+            Ratio(factor),
+            "volume_factor",
+            Source::Cli(option.into()),
+        ));
+        Ok(self)
+    }
+
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "
+volume:
+  events_per_day: 1M
+  event_size: 1 kB
+stages:
+  - name: only
+    bound: cpu
+    input: events
+    throughput: 1k events/s
+prices:
+  compute_usd_per_worker_hour: 1
+";
+
+    #[test]
+    fn a_minimal_scenario_loads_with_documented_defaults() {
+        let scenario = parse(MINIMAL, "minimal.yaml").unwrap();
+        assert_eq!(scenario.name, "minimal");
+        assert_eq!(scenario.workers.value, Count(1.0));
+        assert_eq!(scenario.month.base(), 30.0 * 86400.0);
+        assert!(matches!(scenario.stages[0].work, Work::EventThroughput(_)));
+        assert_eq!(scenario.prices.ingress.value, UsdPerGb(0.0));
+        assert!(matches!(
+            scenario.events_per_day.source,
+            Source::Scenario { line: 3, .. }
+        ));
+    }
+
+    fn error_of(text: &str) -> String {
+        format!("{:#}", parse(text, "t.yaml").unwrap_err())
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest_valid_one() {
+        let text = MINIMAL.replace("    input: events", "    inptu: events");
+        let message = error_of(&text);
+        assert!(
+            message.contains("`stages[0].inptu` (line 8, column 5)"),
+            "{message}"
+        );
+        assert!(message.contains("did you mean `input`?"), "{message}");
+    }
+
+    #[test]
+    fn throughput_must_match_the_measure() {
+        let text = MINIMAL.replace("1k events/s", "5 MB/s");
+        let message = error_of(&text);
+        assert!(
+            message.contains("`5 MB/s` is a data rate, but an event rate is expected"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn zero_rates_are_refused() {
+        let text = MINIMAL.replace("1k events/s", "0 events/s");
+        assert!(error_of(&text).contains("is zero"));
+    }
+}

@@ -1,0 +1,689 @@
+//! Quantities at the edge: one grammar that turns "500 B", "10 min", "1 Gbps",
+//! "20k events/s" or "10M" into typed values, and the human printing of them.
+//!
+//! Inside pipecalc, sizes, durations and rates are `uom` quantities; counts,
+//! plain ratios and money are the small newtypes below, because `uom` has no
+//! count or money. Conventions: GB = 10^9 bytes, GiB = 2^30 bytes, a day is
+//! 86 400 s, a year 365 days. Months are not a unit here: their length is a
+//! scenario setting (`month`), not a fact.
+
+use std::fmt;
+
+use uom::si::f64::{Frequency, Information, InformationRate, Time};
+use uom::si::frequency::hertz;
+use uom::si::information::byte;
+use uom::si::information_rate::byte_per_second;
+use uom::si::time::second;
+
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// A number of things: events, rows, workers, keys.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Count(pub f64);
+
+/// A dimensionless factor: a kept fraction, a scale factor, a compression
+/// ratio, a number of days.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Ratio(pub f64);
+
+/// US dollars. Kept apart from plain `f64` so money is never added to a
+/// byte count by accident.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Usd(pub f64);
+
+/// Price of moving data, in USD per GB (10^9 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct UsdPerGb(pub f64);
+
+/// Price of keeping data for a month, in USD per GB-month.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct UsdPerGbMonth(pub f64);
+
+/// Price of compute, in USD per worker-hour.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct UsdPerHour(pub f64);
+
+pub fn bytes(value: f64) -> Information {
+    Information::new::<byte>(value)
+}
+pub fn seconds(value: f64) -> Time {
+    Time::new::<second>(value)
+}
+pub fn bytes_per_second(value: f64) -> InformationRate {
+    InformationRate::new::<byte_per_second>(value)
+}
+pub fn events_per_second(value: f64) -> Frequency {
+    Frequency::new::<hertz>(value)
+}
+
+/// A quantity pipecalc can compute with, print for a human, and write to
+/// JSON in its base unit (bytes, seconds, bytes per second, USD, a count).
+pub trait Quantity: Clone + fmt::Debug {
+    /// The value in the base unit named by [`Quantity::BASE_UNIT`].
+    fn base(&self) -> f64;
+    fn from_base(value: f64) -> Self;
+    /// How a person reads it: "5 GB", "45 min", "$3.45".
+    fn human(&self) -> String;
+    const BASE_UNIT: &'static str;
+}
+
+impl Quantity for Information {
+    fn base(&self) -> f64 {
+        self.get::<byte>()
+    }
+    fn from_base(value: f64) -> Self {
+        bytes(value)
+    }
+    fn human(&self) -> String {
+        human_bytes(self.base())
+    }
+    const BASE_UNIT: &'static str = "bytes";
+}
+
+impl Quantity for Time {
+    fn base(&self) -> f64 {
+        self.get::<second>()
+    }
+    fn from_base(value: f64) -> Self {
+        seconds(value)
+    }
+    fn human(&self) -> String {
+        human_duration(self.base())
+    }
+    const BASE_UNIT: &'static str = "s";
+}
+
+impl Quantity for InformationRate {
+    fn base(&self) -> f64 {
+        self.get::<byte_per_second>()
+    }
+    fn from_base(value: f64) -> Self {
+        bytes_per_second(value)
+    }
+    fn human(&self) -> String {
+        human_byte_rate(self.base())
+    }
+    const BASE_UNIT: &'static str = "bytes_per_s";
+}
+
+impl Quantity for Frequency {
+    fn base(&self) -> f64 {
+        self.get::<hertz>()
+    }
+    fn from_base(value: f64) -> Self {
+        events_per_second(value)
+    }
+    fn human(&self) -> String {
+        format!("{} events/s", human_count(self.base()))
+    }
+    const BASE_UNIT: &'static str = "per_s";
+}
+
+macro_rules! plain_quantity {
+    ($type:ident, $base_unit:literal, $scale:expr, |$v:ident| $human:expr) => {
+        impl Quantity for $type {
+            fn base(&self) -> f64 {
+                self.0 / $scale
+            }
+            fn from_base(value: f64) -> Self {
+                $type(value * $scale)
+            }
+            fn human(&self) -> String {
+                let $v = self.0;
+                $human
+            }
+            const BASE_UNIT: &'static str = $base_unit;
+        }
+    };
+}
+
+plain_quantity!(Count, "", 1.0, |v| human_count(v));
+plain_quantity!(Ratio, "", 1.0, |v| significant(v, 4));
+plain_quantity!(Usd, "usd", 1.0, |v| human_usd(v));
+// Prices keep their natural unit in the field and expose USD per base unit
+// (per byte, per byte-month, per second) so a product with a base quantity
+// comes out in dollars.
+plain_quantity!(UsdPerGb, "usd_per_byte", 1e9, |v| format!(
+    "{}/GB",
+    human_price(v)
+));
+plain_quantity!(UsdPerGbMonth, "usd_per_byte_month", 1e9, |v| format!(
+    "{}/GB-month",
+    human_price(v)
+));
+plain_quantity!(UsdPerHour, "usd_per_s", 3600.0, |v| format!(
+    "{}/worker-hour",
+    human_price(v)
+));
+
+/// `value` with `digits` significant digits, trailing zeros dropped:
+/// 8.3333 → "8.333", 150 → "150", 0.45 → "0.45".
+pub fn significant(value: f64, digits: i32) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return if value.is_finite() {
+            "0".into()
+        } else {
+            format!("{value}")
+        };
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    // Nudge by a part in 10^12 so binary halves round up as written
+    // ($0.00345 → "0.0035"); far below the digits shown.
+    let nudged = value * (1.0 + 1e-12);
+    let text = format!("{nudged:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" {
+        "0".into()
+    } else {
+        text
+    }
+}
+
+fn with_prefix(value: f64, step: f64, prefixes: &[&str], unit: &str) -> String {
+    let mut scaled = value;
+    let mut index = 0;
+    // Round first so 999.96 MB prints as "1 GB", not "1000 MB".
+    while index + 1 < prefixes.len()
+        && significant(scaled.abs(), 4).parse::<f64>().unwrap_or(0.0) >= step
+    {
+        scaled /= step;
+        index += 1;
+    }
+    format!("{} {}{}", significant(scaled, 4), prefixes[index], unit)
+}
+
+pub fn human_bytes(value: f64) -> String {
+    with_prefix(value, 1000.0, &["", "k", "M", "G", "T", "P", "E"], "B")
+}
+
+pub fn human_byte_rate(value: f64) -> String {
+    with_prefix(value, 1000.0, &["", "k", "M", "G", "T", "P"], "B/s")
+}
+
+/// Network links are sold in bits per second.
+pub fn human_bit_rate(bytes_per_s: f64) -> String {
+    with_prefix(
+        bytes_per_s * 8.0,
+        1000.0,
+        &["", "k", "M", "G", "T", "P"],
+        "bps",
+    )
+}
+
+pub fn human_count(value: f64) -> String {
+    let text = with_prefix(value, 1000.0, &["", "K", "M", "G", "T"], "");
+    text.trim_end().to_string().replace(' ', "")
+}
+
+pub fn human_duration(seconds: f64) -> String {
+    let abs = seconds.abs();
+    let whole_days = abs / SECONDS_PER_DAY;
+    if abs >= SECONDS_PER_DAY && whole_days.fract() == 0.0 {
+        let unit = if whole_days == 1.0 { "day" } else { "days" };
+        format!("{} {unit}", significant(seconds / SECONDS_PER_DAY, 6))
+    } else if abs < 100.0 {
+        format!("{} s", significant(seconds, 4))
+    } else if abs < 120.0 * 60.0 {
+        format!("{} min", significant(seconds / 60.0, 4))
+    } else if abs < 72.0 * 3600.0 {
+        format!("{} h", significant(seconds / 3600.0, 4))
+    } else {
+        format!("{} days", significant(seconds / SECONDS_PER_DAY, 4))
+    }
+}
+
+/// Cents for ordinary amounts; two significant digits for fractions of a
+/// cent, so a $0.0035 storage bill does not print as "$0.00".
+pub fn human_usd(value: f64) -> String {
+    let sign = if value < 0.0 { "-" } else { "" };
+    let abs = value.abs();
+    if abs == 0.0 || abs >= 0.01 {
+        let text = format!("{abs:.2}");
+        // Group thousands so $12345.60 reads as $12,345.60.
+        let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+        format!("{sign}${}.{cents}", group_thousands(whole))
+    } else {
+        format!("{sign}${}", significant(abs, 2))
+    }
+}
+
+fn human_price(value: f64) -> String {
+    format!("${}", significant(value, 6))
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::new();
+    for (index, ch) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A number for JSON: twelve significant digits, so 0.023 × 150 is 3.45 and
+/// not 3.4499999999999997.
+pub fn clean(value: f64) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return if value.is_finite() { 0.0 } else { value };
+    }
+    format!("{value:.11e}").parse().unwrap_or(value)
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+/// What kind of quantity a field expects; named in every parse error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Size,
+    Duration,
+    ByteRate,
+    EventRate,
+    Count,
+    Fraction,
+    Ratio,
+    Money,
+}
+
+impl Kind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Size => "a size",
+            Kind::Duration => "a duration",
+            Kind::ByteRate => "a data rate",
+            Kind::EventRate => "an event rate",
+            Kind::Count => "a count",
+            Kind::Fraction => "a fraction",
+            Kind::Ratio => "a ratio",
+            Kind::Money => "a price in USD",
+        }
+    }
+
+    pub fn accepted(self) -> &'static str {
+        match self {
+            Kind::Size => {
+                "sizes take B, kB, MB, GB, TB, PB (powers of 1000) or KiB, MiB, GiB, TiB, PiB (powers of 1024), e.g. \"500 B\", \"5 GB\""
+            }
+            Kind::Duration => {
+                "durations take ms, s, min, h, day(s), week(s), year(s) (365 days), e.g. \"10 min\", \"90 days\""
+            }
+            Kind::ByteRate => {
+                "data rates take B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s or bits: bps, kbps, Mbps, Gbps, Tbps, e.g. \"8.3 MB/s\", \"1 Gbps\""
+            }
+            Kind::EventRate => {
+                "event rates take a count per s, min or h, e.g. \"20k events/s\", \"1.2M rows/min\""
+            }
+            Kind::Count => "counts are plain numbers with an optional k/K, M, G, T suffix, e.g. 50000, \"50K\", \"10M\"",
+            Kind::Fraction => "fractions are numbers from 0 to 1 or percentages, e.g. 0.8, \"80%\"",
+            Kind::Ratio => "ratios are plain positive numbers, e.g. 5",
+            Kind::Money => "prices are plain numbers in USD, e.g. 0.023 or \"$0.023\"",
+        }
+    }
+}
+
+/// A parsed quantity of any kind, before the field says which it wants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Parsed {
+    Size(Information),
+    Duration(Time),
+    ByteRate(InformationRate),
+    EventRate(Frequency),
+    Number(f64),
+    Percent(f64),
+    Money(f64),
+}
+
+impl Parsed {
+    fn kind_noun(&self) -> &'static str {
+        match self {
+            Parsed::Size(_) => "a size",
+            Parsed::Duration(_) => "a duration",
+            Parsed::ByteRate(_) => "a data rate",
+            Parsed::EventRate(_) => "an event rate",
+            Parsed::Number(_) => "a plain number",
+            Parsed::Percent(_) => "a percentage",
+            Parsed::Money(_) => "an amount of money",
+        }
+    }
+}
+
+const SIZE_UNITS: &[(&str, f64)] = &[
+    ("B", 1.0),
+    ("byte", 1.0),
+    ("bytes", 1.0),
+    ("kB", 1e3),
+    ("KB", 1e3),
+    ("MB", 1e6),
+    ("GB", 1e9),
+    ("TB", 1e12),
+    ("PB", 1e15),
+    ("KiB", 1024.0),
+    ("MiB", 1048576.0),
+    ("GiB", 1073741824.0),
+    ("TiB", 1099511627776.0),
+    ("PiB", 1125899906842624.0),
+];
+
+const DURATION_UNITS: &[(&str, f64)] = &[
+    ("ms", 1e-3),
+    ("s", 1.0),
+    ("sec", 1.0),
+    ("secs", 1.0),
+    ("second", 1.0),
+    ("seconds", 1.0),
+    ("min", 60.0),
+    ("mins", 60.0),
+    ("minute", 60.0),
+    ("minutes", 60.0),
+    ("h", 3600.0),
+    ("hr", 3600.0),
+    ("hrs", 3600.0),
+    ("hour", 3600.0),
+    ("hours", 3600.0),
+    ("d", SECONDS_PER_DAY),
+    ("day", SECONDS_PER_DAY),
+    ("days", SECONDS_PER_DAY),
+    ("week", 7.0 * SECONDS_PER_DAY),
+    ("weeks", 7.0 * SECONDS_PER_DAY),
+    ("year", 365.0 * SECONDS_PER_DAY),
+    ("years", 365.0 * SECONDS_PER_DAY),
+];
+
+const BIT_RATE_UNITS: &[(&str, f64)] = &[
+    ("bps", 1.0),
+    ("kbps", 1e3),
+    ("Kbps", 1e3),
+    ("Mbps", 1e6),
+    ("Gbps", 1e9),
+    ("Tbps", 1e12),
+    ("bit/s", 1.0),
+    ("kbit/s", 1e3),
+    ("Mbit/s", 1e6),
+    ("Gbit/s", 1e9),
+    ("Tbit/s", 1e12),
+];
+
+const COUNT_SUFFIXES: &[(&str, f64)] =
+    &[("k", 1e3), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+
+const EVENT_NOUNS: &[&str] = &["", "event", "events", "row", "rows", "record", "records"];
+
+fn lookup(table: &[(&str, f64)], unit: &str) -> Option<f64> {
+    table
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .map(|(_, f)| *f)
+}
+
+/// Splits "12.5 GB" into (12.5, "GB"); the number may be followed by spaces.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    if end < bytes.len() && (bytes[end] == b'-' || bytes[end] == b'+') {
+        end += 1;
+    }
+    let digits_start = end;
+    while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'_') {
+        end += 1;
+    }
+    if end < bytes.len() && bytes[end] == b'.' {
+        end += 1;
+        while end < bytes.len() && bytes[end].is_ascii_digit() {
+            end += 1;
+        }
+    }
+    if end == digits_start || (end == digits_start + 1 && bytes[digits_start] == b'.') {
+        return None;
+    }
+    // An exponent only when digits follow, so "5 EB" style units stay units.
+    if end < bytes.len() && (bytes[end] == b'e' || bytes[end] == b'E') {
+        let mut probe = end + 1;
+        if probe < bytes.len() && (bytes[probe] == b'-' || bytes[probe] == b'+') {
+            probe += 1;
+        }
+        if probe < bytes.len() && bytes[probe].is_ascii_digit() {
+            while probe < bytes.len() && bytes[probe].is_ascii_digit() {
+                probe += 1;
+            }
+            end = probe;
+        }
+    }
+    let number: f64 = text[..end].replace('_', "").parse().ok()?;
+    Some((number, text[end..].trim()))
+}
+
+/// Parses any quantity pipecalc understands; the caller then checks its kind.
+pub fn parse_any(text: &str) -> Result<Parsed, String> {
+    let trimmed = text.trim();
+    if let Some(rest) = trimmed.strip_prefix('$') {
+        return split_number(rest)
+            .filter(|(_, unit)| unit.is_empty())
+            .map(|(n, _)| Parsed::Money(n))
+            .ok_or_else(|| format!("`{trimmed}` is not an amount of money"));
+    }
+    let (number, unit) =
+        split_number(trimmed).ok_or_else(|| format!("`{trimmed}` does not start with a number"))?;
+    if !number.is_finite() {
+        return Err(format!("`{trimmed}` is not a finite number"));
+    }
+    if unit.is_empty() {
+        return Ok(Parsed::Number(number));
+    }
+    if unit == "%" {
+        return Ok(Parsed::Percent(number / 100.0));
+    }
+    if let Some(factor) = lookup(SIZE_UNITS, unit) {
+        return Ok(Parsed::Size(bytes(number * factor)));
+    }
+    if let Some(factor) = lookup(DURATION_UNITS, unit) {
+        return Ok(Parsed::Duration(seconds(number * factor)));
+    }
+    if let Some(factor) = lookup(BIT_RATE_UNITS, unit) {
+        return Ok(Parsed::ByteRate(bytes_per_second(number * factor / 8.0)));
+    }
+    if let Some((size_unit, per)) = unit.split_once('/') {
+        let per_seconds = lookup(DURATION_UNITS, per.trim());
+        if let (Some(factor), Some(per_seconds)) =
+            (lookup(SIZE_UNITS, size_unit.trim()), per_seconds)
+        {
+            return Ok(Parsed::ByteRate(bytes_per_second(
+                number * factor / per_seconds,
+            )));
+        }
+        // "20k events/s", "20k/s", "1.2M rows/min"
+        let (suffix, noun) = match size_unit.trim().split_once(' ') {
+            Some((suffix, noun)) => (suffix.trim(), noun.trim()),
+            None if EVENT_NOUNS.contains(&size_unit.trim()) => ("", size_unit.trim()),
+            None => (size_unit.trim(), ""),
+        };
+        let multiplier = if suffix.is_empty() {
+            Some(1.0)
+        } else {
+            lookup(COUNT_SUFFIXES, suffix)
+        };
+        if let (Some(multiplier), true, Some(per_seconds)) =
+            (multiplier, EVENT_NOUNS.contains(&noun), per_seconds)
+        {
+            return Ok(Parsed::EventRate(events_per_second(
+                number * multiplier / per_seconds,
+            )));
+        }
+    }
+    if let Some(multiplier) = lookup(COUNT_SUFFIXES, unit) {
+        return Ok(Parsed::Number(number * multiplier));
+    }
+    Err(format!(
+        "`{trimmed}` has a unit pipecalc does not know (`{unit}`)"
+    ))
+}
+
+fn hint(text: &str, expected: Kind) -> String {
+    let unit = split_number(text.trim()).map(|(_, u)| u).unwrap_or("");
+    let looks_like_bits = matches!(unit, "b" | "kb" | "Kb" | "Mb" | "Gb" | "Tb");
+    if expected == Kind::Size && looks_like_bits {
+        return " (a lower-case b means bits; sizes are in bytes, B)".into();
+    }
+    String::new()
+}
+
+/// Parses `text` as the quantity `expected` names, with an error that says
+/// what was wrong and which units are accepted.
+pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
+    let explain = |problem: String| format!("{problem}; {}", expected.accepted());
+    let parsed = parse_any(text).map_err(|e| explain(format!("{e}{}", hint(text, expected))))?;
+    let ok = matches!(
+        (expected, &parsed),
+        (Kind::Size, Parsed::Size(_))
+            | (Kind::Duration, Parsed::Duration(_))
+            | (Kind::ByteRate, Parsed::ByteRate(_))
+            | (Kind::EventRate, Parsed::EventRate(_))
+            | (Kind::Count, Parsed::Number(_))
+            | (Kind::Ratio, Parsed::Number(_))
+            | (Kind::Fraction, Parsed::Number(_) | Parsed::Percent(_))
+            | (Kind::Money, Parsed::Number(_) | Parsed::Money(_))
+    );
+    if ok {
+        return Ok(parsed);
+    }
+    let problem = match parsed {
+        Parsed::Number(_) if !matches!(expected, Kind::Count | Kind::Ratio | Kind::Fraction) => {
+            format!(
+                "`{}` has no unit, but {} is expected",
+                text.trim(),
+                expected.noun()
+            )
+        }
+        other => format!(
+            "`{}` is {}, but {} is expected",
+            text.trim(),
+            other.kind_noun(),
+            expected.noun()
+        ),
+    };
+    Err(explain(problem))
+}
+
+pub fn parse_size(text: &str) -> Result<Information, String> {
+    match parse_as(text, Kind::Size)? {
+        Parsed::Size(v) => Ok(v),
+        _ => unreachable!("parse_as checked the kind"),
+    }
+}
+
+pub fn parse_duration(text: &str) -> Result<Time, String> {
+    match parse_as(text, Kind::Duration)? {
+        Parsed::Duration(v) => Ok(v),
+        _ => unreachable!("parse_as checked the kind"),
+    }
+}
+
+pub fn parse_count(text: &str) -> Result<Count, String> {
+    match parse_as(text, Kind::Count)? {
+        Parsed::Number(v) => Ok(Count(v)),
+        _ => unreachable!("parse_as checked the kind"),
+    }
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.human())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_decimal_and_binary_prefixes() {
+        assert_eq!(parse_size("500 B").unwrap().base(), 500.0);
+        assert_eq!(parse_size("5 GB").unwrap().base(), 5e9);
+        assert_eq!(parse_size("5GB").unwrap().base(), 5e9);
+        assert_eq!(parse_size("2 GiB").unwrap().base(), 2.0 * 1073741824.0);
+        assert_eq!(parse_size("1.5 kB").unwrap().base(), 1500.0);
+    }
+
+    #[test]
+    fn durations_rates_and_counts() {
+        assert_eq!(parse_duration("10 min").unwrap().base(), 600.0);
+        assert_eq!(parse_duration("1 h").unwrap().base(), 3600.0);
+        assert_eq!(parse_duration("90 days").unwrap().base(), 90.0 * 86400.0);
+        match parse_as("1 Gbps", Kind::ByteRate).unwrap() {
+            Parsed::ByteRate(rate) => assert_eq!(rate.base(), 125e6),
+            other => panic!("{other:?}"),
+        }
+        match parse_as("8.3 MB/s", Kind::ByteRate).unwrap() {
+            Parsed::ByteRate(rate) => assert!((rate.base() - 8.3e6).abs() < 1e-6),
+            other => panic!("{other:?}"),
+        }
+        match parse_as("20k events/s", Kind::EventRate).unwrap() {
+            Parsed::EventRate(rate) => assert_eq!(rate.base(), 20_000.0),
+            other => panic!("{other:?}"),
+        }
+        match parse_as("1.2M rows/min", Kind::EventRate).unwrap() {
+            Parsed::EventRate(rate) => assert!((rate.base() - 20_000.0).abs() < 1e-9),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse_count("10M").unwrap(), Count(1e7));
+        assert_eq!(parse_count("50K").unwrap(), Count(5e4));
+        assert_eq!(parse_count("50_000").unwrap(), Count(5e4));
+    }
+
+    #[test]
+    fn wrong_kind_names_both_kinds_and_the_accepted_units() {
+        let err = parse_size("5 min").unwrap_err();
+        assert!(
+            err.starts_with("`5 min` is a duration, but a size is expected"),
+            "{err}"
+        );
+        assert!(err.contains("KiB"), "{err}");
+        let err = parse_duration("500").unwrap_err();
+        assert!(
+            err.starts_with("`500` has no unit, but a duration is expected"),
+            "{err}"
+        );
+        let err = parse_size("5 Gb").unwrap_err();
+        assert!(err.contains("lower-case b means bits"), "{err}");
+        assert!(parse_size("five GB")
+            .unwrap_err()
+            .contains("does not start with a number"));
+    }
+
+    #[test]
+    fn human_printing_rounds_sensibly() {
+        assert_eq!(human_bytes(5e9), "5 GB");
+        assert_eq!(human_bytes(5.005e9), "5.005 GB");
+        assert_eq!(human_bytes(150e6), "150 MB");
+        assert_eq!(human_bytes(1.5e12), "1.5 TB");
+        assert_eq!(human_bytes(999.99e6), "1 GB");
+        assert_eq!(human_duration(2700.0), "45 min");
+        assert_eq!(human_duration(270.0), "4.5 min");
+        assert_eq!(human_duration(5400.0), "90 min");
+        assert_eq!(human_duration(27000.0), "7.5 h");
+        assert_eq!(human_duration(40.0), "40 s");
+        assert_eq!(human_duration(86400.0), "1 day");
+        assert_eq!(human_duration(90.0 * 86400.0), "90 days");
+        assert_eq!(human_usd(3.4499999999999997), "$3.45");
+        assert_eq!(human_usd(13.5), "$13.50");
+        assert_eq!(human_usd(0.00345), "$0.0035");
+        assert_eq!(human_usd(12345.6), "$12,345.60");
+        assert_eq!(human_bit_rate(125e6), "1 Gbps");
+        assert_eq!(human_count(1e7), "10M");
+        assert_eq!(human_count(5e4), "50K");
+        assert_eq!(human_count(7.0), "7");
+    }
+
+    #[test]
+    fn json_numbers_carry_no_float_noise() {
+        assert_eq!(clean(0.023 * 150.0), 3.45);
+        assert_eq!(clean(0.45 * 30.0), 13.5);
+        assert_eq!(clean(1e-3), 1e-3);
+    }
+}
