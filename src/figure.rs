@@ -66,15 +66,20 @@ pub struct Working {
 
 impl fmt::Display for Working {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.formula, &self.working) {
-            (Some(formula), Some(working)) if formula != working => write!(
-                f,
-                "{} = {} = {} = {}",
-                self.symbol, formula, working, self.result
-            ),
-            (Some(formula), _) => write!(f, "{} = {} = {}", self.symbol, formula, self.result),
-            _ => write!(f, "{} = {}  ({})", self.symbol, self.result, self.source),
+        let Some(formula) = &self.formula else {
+            return write!(f, "{} = {}  ({})", self.symbol, self.result, self.source);
+        };
+        // symbol = formula = working = result, each step shown once.
+        let mut steps = vec![self.symbol.as_str(), formula.as_str()];
+        if let Some(working) = &self.working {
+            if working != formula && working != &self.result {
+                steps.push(working);
+            }
         }
+        if formula != &self.result {
+            steps.push(&self.result);
+        }
+        f.write_str(&steps.join(" = "))
     }
 }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 use uom::si::f64::{Frequency, Information, InformationRate, Time};
 
-use crate::figure::{Fig, Source};
+use crate::figure::{Fig, Source, Working};
 use crate::units::{
     self, Count, Kind, Parsed, Quantity, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour,
 };
@@ -998,6 +998,60 @@ impl Scenario {
 
     pub fn stage_index(&self, name: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.name == name)
+    }
+}
+
+impl Scenario {
+    /// Every input figure, in file order, with where it came from; what
+    /// `--explain` lists before the working.
+    pub fn inputs(&self) -> Vec<Working> {
+        let mut inputs = vec![
+            self.events_per_day.working(),
+            self.event_size.working(),
+            self.workers.working(),
+        ];
+        inputs.extend(self.deadline.iter().map(Fig::working));
+        inputs.extend(self.memory_per_worker.iter().map(Fig::working));
+        inputs.push(self.month.working());
+        inputs.extend(self.volume_factor.iter().map(Fig::working));
+        for stage in &self.stages {
+            inputs.push(match &stage.work {
+                Work::ByteThroughput(rate) => rate.working(),
+                Work::EventThroughput(rate) => rate.working(),
+                Work::Duration(duration) => duration.working(),
+            });
+            match &stage.output {
+                Output::Same { row_size } => inputs.extend(row_size.iter().map(Fig::working)),
+                Output::Keep { fraction, row_size } => {
+                    inputs.push(fraction.working());
+                    inputs.extend(row_size.iter().map(Fig::working));
+                }
+                Output::Keys { keys, row_size, .. } => {
+                    inputs.push(keys.working());
+                    inputs.push(row_size.working());
+                }
+            }
+            if let WorkingSet::Fixed(size) = &stage.working_set {
+                inputs.push(size.working());
+            }
+        }
+        for dataset in &self.storage {
+            inputs.push(dataset.retention.working());
+            inputs.push(dataset.compression_ratio.working());
+        }
+        if let Some(network) = &self.network {
+            inputs.push(network.bandwidth.working());
+            for transfer in &network.transfers {
+                inputs.extend(transfer.window.iter().map(Fig::working));
+            }
+        }
+        let prices = &self.prices;
+        inputs.push(prices.compute.working());
+        inputs.extend(prices.billing_increment.iter().map(Fig::working));
+        inputs.extend(prices.storage.iter().map(Fig::working));
+        inputs.extend(prices.egress.iter().map(Fig::working));
+        inputs.push(prices.ingress.working());
+        inputs
     }
 }
 

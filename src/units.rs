@@ -215,6 +215,15 @@ pub fn human_bit_rate(bytes_per_s: f64) -> String {
     )
 }
 
+/// "1 worker", "10 workers".
+pub fn plural(count: f64, noun: &str) -> String {
+    if count == 1.0 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", human_count(count))
+    }
+}
+
 pub fn human_count(value: f64) -> String {
     let text = with_prefix(value, 1000.0, &["", "K", "M", "G", "T"], "");
     text.trim_end().to_string().replace(' ', "")
@@ -228,6 +237,8 @@ pub fn human_duration(seconds: f64) -> String {
         format!("{} {unit}", significant(seconds / SECONDS_PER_DAY, 6))
     } else if abs < 100.0 {
         format!("{} s", significant(seconds, 4))
+    } else if abs >= 3600.0 && (abs / 3600.0).fract() == 0.0 {
+        format!("{} h", significant(seconds / 3600.0, 6))
     } else if abs < 120.0 * 60.0 {
         format!("{} min", significant(seconds / 60.0, 4))
     } else if abs < 72.0 * 3600.0 {
@@ -253,7 +264,13 @@ pub fn human_usd(value: f64) -> String {
 }
 
 fn human_price(value: f64) -> String {
-    format!("${}", significant(value, 6))
+    let text = significant(value, 6);
+    // "$0.50", not "$0.5": prices read as money.
+    match text.split_once('.') {
+        Some((_, decimals)) if decimals.len() == 1 => format!("${text}0"),
+        None if value == 0.0 => "$0.00".into(),
+        _ => format!("${text}"),
+    }
 }
 
 fn group_thousands(digits: &str) -> String {
@@ -668,6 +685,7 @@ mod tests {
         assert_eq!(human_duration(5400.0), "90 min");
         assert_eq!(human_duration(27000.0), "7.5 h");
         assert_eq!(human_duration(40.0), "40 s");
+        assert_eq!(human_duration(3600.0), "1 h");
         assert_eq!(human_duration(86400.0), "1 day");
         assert_eq!(human_duration(90.0 * 86400.0), "90 days");
         assert_eq!(human_usd(3.4499999999999997), "$3.45");

@@ -42,6 +42,7 @@ pub struct NetworkModel {
     pub egress_usd_per_day: Fig<Usd>,
     pub egress_usd_per_month: Fig<Usd>,
     pub ingress_usd_per_month: Fig<Usd>,
+    pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
     /// Total transfer time against the pipeline's own run time.
     pub network_bound: bool,
@@ -121,8 +122,12 @@ pub fn network(
     let egress_usd_per_month = by_direction(Direction::Egress, false).named("egress_usd_per_month");
     let ingress_usd_per_month =
         by_direction(Direction::Ingress, false).named("ingress_usd_per_month");
-    let usd_per_month =
-        (&egress_usd_per_month + &ingress_usd_per_month).named("network_usd_per_month");
+    let usd_per_day = Fig::sum(transfers.iter().map(|t| &t.usd_per_day))
+        .unwrap_or_else(|| zero_usd.clone())
+        .named("network_usd_per_day");
+    let usd_per_month = Fig::sum(transfers.iter().map(|t| &t.usd_per_month))
+        .unwrap_or_else(|| zero_usd.clone())
+        .named("network_usd_per_month");
     let network_bound = transfers.iter().any(|t| t.exceeds_link(&bandwidth));
     Some(NetworkModel {
         bandwidth,
@@ -131,6 +136,7 @@ pub fn network(
         egress_usd_per_day,
         egress_usd_per_month,
         ingress_usd_per_month,
+        usd_per_day,
         usd_per_month,
         network_bound,
     })

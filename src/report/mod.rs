@@ -1,1 +1,95 @@
-//! Reports.
+//! Reports: what each command shows, laid out once as a [`Document`] of
+//! sections and rendered as a terminal table, Markdown, or (separately, in
+//! base units) JSON. With `--explain` every section carries the working of
+//! its figures.
+
+pub mod estimate;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::figure::Working;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// One table of a report, with the notes and working that go under it.
+#[derive(Clone, Debug, Default)]
+pub struct Section {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+    pub working: Vec<Working>,
+}
+
+impl Section {
+    pub fn new(title: impl Into<String>, columns: &[&str]) -> Self {
+        Section {
+            title: title.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            ..Section::default()
+        }
+    }
+
+    pub fn row(&mut self, cells: impl IntoIterator<Item = impl Into<String>>) -> &mut Self {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// A whole report: a heading, its sections, and the conventions it used.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub title: String,
+    pub intro: Vec<String>,
+    pub sections: Vec<Section>,
+    pub conventions: Vec<String>,
+}
+
+/// Options every report command shares.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub explain: bool,
+    /// Fixed table width, for output that is not a terminal.
+    pub width: Option<u16>,
+}
+
+pub fn render(document: &Document, format: Format, style: Style) -> String {
+    match format {
+        Format::Table => table::render(document, style),
+        Format::Markdown => markdown::render(document, style),
+        Format::Json => unreachable!("JSON is built from the figures, not from the document"),
+    }
+}
+
+/// The conventions every report states, so no assumption is silent.
+pub fn conventions(month_days: f64) -> Vec<String> {
+    vec![
+        "GB = 10^9 bytes, MB = 10^6 (cloud bills often mean GiB = 2^30 bytes, 7% more)".into(),
+        format!(
+            "a month = {} days (scenario key `month`); costs per month are per day × that",
+            crate::units::significant(month_days, 6)
+        ),
+        "prices are as given in the scenario, in USD; ingress is free unless priced".into(),
+        "one run a day; T_parallel = T_sequential ÷ N (the lecture's linear rule)".into(),
+    ]
+}
+
+/// Serialises a value as pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("reports serialise");
+    text.push('\n');
+    text
+}

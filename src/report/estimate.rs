@@ -1,0 +1,460 @@
+//! The `estimate` report: a summary and one section per model.
+
+use crate::figure::{Fig, Source, Working};
+use crate::model::Estimate;
+use crate::scenario::{Bound, Scenario, Work};
+use crate::units::{human_bit_rate, human_usd, plural};
+
+use super::{conventions, Document, Section};
+
+pub fn percent(ratio: f64) -> String {
+    format!("{}%", crate::units::significant(ratio * 100.0, 3))
+}
+
+fn times(ratio: &Fig<crate::units::Ratio>) -> String {
+    format!("{}×", ratio.human())
+}
+
+fn bound(bound: Bound) -> &'static str {
+    match bound {
+        Bound::Io => "io",
+        Bound::Cpu => "cpu",
+    }
+}
+
+/// "met, 15 min to spare" or "missed by 6.5 h".
+pub fn deadline_verdict(estimate: &Estimate) -> String {
+    match &estimate.time.deadline {
+        None => "none set".into(),
+        Some(check) if check.met => format!(
+            "{}: met, {} to spare",
+            check.deadline.human(),
+            check.slack.human()
+        ),
+        Some(check) => format!(
+            "{}: MISSED by {}",
+            check.deadline.human(),
+            crate::units::human_duration(-check.slack.base())
+        ),
+    }
+}
+
+pub fn memory_verdict(estimate: &Estimate) -> String {
+    let memory = &estimate.memory;
+    let peak = format!("{} in {}", memory.peak.human(), memory.peak_stage_name());
+    match (&memory.memory_per_worker, &memory.headroom) {
+        (Some(available), Some(headroom)) if headroom.base() >= 0.0 => {
+            format!("{peak} (fits {} per worker)", available.human())
+        }
+        (Some(available), Some(headroom)) => format!(
+            "{peak} (does NOT fit {} per worker: {} short)",
+            available.human(),
+            crate::units::human_bytes(-headroom.base())
+        ),
+        _ => peak,
+    }
+}
+
+/// What the command line changed, so a what-if report says so at the top.
+fn what_if(scenario: &Scenario) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Source::Cli(option) = &scenario.workers.source {
+        lines.push(format!(
+            "What-if: {} ({option})",
+            plural(scenario.workers.base(), "worker")
+        ));
+    }
+    if let Some(factor) = &scenario.volume_factor {
+        lines.push(format!(
+            "What-if: {} the events per day (--scale); distinct keys stay as they are unless `keys_grow: true`",
+            times(factor)
+        ));
+    }
+    lines
+}
+
+pub fn document(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Document {
+    let mut intro: Vec<String> = scenario.description.iter().cloned().collect();
+    intro.extend(what_if(scenario));
+    let mut sections = vec![summary(estimate)];
+    if explain {
+        let mut inputs = Section::new("Inputs", &["Input", "Value", "From"]);
+        for input in scenario.inputs() {
+            inputs.row([
+                input.symbol.clone(),
+                input.result.clone(),
+                input.source.clone(),
+            ]);
+        }
+        sections.push(inputs);
+    }
+    sections.push(flow(estimate));
+    sections.push(time(scenario, estimate));
+    sections.push(memory(estimate));
+    if !estimate.storage.datasets.is_empty() {
+        sections.push(storage(estimate));
+    }
+    if estimate.network.is_some() {
+        sections.push(network(estimate));
+    }
+    sections.push(cost(estimate));
+    Document {
+        title: format!("pipecalc estimate: {} ({})", scenario.name, scenario.file),
+        intro,
+        sections,
+        conventions: conventions(estimate.calendar.days_per_month.base()),
+    }
+}
+
+pub fn summary(estimate: &Estimate) -> Section {
+    let e = estimate;
+    let mut section = Section::new("Summary", &["Figure", "Value"]);
+    section
+        .row(["Events per day", &e.flow.events_per_day.human()])
+        .row(["Raw data per day", &e.flow.raw_bytes_per_day.human()])
+        .row(["Output per day", &e.flow.output_bytes_per_day.human()])
+        .row(["Reduction, raw → output", &times(&e.flow.reduction_ratio)])
+        .row(["Sequential time", &e.time.sequential.human()])
+        .row([
+            format!("Parallel time, {}", plural(e.time.workers.base(), "worker")),
+            e.time.parallel.human(),
+        ])
+        .row([
+            "Bottleneck stage".to_string(),
+            format!(
+                "{} ({})",
+                e.time.bottleneck_name(),
+                e.time.bottleneck_time.human()
+            ),
+        ])
+        .row(["Deadline".to_string(), deadline_verdict(e)])
+        .row(["Peak memory per worker".to_string(), memory_verdict(e)]);
+    if let Some(network) = &e.network {
+        section.row(["Network moved per day", &network.bytes_per_day.human()]);
+    }
+    section
+        .row(["Compute per day", &e.cost.compute_usd_per_day.human()])
+        .row(["Storage, month 1", &e.cost.storage_usd_month1.human()])
+        .row([
+            "Storage per month, steady state",
+            &e.cost.storage_usd_per_month_steady.human(),
+        ])
+        .row(["Network per month", &e.cost.network_usd_per_month.human()])
+        .row([
+            "Total per month (steady state)",
+            &e.cost.total_usd_per_month.human(),
+        ]);
+    section
+}
+
+fn flow(estimate: &Estimate) -> Section {
+    let flow = &estimate.flow;
+    let mut section = Section::new(
+        "Flow (per day)",
+        &["Stage", "Rows in", "Bytes in", "Rows out", "Bytes out"],
+    );
+    let mut working: Vec<Working> = flow.volume_factor.iter().map(Fig::working).collect();
+    if flow.volume_factor.is_some() {
+        working.push(flow.events_per_day.working());
+    }
+    working.push(flow.raw_bytes_per_day.working());
+    for stage in &flow.stages {
+        section.row([
+            stage.name.clone(),
+            stage.rows_in.human(),
+            stage.bytes_in.human(),
+            stage.rows_out.human(),
+            stage.bytes_out.human(),
+        ]);
+        working.push(stage.rows_out.working());
+        working.push(stage.bytes_out.working());
+    }
+    working.push(flow.output_bytes_per_day.working());
+    working.push(flow.reduction_ratio.working());
+    section.note(format!(
+        "reduction raw → output: {} ÷ {} = {}",
+        flow.raw_bytes_per_day.human(),
+        flow.output_bytes_per_day.human(),
+        times(&flow.reduction_ratio)
+    ));
+    section.working = working;
+    section
+}
+
+fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
+    let time = &estimate.time;
+    let mut section = Section::new(
+        "Time (one run)",
+        &["Stage", "Bound", "Per worker", "Time", "Share"],
+    );
+    let mut working = Vec::new();
+    for (stage, timed) in scenario.stages.iter().zip(&time.stages) {
+        let per_worker = match &stage.work {
+            Work::ByteThroughput(rate) => rate.human(),
+            Work::EventThroughput(rate) => rate.human(),
+            Work::Duration(given) => format!("given {}", given.human()),
+        };
+        section.row([
+            stage.name.clone(),
+            bound(stage.bound).to_string(),
+            per_worker,
+            timed.time.human(),
+            percent(timed.time.base() / time.sequential.base()),
+        ]);
+        working.push(timed.time.working());
+    }
+    working.push(time.sequential.working());
+    working.push(time.parallel.working());
+    working.push(time.bottleneck_time.working());
+    section
+        .note(format!("sequential: {}", time.sequential.human()))
+        .note(format!(
+            "parallel with {}: {} (T_sequential ÷ N)",
+            plural(time.workers.base(), "worker"),
+            time.parallel.human()
+        ))
+        .note(format!(
+            "bottleneck: {} at {}",
+            time.bottleneck_name(),
+            time.bottleneck_time.human()
+        ))
+        .note(format!("deadline: {}", deadline_verdict(estimate)));
+    if let Some(check) = &time.deadline {
+        working.push(check.slack.working());
+    }
+    section.working = working;
+    section
+}
+
+fn memory(estimate: &Estimate) -> Section {
+    let memory = &estimate.memory;
+    let mut section = Section::new("Memory", &["Stage", "Working set", "Per worker"]);
+    let mut working = Vec::new();
+    for stage in &memory.stages {
+        section.row([
+            stage.name.clone(),
+            stage.working_set.human(),
+            stage.per_worker.human(),
+        ]);
+        working.push(stage.working_set.working());
+        working.push(stage.per_worker.working());
+    }
+    working.push(memory.peak.working());
+    working.extend(memory.headroom.iter().map(Fig::working));
+    section.note(format!("peak: {}", memory_verdict(estimate)));
+    if memory.fits() == Some(false) {
+        section.note("the lecture's 'resource exhaustion': add workers to split the data, give each more memory, or stream the stage");
+    }
+    section.working = working;
+    section
+}
+
+fn storage(estimate: &Estimate) -> Section {
+    let storage = &estimate.storage;
+    let mut section = Section::new(
+        "Storage",
+        &[
+            "Dataset",
+            "Of",
+            "Per day",
+            "Retention",
+            "Compression",
+            "Stored, month 1",
+            "Cost, month 1",
+            "Stored, steady",
+            "Cost/month, steady",
+        ],
+    );
+    let mut working = Vec::new();
+    for dataset in &storage.datasets {
+        section.row([
+            dataset.name.clone(),
+            dataset.of.clone(),
+            dataset.bytes_per_day.human(),
+            format!("{} days", dataset.retention_days.human()),
+            times(&dataset.compression_ratio),
+            dataset.stored_month1_compressed.human(),
+            dataset.usd_month1.human(),
+            dataset.stored_steady_compressed.human(),
+            dataset.usd_per_month_steady.human(),
+        ]);
+        working.push(dataset.retention_days.working());
+        working.extend(
+            [
+                &dataset.bytes_per_day,
+                &dataset.stored_month1,
+                &dataset.stored_month1_compressed,
+                &dataset.stored_steady,
+                &dataset.stored_steady_compressed,
+            ]
+            .map(Fig::working),
+        );
+        working.push(dataset.usd_month1.working());
+        working.push(dataset.usd_per_month_steady.working());
+    }
+    let cost = &estimate.cost;
+    section.row([
+        "total".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        cost.storage_usd_month1.human(),
+        String::new(),
+        cost.storage_usd_per_month_steady.human(),
+    ]);
+    working.push(estimate.calendar.days_per_month.working());
+    working.push(cost.storage_usd_month1.working());
+    working.push(cost.storage_usd_per_month_steady.working());
+    section
+        .note(format!(
+            "month 1: the first {} days of data, the bill for the first month (the lecture's \"5 GB/day × 30 days\")",
+            estimate.calendar.days_per_month.human()
+        ))
+        .note("steady: once retention is full, what every later month costs");
+    section.working = working;
+    section
+}
+
+fn network(estimate: &Estimate) -> Section {
+    let network = estimate.network.as_ref().expect("checked by the caller");
+    let mut section = Section::new(
+        "Network",
+        &[
+            "Transfer",
+            "Of",
+            "Direction",
+            "Per day",
+            "Time at link",
+            "Needed in window",
+            "Cost/day",
+            "Cost/month",
+        ],
+    );
+    let mut working = Vec::new();
+    for transfer in &network.transfers {
+        let needed = match (&transfer.required_bandwidth, &transfer.window) {
+            (Some(rate), Some(window)) => {
+                format!("{} in {}", human_bit_rate(rate.base()), window.human())
+            }
+            _ => "no window".into(),
+        };
+        section.row([
+            transfer.name.clone(),
+            transfer.of.clone(),
+            transfer.direction.to_string(),
+            transfer.bytes_per_day.human(),
+            transfer.transfer_time.human(),
+            needed,
+            transfer.usd_per_day.human(),
+            transfer.usd_per_month.human(),
+        ]);
+        working.push(transfer.bytes_per_day.working());
+        working.push(transfer.transfer_time.working());
+        working.extend(transfer.required_bandwidth.iter().map(Fig::working));
+        working.push(transfer.usd_per_day.working());
+        working.push(transfer.usd_per_month.working());
+    }
+    working.push(network.bytes_per_day.working());
+    working.push(network.egress_usd_per_day.working());
+    working.push(network.egress_usd_per_month.working());
+    working.push(network.ingress_usd_per_month.working());
+    working.push(network.usd_per_day.working());
+    working.push(network.usd_per_month.working());
+    section
+        .note(format!(
+            "link: {} = {}",
+            human_bit_rate(network.bandwidth.base()),
+            network.bandwidth.human()
+        ))
+        .note(format!(
+            "moved per day: {}; egress {}/day, {}/month; ingress {}/month",
+            network.bytes_per_day.human(),
+            network.egress_usd_per_day.human(),
+            network.egress_usd_per_month.human(),
+            network.ingress_usd_per_month.human()
+        ));
+    let over: Vec<String> = network
+        .transfers
+        .iter()
+        .filter(|t| t.exceeds_link(&network.bandwidth))
+        .map(|t| t.name.clone())
+        .collect();
+    if over.is_empty() {
+        section.note("bottleneck: not the network; every transfer fits its window on this link");
+    } else {
+        section.note(format!(
+            "bottleneck: the NETWORK; {} needs more than the link within its window (parallel transfers or a faster link)",
+            over.join(", ")
+        ));
+    }
+    section.working = working;
+    section
+}
+
+fn cost(estimate: &Estimate) -> Section {
+    let cost = &estimate.cost;
+    let network_per_day = estimate
+        .network
+        .as_ref()
+        .map_or_else(|| human_usd(0.0), |n| n.usd_per_day.human());
+    let mut section = Section::new("Cost", &["Item", "Per day", "Per month", "Share"]);
+    section
+        .row([
+            "Compute".to_string(),
+            cost.compute_usd_per_day.human(),
+            cost.compute_usd_per_month.human(),
+            percent(cost.compute_share.base()),
+        ])
+        .row([
+            "Storage (steady state)".to_string(),
+            String::new(),
+            cost.storage_usd_per_month_steady.human(),
+            percent(cost.storage_share.base()),
+        ])
+        .row([
+            "Network".to_string(),
+            network_per_day,
+            cost.network_usd_per_month.human(),
+            percent(cost.network_share.base()),
+        ])
+        .row([
+            "Total".to_string(),
+            String::new(),
+            cost.total_usd_per_month.human(),
+            "100%".to_string(),
+        ]);
+    section
+        .note(format!(
+            "compute: {} billed per worker × {} = {} of worker time",
+            cost.billed_time_per_worker.human(),
+            plural(estimate.time.workers.base(), "worker"),
+            cost.worker_time.human()
+        ))
+        .note(format!(
+            "storage in month 1 is {}; it grows to the steady figure as retention fills",
+            cost.storage_usd_month1.human()
+        ));
+    section.working = [&cost.billed_time_per_worker, &cost.worker_time]
+        .map(Fig::working)
+        .into_iter()
+        .chain(
+            [
+                &cost.compute_usd_per_day,
+                &cost.compute_usd_per_month,
+                &cost.total_usd_per_month,
+            ]
+            .map(Fig::working),
+        )
+        .chain(
+            [
+                &cost.compute_share,
+                &cost.storage_share,
+                &cost.network_share,
+            ]
+            .map(Fig::working),
+        )
+        .collect();
+    section
+}
