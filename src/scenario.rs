@@ -326,9 +326,19 @@ fn describe_yaml_error(error: &serde_saphyr::Error, path: &str) -> String {
         Some(cut) => message[..cut].to_string(),
         None => message,
     };
+    // The parser's hint is for programmers configuring it, not for users.
+    let message = message.replace(
+        ", set DuplicateKeyPolicy in Options if acceptable",
+        "; each key may appear once in a mapping",
+    );
     let message = with_suggestion(&message);
     // `Spanned` wrappers add a `.value` segment that is not in the file.
-    let path = path.replace(".value", "");
+    // `Spanned` wrappers add a `.value` segment that is not in the file, and
+    // a key the parser could not name shows as `?`.
+    let path = path
+        .replace(".value", "")
+        .replace(".?", "")
+        .replace('?', "");
     let path = path.trim_end_matches('.');
     let place = match error.location() {
         Some(at) => format!("line {}, column {}", at.line(), at.column()),
@@ -784,22 +794,33 @@ impl Validator<'_> {
         let key = |field: &str| format!("stages[{index}].{field}");
         let measure = raw.input.value;
         let work = match (&raw.throughput, &raw.duration) {
-            (Some(field), None) => match measure {
-                Measure::Bytes => Work::ByteThroughput(self.byte_rate(
-                    field,
-                    &key("throughput"),
-                    &format!("R[{name}]"),
-                )?),
-                Measure::Events => Work::EventThroughput(self.event_rate(
-                    field,
-                    &key("throughput"),
-                    &format!("R[{name}]"),
-                ).map_err(|e| {
-                    e.context(format!(
-                        "stage `{name}` takes `input: events`, so its throughput is in events per second; for a data rate write `input: bytes`"
-                    ))
-                })?),
-            },
+            (Some(field), None) => {
+                let key = key("throughput");
+                let symbol = format!("R[{name}]");
+                // The most common slip: a data rate on a stage measured in
+                // events, or the reverse. Say which key decides it.
+                let given = units::parse_any(&field.value.0).ok();
+                let mismatch = match (measure, given) {
+                    (Measure::Events, Some(Parsed::ByteRate(_))) => Some(("a data rate", "an event rate (e.g. \"20k events/s\")", "bytes")),
+                    (Measure::Bytes, Some(Parsed::EventRate(_))) => Some(("an event rate", "a data rate (e.g. \"8.3 MB/s\")", "events")),
+                    _ => None,
+                };
+                if let Some((given, wanted, other)) = mismatch {
+                    return Err(self.error(
+                        &key,
+                        &field.referenced,
+                        format!(
+                            "`{}` is {given}, but stage `{name}` has `input: {}`, so its throughput is {wanted}; or write `input: {other}`",
+                            field.value.0,
+                            if other == "bytes" { "events" } else { "bytes" },
+                        ),
+                    ));
+                }
+                match measure {
+                    Measure::Bytes => Work::ByteThroughput(self.byte_rate(field, &key, &symbol)?),
+                    Measure::Events => Work::EventThroughput(self.event_rate(field, &key, &symbol)?),
+                }
+            }
             (None, Some(field)) => {
                 Work::Duration(self.duration(field, &key("duration"), &format!("T_given[{name}]"))?)
             }
@@ -1106,7 +1127,7 @@ prices:
         let text = MINIMAL.replace("1k events/s", "5 MB/s");
         let message = error_of(&text);
         assert!(
-            message.contains("`5 MB/s` is a data rate, but an event rate is expected"),
+            message.contains("`5 MB/s` is a data rate, but stage `only` has `input: events`"),
             "{message}"
         );
     }
