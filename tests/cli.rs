@@ -101,9 +101,5 @@ fn zero_workers_is_refused() {
 
 #[test]
 fn a_negative_scale_is_refused() {
-    assert_cmd_snapshot!(pipecalc().args([
-        "estimate",
-        "scenarios/clickstream.yaml",
-        "--scale=-2"
-    ]));
+    assert_cmd_snapshot!(pipecalc().args(["estimate", "scenarios/clickstream.yaml", "--scale=-2"]));
 }

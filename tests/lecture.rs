@@ -45,6 +45,7 @@ fn running_example_figures() {
     assert_eq!(s["sequential_s"], 2700.0); // 45 min
     assert_eq!(s["bottleneck_stage"], "transform");
     assert_eq!(s["deadline_met"], true); // within 1 hour
+
     // Memory: 5 GB raw, 2 GB intermediate, 5 MB final, peak 5 GB in ingest.
     let sets: Vec<u64> = (0..3)
         .map(|i| json["stages"][i]["working_set_bytes"].as_u64().unwrap())
@@ -83,7 +84,10 @@ fn running_example_what_ifs() {
     // 10 workers → 4.5 minutes.
     assert_eq!(summary(Some(10), None).0["summary"]["parallel_s"], 270.0);
     // 2× data: 90 minutes; 10× data: 7.5 hours.
-    assert_eq!(summary(None, Some(2.0)).0["summary"]["sequential_s"], 5400.0);
+    assert_eq!(
+        summary(None, Some(2.0)).0["summary"]["sequential_s"],
+        5400.0
+    );
     let (tenfold, _) = summary(None, Some(10.0));
     assert_eq!(tenfold["summary"]["sequential_s"], 27_000.0);
     assert_eq!(tenfold["summary"]["deadline_met"], false);
@@ -94,4 +98,23 @@ fn running_example_what_ifs() {
     assert_eq!(tenfold["network"]["egress_usd_per_month"], 135.0);
     // The aggregate's output is bounded by distinct products: not 50 MB.
     assert_eq!(tenfold["summary"]["output_bytes_per_day"], 5_000_000);
+}
+
+/// The scenario shown in the README parses and gives the times it implies,
+/// so the README stays true.
+#[test]
+fn the_readme_example_is_a_valid_scenario() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("```yaml\n").expect("README has a YAML example") + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let scenario = pipecalc::parse(&readme[start..end], "README.md").unwrap();
+    let estimate = pipecalc::estimate(&scenario);
+    // 5 GB ÷ 8.3 MB/s ≈ 602 s; 10M ÷ 8.3k/s ≈ 1205 s; 8M ÷ 13.3k/s ≈ 602 s.
+    let times: Vec<f64> = estimate
+        .time
+        .stages
+        .iter()
+        .map(|s| s.time.base().round())
+        .collect();
+    assert_eq!(times, [602.0, 1205.0, 602.0]);
 }

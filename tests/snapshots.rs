@@ -34,8 +34,14 @@ fn bundled_scenarios_in_every_format() {
         let plain = report::estimate::document(&scenario, &estimate, false);
         let explained = report::estimate::document(&scenario, &estimate, true);
         insta::assert_snapshot!(name("table"), report::render(&plain, Format::Table, FIXED));
-        insta::assert_snapshot!(name("markdown"), report::render(&plain, Format::Markdown, FIXED));
-        insta::assert_snapshot!(name("explain"), report::render(&explained, Format::Table, EXPLAINED));
+        insta::assert_snapshot!(
+            name("markdown"),
+            report::render(&plain, Format::Markdown, FIXED)
+        );
+        insta::assert_snapshot!(
+            name("explain"),
+            report::render(&explained, Format::Table, EXPLAINED)
+        );
         insta::assert_snapshot!(
             name("markdown_explain"),
             report::render(&explained, Format::Markdown, EXPLAINED)
