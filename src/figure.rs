@@ -144,7 +144,6 @@ impl<Q: Quantity> Fig<Q> {
     fn term(&self) -> String {
         match (&self.symbol, &self.formula) {
             (Some(symbol), _) => symbol.clone(),
-            (None, Some(formula)) if self.loose => format!("({formula})"),
             (None, Some(formula)) => formula.clone(),
             (None, None) => self.working.clone(),
         }
@@ -153,7 +152,6 @@ impl<Q: Quantity> Fig<Q> {
     /// How this figure's value appears inside another working.
     fn value_term(&self) -> String {
         match (&self.symbol, &self.formula) {
-            (None, Some(_)) if self.loose => format!("({})", self.working),
             (None, Some(_)) => self.working.clone(),
             _ => self.value.human(),
         }
@@ -177,14 +175,16 @@ impl<Q: Quantity> Fig<Q> {
         value: f64,
         loose: bool,
     ) -> Fig<R> {
+        // Parenthesise a sum or difference inside a product or quotient,
+        // and any compound on the right of a minus.
         let wrap = |term: String, operand_loose: bool| {
-            if operand_loose && !loose && !term.starts_with('(') {
+            if operand_loose && (!loose || op == "−") {
                 format!("({term})")
             } else {
                 term
             }
         };
-        let lhs_loose = self.symbol.is_none() && self.loose;
+        let lhs_loose = self.symbol.is_none() && self.loose && op != "+" && op != "−";
         let rhs_loose = rhs.symbol.is_none() && rhs.loose;
         Self::derived(
             R::from_base(value),
@@ -310,6 +310,20 @@ impl<Q: Quantity> Fig<Q> {
     }
 }
 
+impl Fig<Count> {
+    /// The count as a pure number, for formulas such as a speed-up.
+    pub fn as_ratio(&self) -> Fig<Ratio> {
+        Fig {
+            value: Ratio(self.value.0),
+            symbol: self.symbol.clone(),
+            formula: self.formula.clone(),
+            working: self.working.clone(),
+            loose: self.loose,
+            source: self.source.clone(),
+        }
+    }
+}
+
 impl<Q: Quantity> Add for &Fig<Q> {
     type Output = Fig<Q>;
     fn add(self, rhs: &Fig<Q>) -> Fig<Q> {
@@ -353,6 +367,7 @@ relation!(Count, /, Count => Ratio);
 relation!(Information, *, Ratio => Information);
 relation!(Information, /, Ratio => Information);
 relation!(Information, /, Count => Information);
+relation!(Information, *, Count => Information);
 relation!(Information, /, InformationRate => Time);
 relation!(Information, /, Time => InformationRate);
 relation!(Information, /, Information => Ratio);

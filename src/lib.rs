@@ -4,6 +4,8 @@
 //! get an [`model::Estimate`], and render it with [`report`]. Every figure
 //! is a [`figure::Fig`] that can show its own working.
 
+pub mod commands;
+pub mod compare;
 pub mod figure;
 pub mod model;
 pub mod report;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use pipecalc::report::{self, Format, Style};
-use pipecalc::scenario::{self, Scenario};
+use pipecalc::commands;
+use pipecalc::report::{Format, Style};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +33,56 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Project the scenario at other volumes and worker counts, side by side.
+    Scale {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// Volume factors, e.g. 1,2,10,100 [default: the scenario's `scaling.factors`, else 1,2,10].
+        #[arg(long, value_delimiter = ',', value_name = "FACTORS")]
+        factors: Option<Vec<f64>>,
+        /// Worker counts, e.g. 1,4,10 [default: the scenario's `scaling.workers`, else its `workers`].
+        #[arg(long, value_delimiter = ',', value_name = "COUNTS")]
+        workers: Option<Vec<u32>>,
+        /// Also show storage with this compression ratio [default: the scenario's `scaling.compression`].
+        #[arg(long, value_name = "RATIO")]
+        compression: Option<f64>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Find the fewest workers that meet the deadline, with time and cost at each count.
+    Workers {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// Multiply the events per day by this factor first.
+        #[arg(long, value_name = "FACTOR")]
+        scale: Option<f64>,
+        /// Try up to this many workers [default: the scenario's `scaling.max_workers`, else 64].
+        #[arg(long, value_name = "N")]
+        max_workers: Option<u32>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Volume, storage and run time year by year as the data grows.
+    Growth {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// Years to project.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        years: u32,
+        /// Growth rate, e.g. "10x per 5 years" or "58% per year" [default: the scenario's `scaling.growth`, else the lecture's 10x per 5 years].
+        #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+        growth: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Compare two or more scenarios: changed inputs, then every figure with its change.
+    Compare {
+        /// The scenario files (YAML); the first is the baseline.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Validate scenario files without estimating; exit 1 on the first bad one.
     Check {
         /// The scenario files (YAML).
@@ -49,6 +99,9 @@ struct WhatIf {
     /// Multiply the events per day by this factor (2 = twice the data).
     #[arg(long, value_name = "FACTOR")]
     scale: Option<f64>,
+    /// Compress every stored dataset by this ratio (5 = a fifth of the bytes).
+    #[arg(long, value_name = "RATIO")]
+    compression: Option<f64>,
 }
 
 #[derive(Args)]
@@ -62,27 +115,20 @@ struct Output {
 }
 
 impl Output {
-    fn style(&self) -> Style {
-        Style {
-            explain: self.explain,
-            width: if std::io::stdout().is_terminal() {
-                None
-            } else {
-                Some(120)
+    fn options(&self) -> commands::Output {
+        commands::Output {
+            format: self.format,
+            style: Style {
+                explain: self.explain,
+                // Not a terminal: a fixed width, so piped output is stable.
+                width: if std::io::stdout().is_terminal() {
+                    None
+                } else {
+                    Some(120)
+                },
             },
         }
     }
-}
-
-fn load(path: &std::path::Path, what_if: &WhatIf) -> Result<Scenario> {
-    let mut scenario = scenario::load(path)?;
-    if let Some(workers) = what_if.workers {
-        scenario = scenario.with_workers(workers, "--workers")?;
-    }
-    if let Some(factor) = what_if.scale {
-        scenario = scenario.with_scale(factor, "--scale")?;
-    }
-    Ok(scenario)
 }
 
 fn run(cli: Cli) -> Result<String> {
@@ -91,37 +137,36 @@ fn run(cli: Cli) -> Result<String> {
             scenario,
             what_if,
             output,
-        } => {
-            let scenario = load(&scenario, &what_if)?;
-            let estimate = pipecalc::estimate(&scenario);
-            Ok(match output.format {
-                Format::Json => report::to_json(&report::json::estimate(
-                    &scenario,
-                    &estimate,
-                    output.explain,
-                )),
-                format => report::render(
-                    &report::estimate::document(&scenario, &estimate, output.explain),
-                    format,
-                    output.style(),
-                ),
-            })
-        }
-        Command::Check { scenarios } => {
-            let mut out = String::new();
-            for path in &scenarios {
-                let scenario = scenario::load(path)?;
-                out.push_str(&format!(
-                    "ok: {} ({}: {} stages, {} datasets, {} transfers)\n",
-                    path.display(),
-                    scenario.name,
-                    scenario.stages.len(),
-                    scenario.storage.len(),
-                    scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
-                ));
-            }
-            Ok(out)
-        }
+        } => commands::estimate(
+            &scenario,
+            &commands::WhatIf {
+                workers: what_if.workers,
+                scale: what_if.scale,
+                compression: what_if.compression,
+            },
+            &output.options(),
+        ),
+        Command::Scale {
+            scenario,
+            factors,
+            workers,
+            compression,
+            output,
+        } => commands::scale(&scenario, factors, workers, compression, &output.options()),
+        Command::Workers {
+            scenario,
+            scale,
+            max_workers,
+            output,
+        } => commands::workers(&scenario, scale, max_workers, &output.options()),
+        Command::Growth {
+            scenario,
+            years,
+            growth,
+            output,
+        } => commands::growth(&scenario, years, growth.as_deref(), &output.options()),
+        Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
+        Command::Check { scenarios } => commands::check(&scenarios),
     }
 }
 

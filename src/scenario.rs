@@ -68,12 +68,41 @@ struct RawScenario {
     deadline: Option<Field>,
     memory_per_worker: Option<Field>,
     month: Option<Field>,
+    parallel: Option<Spanned<RawParallel>>,
     stages: Spanned<Vec<RawStage>>,
     #[serde(default)]
     storage: Vec<RawDataset>,
     network: Option<RawNetwork>,
     #[serde(default)]
     prices: RawPrices,
+    scaling: Option<RawScaling>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParallel {
+    model: ParallelKind,
+    serial_fraction: Option<Field>,
+    contention: Option<Field>,
+    coherency: Option<Field>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ParallelKind {
+    Linear,
+    Amdahl,
+    Usl,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScaling {
+    factors: Option<Spanned<Vec<Field>>>,
+    workers: Option<Spanned<Vec<Field>>>,
+    compression: Option<Field>,
+    growth: Option<Field>,
+    max_workers: Option<Field>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +122,8 @@ struct RawStage {
     duration: Option<Field>,
     output: Option<Spanned<RawOutput>>,
     working_set: Option<Field>,
+    parallel: Option<Spanned<RawParallel>>,
+    shares: Option<Field>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +244,46 @@ pub enum WorkingSet {
     Fixed(Fig<Information>),
 }
 
+/// How a stage speeds up with N workers.
+#[derive(Clone, Debug)]
+pub enum Parallel {
+    /// The lecture's rule: N workers, N times faster.
+    Linear,
+    /// Amdahl's law: a serial fraction s never speeds up.
+    /// S(N) = 1 / (s + (1 − s) / N).
+    Amdahl { serial_fraction: Fig<Ratio> },
+    /// The Universal Scalability Law: contention σ and coherency κ.
+    /// S(N) = N / (1 + σ(N − 1) + κN(N − 1)); past a point, more is slower.
+    Usl {
+        contention: Fig<Ratio>,
+        coherency: Fig<Ratio>,
+    },
+}
+
+impl Parallel {
+    /// How reports name the model: "linear", "Amdahl s=0.1", "USL σ=0.05 κ=0.001".
+    pub fn label(&self) -> String {
+        match self {
+            Parallel::Linear => "linear".into(),
+            Parallel::Amdahl { serial_fraction } => format!("Amdahl s={}", serial_fraction.human()),
+            Parallel::Usl {
+                contention,
+                coherency,
+            } => format!("USL σ={} κ={}", contention.human(), coherency.human()),
+        }
+    }
+}
+
+/// A resource all workers of a stage share, which caps its speed whatever
+/// the number of workers.
+#[derive(Clone, Debug)]
+pub enum Shares {
+    /// The scenario's network link.
+    Network,
+    /// Another shared resource with this rate (a disk, a database).
+    Rate(Fig<InformationRate>),
+}
+
 #[derive(Clone, Debug)]
 pub struct Stage {
     pub name: String,
@@ -221,6 +292,27 @@ pub struct Stage {
     pub work: Work,
     pub output: Output,
     pub working_set: WorkingSet,
+    pub parallel: Parallel,
+    pub shares: Option<Shares>,
+}
+
+/// Growth of the data over time, as a multiplier per year.
+#[derive(Clone, Debug)]
+pub struct Growth {
+    pub per_year: f64,
+    /// As written: "10x per 5 years".
+    pub text: String,
+}
+
+/// Defaults for `scale`, `workers` and `growth`.
+#[derive(Clone, Debug)]
+pub struct Scaling {
+    pub factors: Vec<f64>,
+    pub workers: Vec<u32>,
+    /// A compression ratio to show as a what-if beside the stored figures.
+    pub compression: Option<f64>,
+    pub growth: Option<Growth>,
+    pub max_workers: u32,
 }
 
 /// A stage's input or output, named in the scenario as `stage.input` or
@@ -289,6 +381,7 @@ pub struct Scenario {
     pub prices: Prices,
     /// `--scale`: multiplies events per day; `None` when not scaling.
     pub volume_factor: Option<Fig<Ratio>>,
+    pub scaling: Scaling,
 }
 
 // ---------------------------------------------------------------------------
@@ -548,17 +641,11 @@ impl Validator<'_> {
         )?;
         let event_size = self.size(&raw.volume.event_size, "volume.event_size", "event_size")?;
         let workers = match &raw.workers {
-            Some(field) => {
-                let workers = self.count(field, "workers", "N_workers")?;
-                if workers.value.0.fract() != 0.0 {
-                    return Err(self.error(
-                        "workers",
-                        &field.referenced,
-                        format!("`{}` is not a whole number of workers", field.value.0),
-                    ));
-                }
-                workers
-            }
+            Some(field) => Fig::input(
+                Count(f64::from(self.whole(field, "workers")?)),
+                "N_workers",
+                self.source("workers", &field.referenced),
+            ),
             None => Fig::input(
                 Count(1.0),
                 "N_workers",
@@ -614,6 +701,10 @@ impl Validator<'_> {
                 ));
             }
         }
+        let default_parallel = match &raw.parallel {
+            Some(parallel) => self.parallel(parallel, "parallel", "")?,
+            None => Parallel::Linear,
+        };
         let stage_names: Vec<String> = raw
             .stages
             .value
@@ -625,7 +716,9 @@ impl Validator<'_> {
             .value
             .iter()
             .enumerate()
-            .map(|(index, stage)| self.stage(index, stage))
+            .map(|(index, stage)| {
+                self.stage(index, stage, &default_parallel, raw.network.is_some())
+            })
             .collect::<Result<Vec<_>>>()?;
 
         let storage = raw
@@ -727,6 +820,7 @@ impl Validator<'_> {
             network,
             prices,
             volume_factor: None,
+            scaling: self.scaling(raw.scaling.as_ref())?,
         })
     }
 
@@ -789,7 +883,168 @@ impl Validator<'_> {
         Ok(DataRef { stage, side })
     }
 
-    fn stage(&self, index: usize, raw: &RawStage) -> Result<Stage> {
+    fn parallel(&self, raw: &Spanned<RawParallel>, key: &str, suffix: &str) -> Result<Parallel> {
+        let fields = &raw.value;
+        let field_key = |name: &str| format!("{key}.{name}");
+        let unexpected = |name: &str, field: &Option<Field>, model: &str| -> Result<()> {
+            match field {
+                Some(f) => Err(self.error(
+                    &field_key(name),
+                    &f.referenced,
+                    format!("`{name}` does not apply to the {model} model"),
+                )),
+                None => Ok(()),
+            }
+        };
+        let bounded =
+            |field: &Field, name: &str, symbol: &str, upper: Option<f64>| -> Result<Fig<Ratio>> {
+                let k = field_key(name);
+                let value = match self.parsed(field, &k, Kind::Fraction)? {
+                    Parsed::Number(v) | Parsed::Percent(v) => v,
+                    _ => unreachable!("parse_as checked the kind"),
+                };
+                let in_range = value >= 0.0 && upper.is_none_or(|u| value <= u);
+                if !in_range {
+                    let range = match upper {
+                        Some(u) => format!("from 0 to {u}"),
+                        None => "zero or more".into(),
+                    };
+                    return Err(self.error(
+                        &k,
+                        &field.referenced,
+                        format!("`{}` is out of range; {name} is {range}", field.value.0),
+                    ));
+                }
+                Ok(Fig::input(
+                    Ratio(value),
+                    format!("{symbol}{suffix}"),
+                    self.source(&k, &field.referenced),
+                ))
+            };
+        let required = |field: &Option<Field>, name: &str, model: &str| -> Result<Field> {
+            field.clone().ok_or_else(|| {
+                self.error(
+                    key,
+                    &raw.referenced,
+                    format!("the {model} model needs `{name}`"),
+                )
+            })
+        };
+        Ok(match fields.model {
+            ParallelKind::Linear => {
+                unexpected("serial_fraction", &fields.serial_fraction, "linear")?;
+                unexpected("contention", &fields.contention, "linear")?;
+                unexpected("coherency", &fields.coherency, "linear")?;
+                Parallel::Linear
+            }
+            ParallelKind::Amdahl => {
+                unexpected("contention", &fields.contention, "Amdahl")?;
+                unexpected("coherency", &fields.coherency, "Amdahl")?;
+                let field = required(&fields.serial_fraction, "serial_fraction", "Amdahl")?;
+                Parallel::Amdahl {
+                    serial_fraction: bounded(&field, "serial_fraction", "s", Some(1.0))?,
+                }
+            }
+            ParallelKind::Usl => {
+                unexpected("serial_fraction", &fields.serial_fraction, "USL")?;
+                let contention = required(&fields.contention, "contention", "USL")?;
+                let contention = bounded(&contention, "contention", "σ", Some(1.0))?;
+                let coherency = match &fields.coherency {
+                    Some(field) => bounded(field, "coherency", "κ", None)?,
+                    None => Fig::input(
+                        Ratio(0.0),
+                        format!("κ{suffix}"),
+                        Source::Default("no coherency cost unless given".into()),
+                    ),
+                };
+                Parallel::Usl {
+                    contention,
+                    coherency,
+                }
+            }
+        })
+    }
+
+    fn scaling(&self, raw: Option<&RawScaling>) -> Result<Scaling> {
+        let mut scaling = Scaling {
+            factors: vec![1.0, 2.0, 10.0],
+            workers: Vec::new(),
+            compression: None,
+            growth: None,
+            max_workers: 64,
+        };
+        let Some(raw) = raw else {
+            return Ok(scaling);
+        };
+        if let Some(factors) = &raw.factors {
+            scaling.factors = factors
+                .value
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    Ok(self
+                        .ratio(f, &format!("scaling.factors[{i}]"), "factor")?
+                        .value
+                        .0)
+                })
+                .collect::<Result<_>>()?;
+            if scaling.factors.is_empty() {
+                return Err(self.error(
+                    "scaling.factors",
+                    &factors.referenced,
+                    "the list of factors is empty",
+                ));
+            }
+        }
+        if let Some(workers) = &raw.workers {
+            scaling.workers = workers
+                .value
+                .iter()
+                .enumerate()
+                .map(|(i, f)| self.whole(f, &format!("scaling.workers[{i}]")))
+                .collect::<Result<_>>()?;
+        }
+        if let Some(field) = &raw.compression {
+            scaling.compression = Some(
+                self.ratio(field, "scaling.compression", "compression")?
+                    .value
+                    .0,
+            );
+        }
+        if let Some(field) = &raw.growth {
+            let per_year = units::parse_growth(&field.value.0)
+                .map_err(|e| self.error("scaling.growth", &field.referenced, e))?;
+            scaling.growth = Some(Growth {
+                per_year,
+                text: field.value.0.trim().to_string(),
+            });
+        }
+        if let Some(field) = &raw.max_workers {
+            scaling.max_workers = self.whole(field, "scaling.max_workers")?;
+        }
+        Ok(scaling)
+    }
+
+    /// A whole number of workers, at least one.
+    fn whole(&self, field: &Field, key: &str) -> Result<u32> {
+        let count = self.count(field, key, "workers")?.value.0;
+        if count.fract() != 0.0 || count > f64::from(u32::MAX) {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!("`{}` is not a whole number of workers", field.value.0),
+            ));
+        }
+        Ok(count as u32)
+    }
+
+    fn stage(
+        &self,
+        index: usize,
+        raw: &RawStage,
+        default_parallel: &Parallel,
+        has_network: bool,
+    ) -> Result<Stage> {
         let name = raw.name.value.clone();
         let key = |field: &str| format!("stages[{index}].{field}");
         let measure = raw.input.value;
@@ -897,6 +1152,43 @@ impl Validator<'_> {
                 ),
             },
         };
+        let parallel = match &raw.parallel {
+            Some(parallel) => self.parallel(parallel, &key("parallel"), &format!("[{name}]"))?,
+            None => default_parallel.clone(),
+        };
+        let shares = match &raw.shares {
+            None => None,
+            Some(field) if field.value.0.trim() == "network" => {
+                if !has_network {
+                    return Err(self.error(
+                        &key("shares"),
+                        &field.referenced,
+                        "`shares: network` needs a `network:` section with the link's bandwidth",
+                    ));
+                }
+                if measure != Measure::Bytes {
+                    return Err(self.error(
+                        &key("shares"),
+                        &field.referenced,
+                        format!("a shared link caps bytes per second, but stage `{name}` has `input: events`; write `input: bytes`"),
+                    ));
+                }
+                Some(Shares::Network)
+            }
+            Some(field) => {
+                if measure != Measure::Bytes {
+                    return Err(self.error(
+                        &key("shares"),
+                        &field.referenced,
+                        format!("a shared resource caps bytes per second, but stage `{name}` has `input: events`; write `input: bytes`"),
+                    ));
+                }
+                Some(Shares::Rate(
+                    self.byte_rate(field, &key("shares"), &format!("shared_rate[{name}]"))
+                        .map_err(|e| e.context("`shares` is `network` or the shared resource's rate, e.g. `500 MB/s`"))?,
+                ))
+            }
+        };
         Ok(Stage {
             name,
             bound: raw.bound,
@@ -904,6 +1196,8 @@ impl Validator<'_> {
             work,
             output,
             working_set,
+            parallel,
+            shares,
         })
     }
 
@@ -1014,6 +1308,23 @@ impl Scenario {
             "volume_factor",
             Source::Cli(option.into()),
         ));
+        Ok(self)
+    }
+
+    /// The same scenario with every dataset compressed `ratio` times (`--compression`).
+    pub fn with_compression(mut self, ratio: f64, option: &str) -> Result<Self> {
+        if !(ratio > 0.0 && ratio.is_finite()) {
+            return Err(anyhow!(
+                "`{option}` is {ratio}; a compression ratio must be greater than zero (5 stores a fifth)"
+            ));
+        }
+        for dataset in &mut self.storage {
+            dataset.compression_ratio = Fig::input(
+                Ratio(ratio),
+                format!("compression[{}]", dataset.name),
+                Source::Cli(option.into()),
+            );
+        }
         Ok(self)
     }
 

@@ -608,6 +608,53 @@ pub fn parse_count(text: &str) -> Result<Count, String> {
     }
 }
 
+/// Parses a growth rate into a multiplier per year: "10x per 5 years"
+/// (the lecture's), "58% per year", "-5% per year", "2x per 18 months" is
+/// not accepted (months are not a unit), "2x per 540 days" is.
+pub fn parse_growth(text: &str) -> Result<f64, String> {
+    const ACCEPTED: &str = "growth is written \"10x per 5 years\" or \"58% per year\" (a factor or a percentage, per a duration)";
+    let trimmed = text.trim();
+    let (amount, period) = trimmed
+        .split_once(" per ")
+        .ok_or_else(|| format!("`{trimmed}` has no period; {ACCEPTED}"))?;
+    let period = period.trim();
+    let period = if period.starts_with(|c: char| c.is_ascii_digit()) {
+        period.to_string()
+    } else {
+        format!("1 {period}")
+    };
+    let years = parse_duration(&period)
+        .map_err(|_| format!("`{period}` is not a period; {ACCEPTED}"))?
+        .base()
+        / (365.0 * SECONDS_PER_DAY);
+    if years <= 0.0 {
+        return Err(format!("`{trimmed}` has a zero period; {ACCEPTED}"));
+    }
+    let amount = amount.trim();
+    let multiplier = if let Some(factor) = amount.strip_suffix(['x', '×']) {
+        factor
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{amount}` is not a factor; {ACCEPTED}"))?
+    } else if let Some(percent) = amount.strip_suffix('%') {
+        1.0 + percent
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{amount}` is not a percentage; {ACCEPTED}"))?
+            / 100.0
+    } else {
+        return Err(format!(
+            "`{amount}` is neither a factor nor a percentage; {ACCEPTED}"
+        ));
+    };
+    if multiplier <= 0.0 || !multiplier.is_finite() {
+        return Err(format!(
+            "`{trimmed}` shrinks the data below nothing; growth must be above -100%"
+        ));
+    }
+    Ok(multiplier.powf(1.0 / years))
+}
+
 impl fmt::Display for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.human())
@@ -696,6 +743,18 @@ mod tests {
         assert_eq!(human_count(1e7), "10M");
         assert_eq!(human_count(5e4), "50K");
         assert_eq!(human_count(7.0), "7");
+    }
+
+    #[test]
+    fn growth_rates_become_a_multiplier_per_year() {
+        // 10x every 5 years is 10^(1/5) = 1.5849 a year.
+        assert!((parse_growth("10x per 5 years").unwrap() - 1.584893192).abs() < 1e-9);
+        assert!((parse_growth("58% per year").unwrap() - 1.58).abs() < 1e-12);
+        assert!((parse_growth("-5% per year").unwrap() - 0.95).abs() < 1e-12);
+        assert!(parse_growth("-100% per year")
+            .unwrap_err()
+            .contains("above -100%"));
+        assert!(parse_growth("10x").unwrap_err().contains("no period"));
     }
 
     #[test]

@@ -103,3 +103,147 @@ fn zero_workers_is_refused() {
 fn a_negative_scale_is_refused() {
     assert_cmd_snapshot!(pipecalc().args(["estimate", "scenarios/clickstream.yaml", "--scale=-2"]));
 }
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let output = pipecalc().args(args).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn scale_json_has_one_projection_per_factor_and_worker_count() {
+    let json = json(&[
+        "scale",
+        "scenarios/clickstream.yaml",
+        "--factors",
+        "1,2,10,100",
+        "--workers",
+        "1,4,10",
+        "--format",
+        "json",
+    ]);
+    let projections = json["projections"].as_array().unwrap();
+    assert_eq!(projections.len(), 12);
+    let at = |factor: f64, workers: u64| {
+        projections
+            .iter()
+            .find(|p| p["factor"] == factor && p["workers"] == workers)
+            .unwrap()
+    };
+    assert_eq!(at(2.0, 1)["sequential_s"], 5400.0);
+    assert_eq!(at(10.0, 1)["sequential_s"], 27_000.0);
+    assert_eq!(at(1.0, 10)["parallel_s"], 270.0);
+    assert_eq!(at(10.0, 1)["storage_usd_month1"], 34.5 + 0.00345);
+    assert_eq!(at(10.0, 1)["storage_usd_month1_compressed"], 6.9 + 0.00069);
+    assert_eq!(at(10.0, 1)["network_usd_per_month"], 135.0);
+    assert_eq!(at(10.0, 1)["output_bytes_per_day"], 5_000_000);
+    // At 100x the link caps ingest: 500 GB over 1 Gbps is at least 4000 s.
+    assert!(at(100.0, 10)["parallel_s"].as_f64().unwrap() > 4000.0);
+}
+
+#[test]
+fn workers_json_answers_with_the_fewest_workers() {
+    let json = json(&[
+        "workers",
+        "scenarios/clickstream.yaml",
+        "--scale",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json["min_workers"], 8);
+    assert_eq!(json["options"].as_array().unwrap().len(), 64);
+    let impossible = json_of_network_bound();
+    assert_eq!(impossible["min_workers"], serde_json::Value::Null);
+    assert!(impossible["stopped_by"]
+        .as_str()
+        .unwrap()
+        .contains("network link"));
+}
+
+fn json_of_network_bound() -> serde_json::Value {
+    json(&[
+        "workers",
+        "scenarios/telemetry-wan.yaml",
+        "--format",
+        "json",
+    ])
+}
+
+#[test]
+fn growth_json_has_a_year_each_and_the_first_failing_one() {
+    let json = json(&[
+        "growth",
+        "scenarios/clickstream.yaml",
+        "--years",
+        "3",
+        "--growth",
+        "20% per year",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json["years"].as_array().unwrap().len(), 4);
+    assert_eq!(json["years"][2]["factor"], 1.44);
+    // 45 min × 1.2 = 54 min; × 1.44 = 64.8 min > 1 h.
+    assert_eq!(json["first_failing_year"], 2);
+}
+
+#[test]
+fn compare_json_gives_deltas_against_the_first() {
+    let json = json(&[
+        "compare",
+        "scenarios/clickstream.yaml",
+        "scenarios/clickstream-10x.yaml",
+        "--format",
+        "json",
+    ]);
+    let events = json["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["figure"] == "events_per_day")
+        .unwrap();
+    assert_eq!(events["absolute"][0], 90_000_000);
+    assert_eq!(events["percent"][0], 900.0);
+    assert_eq!(json["changed_inputs"][0]["input"], "events_per_day");
+}
+
+#[test]
+fn scale_refuses_a_zero_factor() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "scale",
+        "scenarios/clickstream.yaml",
+        "--factors",
+        "1,0"
+    ]));
+}
+
+#[test]
+fn scale_refuses_zero_workers() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "scale",
+        "scenarios/clickstream.yaml",
+        "--workers",
+        "0"
+    ]));
+}
+
+#[test]
+fn growth_refuses_a_rate_below_minus_100_percent() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "growth",
+        "scenarios/clickstream.yaml",
+        "--growth",
+        "-150% per year"
+    ]));
+}
+
+#[test]
+fn compare_needs_two_scenarios() {
+    assert_cmd_snapshot!(pipecalc().args(["compare", "scenarios/clickstream.yaml"]));
+}
+
+#[test]
+fn workers_on_a_network_bound_scenario_names_the_link() {
+    assert_cmd_snapshot!(pipecalc().args(["workers", "scenarios/telemetry-wan.yaml"]));
+}

@@ -1,70 +1,86 @@
-//! Snapshots of every bundled scenario in every format, and of the error
-//! every bad scenario gets.
+//! Snapshots of every command in every format on every bundled scenario,
+//! and of the error every bad scenario gets.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use pipecalc::report::{self, Format, Style};
+use pipecalc::commands::{self, Output, WhatIf};
+use pipecalc::report::{Format, Style};
 
 /// The path as a user would type it from the project root, so snapshots do
 /// not depend on where the project is checked out.
-fn relative(path: &Path) -> String {
+fn relative(path: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     path.strip_prefix(root)
         .expect("inside the project")
-        .display()
-        .to_string()
+        .to_path_buf()
 }
 
-const FIXED: Style = Style {
-    explain: false,
-    width: Some(120),
-};
-const EXPLAINED: Style = Style {
-    explain: true,
-    width: Some(120),
-};
+const FORMATS: [(Format, &str); 3] = [
+    (Format::Table, "table"),
+    (Format::Markdown, "markdown"),
+    (Format::Json, "json"),
+];
+
+fn output(format: Format, explain: bool) -> Output {
+    Output {
+        format,
+        style: Style {
+            explain,
+            width: Some(120),
+        },
+    }
+}
 
 #[test]
-fn bundled_scenarios_in_every_format() {
+fn every_command_in_every_format_on_every_bundled_scenario() {
     insta::glob!("../scenarios", "*.yaml", |path| {
-        let scenario = pipecalc::load(Path::new(&relative(path))).expect("bundled scenarios load");
+        let path = relative(path);
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let name = |format: &str| format!("{stem}.{format}");
-        let estimate = pipecalc::estimate(&scenario);
-        let plain = report::estimate::document(&scenario, &estimate, false);
-        let explained = report::estimate::document(&scenario, &estimate, true);
-        insta::assert_snapshot!(name("table"), report::render(&plain, Format::Table, FIXED));
-        insta::assert_snapshot!(
-            name("markdown"),
-            report::render(&plain, Format::Markdown, FIXED)
-        );
-        insta::assert_snapshot!(
-            name("explain"),
-            report::render(&explained, Format::Table, EXPLAINED)
-        );
-        insta::assert_snapshot!(
-            name("markdown_explain"),
-            report::render(&explained, Format::Markdown, EXPLAINED)
-        );
-        insta::assert_snapshot!(
-            name("json"),
-            report::to_json(&report::json::estimate(&scenario, &estimate, false))
-        );
-        insta::assert_snapshot!(
-            name("json_explain"),
-            report::to_json(&report::json::estimate(&scenario, &estimate, true))
-        );
+        for (format, name) in FORMATS {
+            for explain in [false, true] {
+                let suffix = if explain { "_explain" } else { "" };
+                let out = output(format, explain);
+                let estimate = commands::estimate(&path, &WhatIf::default(), &out).unwrap();
+                insta::assert_snapshot!(format!("{stem}.estimate.{name}{suffix}"), estimate);
+                // The side-by-side commands: explain in one format is enough.
+                if explain && format != Format::Table {
+                    continue;
+                }
+                let scale = commands::scale(&path, None, None, None, &out).unwrap();
+                insta::assert_snapshot!(format!("{stem}.scale.{name}{suffix}"), scale);
+                let workers = commands::workers(&path, None, None, &out).unwrap();
+                insta::assert_snapshot!(format!("{stem}.workers.{name}{suffix}"), workers);
+                let growth = commands::growth(&path, 5, None, &out).unwrap();
+                insta::assert_snapshot!(format!("{stem}.growth.{name}{suffix}"), growth);
+            }
+        }
     });
+}
+
+#[test]
+fn compare_every_bundled_scenario_against_the_lecture() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    // The lecture's scenario is the baseline.
+    paths.sort_by_key(|p| p != Path::new("scenarios/clickstream.yaml"));
+    for (format, name) in FORMATS {
+        let text = commands::compare(&paths, &output(format, false)).unwrap();
+        insta::assert_snapshot!(format!("compare.{name}"), text);
+    }
 }
 
 #[test]
 fn bad_scenarios_get_one_clear_error() {
     insta::glob!("bad", "*.yaml", |path| {
-        let error = pipecalc::load(Path::new(&relative(path)))
-            .expect_err("every file under tests/bad is invalid");
+        let path = relative(path);
+        let error = pipecalc::load(&path).expect_err("every file under tests/bad is invalid");
         let chain: Vec<String> = error.chain().map(|cause| cause.to_string()).collect();
         // The file is named first; the field and its line follow.
-        assert!(chain[0].contains(&relative(path)), "{chain:?}");
+        assert!(chain[0].contains(&path.display().to_string()), "{chain:?}");
         insta::assert_snapshot!(chain.join("\ncaused by: "));
     });
 }

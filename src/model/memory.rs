@@ -11,7 +11,8 @@ use crate::scenario::{Scenario, WorkingSet};
 pub struct StageMemory {
     pub name: String,
     pub working_set: Fig<Information>,
-    /// The working set split evenly across the workers.
+    /// What one worker holds: the working set split evenly across the
+    /// workers, or a fixed per-worker size.
     pub per_worker: Fig<Information>,
 }
 
@@ -41,13 +42,25 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
         .zip(&flow.stages)
         .map(|(stage, data)| {
             let symbol = format!("working_set[{}]", stage.name);
-            let working_set = match &stage.working_set {
-                WorkingSet::Input => data.bytes_in.alias(&symbol),
-                WorkingSet::Output => data.bytes_out.alias(&symbol),
-                WorkingSet::Fixed(size) => size.clone(),
+            let per_worker_symbol = format!("memory_per_worker_needed[{}]", stage.name);
+            // A stage's input or output is split evenly across the workers;
+            // a fixed size is what each worker holds (a streaming buffer).
+            let (working_set, per_worker) = match &stage.working_set {
+                WorkingSet::Input | WorkingSet::Output => {
+                    let data = match stage.working_set {
+                        WorkingSet::Input => &data.bytes_in,
+                        _ => &data.bytes_out,
+                    };
+                    let working_set = data.alias(&symbol);
+                    let per_worker = (&working_set / &scenario.workers).named(per_worker_symbol);
+                    (working_set, per_worker)
+                }
+                WorkingSet::Fixed(size) => {
+                    let per_worker = size.alias(per_worker_symbol);
+                    let working_set = (size * &scenario.workers).named(&symbol);
+                    (working_set, per_worker)
+                }
             };
-            let per_worker = (&working_set / &scenario.workers)
-                .named(format!("memory_per_worker_needed[{}]", stage.name));
             StageMemory {
                 name: stage.name.clone(),
                 working_set,
@@ -74,7 +87,7 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{close, lecture};
+    use crate::model::fixtures::{close, lecture, with};
     use crate::model::flow::flow;
 
     #[test]
@@ -102,5 +115,19 @@ mod tests {
         let m = memory(&spread, &flow(&spread));
         close(m.peak.base(), 5e9);
         assert_eq!(m.fits(), Some(true));
+    }
+
+    #[test]
+    fn a_fixed_working_set_is_per_worker() {
+        // A 2 GB streaming buffer in each of 4 workers: 8 GB in all.
+        let s = with(
+            "  - name: load\n",
+            "  - name: load\n    working_set: 2 GB\n",
+        )
+        .with_workers(4, "--workers")
+        .unwrap();
+        let m = memory(&s, &flow(&s));
+        close(m.stages[3].per_worker.base(), 2e9);
+        close(m.stages[3].working_set.base(), 8e9);
     }
 }

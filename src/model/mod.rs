@@ -6,6 +6,7 @@ pub mod cost;
 pub mod flow;
 pub mod memory;
 pub mod network;
+pub mod scaling;
 pub mod storage;
 pub mod time;
 

@@ -1,20 +1,34 @@
 //! Time: each stage's duration, the sequential total, the parallel total
 //! with N workers, the bottleneck stage, and the deadline check.
 //!
-//! The parallel model is the lecture's: T_parallel = T_sequential ÷ N.
+//! Parallel time is the lecture's rule, T_parallel = T_sequential ÷ N,
+//! unless a stage says otherwise: Amdahl's law (a serial fraction), the
+//! Universal Scalability Law (contention and coherency, where more workers
+//! can be slower), or a shared resource (a link, a disk) that caps a stage
+//! whatever N is.
 
 use uom::si::f64::Time;
 
 use crate::figure::Fig;
 use crate::model::flow::Flow;
-use crate::scenario::{Bound, Measure, Scenario, Work};
-use crate::units::Count;
+use crate::scenario::{Bound, Parallel, Scenario, Shares, Work};
+use crate::units::{Count, Ratio};
 
 #[derive(Clone, Debug)]
 pub struct StageTime {
     pub name: String,
     pub bound: Bound,
+    /// With one worker.
     pub time: Fig<Time>,
+    /// The parallel model's name, as reports show it.
+    pub model: String,
+    pub speedup: Fig<Ratio>,
+    /// The least time the shared resource allows, whatever N is.
+    pub floor: Option<Fig<Time>>,
+    /// With N workers.
+    pub parallel: Fig<Time>,
+    /// What stops the stage going faster, when a shared resource does.
+    pub limited_by: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -31,9 +45,15 @@ pub struct TimeModel {
     pub sequential: Fig<Time>,
     pub workers: Fig<Count>,
     pub parallel: Fig<Time>,
+    /// T_sequential ÷ T_parallel.
+    pub speedup: Fig<Ratio>,
+    /// Speed-up ÷ N: 100% under the linear rule.
+    pub efficiency: Fig<Ratio>,
     pub bottleneck: usize,
     pub bottleneck_time: Fig<Time>,
     pub deadline: Option<DeadlineCheck>,
+    /// Every stage linear and no shared resource binding: the lecture's rule.
+    pub lecture_rule: bool,
 }
 
 impl TimeModel {
@@ -42,40 +62,127 @@ impl TimeModel {
     }
 }
 
+/// S(N) for one stage, written out as the model's formula.
+fn speedup(parallel: &Parallel, workers: &Fig<Count>, stage: &str) -> Fig<Ratio> {
+    let n = workers.as_ratio();
+    let one = Fig::constant(Ratio(1.0));
+    match parallel {
+        Parallel::Linear => n,
+        Parallel::Amdahl { serial_fraction: s } => {
+            let parallel_part = &(&one - s) / &n;
+            (&one / &(s + &parallel_part)).named(format!("S[{stage}]"))
+        }
+        Parallel::Usl {
+            contention,
+            coherency,
+        } => {
+            let others = &n - &one;
+            let queueing = contention * &others;
+            let crosstalk = &(coherency * &n) * &others;
+            let denominator = &(&one + &queueing) + &crosstalk;
+            (&n / &denominator).named(format!("S[{stage}]"))
+        }
+    }
+}
+
 pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
+    let workers = scenario.workers.clone();
+    let link = scenario.network.as_ref().map(|n| &n.bandwidth);
     let stages: Vec<StageTime> = scenario
         .stages
         .iter()
         .zip(&flow.stages)
         .map(|(stage, data)| {
-            let symbol = format!("T[{}]", stage.name);
-            let time = match (&stage.work, stage.measure) {
-                (Work::ByteThroughput(rate), _) => (&data.bytes_in / rate).named(symbol),
-                (Work::EventThroughput(rate), _) => (&data.rows_in / rate).named(symbol),
+            let name = &stage.name;
+            let floor = stage.shares.as_ref().map(|shares| {
+                let rate = match shares {
+                    Shares::Network => link.expect("validation requires a network to share"),
+                    Shares::Rate(rate) => rate,
+                };
+                (&data.bytes_in / rate).named(format!("T_floor[{name}]"))
+            });
+            let unshared = match &stage.work {
+                Work::ByteThroughput(rate) => &data.bytes_in / rate,
+                Work::EventThroughput(rate) => &data.rows_in / rate,
                 // A duration is what the stage took at the scenario's own
                 // volume; the lecture scales it linearly with the data.
-                (Work::Duration(given), Measure::Bytes | Measure::Events) => {
-                    match &flow.volume_factor {
-                        Some(factor) => (given * factor).named(symbol),
-                        None => given.alias(symbol),
-                    }
+                Work::Duration(given) => match &flow.volume_factor {
+                    Some(factor) => given * factor,
+                    None => given.alias(format!("T[{name}]")),
+                },
+            };
+            // One worker is capped by a shared resource too.
+            let time = match &floor {
+                Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,
+                None => unshared,
+            }
+            .named(format!("T[{name}]"));
+            let speedup = speedup(&stage.parallel, &workers, name);
+            let modelled = match stage.parallel {
+                Parallel::Linear => &time / &workers,
+                _ => &time / &speedup,
+            };
+            let (parallel, limited_by) = match &floor {
+                Some(floor) => {
+                    let (which, longest) = Fig::max_of([&modelled, floor]).expect("two");
+                    let limited_by = (which == 1 && floor.base() > modelled.base()).then(|| {
+                        match &stage.shares {
+                            Some(Shares::Network) => format!(
+                                "the network link ({})",
+                                crate::units::human_bit_rate(link.expect("checked").base())
+                            ),
+                            Some(Shares::Rate(rate)) => {
+                                format!("a shared resource ({})", rate.human())
+                            }
+                            None => unreachable!("a floor comes from `shares`"),
+                        }
+                    });
+                    (longest, limited_by)
                 }
+                None => (modelled, None),
+            };
+            let model = match (&stage.parallel, &stage.shares) {
+                (model, Some(Shares::Network)) => format!("{}, link-capped", model.label()),
+                (model, Some(Shares::Rate(_))) => format!("{}, capped", model.label()),
+                (model, None) => model.label(),
             };
             StageTime {
-                name: stage.name.clone(),
+                name: name.clone(),
                 bound: stage.bound,
                 time,
+                model,
+                speedup,
+                floor,
+                parallel: parallel.named(format!("T_par[{name}]")),
+                limited_by,
             }
         })
         .collect();
-    let times: Vec<&Fig<Time>> = stages.iter().map(|s| &s.time).collect();
-    let sequential = Fig::sum(times.iter().copied())
+    let sequential = Fig::sum(stages.iter().map(|s| &s.time))
         .expect("validation guarantees a stage")
         .named("T_sequential");
-    let (bottleneck, bottleneck_time) = Fig::max_of(times.iter().copied()).expect("a stage");
-    let bottleneck_time = bottleneck_time.named("T_bottleneck");
-    let workers = scenario.workers.clone();
-    let parallel = (&sequential / &workers).named("T_parallel");
+    let lecture_rule = scenario
+        .stages
+        .iter()
+        .all(|s| matches!(s.parallel, Parallel::Linear))
+        && stages.iter().all(|s| s.limited_by.is_none());
+    let parallel = if lecture_rule {
+        &sequential / &workers
+    } else {
+        Fig::sum(stages.iter().map(|s| &s.parallel)).expect("a stage")
+    }
+    .named("T_parallel");
+    // Under the lecture's rule every stage divides by the same N, so the
+    // bottleneck is the longest stage either way; otherwise it is the
+    // longest stage with N workers.
+    let (bottleneck, bottleneck_time) = if lecture_rule {
+        Fig::max_of(stages.iter().map(|s| &s.time))
+    } else {
+        Fig::max_of(stages.iter().map(|s| &s.parallel))
+    }
+    .expect("a stage");
+    let speedup = (&sequential / &parallel).named("speedup");
+    let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
     let deadline = scenario.deadline.as_ref().map(|deadline| {
         let slack = (deadline - &parallel).named("slack");
         DeadlineCheck {
@@ -89,9 +196,12 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         sequential,
         workers,
         parallel,
+        speedup,
+        efficiency,
         bottleneck,
-        bottleneck_time,
+        bottleneck_time: bottleneck_time.named("T_bottleneck"),
         deadline,
+        lecture_rule,
     }
 }
 
@@ -116,12 +226,14 @@ mod tests {
         let deadline = t.deadline.unwrap();
         assert!(deadline.met);
         close(deadline.slack.base(), 15.0 * 60.0);
+        assert!(t.lecture_rule);
     }
 
     #[test]
     fn workers_and_scale_follow_the_linear_rule() {
         let ten = model(&lecture().with_workers(10, "--workers").unwrap());
         close(ten.parallel.base(), 4.5 * 60.0);
+        close(ten.efficiency.base(), 1.0);
         let double = model(&lecture().with_scale(2.0, "--scale").unwrap());
         close(double.sequential.base(), 90.0 * 60.0);
         let tenfold = model(&lecture().with_scale(10.0, "--scale").unwrap());
@@ -131,7 +243,7 @@ mod tests {
 
     #[test]
     fn throughputs_divide_the_stage_input() {
-        // 5 GB at 10 MB/s = 500 s; 10M events at 20k events/s = 500 s.
+        // 5 GB at 10 MB/s = 500 s; 10M events at 16k events/s = 625 s.
         let s = with(
             "    input: bytes\n    duration: 10 min",
             "    input: bytes\n    throughput: 10 MB/s",
@@ -141,7 +253,75 @@ mod tests {
             "    input: events\n    duration: 20 min",
             "    input: events\n    throughput: 16k events/s",
         );
-        // transform takes the 10M events ingest put out: 10M ÷ 16k/s = 625 s.
         close(model(&s).stages[1].time.base(), 625.0);
+    }
+
+    #[test]
+    fn amdahl_serial_fraction_a_tenth_with_ten_workers() {
+        // S = 1 / (0.1 + 0.9 / 10) = 1 / 0.19 = 5.263.
+        let s = with(
+            "    duration: 20 min\n",
+            "    duration: 20 min\n    parallel: { model: amdahl, serial_fraction: 0.1 }\n",
+        )
+        .with_workers(10, "--workers")
+        .unwrap();
+        let t = model(&s);
+        close(t.stages[1].speedup.base(), 1.0 / 0.19);
+        close(t.stages[1].parallel.base(), 1200.0 * 0.19);
+        assert!(!t.lecture_rule);
+        // The other stages stay linear: 60 + 228 + 60 + 30 s.
+        close(t.parallel.base(), 60.0 + 228.0 + 60.0 + 30.0);
+        let line = t.stages[1].speedup.working().to_string();
+        assert!(
+            line.contains("1 ÷ (s[transform] + (1 − s[transform]) ÷ N_workers)"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn usl_can_make_more_workers_slower() {
+        // σ = 0.05, κ = 0.01: S(10) = 10 / (1 + 0.45 + 0.9) = 4.255;
+        // S(40) = 40 / (1 + 1.95 + 15.6) = 2.156, slower than 10 workers.
+        let usl = "parallel: { model: usl, contention: 0.05, coherency: 0.01 }\nstages:";
+        let s = with("stages:", usl);
+        let ten = model(&s.clone().with_workers(10, "--workers").unwrap());
+        close(ten.stages[1].speedup.base(), 10.0 / 2.35);
+        let forty = model(&s.with_workers(40, "--workers").unwrap());
+        close(forty.stages[1].speedup.base(), 40.0 / 18.55);
+        assert!(forty.parallel.base() > ten.parallel.base());
+    }
+
+    #[test]
+    fn a_shared_link_caps_an_io_stage_whatever_n_is() {
+        // 50 GB over 1 Gbps (125 MB/s) takes at least 400 s, with any N.
+        let s = with(
+            "    input: bytes\n    duration: 10 min\n",
+            "    input: bytes\n    duration: 10 min\n    shares: network\n",
+        )
+        .with_scale(10.0, "--scale")
+        .unwrap()
+        .with_workers(100, "--workers")
+        .unwrap();
+        let t = model(&s);
+        close(t.stages[0].floor.as_ref().unwrap().base(), 400.0);
+        close(t.stages[0].parallel.base(), 400.0);
+        assert!(t.stages[0]
+            .limited_by
+            .as_deref()
+            .unwrap()
+            .contains("1 Gbps"));
+        assert!(!t.lecture_rule);
+        // With 10 workers the link is not what binds: 100 min / 10 = 10 min.
+        let s = with(
+            "    input: bytes\n    duration: 10 min\n",
+            "    input: bytes\n    duration: 10 min\n    shares: network\n",
+        )
+        .with_scale(10.0, "--scale")
+        .unwrap()
+        .with_workers(10, "--workers")
+        .unwrap();
+        let t = model(&s);
+        close(t.stages[0].parallel.base(), 600.0);
+        assert!(t.stages[0].limited_by.is_none());
     }
 }

@@ -183,9 +183,19 @@ fn flow(estimate: &Estimate) -> Section {
 
 fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
     let time = &estimate.time;
+    let workers = plural(time.workers.base(), "worker");
+    let with_n = format!("With {workers}");
     let mut section = Section::new(
         "Time (one run)",
-        &["Stage", "Bound", "Per worker", "Time", "Share"],
+        &[
+            "Stage",
+            "Bound",
+            "Per worker",
+            "1 worker",
+            "Share",
+            "Parallel model",
+            &with_n,
+        ],
     );
     let mut working = Vec::new();
     for (stage, timed) in scenario.stages.iter().zip(&time.stages) {
@@ -200,25 +210,53 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             per_worker,
             timed.time.human(),
             percent(timed.time.base() / time.sequential.base()),
+            timed.model.clone(),
+            timed.parallel.human(),
         ]);
+        working.extend(timed.floor.iter().map(Fig::working));
         working.push(timed.time.working());
     }
     working.push(time.sequential.working());
+    if !time.lecture_rule {
+        for timed in &time.stages {
+            if timed.speedup.symbol().starts_with("S[") {
+                working.push(timed.speedup.working());
+            }
+            working.push(timed.parallel.working());
+        }
+    }
     working.push(time.parallel.working());
     working.push(time.bottleneck_time.working());
+    working.push(time.speedup.working());
+    working.push(time.efficiency.working());
+    let rule = if time.lecture_rule {
+        "T_sequential ÷ N, the lecture's rule".to_string()
+    } else {
+        "the sum of each stage's time under its parallel model".to_string()
+    };
     section
         .note(format!("sequential: {}", time.sequential.human()))
         .note(format!(
-            "parallel with {}: {} (T_sequential ÷ N)",
-            plural(time.workers.base(), "worker"),
-            time.parallel.human()
+            "parallel with {workers}: {} ({rule}); speed-up {}×, efficiency {}",
+            time.parallel.human(),
+            crate::units::significant(time.speedup.base(), 3),
+            percent(time.efficiency.base())
         ))
         .note(format!(
             "bottleneck: {} at {}",
             time.bottleneck_name(),
             time.bottleneck_time.human()
-        ))
-        .note(format!("deadline: {}", deadline_verdict(estimate)));
+        ));
+    for timed in &time.stages {
+        if let Some(resource) = &timed.limited_by {
+            section.note(format!(
+                "{} is held back by {resource}: at least {} whatever the number of workers",
+                timed.name,
+                timed.floor.as_ref().map_or_else(String::new, |f| f.human())
+            ));
+        }
+    }
+    section.note(format!("deadline: {}", deadline_verdict(estimate)));
     if let Some(check) = &time.deadline {
         working.push(check.slack.working());
     }

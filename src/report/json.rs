@@ -30,30 +30,9 @@ pub fn ratio(fig: &Fig<Ratio>) -> Value {
 }
 
 /// The figures a script most often wants, under stable names; `scale` and
-/// `compare` reuse it for each projection.
+/// `compare` use the same list.
 pub fn summary(estimate: &Estimate) -> Value {
-    let e = estimate;
-    json!({
-        "events_per_day": count(&e.flow.events_per_day),
-        "raw_bytes_per_day": bytes(&e.flow.raw_bytes_per_day),
-        "output_bytes_per_day": bytes(&e.flow.output_bytes_per_day),
-        "reduction_ratio": ratio(&e.flow.reduction_ratio),
-        "sequential_s": seconds(&e.time.sequential),
-        "parallel_s": seconds(&e.time.parallel),
-        "workers": count(&e.time.workers),
-        "bottleneck_stage": e.time.bottleneck_name(),
-        "deadline_s": e.time.deadline.as_ref().map(|d| seconds(&d.deadline)),
-        "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
-        "peak_memory_bytes": bytes(&e.memory.peak),
-        "peak_memory_stage": e.memory.peak_stage_name(),
-        "memory_fits": e.memory.fits(),
-        "network_bytes_per_day": e.network.as_ref().map_or(json!(0), |n| bytes(&n.bytes_per_day)),
-        "compute_usd_per_day": usd(&e.cost.compute_usd_per_day),
-        "network_usd_per_month": usd(&e.cost.network_usd_per_month),
-        "storage_usd_month1": usd(&e.cost.storage_usd_month1),
-        "storage_usd_per_month_steady": usd(&e.cost.storage_usd_per_month_steady),
-        "total_usd_per_month": usd(&e.cost.total_usd_per_month),
-    })
+    Value::Object(super::metrics::json(&super::metrics::summary(estimate)))
 }
 
 pub fn conventions(estimate: &Estimate) -> Value {

@@ -3,9 +3,12 @@
 //! base units) JSON. With `--explain` every section carries the working of
 //! its figures.
 
+pub mod compare;
 pub mod estimate;
 pub mod json;
 pub mod markdown;
+pub mod metrics;
+pub mod scaling;
 pub mod table;
 
 use serde::Serialize;
@@ -83,7 +86,7 @@ pub fn conventions(month_days: f64) -> Vec<String> {
             crate::units::significant(month_days, 6)
         ),
         "prices are as given in the scenario, in USD; ingress is free unless priced".into(),
-        "one run a day; T_parallel = T_sequential ÷ N (the lecture's linear rule)".into(),
+        "one run a day; parallel time is the lecture's T_sequential ÷ N unless a stage sets `parallel` (Amdahl, USL) or `shares` a link".into(),
     ]
 }
 

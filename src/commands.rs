@@ -1,0 +1,185 @@
+//! The commands, as functions from their options to the text they print,
+//! so the binary only parses arguments and prints, and tests run exactly
+//! what a user runs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Result};
+
+use crate::model::scaling;
+use crate::report::{self, Document, Format, Style};
+use crate::scenario::{self, Growth, Scenario};
+use crate::units;
+
+/// How a command's report is written.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub format: Format,
+    pub style: Style,
+}
+
+/// Renders a document, or the JSON built beside it.
+fn emit(
+    output: &Output,
+    document: impl FnOnce() -> Document,
+    json: impl FnOnce() -> serde_json::Value,
+) -> String {
+    match output.format {
+        Format::Json => report::to_json(&json()),
+        format => report::render(&document(), format, output.style),
+    }
+}
+
+/// Command-line what-ifs applied on top of a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct WhatIf {
+    pub workers: Option<u32>,
+    pub scale: Option<f64>,
+    pub compression: Option<f64>,
+}
+
+pub fn load(path: &Path, what_if: &WhatIf) -> Result<Scenario> {
+    let mut scenario = scenario::load(path)?;
+    if let Some(workers) = what_if.workers {
+        scenario = scenario.with_workers(workers, "--workers")?;
+    }
+    if let Some(factor) = what_if.scale {
+        scenario = scenario.with_scale(factor, "--scale")?;
+    }
+    if let Some(ratio) = what_if.compression {
+        scenario = scenario.with_compression(ratio, "--compression")?;
+    }
+    Ok(scenario)
+}
+
+pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String> {
+    let scenario = load(path, what_if)?;
+    let estimate = crate::estimate(&scenario);
+    let explain = output.style.explain;
+    Ok(emit(
+        output,
+        || report::estimate::document(&scenario, &estimate, explain),
+        || report::json::estimate(&scenario, &estimate, explain),
+    ))
+}
+
+pub fn scale(
+    path: &Path,
+    factors: Option<Vec<f64>>,
+    workers: Option<Vec<u32>>,
+    compression: Option<f64>,
+    output: &Output,
+) -> Result<String> {
+    let scenario = scenario::load(path)?;
+    let factors = factors.unwrap_or_else(|| scenario.scaling.factors.clone());
+    let workers = workers
+        .filter(|w| !w.is_empty())
+        .or_else(|| {
+            (!scenario.scaling.workers.is_empty()).then(|| scenario.scaling.workers.clone())
+        })
+        .unwrap_or_else(|| vec![scenario.workers.base() as u32]);
+    if let Some(ratio) = compression {
+        if !(ratio > 0.0 && ratio.is_finite()) {
+            return Err(anyhow!(
+                "`--compression` is {ratio}; a compression ratio must be greater than zero"
+            ));
+        }
+    }
+    let compression = compression.or(scenario.scaling.compression);
+    let projections = scaling::project(&scenario, &factors, &workers, compression)?;
+    let explain = output.style.explain;
+    Ok(emit(
+        output,
+        || report::scaling::scale_document(&scenario, &projections, compression, explain),
+        || report::scaling::scale_json(&scenario, &projections, explain),
+    ))
+}
+
+pub fn workers(
+    path: &Path,
+    scale: Option<f64>,
+    max_workers: Option<u32>,
+    output: &Output,
+) -> Result<String> {
+    let scenario = load(
+        path,
+        &WhatIf {
+            scale,
+            ..WhatIf::default()
+        },
+    )?;
+    let max_workers = max_workers.unwrap_or(scenario.scaling.max_workers);
+    let answer = scaling::workers(&scenario, max_workers)?;
+    let explain = output.style.explain;
+    Ok(emit(
+        output,
+        || report::scaling::workers_document(&scenario, &answer, explain),
+        || report::scaling::workers_json(&scenario, &answer, explain),
+    ))
+}
+
+pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> Result<String> {
+    let scenario = scenario::load(path)?;
+    let growth = match rate {
+        Some(text) => Growth {
+            per_year: units::parse_growth(text).map_err(|e| anyhow!("`--growth`: {e}"))?,
+            text: text.trim().to_string(),
+        },
+        None => scenario.scaling.growth.clone().unwrap_or_else(|| Growth {
+            per_year: units::parse_growth("10x per 5 years").expect("a valid rate"),
+            text: "10x per 5 years (the lecture's)".into(),
+        }),
+    };
+    let answer = scaling::growth(&scenario, years, &growth)?;
+    let explain = output.style.explain;
+    Ok(emit(
+        output,
+        || report::scaling::growth_document(&scenario, &answer, explain),
+        || report::scaling::growth_json(&scenario, &answer, explain),
+    ))
+}
+
+pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
+    if paths.len() < 2 {
+        return Err(anyhow!("compare needs at least two scenarios"));
+    }
+    let loaded = paths
+        .iter()
+        .map(|path| {
+            let scenario = scenario::load(path)?;
+            let estimate = crate::estimate(&scenario);
+            Ok((scenario, estimate))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let comparison = crate::compare::compare(&loaded);
+    let mut text = emit(
+        output,
+        || report::compare::document(&comparison),
+        || report::compare::json(&comparison),
+    );
+    // The working of each scenario follows the comparison.
+    if output.style.explain && output.format != Format::Json {
+        for (scenario, estimate) in &loaded {
+            let document = report::estimate::document(scenario, estimate, true);
+            text.push('\n');
+            text.push_str(&report::render(&document, output.format, output.style));
+        }
+    }
+    Ok(text)
+}
+
+pub fn check(paths: &[PathBuf]) -> Result<String> {
+    let mut out = String::new();
+    for path in paths {
+        let scenario = scenario::load(path)?;
+        out.push_str(&format!(
+            "ok: {} ({}: {} stages, {} datasets, {} transfers)\n",
+            path.display(),
+            scenario.name,
+            scenario.stages.len(),
+            scenario.storage.len(),
+            scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
+        ));
+    }
+    Ok(out)
+}

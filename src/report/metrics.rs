@@ -1,0 +1,247 @@
+//! The summary figures under stable keys, with their kind, so one list
+//! serves the JSON summary, the `scale` and `growth` columns, and the
+//! deltas of `compare`.
+
+use serde_json::{json, Value};
+
+use crate::figure::{Fig, Working};
+use crate::model::Estimate;
+use crate::units::{self, clean, Quantity};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Amount {
+    Count(f64),
+    Bytes(f64),
+    Seconds(f64),
+    Usd(f64),
+    Ratio(f64),
+    /// A multiple, printed "1000×".
+    Times(f64),
+    /// A fraction, printed as a percentage.
+    Share(f64),
+    Flag(Option<bool>),
+    Text(String),
+}
+
+impl Amount {
+    pub fn human(&self) -> String {
+        match self {
+            Amount::Count(v) => units::human_count(*v),
+            Amount::Bytes(v) => units::human_bytes(*v),
+            Amount::Seconds(v) => units::human_duration(*v),
+            Amount::Usd(v) => units::human_usd(*v),
+            Amount::Ratio(v) => units::significant(*v, 4),
+            Amount::Times(v) => format!("{}×", units::significant(*v, 4)),
+            Amount::Share(v) => format!("{}%", units::significant(v * 100.0, 3)),
+            Amount::Flag(Some(true)) => "yes".into(),
+            Amount::Flag(Some(false)) => "NO".into(),
+            Amount::Flag(None) => "—".into(),
+            Amount::Text(text) => text.clone(),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        match self {
+            Amount::Count(v) | Amount::Bytes(v) => json!(v.round() as i64),
+            Amount::Seconds(v)
+            | Amount::Usd(v)
+            | Amount::Ratio(v)
+            | Amount::Times(v)
+            | Amount::Share(v) => json!(clean(*v)),
+            Amount::Flag(flag) => json!(flag),
+            Amount::Text(text) => json!(text),
+        }
+    }
+
+    /// The number behind it, for deltas; `None` for flags and text.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Amount::Count(v)
+            | Amount::Bytes(v)
+            | Amount::Seconds(v)
+            | Amount::Usd(v)
+            | Amount::Ratio(v)
+            | Amount::Times(v)
+            | Amount::Share(v) => Some(*v),
+            Amount::Flag(_) | Amount::Text(_) => None,
+        }
+    }
+
+    /// The same kind of amount holding `value` (a delta).
+    pub fn like(&self, value: f64) -> Amount {
+        match self {
+            Amount::Count(_) => Amount::Count(value),
+            Amount::Bytes(_) => Amount::Bytes(value),
+            Amount::Seconds(_) => Amount::Seconds(value),
+            Amount::Usd(_) => Amount::Usd(value),
+            Amount::Share(_) => Amount::Share(value),
+            Amount::Times(_) => Amount::Times(value),
+            _ => Amount::Ratio(value),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Metric {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub amount: Amount,
+}
+
+fn metric(key: &'static str, label: &'static str, amount: Amount) -> Metric {
+    Metric { key, label, amount }
+}
+
+fn base<Q: Quantity>(fig: &Fig<Q>) -> f64 {
+    fig.base()
+}
+
+pub fn summary(estimate: &Estimate) -> Vec<Metric> {
+    let e = estimate;
+    let deadline = e.time.deadline.as_ref();
+    vec![
+        metric(
+            "events_per_day",
+            "Events per day",
+            Amount::Count(base(&e.flow.events_per_day)),
+        ),
+        metric(
+            "raw_bytes_per_day",
+            "Raw data per day",
+            Amount::Bytes(base(&e.flow.raw_bytes_per_day)),
+        ),
+        metric(
+            "output_bytes_per_day",
+            "Output per day",
+            Amount::Bytes(base(&e.flow.output_bytes_per_day)),
+        ),
+        metric(
+            "reduction_ratio",
+            "Reduction, raw → output",
+            Amount::Times(base(&e.flow.reduction_ratio)),
+        ),
+        metric(
+            "sequential_s",
+            "Sequential time",
+            Amount::Seconds(base(&e.time.sequential)),
+        ),
+        metric(
+            "parallel_s",
+            "Parallel time",
+            Amount::Seconds(base(&e.time.parallel)),
+        ),
+        metric("workers", "Workers", Amount::Count(base(&e.time.workers))),
+        metric(
+            "efficiency",
+            "Parallel efficiency",
+            Amount::Share(base(&e.time.efficiency)),
+        ),
+        metric(
+            "bottleneck_stage",
+            "Bottleneck stage",
+            Amount::Text(e.time.bottleneck_name().to_string()),
+        ),
+        metric(
+            "deadline_s",
+            "Deadline",
+            match deadline {
+                Some(d) => Amount::Seconds(d.deadline.base()),
+                None => Amount::Flag(None),
+            },
+        ),
+        metric(
+            "deadline_met",
+            "Deadline met",
+            Amount::Flag(deadline.map(|d| d.met)),
+        ),
+        metric(
+            "peak_memory_bytes",
+            "Peak memory per worker",
+            Amount::Bytes(base(&e.memory.peak)),
+        ),
+        metric(
+            "peak_memory_stage",
+            "Peak memory in",
+            Amount::Text(e.memory.peak_stage_name().to_string()),
+        ),
+        metric(
+            "memory_fits",
+            "Fits a worker's memory",
+            Amount::Flag(e.memory.fits()),
+        ),
+        metric(
+            "network_bytes_per_day",
+            "Network moved per day",
+            Amount::Bytes(e.network.as_ref().map_or(0.0, |n| n.bytes_per_day.base())),
+        ),
+        metric(
+            "network_bound",
+            "Network is a bottleneck",
+            Amount::Flag(e.network.as_ref().map(|n| n.network_bound)),
+        ),
+        metric(
+            "compute_usd_per_day",
+            "Compute per day",
+            Amount::Usd(base(&e.cost.compute_usd_per_day)),
+        ),
+        metric(
+            "network_usd_per_month",
+            "Network per month",
+            Amount::Usd(base(&e.cost.network_usd_per_month)),
+        ),
+        metric(
+            "storage_usd_month1",
+            "Storage, month 1",
+            Amount::Usd(base(&e.cost.storage_usd_month1)),
+        ),
+        metric(
+            "storage_usd_per_month_steady",
+            "Storage per month, steady",
+            Amount::Usd(base(&e.cost.storage_usd_per_month_steady)),
+        ),
+        metric(
+            "total_usd_per_month",
+            "Total per month",
+            Amount::Usd(base(&e.cost.total_usd_per_month)),
+        ),
+    ]
+}
+
+/// The summary as a JSON object.
+pub fn json(metrics: &[Metric]) -> serde_json::Map<String, Value> {
+    metrics
+        .iter()
+        .map(|m| (m.key.to_string(), m.amount.json()))
+        .collect()
+}
+
+/// The working behind the summary's main figures, for `--explain` on the
+/// commands that show many estimates side by side.
+pub fn key_working(estimate: &Estimate) -> Vec<Working> {
+    let e = estimate;
+    let mut lines: Vec<Working> = e.flow.volume_factor.iter().map(Fig::working).collect();
+    if e.flow.volume_factor.is_some() {
+        lines.push(e.flow.events_per_day.working());
+    }
+    lines.push(e.flow.raw_bytes_per_day.working());
+    lines.extend(e.time.stages.iter().map(|s| s.time.working()));
+    lines.push(e.time.sequential.working());
+    for stage in &e.time.stages {
+        if !e.time.lecture_rule {
+            if stage.speedup.symbol().starts_with("S[") {
+                lines.push(stage.speedup.working());
+            }
+            lines.extend(stage.floor.iter().map(Fig::working));
+            lines.push(stage.parallel.working());
+        }
+    }
+    lines.push(e.time.parallel.working());
+    lines.push(e.memory.peak.working());
+    lines.extend(e.storage.datasets.iter().map(|d| d.usd_month1.working()));
+    if let Some(network) = &e.network {
+        lines.push(network.egress_usd_per_month.working());
+    }
+    lines.push(e.cost.compute_usd_per_day.working());
+    lines.push(e.cost.total_usd_per_month.working());
+    lines
+}
