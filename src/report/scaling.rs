@@ -266,12 +266,17 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
     let most = &answer.options[answer.options.len() - 1].estimate;
     if most.cost.worker_time.base() > one.cost.worker_time.base() {
         section.note(format!(
-            "parallelism buys latency, not cost: worker time grows from {} with 1 worker to {} with {} (efficiency {} → {}, and billing rounds each worker up)",
+            "parallelism buys latency, not cost: worker time grows from {} with 1 worker to {} with {} (efficiency {} → {}{})",
             one.cost.worker_time.human(),
             most.cost.worker_time.human(),
             answer.options.len(),
             percent(one.time.efficiency.base()),
-            percent(most.time.efficiency.base())
+            percent(most.time.efficiency.base()),
+            if scenario.prices.billing_increment.is_some() {
+                ", and billing rounds each worker up"
+            } else {
+                ""
+            }
         ));
     }
     let mut sections = vec![section];
