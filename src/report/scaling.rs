@@ -39,8 +39,19 @@ fn models_note(estimate: &Estimate) -> String {
     }
 }
 
-fn title(command: &str, scenario: &Scenario) -> String {
-    format!("pipecalc {command}: {} ({})", scenario.name, scenario.file)
+/// A report about one scenario: its title, description, and conventions.
+fn scenario_document(
+    command: &str,
+    scenario: &Scenario,
+    sections: Vec<Section>,
+    estimate: &Estimate,
+) -> Document {
+    Document {
+        title: format!("pipecalc {command}: {} ({})", scenario.name, scenario.file),
+        intro: scenario.description.iter().cloned().collect(),
+        sections,
+        conventions: conventions(estimate.calendar.days_per_month.base()),
+    }
 }
 
 pub fn scale_document(
@@ -122,12 +133,7 @@ pub fn scale_document(
             });
         }
     }
-    Document {
-        title: title("scale", scenario),
-        intro: scenario.description.iter().cloned().collect(),
-        sections,
-        conventions: conventions(projections[0].estimate.calendar.days_per_month.base()),
-    }
+    scenario_document("scale", scenario, sections, &projections[0].estimate)
 }
 
 pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool) -> Value {
@@ -288,19 +294,14 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
             ..Section::default()
         });
     }
-    let mut intro: Vec<String> = scenario.description.iter().cloned().collect();
+    let mut document = scenario_document("workers", scenario, sections, one);
     if let Some(factor) = &scenario.volume_factor {
-        intro.push(format!(
+        document.intro.push(format!(
             "At {} the scenario's events per day (--scale)",
             factor_label(factor.base())
         ));
     }
-    Document {
-        title: title("workers", scenario),
-        intro,
-        sections,
-        conventions: conventions(one.calendar.days_per_month.base()),
-    }
+    document
 }
 
 pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) -> Value {
@@ -404,12 +405,7 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
             });
         }
     }
-    Document {
-        title: title("growth", scenario),
-        intro: scenario.description.iter().cloned().collect(),
-        sections,
-        conventions: conventions(answer.years[0].estimate.calendar.days_per_month.base()),
-    }
+    scenario_document("growth", scenario, sections, &answer.years[0].estimate)
 }
 
 pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) -> Value {
