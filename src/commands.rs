@@ -183,3 +183,56 @@ pub fn check(paths: &[PathBuf]) -> Result<String> {
     }
     Ok(out)
 }
+
+/// `pipecalc generate`: writes the logs and their ground truth.
+pub fn generate(
+    config: &crate::reference::generator::GeneratorConfig,
+    out: &Path,
+) -> Result<String> {
+    let truth = crate::reference::generator::generate(config, out)?;
+    Ok(format!(
+        "wrote {} lines ({}) for {} day(s) to {}\n  defects: {} malformed, {} missing a timestamp, {} duplicates, {} null user_id, {} late, {} with a new field\n  truth: {} views of {} (date, product) pairs in {}\n",
+        truth.lines,
+        crate::units::human_bytes(truth.bytes as f64),
+        config.days,
+        out.display(),
+        truth.malformed,
+        truth.missing_field,
+        truth.duplicates,
+        truth.null_user,
+        truth.late,
+        truth.drifted,
+        truth.counted_views(),
+        truth.views.values().map(|p| p.len()).sum::<usize>(),
+        out.join("_truth.json").display(),
+    ))
+}
+
+/// `pipecalc run`: the reference pipeline, with its report.
+pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<String> {
+    use crate::reference::report;
+    match crate::reference::pipeline::run(config) {
+        Ok(run) => Ok(emit(
+            output,
+            || report::document(&run),
+            || report::json(&run),
+        )),
+        Err(failure) => {
+            let done: Vec<&str> = failure
+                .report
+                .stages
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            let done = if done.is_empty() {
+                "none".to_string()
+            } else {
+                done.join(", ")
+            };
+            Err(failure.error.context(format!(
+                "the run stopped; stages completed and checkpointed: {done} (report in {}/run.json)",
+                config.out.display()
+            )))
+        }
+    }
+}

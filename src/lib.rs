@@ -8,6 +8,7 @@ pub mod commands;
 pub mod compare;
 pub mod figure;
 pub mod model;
+pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod units;

@@ -8,6 +8,8 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use pipecalc::commands;
+use pipecalc::reference::generator::GeneratorConfig;
+use pipecalc::reference::pipeline::RunConfig;
 use pipecalc::report::{Format, Style};
 
 #[derive(Parser)]
@@ -83,12 +85,101 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Generate synthetic clickstream logs (one JSON-lines file per hour) and their ground truth.
+    Generate(GenerateArgs),
+    /// Run the reference pipeline (ingest, transform, aggregate, load) on generated logs.
+    Run(RunArgs),
     /// Validate scenario files without estimating; exit 1 on the first bad one.
     Check {
         /// The scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Events in all (a count: 100000, 1M).
+    #[arg(long, default_value = "100K", value_parser = parse_count)]
+    events: u64,
+    /// Days of logs.
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// Random seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// Distinct products (popularity is Zipf-like).
+    #[arg(long, default_value_t = 50_000)]
+    products: u32,
+    /// Share of events that are page views.
+    #[arg(long, default_value_t = 0.8)]
+    page_view_share: f64,
+    /// Share of events with a null user_id.
+    #[arg(long, default_value_t = 0.05)]
+    null_user_share: f64,
+    /// Share of events written twice.
+    #[arg(long, default_value_t = 0.01)]
+    duplicate_share: f64,
+    /// Share of product page views with an invalid product id.
+    #[arg(long, default_value_t = 0.005)]
+    invalid_product_share: f64,
+    /// Share of lines cut short (malformed JSON).
+    #[arg(long, default_value_t = 0.001)]
+    malformed_share: f64,
+    /// Share of events without a timestamp.
+    #[arg(long, default_value_t = 0.001)]
+    missing_field_share: f64,
+    /// Share of events that arrive 1 to 3 hours late.
+    #[arg(long, default_value_t = 0.01)]
+    late_share: f64,
+    /// From this fraction of the hours on, events carry a new field (schema drift).
+    #[arg(long, default_value_t = 0.5)]
+    drift_from: f64,
+}
+
+fn parse_count(text: &str) -> Result<u64, String> {
+    let count = pipecalc::units::parse_count(text)?.0;
+    if count < 0.0 || count.fract() != 0.0 {
+        return Err(format!("`{text}` is not a whole number"));
+    }
+    Ok(count as u64)
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Folder of log files (*.jsonl).
+    #[arg(long)]
+    input: PathBuf,
+    /// Output folder (the data lake).
+    #[arg(long)]
+    out: PathBuf,
+    /// Worker threads.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Crash on purpose part-way through a stage, e.g. transform:0.5.
+    #[arg(long, value_name = "STAGE:FRACTION")]
+    fail_at: Option<pipecalc::reference::pipeline::FailAt>,
+    /// Continue from the last completed stage.
+    #[arg(long)]
+    resume: bool,
+    /// Attempts per log file when reading fails.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Make the first N file reads fail once (to see retries at work).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    inject_read_failures: u32,
+    /// Rows per Parquet batch.
+    #[arg(long, default_value_t = 65_536)]
+    batch_rows: usize,
+    /// Lines longer than this are quarantined.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_line_bytes: usize,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -167,6 +258,40 @@ fn run(cli: Cli) -> Result<String> {
         } => commands::growth(&scenario, years, growth.as_deref(), &output.options()),
         Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
         Command::Check { scenarios } => commands::check(&scenarios),
+        Command::Generate(args) => commands::generate(
+            &GeneratorConfig {
+                events: args.events,
+                days: args.days,
+                seed: args.seed,
+                products: args.products,
+                page_view_share: args.page_view_share,
+                null_user_share: args.null_user_share,
+                duplicate_share: args.duplicate_share,
+                invalid_product_share: args.invalid_product_share,
+                malformed_share: args.malformed_share,
+                missing_field_share: args.missing_field_share,
+                late_share: args.late_share,
+                drift_from: args.drift_from,
+                ..GeneratorConfig::default()
+            },
+            &args.out,
+        ),
+        Command::Run(args) => {
+            let output = Output {
+                format: args.format,
+                explain: false,
+            };
+            let mut config = RunConfig::new(args.input, args.out);
+            config.workers = args.workers;
+            config.fail_at = args.fail_at;
+            config.resume = args.resume;
+            config.retries = args.retries;
+            config.inject_read_failures = args.inject_read_failures;
+            config.batch_rows = args.batch_rows.max(1);
+            config.max_line_bytes = args.max_line_bytes;
+            config.progress = true;
+            commands::run(&config, &output.options())
+        }
     }
 }
 

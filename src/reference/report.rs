@@ -1,0 +1,192 @@
+//! The run report: per-stage measurements and data quality, as tables and
+//! as JSON (`run.json`), with base units and unit-suffixed keys.
+
+use serde_json::{json, Value};
+
+use crate::report::estimate::percent;
+use crate::report::{Document, Section};
+use crate::units::{human_byte_rate, human_bytes, human_count, human_duration};
+
+use super::pipeline::RunReport;
+
+/// The lecture's alert threshold for missing user ids.
+pub const NULL_USER_ALERT: f64 = 0.01;
+
+pub fn document(report: &RunReport) -> Document {
+    let mut stages = Section::new(
+        "Stages",
+        &[
+            "Stage",
+            "Status",
+            "Wall",
+            "CPU",
+            "Rows in",
+            "Rows out",
+            "Bytes in",
+            "Bytes out",
+            "Peak memory",
+            "Throughput",
+            "Rows/s",
+        ],
+    );
+    for stage in &report.stages {
+        stages.row([
+            stage.name.clone(),
+            stage.status.clone(),
+            human_duration(stage.wall_s),
+            human_duration(stage.cpu_s),
+            human_count(stage.rows_in as f64),
+            human_count(stage.rows_out as f64),
+            human_bytes(stage.bytes_in as f64),
+            human_bytes(stage.bytes_out as f64),
+            human_bytes(stage.peak_memory_bytes as f64),
+            human_byte_rate(stage.bytes_per_s()),
+            human_count(stage.rows_per_s()),
+        ]);
+    }
+    let wall: f64 = report.stages.iter().map(|s| s.wall_s).sum();
+    let bytes_in = report.stages.first().map_or(0, |s| s.bytes_in);
+    let events = report.stages.first().map_or(0, |s| s.rows_in);
+    stages.note(format!(
+        "end to end: {} with {} worker(s); {} of input JSON, {} lines",
+        human_duration(wall),
+        report.workers,
+        human_bytes(bytes_in as f64),
+        human_count(events as f64)
+    ));
+    stages.note("peak memory is the process's resident high-water mark during the stage");
+
+    let q = &report.quality;
+    let mut quality = Section::new("Data quality", &["Check", "Count", "Note"]);
+    quality.row(["lines read".to_string(), q.lines.to_string(), String::new()]);
+    quality.row([
+        "valid events".to_string(),
+        q.valid_events.to_string(),
+        String::new(),
+    ]);
+    for (reason, count) in &q.quarantined {
+        quality.row([
+            format!("quarantined: {reason}"),
+            count.to_string(),
+            "kept with its reason in raw/_quarantine/".to_string(),
+        ]);
+    }
+    let share = q.null_user_share();
+    quality.row([
+        "null user_id".to_string(),
+        q.null_user_id.to_string(),
+        if share > NULL_USER_ALERT {
+            format!("WARNING: {} of events, above the 1% alert (missing data: use session_id as fallback)", percent(share))
+        } else {
+            format!("{} of events", percent(share))
+        },
+    ]);
+    quality.row([
+        "duplicates removed".to_string(),
+        q.duplicates_removed.to_string(),
+        "same (event_id, timestamp) seen again".to_string(),
+    ]);
+    quality.row([
+        "page views".to_string(),
+        q.page_views.to_string(),
+        "distinct".to_string(),
+    ]);
+    quality.row([
+        "invalid product ids".to_string(),
+        q.invalid_product_ids.to_string(),
+        "dropped in transform".to_string(),
+    ]);
+    quality.row([
+        "non-product page views".to_string(),
+        q.non_product_page_views.to_string(),
+        "no product to count".to_string(),
+    ]);
+    quality.row([
+        "late events".to_string(),
+        q.late_events.to_string(),
+        "timestamp before its log file's hour; counted on their own date".to_string(),
+    ]);
+    for (field, count) in &q.unknown_fields {
+        quality.row([
+            format!("unknown field: {field}"),
+            count.to_string(),
+            "schema drift; kept in raw's `extra` column".to_string(),
+        ]);
+    }
+    quality.row([
+        "read retries".to_string(),
+        q.read_retries.to_string(),
+        "transient read failures retried".to_string(),
+    ]);
+
+    let mut output = Section::new("Output", &["Figure", "Value"]);
+    output.row(["status".to_string(), report.status.clone()]);
+    output.row([
+        "rows (date, product_id, view_count)".to_string(),
+        report.output_rows.to_string(),
+    ]);
+    output.row(["dates".to_string(), report.output_dates.join(", ")]);
+    output.row([
+        "folder".to_string(),
+        format!("{}/views/date=YYYY-MM-DD/", report.output),
+    ]);
+    if let Some(failure) = &report.failure {
+        output.note(format!("stopped: {failure}"));
+    }
+    Document {
+        title: format!("pipecalc run: {} → {}", report.input, report.output),
+        intro: Vec::new(),
+        sections: vec![stages, quality, output],
+        conventions: Vec::new(),
+    }
+}
+
+pub fn json(report: &RunReport) -> Value {
+    let stages: Vec<Value> = report
+        .stages
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "status": s.status,
+                "wall_s": crate::units::clean(s.wall_s),
+                "cpu_s": crate::units::clean(s.cpu_s),
+                "rows_in": s.rows_in,
+                "rows_out": s.rows_out,
+                "bytes_in": s.bytes_in,
+                "bytes_out": s.bytes_out,
+                "peak_memory_bytes": s.peak_memory_bytes,
+                "throughput_bytes_per_s": crate::units::clean(s.bytes_per_s()),
+                "throughput_rows_per_s": crate::units::clean(s.rows_per_s()),
+            })
+        })
+        .collect();
+    let q = &report.quality;
+    json!({
+        "status": report.status,
+        "failure": report.failure,
+        "workers": report.workers,
+        "input": report.input,
+        "output": report.output,
+        "stages": stages,
+        "quality": {
+            "lines": q.lines,
+            "blank_lines": q.blank_lines,
+            "valid_events": q.valid_events,
+            "quarantined": q.quarantined,
+            "quarantined_total": q.quarantined_total(),
+            "null_user_id": q.null_user_id,
+            "null_user_share": crate::units::clean(q.null_user_share()),
+            "null_user_alert": q.null_user_share() > NULL_USER_ALERT,
+            "duplicates_removed": q.duplicates_removed,
+            "page_views": q.page_views,
+            "invalid_product_ids": q.invalid_product_ids,
+            "non_product_page_views": q.non_product_page_views,
+            "late_events": q.late_events,
+            "unknown_fields": q.unknown_fields,
+            "read_retries": q.read_retries,
+        },
+        "output_rows": report.output_rows,
+        "output_dates": report.output_dates,
+    })
+}

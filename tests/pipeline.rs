@@ -1,0 +1,289 @@
+//! The reference pipeline against the generator's ground truth: the
+//! generator knows what it wrote, so every count has an independent oracle.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use pipecalc::reference::generator::{generate, GeneratorConfig, Truth};
+use pipecalc::reference::pipeline::{run, FailAt, RunConfig, RunReport};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("pipecalc-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, child: &str) -> PathBuf {
+        self.0.join(child)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn small(events: u64) -> GeneratorConfig {
+    GeneratorConfig {
+        events,
+        days: 2,
+        seed: 11,
+        ..GeneratorConfig::default()
+    }
+}
+
+fn config(input: &Path, out: &Path) -> RunConfig {
+    let mut config = RunConfig::new(input, out);
+    config.batch_rows = 4096;
+    config
+}
+
+/// The final output read back with arrow-rs's own reader, independently of
+/// the pipeline's code: (date from the folder, product) → views.
+fn read_views(lake: &Path) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let mut views: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for entry in std::fs::read_dir(lake.join("views")).unwrap() {
+        let folder = entry.unwrap().path();
+        let Some(date) = folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("date="))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(File::open(file.unwrap().path()).unwrap())
+                    .unwrap()
+                    .build()
+                    .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                let products = batch
+                    .column_by_name("product_id")
+                    .unwrap()
+                    .as_string::<i32>();
+                let counts = batch
+                    .column_by_name("view_count")
+                    .unwrap()
+                    .as_primitive::<UInt64Type>();
+                for row in 0..batch.num_rows() {
+                    let previous = views
+                        .entry(date.clone())
+                        .or_default()
+                        .insert(products.value(row).to_string(), counts.value(row));
+                    assert!(previous.is_none(), "a (date, product) pair appears twice");
+                }
+            }
+        }
+    }
+    views
+}
+
+/// Every file under `dir` (manifests and run.json aside, which hold timings).
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if name != "_manifest.json" && name != "run.json" {
+                let relative = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn generated(scratch: &Scratch, events: u64) -> (PathBuf, Truth) {
+    let logs = scratch.path("logs");
+    let truth = generate(&small(events), &logs).unwrap();
+    (logs, truth)
+}
+
+#[test]
+fn counts_and_quality_equal_the_ground_truth() {
+    let scratch = Scratch::new("truth");
+    let (logs, truth) = generated(&scratch, 30_000);
+    let lake = scratch.path("lake");
+    let report: RunReport = run(&config(&logs, &lake)).unwrap();
+    assert_eq!(read_views(&lake), truth.views);
+    let q = &report.quality;
+    assert_eq!(q.lines, truth.lines);
+    assert_eq!(q.valid_events, truth.valid_events);
+    assert_eq!(
+        q.quarantined.get("malformed_json").copied().unwrap_or(0),
+        truth.malformed
+    );
+    assert_eq!(
+        q.quarantined.get("missing_timestamp").copied().unwrap_or(0),
+        truth.missing_field
+    );
+    assert_eq!(q.quarantined_total(), truth.malformed + truth.missing_field);
+    assert_eq!(q.duplicates_removed, truth.duplicates);
+    assert_eq!(q.null_user_id, truth.null_user);
+    assert_eq!(q.late_events, truth.late);
+    assert_eq!(
+        q.unknown_fields.get("experiment").copied().unwrap_or(0),
+        truth.drifted
+    );
+    assert_eq!(q.page_views, truth.page_views);
+    assert_eq!(q.invalid_product_ids, truth.invalid_product);
+    assert_eq!(q.non_product_page_views, truth.non_product_page_views);
+    assert_eq!(
+        report.output_rows,
+        truth.views.values().map(|p| p.len() as u64).sum::<u64>()
+    );
+    // The defects were really there to find.
+    assert!(truth.malformed > 0 && truth.duplicates > 0 && truth.late > 0 && truth.drifted > 0);
+    // Quarantined lines are kept, with their reason.
+    let quarantine = std::fs::read_dir(lake.join("raw/_quarantine"))
+        .unwrap()
+        .count();
+    assert!(quarantine > 0);
+    let run_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lake.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["quality"]["duplicates_removed"], truth.duplicates);
+    assert_eq!(run_json["stages"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn the_generator_writes_the_same_bytes_for_a_seed_whatever_the_workers() {
+    let scratch = Scratch::new("generator");
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    one.install(|| generate(&small(5_000), &scratch.path("a")).unwrap());
+    two.install(|| generate(&small(5_000), &scratch.path("b")).unwrap());
+    assert_eq!(contents(&scratch.path("a")), contents(&scratch.path("b")));
+    let other = GeneratorConfig {
+        seed: 12,
+        ..small(5_000)
+    };
+    generate(&other, &scratch.path("c")).unwrap();
+    assert_ne!(contents(&scratch.path("a")), contents(&scratch.path("c")));
+}
+
+#[test]
+fn running_twice_gives_byte_identical_outputs_and_workers_do_not_matter() {
+    let scratch = Scratch::new("idempotent");
+    let (logs, _) = generated(&scratch, 10_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let first = contents(&lake);
+    let again = run(&config(&logs, &lake)).unwrap();
+    assert_eq!(again.stages[0].status, "kept (raw is immutable)");
+    assert_eq!(contents(&lake), first);
+    let mut two = config(&logs, &scratch.path("lake2"));
+    two.workers = 2;
+    run(&two).unwrap();
+    assert_eq!(contents(&scratch.path("lake2")), first);
+}
+
+#[test]
+fn a_crash_at_half_the_transform_resumes_to_the_clean_result() {
+    let scratch = Scratch::new("resume");
+    let (logs, _) = generated(&scratch, 10_000);
+    let clean = scratch.path("clean");
+    run(&config(&logs, &clean)).unwrap();
+
+    let lake = scratch.path("lake");
+    let mut crashing = config(&logs, &lake);
+    crashing.fail_at = Some("transform:0.5".parse::<FailAt>().unwrap());
+    let failure = run(&crashing).unwrap_err();
+    let message = format!("{:#}", failure.error);
+    assert!(
+        message.contains("injected failure in transform at 50%"),
+        "{message}"
+    );
+    assert_eq!(failure.report.stages.len(), 1, "only ingest finished");
+    // Nothing half-written is visible: no processed output, no final output.
+    assert!(lake.join("raw/_manifest.json").exists());
+    assert!(!lake.join("processed").exists());
+    assert!(!lake.join("views").exists());
+
+    let mut resuming = config(&logs, &lake);
+    resuming.resume = true;
+    let report = run(&resuming).unwrap();
+    assert_eq!(report.stages[0].status, "resumed");
+    assert_eq!(report.stages[1].status, "ran");
+    let without_staging = |dir: &Path| {
+        contents(dir)
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with(".staging"))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(without_staging(&lake), without_staging(&clean));
+}
+
+#[test]
+fn transient_read_failures_are_retried_and_counted() {
+    let scratch = Scratch::new("retries");
+    let (logs, truth) = generated(&scratch, 2_000);
+    let mut flaky = config(&logs, &scratch.path("lake"));
+    flaky.inject_read_failures = 2;
+    let report = run(&flaky).unwrap();
+    assert_eq!(report.quality.read_retries, 2);
+    assert_eq!(read_views(&scratch.path("lake")), truth.views);
+
+    let mut hopeless = config(&logs, &scratch.path("lake2"));
+    hopeless.inject_read_failures = 1000;
+    hopeless.retries = 2;
+    let failure = run(&hopeless).unwrap_err();
+    assert!(format!("{:#}", failure.error).contains("failed after 2 attempt(s)"));
+}
+
+#[test]
+fn bad_input_is_a_clear_message_or_a_quarantined_line() {
+    let scratch = Scratch::new("bad");
+    let missing = run(&config(&scratch.path("nowhere"), &scratch.path("lake"))).unwrap_err();
+    assert!(format!("{:#}", missing.error).contains("does not exist"));
+    std::fs::create_dir_all(scratch.path("empty")).unwrap();
+    let empty = run(&config(&scratch.path("empty"), &scratch.path("lake"))).unwrap_err();
+    assert!(format!("{:#}", empty.error).contains("no log files"));
+
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let good = r#"{"event_id":"e1","user_id":"u1","page":"/product/p000001","timestamp":"2024-01-15T10:00:00.000Z","action":"page_view"}"#;
+    // A binary file, a 10 MB line, and a truncated last line.
+    std::fs::write(
+        logs.join("2024-01-15T09.jsonl"),
+        [0u8, 159, 146, 150, 255, 10, 1, 2, 3],
+    )
+    .unwrap();
+    let long = format!("{good}\n{{\"event_id\":\"{}\"}}\n", "x".repeat(10 << 20));
+    std::fs::write(logs.join("2024-01-15T10.jsonl"), long).unwrap();
+    std::fs::write(
+        logs.join("2024-01-15T11.jsonl"),
+        format!("{good}\n{}", &good[..50]),
+    )
+    .unwrap();
+    let lake = scratch.path("lake");
+    let report = run(&config(&logs, &lake)).unwrap();
+    let q = &report.quality;
+    // The binary file: its first line is not UTF-8, its second (bytes 1, 2,
+    // 3) is text but not JSON; the truncated last line is malformed too.
+    assert_eq!(q.quarantined["not_utf8"], 1);
+    assert_eq!(q.quarantined["too_long"], 1);
+    assert_eq!(q.quarantined["malformed_json"], 2);
+    assert_eq!(q.duplicates_removed, 1);
+    assert_eq!(read_views(&lake)["2024-01-15"]["p000001"], 1);
+}
