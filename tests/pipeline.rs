@@ -287,3 +287,16 @@ fn bad_input_is_a_clear_message_or_a_quarantined_line() {
     assert_eq!(q.duplicates_removed, 1);
     assert_eq!(read_views(&lake)["2024-01-15"]["p000001"], 1);
 }
+
+#[test]
+fn many_batches_per_partition_read_back_whole() {
+    // Small batches make every stage flush many times into one file.
+    let scratch = Scratch::new("batches");
+    let (logs, truth) = generated(&scratch, 20_000);
+    let lake = scratch.path("lake");
+    let mut tiny = config(&logs, &lake);
+    tiny.batch_rows = 500;
+    tiny.row_group_rows = 700;
+    run(&tiny).unwrap();
+    assert_eq!(read_views(&lake), truth.views);
+}

@@ -80,6 +80,8 @@ pub struct RunConfig {
     /// For tests and demonstrations: the first N reads fail once.
     pub inject_read_failures: u32,
     pub batch_rows: usize,
+    /// Rows per Parquet row group (what a writer buffers).
+    pub row_group_rows: usize,
     pub max_line_bytes: usize,
     pub progress: bool,
 }
@@ -95,6 +97,7 @@ impl RunConfig {
             retries: 3,
             inject_read_failures: 0,
             batch_rows: 65_536,
+            row_group_rows: 1 << 20,
             max_line_bytes: 1 << 20,
             progress: false,
         }
@@ -575,6 +578,7 @@ fn ingest_file_once(
                 None => sink.insert(ParquetSink::create(
                     &staging.join(format!("date={}/part-{stem}.parquet", date_string(day))),
                     schema_raw(),
+                    config.row_group_rows,
                 )?),
             };
             sink.write(&batch)?;
@@ -585,7 +589,7 @@ fn ingest_file_once(
         let path = staging.join(format!("date={}/part-{stem}.parquet", date_string(day)));
         let mut sink = match sink {
             Some(sink) => sink,
-            None => ParquetSink::create(&path, schema_raw())?,
+            None => ParquetSink::create(&path, schema_raw(), config.row_group_rows)?,
         };
         if columns.rows > 0 {
             let batch = columns.batch()?;
@@ -746,86 +750,97 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
     };
     metrics.bytes_in = files.iter().map(|f| file_size(f)).sum();
     for (date, parts) in by_date(files) {
-        // Files are read and filtered in parallel; deduplication then runs
-        // over them in file order, so the output is the same for any N.
-        let classified: Vec<Vec<(u64, Kept)>> = parts
-            .par_iter()
-            .map(|path| {
-                let mut rows = Vec::new();
-                for batch in read_batches(path, config.batch_rows)? {
-                    let ids = batch.column(0).as_string::<i32>();
-                    let pages = batch.column(3).as_string::<i32>();
-                    let times = batch.column(4).as_primitive::<TimestampMillisecondType>();
-                    let actions = batch.column(5).as_string::<i32>();
-                    for row in 0..batch.num_rows() {
-                        let event_id = ids.value(row);
-                        let timestamp = times.value(row);
-                        let mut key = event_id.as_bytes().to_vec();
-                        key.extend_from_slice(&timestamp.to_le_bytes());
-                        let kept = if actions.is_null(row) || actions.value(row) != "page_view" {
-                            Kept::Other
-                        } else {
-                            match product_id(pages.value(row)) {
-                                Ok(product) => Kept::View {
-                                    event_id: event_id.to_string(),
-                                    product: product.to_string(),
-                                    timestamp,
-                                },
-                                Err(ProductError::NotAProductPage) => Kept::NotProduct,
-                                Err(ProductError::Invalid) => Kept::InvalidProduct,
-                            }
-                        };
-                        rows.push((fnv1a(&key), kept));
-                    }
-                    tripwire.advance(batch.num_rows() as u64)?;
-                }
-                bar.inc(1);
-                Ok(rows)
-            })
-            .collect::<Result<_>>()?;
         let mut seen: HashSet<u64> = HashSet::new();
         let mut ids = StringBuilder::new();
         let mut products = StringBuilder::new();
         let mut times = TimestampMillisecondBuilder::new();
         let mut sink: Option<ParquetSink> = None;
         let mut pending = 0usize;
-        for (key, kept) in classified.into_iter().flatten() {
-            metrics.rows_in += 1;
-            if !seen.insert(key) {
-                quality.duplicates_removed += 1;
-                continue;
-            }
-            match kept {
-                Kept::Other => {}
-                Kept::NotProduct => {
-                    quality.page_views += 1;
-                    quality.non_product_page_views += 1;
+        // A worker-count of files at a time is read and filtered in parallel;
+        // deduplication then runs over them in file order, so the output is
+        // the same for any N, and memory holds a few files, not a whole date.
+        for chunk in parts.chunks(rayon::current_num_threads().max(1)) {
+            let classified: Vec<Vec<(u64, Kept)>> = chunk
+                .par_iter()
+                .map(|path| {
+                    let mut rows = Vec::new();
+                    for batch in read_batches(path, config.batch_rows)? {
+                        let ids = batch.column(0).as_string::<i32>();
+                        let pages = batch.column(3).as_string::<i32>();
+                        let times = batch.column(4).as_primitive::<TimestampMillisecondType>();
+                        let actions = batch.column(5).as_string::<i32>();
+                        for row in 0..batch.num_rows() {
+                            let event_id = ids.value(row);
+                            let timestamp = times.value(row);
+                            let mut key = event_id.as_bytes().to_vec();
+                            key.extend_from_slice(&timestamp.to_le_bytes());
+                            let kept = if actions.is_null(row) || actions.value(row) != "page_view"
+                            {
+                                Kept::Other
+                            } else {
+                                match product_id(pages.value(row)) {
+                                    Ok(product) => Kept::View {
+                                        event_id: event_id.to_string(),
+                                        product: product.to_string(),
+                                        timestamp,
+                                    },
+                                    Err(ProductError::NotAProductPage) => Kept::NotProduct,
+                                    Err(ProductError::Invalid) => Kept::InvalidProduct,
+                                }
+                            };
+                            rows.push((fnv1a(&key), kept));
+                        }
+                        tripwire.advance(batch.num_rows() as u64)?;
+                    }
+                    bar.inc(1);
+                    Ok(rows)
+                })
+                .collect::<Result<_>>()?;
+            for (key, kept) in classified.into_iter().flatten() {
+                metrics.rows_in += 1;
+                if !seen.insert(key) {
+                    quality.duplicates_removed += 1;
+                    continue;
                 }
-                Kept::InvalidProduct => {
-                    quality.page_views += 1;
-                    quality.invalid_product_ids += 1;
+                match kept {
+                    Kept::Other => {}
+                    Kept::NotProduct => {
+                        quality.page_views += 1;
+                        quality.non_product_page_views += 1;
+                    }
+                    Kept::InvalidProduct => {
+                        quality.page_views += 1;
+                        quality.invalid_product_ids += 1;
+                    }
+                    Kept::View {
+                        event_id,
+                        product,
+                        timestamp,
+                    } => {
+                        quality.page_views += 1;
+                        ids.append_value(event_id);
+                        products.append_value(product);
+                        times.append_value(timestamp);
+                        pending += 1;
+                        metrics.rows_out += 1;
+                    }
                 }
-                Kept::View {
-                    event_id,
-                    product,
-                    timestamp,
-                } => {
-                    quality.page_views += 1;
-                    ids.append_value(event_id);
-                    products.append_value(product);
-                    times.append_value(timestamp);
-                    pending += 1;
-                    metrics.rows_out += 1;
+                if pending >= config.batch_rows {
+                    let batch = processed_batch(&mut ids, &mut products, &mut times)?;
+                    // Created once, on the first full batch: creating it again
+                    // would truncate the file under the open writer.
+                    if sink.is_none() {
+                        sink = Some(ParquetSink::create(
+                            &staging.join(format!("date={date}/part-0.parquet")),
+                            schema_processed(),
+                            config.row_group_rows,
+                        )?);
+                    }
+                    if let Some(sink) = sink.as_mut() {
+                        sink.write(&batch)?;
+                    }
+                    pending = 0;
                 }
-            }
-            if pending >= config.batch_rows {
-                let batch = processed_batch(&mut ids, &mut products, &mut times)?;
-                sink.get_or_insert(ParquetSink::create(
-                    &staging.join(format!("date={date}/part-0.parquet")),
-                    schema_processed(),
-                )?)
-                .write(&batch)?;
-                pending = 0;
             }
         }
         if pending > 0 || sink.is_some() {
@@ -835,6 +850,7 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
                 None => ParquetSink::create(
                     &staging.join(format!("date={date}/part-0.parquet")),
                     schema_processed(),
+                    config.row_group_rows,
                 )?,
             };
             if batch.num_rows() > 0 {
@@ -927,7 +943,11 @@ fn aggregate(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
             Arc::new(views.finish()),
         ],
     )?;
-    let mut sink = ParquetSink::create(&staging.join("counts.parquet"), schema_counts())?;
+    let mut sink = ParquetSink::create(
+        &staging.join("counts.parquet"),
+        schema_counts(),
+        config.row_group_rows,
+    )?;
     sink.write(&batch)?;
     sink.finish()?;
     finish_stage(
@@ -982,6 +1002,7 @@ fn load(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
         let mut sink = ParquetSink::create(
             &staging.join(format!("date={date}/part-0.parquet")),
             schema_views(),
+            config.row_group_rows,
         )?;
         sink.write(&batch)?;
         sink.finish()?;

@@ -28,7 +28,9 @@ pub struct ParquetSink {
 }
 
 impl ParquetSink {
-    pub fn create(path: &Path, schema: Arc<Schema>) -> Result<Self> {
+    /// `row_group_rows` bounds how many rows the writer buffers before a row
+    /// group goes to disk.
+    pub fn create(path: &Path, schema: Arc<Schema>, row_group_rows: usize) -> Result<Self> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create `{}`", parent.display()))?;
@@ -37,6 +39,7 @@ impl ParquetSink {
             File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?;
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(row_group_rows.max(1)))
             .build();
         let writer = ArrowWriter::try_new(file, schema, Some(properties))?;
         Ok(ParquetSink {
