@@ -224,15 +224,21 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect();
-            let done = if done.is_empty() {
-                "none".to_string()
+            let report = config.out.join("run.json");
+            let report = if report.exists() {
+                format!(" (report in {})", report.display())
             } else {
-                done.join(", ")
+                String::new()
             };
-            Err(failure.error.context(format!(
-                "the run stopped; stages completed and checkpointed: {done} (report in {}/run.json)",
-                config.out.display()
-            )))
+            let message = if done.is_empty() {
+                format!("the run stopped before any stage finished{report}")
+            } else {
+                format!(
+                    "the run stopped; stages completed and checkpointed: {}{report}",
+                    done.join(", ")
+                )
+            };
+            Err(failure.error.context(message))
         }
     }
 }

@@ -247,3 +247,83 @@ fn compare_needs_two_scenarios() {
 fn workers_on_a_network_bound_scenario_names_the_link() {
     assert_cmd_snapshot!(pipecalc().args(["workers", "scenarios/telemetry-wan.yaml"]));
 }
+
+/// A fresh folder under target/, named by the test, so snapshot arguments
+/// are the same on every machine.
+fn workdir(test: &str) -> String {
+    let dir = format!("target/cli-tests/{test}");
+    let _ = std::fs::remove_dir_all(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&dir));
+    dir
+}
+
+/// Timings and memory vary from run to run: snapshots show their place, not their value.
+fn redact_timings() -> Vec<(&'static str, &'static str)> {
+    vec![(
+        r#""(wall_s|cpu_s|peak_memory_bytes|throughput_bytes_per_s|throughput_rows_per_s)": [0-9.e+-]+"#,
+        r#""$1": "[redacted]""#,
+    )]
+}
+
+#[test]
+fn generate_then_run_reports_in_json() {
+    let dir = workdir("run-json");
+    let logs = format!("{dir}/logs");
+    let lake = format!("{dir}/lake");
+    assert_cmd_snapshot!(pipecalc()
+        .args(["generate", "--events", "5K", "--days", "1", "--seed", "3", "--out", &logs]));
+    insta::with_settings!({ filters => redact_timings() }, {
+        assert_cmd_snapshot!(pipecalc().args([
+            "run", "--input", &logs, "--out", &lake, "--workers", "2", "--format", "json"
+        ]));
+    });
+}
+
+#[test]
+fn a_failure_at_half_the_transform_then_resume() {
+    let dir = workdir("fail-resume");
+    let logs = format!("{dir}/logs");
+    let lake = format!("{dir}/lake");
+    let generated = pipecalc()
+        .args(["generate", "--events", "3K", "--out", &logs])
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    assert_cmd_snapshot!(pipecalc().args([
+        "run",
+        "--input",
+        &logs,
+        "--out",
+        &lake,
+        "--fail-at",
+        "transform:0.5"
+    ]));
+    insta::with_settings!({ filters => redact_timings() }, {
+        assert_cmd_snapshot!(pipecalc().args([
+            "run", "--input", &logs, "--out", &lake, "--resume", "--format", "json"
+        ]));
+    });
+}
+
+#[test]
+fn run_on_a_missing_folder_says_so() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "run",
+        "--input",
+        "no/such/logs",
+        "--out",
+        "target/cli-tests/missing"
+    ]));
+}
+
+#[test]
+fn a_bad_fail_at_is_a_usage_error() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "run",
+        "--input",
+        "x",
+        "--out",
+        "y",
+        "--fail-at",
+        "transfrom:0.5"
+    ]));
+}
