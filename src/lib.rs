@@ -2,7 +2,27 @@
 //!
 //! Read a [`scenario::Scenario`] from YAML, run the models in [`model`] to
 //! get an [`model::Estimate`], and render it with [`report`]. Every figure
-//! is a [`figure::Fig`] that can show its own working.
+//! is a [`figure::Fig`] that can show its own working. [`reference`] is the
+//! lecture's pipeline made real, to hold the estimates against.
+//!
+//! ```
+//! let yaml = r#"
+//! volume: { events_per_day: 10M, event_size: 500 B }
+//! stages:
+//!   - { name: ingest, bound: io, input: bytes, duration: 10 min }
+//!   - { name: transform, bound: cpu, input: events, duration: 20 min }
+//! prices: { compute_usd_per_worker_hour: 0.50 }
+//! "#;
+//! let scenario = pipecalc::parse(yaml, "example.yaml")?;
+//! let estimate = pipecalc::estimate(&scenario.with_workers(10, "workers")?);
+//! assert_eq!(estimate.flow.raw_bytes_per_day.human(), "5 GB");
+//! assert_eq!(estimate.time.parallel.human(), "3 min");
+//! assert_eq!(
+//!     estimate.time.parallel.working().to_string(),
+//!     "T_parallel = T_sequential ÷ N_workers = 30 min ÷ 10 = 3 min"
+//! );
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 pub mod commands;
 pub mod compare;
