@@ -310,6 +310,13 @@ impl<Q: Quantity> Fig<Q> {
     }
 }
 
+impl Fig<Ratio> {
+    /// `self` to the power `exponent`, e.g. a volume factor ^ a growth exponent.
+    pub fn pow(&self, exponent: &Fig<Ratio>) -> Fig<Ratio> {
+        self.binary("^", exponent, self.base().powf(exponent.base()), false)
+    }
+}
+
 impl Fig<Count> {
     /// The count as a pure number, for formulas such as a speed-up.
     pub fn as_ratio(&self) -> Fig<Ratio> {

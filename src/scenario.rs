@@ -51,6 +51,9 @@ impl<'de> Deserialize<'de> for Scalar {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))
             }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
         }
         deserializer.deserialize_any(ScalarVisitor)
     }
@@ -132,7 +135,7 @@ struct RawOutput {
     keep: Option<Field>,
     rows: Option<Field>,
     row_size: Option<Field>,
-    keys_grow: Option<bool>,
+    keys_grow: Option<Field>,
 }
 
 #[derive(Deserialize)]
@@ -233,7 +236,10 @@ pub enum Output {
     Keys {
         keys: Fig<Count>,
         row_size: Fig<Information>,
-        keys_grow: bool,
+        /// How keys grow with the volume factor k: keys × k^exponent.
+        /// 0: fixed (a catalogue); 1: linear; between: Heaps' law, the
+        /// sub-linear growth of distinct values in Zipf-like data.
+        keys_grow: Option<Fig<Ratio>>,
     },
 }
 
@@ -1025,6 +1031,32 @@ impl Validator<'_> {
         Ok(scaling)
     }
 
+    /// `keys_grow`: `false` (fixed), `true` (linear), or an exponent from 0
+    /// to 1 (Heaps' law).
+    fn keys_growth(&self, field: &Field, key: &str, stage: &str) -> Result<Option<Fig<Ratio>>> {
+        let exponent = match field.value.0.trim() {
+            "false" => return Ok(None),
+            "true" => 1.0,
+            text => match units::parse_any(text) {
+                Ok(Parsed::Number(v)) if (0.0..=1.0).contains(&v) => v,
+                _ => {
+                    return Err(self.error(
+                        key,
+                        &field.referenced,
+                        format!(
+                            "`{text}` is not a key growth; write `false` (keys fixed), `true` (keys grow with the volume) or an exponent from 0 to 1 (keys × factor^exponent, Heaps' law)"
+                        ),
+                    ))
+                }
+            },
+        };
+        Ok(Some(Fig::input(
+            Ratio(exponent),
+            format!("keys_growth[{stage}]"),
+            self.source(key, &field.referenced),
+        )))
+    }
+
     /// A whole number of workers, at least one.
     fn whole(&self, field: &Field, key: &str) -> Result<u32> {
         let count = self.count(field, key, "workers")?.value.0;
@@ -1126,7 +1158,10 @@ impl Validator<'_> {
                                 "`rows` needs a `row_size` (e.g. `row_size: 100 B`) to know the output's bytes",
                             )
                         })?,
-                        keys_grow: output.value.keys_grow.unwrap_or(false),
+                        keys_grow: match &output.value.keys_grow {
+                            None => None,
+                            Some(field) => self.keys_growth(field, &key("output.keys_grow"), &name)?,
+                        },
                     },
                     (None, None) => Output::Same { row_size },
                 }
@@ -1358,9 +1393,14 @@ impl Scenario {
                     inputs.push(fraction.working());
                     inputs.extend(row_size.iter().map(Fig::working));
                 }
-                Output::Keys { keys, row_size, .. } => {
+                Output::Keys {
+                    keys,
+                    row_size,
+                    keys_grow,
+                } => {
                     inputs.push(keys.working());
                     inputs.push(row_size.working());
+                    inputs.extend(keys_grow.iter().map(Fig::working));
                 }
             }
             if let WorkingSet::Fixed(size) = &stage.working_set {

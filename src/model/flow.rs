@@ -14,6 +14,8 @@ pub struct StageFlow {
     pub bytes_in: Fig<Information>,
     pub rows_out: Fig<Count>,
     pub bytes_out: Fig<Information>,
+    /// Distinct keys at this volume, when they grow with it.
+    pub keys_scaled: Option<Fig<Count>>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +56,7 @@ pub fn flow(scenario: &Scenario) -> Flow {
         let name = &stage.name;
         let rows_symbol = format!("rows_out[{name}]");
         let bytes_symbol = format!("bytes_out[{name}]");
+        let mut keys_scaled = None;
         let (rows_out, bytes_out) = match &stage.output {
             Output::Same { row_size } => {
                 let rows_out = rows_in.alias(&rows_symbol);
@@ -79,9 +82,17 @@ pub fn flow(scenario: &Scenario) -> Flow {
                 // Distinct keys do not grow with the data unless the scenario
                 // says so: 50K products stay 50K rows at 10x the events.
                 let keys = match (keys_grow, factor) {
-                    (true, Some(factor)) => (keys * factor).named(format!("keys_scaled[{name}]")),
+                    (Some(exponent), Some(factor)) if exponent.base() == 1.0 => {
+                        (keys * factor).named(format!("keys_scaled[{name}]"))
+                    }
+                    (Some(exponent), Some(factor)) => {
+                        (keys * &factor.pow(exponent)).named(format!("keys_scaled[{name}]"))
+                    }
                     _ => keys.clone(),
                 };
+                if keys.symbol().starts_with("keys_scaled") {
+                    keys_scaled = Some(keys.clone());
+                }
                 let (_, fewest) = Fig::min_of([&keys, &rows_in]).expect("two candidates");
                 let rows_out = fewest.named(&rows_symbol);
                 let bytes_out = (&rows_out * row_size).named(&bytes_symbol);
@@ -94,6 +105,7 @@ pub fn flow(scenario: &Scenario) -> Flow {
             bytes_in,
             rows_out,
             bytes_out,
+            keys_scaled,
         });
     }
     let last = stages.last().expect("validation guarantees a stage");
@@ -139,6 +151,18 @@ mod tests {
             .with_scale(10.0, "--scale")
             .unwrap();
         close(super::flow(&growing).stages[2].rows_out.base(), 5e5);
+
+        // Heaps' law: 50K × 10^0.5 = 158.1K keys.
+        let heaps = with("rows: 50K,", "rows: 50K, keys_grow: 0.5,")
+            .with_scale(10.0, "--scale")
+            .unwrap();
+        let aggregate = super::flow(&heaps).stages[2].clone();
+        close(aggregate.rows_out.base(), 50_000.0 * 10f64.sqrt());
+        let line = aggregate.keys_scaled.unwrap().working().to_string();
+        assert!(
+            line.contains("keys[aggregate] × volume_factor ^ keys_growth[aggregate]"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -166,6 +166,7 @@ fn flow(estimate: &Estimate) -> Section {
             stage.rows_out.human(),
             stage.bytes_out.human(),
         ]);
+        working.extend(stage.keys_scaled.iter().map(Fig::working));
         working.push(stage.rows_out.working());
         working.push(stage.bytes_out.working());
     }
