@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use crate::model::scaling;
 use crate::report::{self, Document, Format, Style};
@@ -241,4 +241,77 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             Err(failure.error.context(message))
         }
     }
+}
+
+/// `pipecalc calibrate`: measures this machine and writes a scenario.
+pub fn calibrate(
+    options: &crate::validate::CalibrateOptions,
+    out: Option<&Path>,
+) -> Result<String> {
+    let calibration = crate::validate::calibrate(options)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &calibration.yaml)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            let mut text = format!(
+                "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
+                path.display(),
+                options.events,
+                options.workers,
+                options.repeat
+            );
+            for stage in &calibration.report.stages {
+                text.push_str(&format!(
+                    "  {:<9} {:>10} in {:>9}  ({} rows/s)\n",
+                    stage.name,
+                    units::human_bytes(stage.bytes_in as f64),
+                    units::human_duration(stage.wall_s),
+                    units::human_count(stage.rows_per_s())
+                ));
+            }
+            text.push_str(&format!(
+                "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
+                path.display()
+            ));
+            Ok(text)
+        }
+        None => Ok(calibration.yaml),
+    }
+}
+
+/// `pipecalc validate`: the text, and whether every figure is within tolerance.
+pub fn validate(
+    scenario_path: &Path,
+    options: &crate::validate::ValidateOptions,
+    output: &Output,
+) -> Result<(String, bool)> {
+    let scenario = scenario::load(scenario_path)?;
+    let names: Vec<&str> = scenario.stages.iter().map(|s| s.name.as_str()).collect();
+    if names != crate::reference::pipeline::STAGES {
+        return Err(anyhow!(
+            "`{}` has stages {}; validate holds a scenario against the reference pipeline, whose stages are {}",
+            scenario_path.display(),
+            names.join(", "),
+            crate::reference::pipeline::STAGES.join(", ")
+        ));
+    }
+    let validation = crate::validate::validate(options)?;
+    // What the scenario itself assumes for the target volume, per stage.
+    let factor = options.target as f64 / scenario.events_per_day.base();
+    let assumed = crate::estimate(&scenario.clone().with_scale(factor, "--target")?);
+    let against = report::validate::AgainstScenario {
+        name: scenario.name.clone(),
+        stage_times: assumed
+            .time
+            .stages
+            .iter()
+            .map(|s| (s.name.clone(), s.time.base()))
+            .collect(),
+    };
+    let text = emit(
+        output,
+        || report::validate::document(&validation, Some(&against)),
+        || report::validate::json(&validation),
+    );
+    Ok((text, validation.all_within_tolerance()))
 }

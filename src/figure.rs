@@ -318,6 +318,39 @@ impl Fig<Ratio> {
 }
 
 impl Fig<Count> {
+    /// Expected distinct keys among `draws` rows whose keys come from a
+    /// catalogue of `catalogue` keys with Zipf popularity `skew` (0: all
+    /// equally popular): Σₖ 1 − (1 − pₖ)ⁿ, pₖ ∝ 1 ÷ kˢ.
+    pub fn distinct_draws(
+        draws: &Fig<Count>,
+        catalogue: &Fig<Count>,
+        skew: &Fig<Ratio>,
+    ) -> Fig<Count> {
+        let n = draws.base();
+        let keys = catalogue.base().round().max(1.0) as u64;
+        let s = skew.base();
+        let weights: Vec<f64> = (1..=keys).map(|k| (k as f64).powf(-s)).collect();
+        let total: f64 = weights.iter().sum();
+        // 1 − (1 − p)ⁿ as −expm1(n · ln1p(−p)), exact for tiny p and huge n.
+        let expected: f64 = weights
+            .iter()
+            .map(|w| -(n * (-(w / total)).ln_1p()).exp_m1())
+            .sum();
+        let text = |d: String, k: String, s: String| format!("distinct(n = {d}, K = {k}, s = {s})");
+        Fig {
+            value: Count(expected),
+            symbol: None,
+            formula: Some(text(draws.term(), catalogue.term(), skew.term())),
+            working: text(
+                draws.value_term(),
+                catalogue.value_term(),
+                skew.value_term(),
+            ),
+            loose: false,
+            source: Source::Derived,
+        }
+    }
+
     /// The count as a pure number, for formulas such as a speed-up.
     pub fn as_ratio(&self) -> Fig<Ratio> {
         Fig {

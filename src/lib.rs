@@ -32,6 +32,7 @@ pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod units;
+pub mod validate;
 
 pub use model::{estimate, Estimate};
 pub use scenario::{load, parse, Scenario};

@@ -89,6 +89,11 @@ enum Command {
     Generate(GenerateArgs),
     /// Run the reference pipeline (ingest, transform, aggregate, load) on generated logs.
     Run(RunArgs),
+    /// Measure this machine with the reference pipeline and write a scenario the calculator reads.
+    Calibrate(CalibrateArgs),
+    /// Hold the model against measured runs: calibrate on a sample, predict a target, run it, compare.
+    /// Exit code 0 when every figure is within tolerance, 3 when some are not.
+    Validate(ValidateArgs),
     /// Validate scenario files without estimating; exit 1 on the first bad one.
     Check {
         /// The scenario files (YAML).
@@ -183,6 +188,60 @@ struct RunArgs {
 }
 
 #[derive(Args)]
+struct CalibrateArgs {
+    /// Events in the sample (a count: 200K).
+    #[arg(long, default_value = "200K", value_parser = parse_count)]
+    events: u64,
+    /// Workers to measure with (throughputs are written per worker).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Runs to take the median of.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Seed of the generated sample.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Where to write the scenario [default: print it].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    /// The scenario to hold against this machine (its stages must be ingest, transform, aggregate, load).
+    scenario: PathBuf,
+    /// Events to calibrate on.
+    #[arg(long, default_value = "200K", value_parser = parse_count)]
+    sample: u64,
+    /// Events of the run to predict and measure.
+    #[arg(long, default_value = "2M", value_parser = parse_count)]
+    target: u64,
+    /// Worker counts to predict and measure, e.g. 1,2.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    workers: Vec<usize>,
+    /// Runs to take the median of.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Seed of the generated sample (the target uses the next one).
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Tolerance for rows, in percent.
+    #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+    tolerance_rows: f64,
+    /// Tolerance for bytes, in percent.
+    #[arg(long, default_value_t = 2.0, value_name = "PCT")]
+    tolerance_bytes: f64,
+    /// Tolerance for times, in percent.
+    #[arg(long, default_value_t = 25.0, value_name = "PCT")]
+    tolerance_time: f64,
+    /// Tolerance for memory, in percent.
+    #[arg(long, default_value_t = 50.0, value_name = "PCT")]
+    tolerance_memory: f64,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Args)]
 struct WhatIf {
     /// Run with this many workers instead of the scenario's.
     #[arg(long, value_name = "N")]
@@ -222,7 +281,39 @@ impl Output {
     }
 }
 
-fn run(cli: Cli) -> Result<String> {
+/// The text to print and the exit code: 0, or 3 when `validate` finds
+/// figures outside their tolerance.
+fn run(cli: Cli) -> Result<(String, u8)> {
+    if let Command::Validate(args) = &cli.command {
+        let tolerance = |percent: f64, flag: &str| {
+            if percent.is_finite() && percent >= 0.0 {
+                Ok(percent / 100.0)
+            } else {
+                Err(anyhow::anyhow!(
+                    "`{flag}` is {percent}; a tolerance is a percentage of 0 or more"
+                ))
+            }
+        };
+        let options = pipecalc::validate::ValidateOptions {
+            sample: args.sample,
+            target: args.target,
+            workers: args.workers.clone(),
+            repeat: args.repeat.max(1),
+            seed: args.seed,
+            tolerances: pipecalc::validate::Tolerances {
+                rows: tolerance(args.tolerance_rows, "--tolerance-rows")?,
+                bytes: tolerance(args.tolerance_bytes, "--tolerance-bytes")?,
+                time: tolerance(args.tolerance_time, "--tolerance-time")?,
+                memory: tolerance(args.tolerance_memory, "--tolerance-memory")?,
+            },
+        };
+        let (text, within) = commands::validate(&args.scenario, &options, &args.output.options())?;
+        return Ok((text, if within { 0 } else { 3 }));
+    }
+    run_command(cli).map(|text| (text, 0))
+}
+
+fn run_command(cli: Cli) -> Result<String> {
     match cli.command {
         Command::Estimate {
             scenario,
@@ -258,6 +349,16 @@ fn run(cli: Cli) -> Result<String> {
         } => commands::growth(&scenario, years, growth.as_deref(), &output.options()),
         Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
         Command::Check { scenarios } => commands::check(&scenarios),
+        Command::Calibrate(args) => commands::calibrate(
+            &pipecalc::validate::CalibrateOptions {
+                events: args.events,
+                workers: args.workers,
+                repeat: args.repeat.max(1),
+                seed: args.seed,
+            },
+            args.out.as_deref(),
+        ),
+        Command::Validate(_) => unreachable!("handled in run"),
         Command::Generate(args) => commands::generate(
             &GeneratorConfig {
                 events: args.events,
@@ -299,11 +400,11 @@ fn main() -> ExitCode {
     // Usage errors exit 2 through clap; --help and --version exit 0.
     let cli = Cli::parse();
     match run(cli) {
-        Ok(text) => {
+        Ok((text, code)) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
             let _ = stdout.write_all(text.as_bytes());
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Err(error) => {
             // The chain, never a backtrace, whatever RUST_BACKTRACE says.

@@ -136,6 +136,8 @@ struct RawOutput {
     rows: Option<Field>,
     row_size: Option<Field>,
     keys_grow: Option<Field>,
+    keys_max: Option<Field>,
+    key_skew: Option<Field>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +242,14 @@ pub enum Output {
         /// 0: fixed (a catalogue); 1: linear; between: Heaps' law, the
         /// sub-linear growth of distinct values in Zipf-like data.
         keys_grow: Option<Fig<Ratio>>,
+    },
+    /// One row per distinct key, the keys drawn from a catalogue of
+    /// `keys_max` with Zipf popularity `skew`: the expected number of
+    /// distinct keys among the stage's input rows.
+    Catalogue {
+        keys_max: Fig<Count>,
+        skew: Fig<Ratio>,
+        row_size: Fig<Information>,
     },
 }
 
@@ -1031,6 +1041,111 @@ impl Validator<'_> {
         Ok(scaling)
     }
 
+    fn output(&self, output: &Spanned<RawOutput>, name: &str, index: usize) -> Result<Output> {
+        let key = |field: &str| format!("stages[{index}].output.{field}");
+        let fields = &output.value;
+        let row_size = fields
+            .row_size
+            .as_ref()
+            .map(|f| self.size(f, &key("row_size"), &format!("row_size[{name}]")))
+            .transpose()?;
+        let needs_row_size = |what: &str| {
+            self.error(
+                &format!("stages[{index}].output"),
+                &output.referenced,
+                format!("`{what}` needs a `row_size` (e.g. `row_size: 100 B`) to know the output's bytes"),
+            )
+        };
+        let exclusive = |field: &Option<Field>, other: &str, why: &str| -> Result<()> {
+            match field {
+                Some(f) => Err(self.error(&key(other), &f.referenced, why.to_string())),
+                None => Ok(()),
+            }
+        };
+        let only_keys = "applies only to an output of distinct keys (`rows`)";
+        match (&fields.keep, &fields.rows, &fields.keys_max) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                let field = fields.rows.as_ref().or(fields.keys_max.as_ref()).expect("matched");
+                Err(self.error(
+                    &key(if fields.rows.is_some() { "rows" } else { "keys_max" }),
+                    &field.referenced,
+                    "`keep` and distinct keys both given; a stage keeps a fraction of its rows or puts out one row per distinct key, not both",
+                ))
+            }
+            (_, Some(_), Some(field)) => Err(self.error(
+                &key("keys_max"),
+                &field.referenced,
+                "`rows` and `keys_max` both given; give the keys seen at this volume (`rows`) or the catalogue they are drawn from (`keys_max`), not both",
+            )),
+            (Some(keep), None, None) => {
+                exclusive(&fields.keys_grow, "keys_grow", &format!("`keys_grow` {only_keys}"))?;
+                exclusive(&fields.key_skew, "key_skew", "`key_skew` applies only with `keys_max`")?;
+                Ok(Output::Keep {
+                    fraction: self.fraction(keep, &key("keep"), &format!("keep[{name}]"))?,
+                    row_size,
+                })
+            }
+            (None, Some(rows), None) => {
+                exclusive(&fields.key_skew, "key_skew", "`key_skew` applies only with `keys_max`")?;
+                Ok(Output::Keys {
+                    keys: self.count(rows, &key("rows"), &format!("keys[{name}]"))?,
+                    row_size: row_size.ok_or_else(|| needs_row_size("rows"))?,
+                    keys_grow: match &fields.keys_grow {
+                        None => None,
+                        Some(field) => self.keys_growth(field, &key("keys_grow"), name)?,
+                    },
+                })
+            }
+            (None, None, Some(max)) => {
+                exclusive(
+                    &fields.keys_grow,
+                    "keys_grow",
+                    "`keys_grow` does not apply with `keys_max`: keys drawn from a catalogue grow by how many rows draw them",
+                )?;
+                let skew = match &fields.key_skew {
+                    Some(field) => {
+                        let k = key("key_skew");
+                        let value = match self.parsed(field, &k, Kind::Ratio)? {
+                            Parsed::Number(v) => v,
+                            _ => unreachable!("parse_as checked the kind"),
+                        };
+                        if !(0.0..=5.0).contains(&value) {
+                            return Err(self.error(
+                                &k,
+                                &field.referenced,
+                                format!("`{}` is out of range; a Zipf skew is from 0 (every key equally popular) to 5", field.value.0),
+                            ));
+                        }
+                        Fig::input(Ratio(value), format!("key_skew[{name}]"), self.source(&k, &field.referenced))
+                    }
+                    None => Fig::input(
+                        Ratio(0.0),
+                        format!("key_skew[{name}]"),
+                        Source::Default("every key equally popular".into()),
+                    ),
+                };
+                let keys_max = self.count(max, &key("keys_max"), &format!("keys_max[{name}]"))?;
+                if keys_max.base() > 10_000_000.0 {
+                    return Err(self.error(
+                        &key("keys_max"),
+                        &max.referenced,
+                        "a catalogue above 10M keys is not modelled key by key; give the keys seen as `rows` with `keys_grow`",
+                    ));
+                }
+                Ok(Output::Catalogue {
+                    keys_max,
+                    skew,
+                    row_size: row_size.ok_or_else(|| needs_row_size("keys_max"))?,
+                })
+            }
+            (None, None, None) => {
+                exclusive(&fields.keys_grow, "keys_grow", &format!("`keys_grow` {only_keys}"))?;
+                exclusive(&fields.key_skew, "key_skew", "`key_skew` applies only with `keys_max`")?;
+                Ok(Output::Same { row_size })
+            }
+        }
+    }
+
     /// `keys_grow`: `false` (fixed), `true` (linear), or an exponent from 0
     /// to 1 (Heaps' law).
     fn keys_growth(&self, field: &Field, key: &str, stage: &str) -> Result<Option<Fig<Ratio>>> {
@@ -1130,52 +1245,8 @@ impl Validator<'_> {
         };
         let output = match &raw.output {
             None => Output::Same { row_size: None },
-            Some(output) => {
-                let row_size = output
-                    .value
-                    .row_size
-                    .as_ref()
-                    .map(|f| self.size(f, &key("output.row_size"), &format!("row_size[{name}]")))
-                    .transpose()?;
-                match (&output.value.keep, &output.value.rows) {
-                    (Some(_), Some(rows)) => {
-                        return Err(self.error(
-                            &key("output.rows"),
-                            &rows.referenced,
-                            "`keep` and `rows` both given; a stage keeps a fraction of its rows or puts out a number of distinct keys, not both",
-                        ))
-                    }
-                    (Some(keep), None) => Output::Keep {
-                        fraction: self.fraction(keep, &key("output.keep"), &format!("keep[{name}]"))?,
-                        row_size,
-                    },
-                    (None, Some(rows)) => Output::Keys {
-                        keys: self.count(rows, &key("output.rows"), &format!("keys[{name}]"))?,
-                        row_size: row_size.ok_or_else(|| {
-                            self.error(
-                                &key("output"),
-                                &output.referenced,
-                                "`rows` needs a `row_size` (e.g. `row_size: 100 B`) to know the output's bytes",
-                            )
-                        })?,
-                        keys_grow: match &output.value.keys_grow {
-                            None => None,
-                            Some(field) => self.keys_growth(field, &key("output.keys_grow"), &name)?,
-                        },
-                    },
-                    (None, None) => Output::Same { row_size },
-                }
-            }
+            Some(output) => self.output(output, &name, index)?,
         };
-        if let Some(output) = &raw.output {
-            if output.value.keys_grow.is_some() && output.value.rows.is_none() {
-                return Err(self.error(
-                    &key("output.keys_grow"),
-                    &output.referenced,
-                    "`keys_grow` only applies to an output of distinct keys (`rows`)",
-                ));
-            }
-        }
         let working_set = match &raw.working_set {
             None => WorkingSet::Input,
             Some(field) => match field.value.0.trim() {
@@ -1401,6 +1472,15 @@ impl Scenario {
                     inputs.push(keys.working());
                     inputs.push(row_size.working());
                     inputs.extend(keys_grow.iter().map(Fig::working));
+                }
+                Output::Catalogue {
+                    keys_max,
+                    skew,
+                    row_size,
+                } => {
+                    inputs.push(keys_max.working());
+                    inputs.push(skew.working());
+                    inputs.push(row_size.working());
                 }
             }
             if let WorkingSet::Fixed(size) = &stage.working_set {

@@ -327,3 +327,51 @@ fn a_bad_fail_at_is_a_usage_error() {
         "transfrom:0.5"
     ]));
 }
+
+#[test]
+fn validate_needs_the_reference_pipeline_s_stages() {
+    assert_cmd_snapshot!(pipecalc().args([
+        "validate",
+        "scenarios/sessionize.yaml",
+        "--sample",
+        "2K",
+        "--target",
+        "4K"
+    ]));
+}
+
+#[test]
+fn calibrate_refuses_a_tiny_sample() {
+    assert_cmd_snapshot!(pipecalc().args(["calibrate", "--events", "10"]));
+}
+
+#[test]
+fn calibrate_writes_a_scenario_the_calculator_reads() {
+    let dir = workdir("calibrate");
+    std::fs::create_dir_all(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&dir)).unwrap();
+    let file = format!("{dir}/laptop.yaml");
+    let output = pipecalc()
+        .args([
+            "calibrate",
+            "--events",
+            "5K",
+            "--repeat",
+            "1",
+            "--out",
+            &file,
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let check = pipecalc().args(["check", &file]).output().unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let estimate = pipecalc()
+        .args(["estimate", &file, "--scale", "50", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(estimate.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&estimate.stdout).unwrap();
+    // 5K events (and their 1% duplicates) × 50.
+    let events = json["summary"]["events_per_day"].as_i64().unwrap();
+    assert!((250_000..260_000).contains(&events), "{events}");
+}

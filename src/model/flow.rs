@@ -74,6 +74,19 @@ pub fn flow(scenario: &Scenario) -> Flow {
                 };
                 (rows_out, bytes_out)
             }
+            Output::Catalogue {
+                keys_max,
+                skew,
+                row_size,
+            } => {
+                let distinct = Fig::distinct_draws(&rows_in, keys_max, skew)
+                    .named(format!("keys_seen[{name}]"));
+                let (_, fewest) = Fig::min_of([&distinct, &rows_in]).expect("two candidates");
+                let rows_out = fewest.named(&rows_symbol);
+                keys_scaled = Some(distinct);
+                let bytes_out = (&rows_out * row_size).named(&bytes_symbol);
+                (rows_out, bytes_out)
+            }
             Output::Keys {
                 keys,
                 row_size,

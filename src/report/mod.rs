@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod scaling;
 pub mod table;
+pub mod validate;
 
 use serde::Serialize;
 

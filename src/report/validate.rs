@@ -1,0 +1,245 @@
+//! The `validate` report: the calibration, each figure predicted beside
+//! measured with its error and verdict, the fitted scaling laws, and where
+//! the linear rule misses.
+
+use serde_json::{json, Value};
+
+use crate::units::{human_bytes, human_count, human_duration, significant};
+use crate::validate::{Figure, Validation};
+
+use super::{Document, Section};
+
+fn amount(name: &str, value: f64) -> String {
+    match name {
+        "time_s" => human_duration(value),
+        "rows_in" | "rows_out" => format!("{}", value.round() as i64),
+        _ => human_bytes(value),
+    }
+}
+
+fn label(figure: &Figure) -> &'static str {
+    match figure.name.as_str() {
+        "time_s" => "time",
+        "rows_in" => "rows in",
+        "rows_out" => "rows out",
+        "bytes_in" => "bytes in",
+        "bytes_out" => "bytes out",
+        _ => "peak memory",
+    }
+}
+
+fn signed_percent(value: f64) -> String {
+    let text = format!("{}%", significant(value, 3));
+    if value > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// Your scenario's time for each stage at the target volume, beside this
+/// machine's calibrated prediction.
+pub struct AgainstScenario {
+    pub name: String,
+    pub stage_times: Vec<(String, f64)>,
+}
+
+pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> Document {
+    let options = &validation.options;
+    let tolerances = options.tolerances;
+    let calibration = &validation.calibration;
+    let mut calibrated = Section::new(
+        "Calibration (the sample, 1 worker)",
+        &[
+            "Stage",
+            "Rows in",
+            "Rows out",
+            "Bytes in",
+            "Bytes out",
+            "Time",
+            "Peak memory",
+        ],
+    );
+    for stage in &calibration.report.stages {
+        calibrated.row([
+            stage.name.clone(),
+            human_count(stage.rows_in as f64),
+            human_count(stage.rows_out as f64),
+            human_bytes(stage.bytes_in as f64),
+            human_bytes(stage.bytes_out as f64),
+            human_duration(stage.wall_s),
+            human_bytes(stage.peak_memory_bytes as f64),
+        ]);
+    }
+    calibrated.note(format!(
+        "median of {} run(s) on {} events; keys saturate at the catalogue's {} products (the sample alone estimates at least {} by Chao1)",
+        options.repeat,
+        options.sample,
+        calibration.catalogue,
+        calibration.chao1.round()
+    ));
+
+    let mut figures = Section::new(
+        "Predicted and measured",
+        &[
+            "Figure",
+            "Stage",
+            "Workers",
+            "Predicted",
+            "Measured",
+            "Error",
+            "Verdict",
+        ],
+    );
+    for figure in &validation.figures {
+        figures.row([
+            label(figure).to_string(),
+            figure.stage.clone(),
+            figure.workers.to_string(),
+            amount(&figure.name, figure.predicted),
+            amount(&figure.name, figure.measured),
+            signed_percent(figure.error_pct),
+            if figure.within_tolerance { "ok" } else { "OFF" }.to_string(),
+        ]);
+    }
+    let within = validation
+        .figures
+        .iter()
+        .filter(|f| f.within_tolerance)
+        .count();
+    figures.note(format!(
+        "{within} of {} figures within tolerance (rows ±{}%, bytes ±{}%, time ±{}%, memory ±{}%)",
+        validation.figures.len(),
+        significant(tolerances.rows * 100.0, 3),
+        significant(tolerances.bytes * 100.0, 3),
+        significant(tolerances.time * 100.0, 3),
+        significant(tolerances.memory * 100.0, 3),
+    ));
+    figures.note(format!(
+        "predicted by the models from the calibrated scenario scaled {}× ({} → {} events), before the target ran; measured: median of {} run(s)",
+        significant(options.target as f64 / options.sample as f64, 4),
+        options.sample,
+        options.target,
+        options.repeat
+    ));
+
+    let mut misses = Section::new("Where the model misses", &[]);
+    for figure in validation.figures.iter().filter(|f| f.cause.is_some()) {
+        misses.note(format!(
+            "{} of {} with {} worker(s), {}: {}",
+            label(figure),
+            figure.stage,
+            figure.workers,
+            signed_percent(figure.error_pct),
+            figure.cause.as_deref().unwrap_or("")
+        ));
+    }
+    if misses.notes.is_empty() {
+        misses.note("nowhere: every figure is within tolerance");
+    }
+
+    let mut sections = vec![calibrated, figures, misses];
+    if !validation.fits.is_empty() {
+        let mut fit = Section::new(
+            "Speed-ups and fitted laws",
+            &[
+                "Stage",
+                "Workers",
+                "Measured",
+                "Speed-up",
+                "Amdahl s",
+                "Amdahl predicts",
+                "USL σ, κ",
+                "USL predicts",
+            ],
+        );
+        for stage in &validation.fits {
+            for (index, n) in stage.workers.iter().enumerate() {
+                let first = index == 0;
+                fit.row([
+                    if first {
+                        stage.stage.clone()
+                    } else {
+                        String::new()
+                    },
+                    n.to_string(),
+                    human_duration(stage.measured_s[index]),
+                    format!("{}×", significant(stage.speedup[index], 3)),
+                    match (first, stage.amdahl_serial_fraction) {
+                        (true, Some(s)) => significant(s, 3),
+                        _ => String::new(),
+                    },
+                    stage
+                        .amdahl_predicted_s
+                        .get(index)
+                        .map_or_else(String::new, |t| human_duration(*t)),
+                    match (first, stage.usl_contention, stage.usl_coherency) {
+                        (true, Some(s), Some(k)) => {
+                            format!("{}, {}", significant(s, 3), significant(k, 3))
+                        }
+                        (true, _, _) => "needs 3 counts".into(),
+                        _ => String::new(),
+                    },
+                    stage
+                        .usl_predicted_s
+                        .get(index)
+                        .map_or_else(String::new, |t| human_duration(*t)),
+                ]);
+            }
+        }
+        fit.note("the lecture's rule says speed-up = N; the fitted laws show what this machine does instead (put them in a scenario as `parallel:`)");
+        sections.push(fit);
+    }
+    if let Some(against) = scenario {
+        let mut versus = Section::new(
+            format!("Your scenario `{}` against this machine", against.name),
+            &[
+                "Stage",
+                "Scenario at the target volume",
+                "Calibrated prediction (1 worker)",
+            ],
+        );
+        let first = validation.options.workers.first().copied().unwrap_or(1);
+        for (stage, assumed) in &against.stage_times {
+            let predicted = validation
+                .figures
+                .iter()
+                .find(|f| f.name == "time_s" && &f.stage == stage && f.workers == first)
+                .map_or(0.0, |f| f.predicted);
+            versus.row([
+                stage.clone(),
+                human_duration(*assumed),
+                human_duration(predicted),
+            ]);
+        }
+        sections.push(versus);
+    }
+    Document {
+        title: format!(
+            "pipecalc validate: {} events predicted from {}",
+            options.target, options.sample
+        ),
+        intro: Vec::new(),
+        sections,
+        conventions: Vec::new(),
+    }
+}
+
+pub fn json(validation: &Validation) -> Value {
+    let options = &validation.options;
+    json!({
+        "sample_events": options.sample,
+        "target_events": options.target,
+        "workers": options.workers,
+        "repeat": options.repeat,
+        "tolerances": options.tolerances,
+        "all_within_tolerance": validation.all_within_tolerance(),
+        "figures": validation.figures,
+        "fit": {
+            "catalogue_keys": validation.calibration.catalogue,
+            "chao1_keys": crate::units::clean(validation.calibration.chao1),
+            "stages": validation.fits,
+        },
+        "calibrated_scenario": validation.calibration.yaml,
+    })
+}

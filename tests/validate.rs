@@ -1,0 +1,99 @@
+//! `validate` end to end on a small sample: rows and bytes predicted from
+//! the calibrated scenario come within tolerance of the measured run, and
+//! the report has its structure. Timings are redacted in the snapshot,
+//! never asserted.
+
+use pipecalc::validate::{validate, Tolerances, ValidateOptions};
+
+#[test]
+fn rows_and_bytes_are_predicted_within_tolerance() {
+    let options = ValidateOptions {
+        sample: 20_000,
+        target: 50_000,
+        workers: vec![1, 2],
+        repeat: 1,
+        seed: 3,
+        tolerances: Tolerances::default(),
+    };
+    let validation = validate(&options).unwrap();
+    let figures = &validation.figures;
+    // Every stage's rows, in and out, within ±2%.
+    let rows: Vec<_> = figures
+        .iter()
+        .filter(|f| f.name.starts_with("rows"))
+        .collect();
+    assert_eq!(rows.len(), 8);
+    for figure in &rows {
+        assert!(figure.within_tolerance, "{figure:?}");
+    }
+    // The input bytes (JSON) within ±2%; Parquet bytes are compared, and a
+    // miss carries its cause.
+    let input = figures
+        .iter()
+        .find(|f| f.name == "bytes_in" && f.stage == "ingest")
+        .unwrap();
+    assert!(input.within_tolerance, "{input:?}");
+    for figure in figures
+        .iter()
+        .filter(|f| !f.within_tolerance && f.name != "rows_in")
+    {
+        if figure.name != "bytes_in" {
+            assert!(
+                figure.cause.is_some() || figure.stage == "pipeline" || figure.name == "bytes_out",
+                "{figure:?}"
+            );
+        }
+    }
+    // A time and a memory figure per stage and worker count, and the whole run.
+    for workers in [1, 2] {
+        let times = figures
+            .iter()
+            .filter(|f| f.name == "time_s" && f.workers == workers)
+            .count();
+        assert_eq!(
+            times, 5,
+            "four stages and the pipeline with {workers} worker(s)"
+        );
+    }
+    // Speed-ups are fitted per stage; USL needs three worker counts.
+    assert_eq!(validation.fits.len(), 5);
+    assert!(validation
+        .fits
+        .iter()
+        .all(|f| f.amdahl_serial_fraction.is_some()));
+    assert!(validation.fits.iter().all(|f| f.usl_contention.is_none()));
+
+    // The JSON shape, with what varies between runs redacted.
+    let mut json = pipecalc::report::validate::json(&validation);
+    json["calibrated_scenario"] = "[machine-specific]".into();
+    for figure in json["figures"].as_array_mut().unwrap() {
+        if matches!(
+            figure["name"].as_str(),
+            Some("time_s" | "peak_memory_bytes")
+        ) {
+            for key in [
+                "predicted",
+                "measured",
+                "error_pct",
+                "within_tolerance",
+                "cause",
+            ] {
+                if figure.get(key).is_some() {
+                    figure[key] = "[timing]".into();
+                }
+            }
+        }
+    }
+    for stage in json["fit"]["stages"].as_array_mut().unwrap() {
+        for key in [
+            "measured_s",
+            "speedup",
+            "amdahl_serial_fraction",
+            "amdahl_predicted_s",
+        ] {
+            stage[key] = "[timing]".into();
+        }
+    }
+    json["all_within_tolerance"] = "[depends on timings]".into();
+    insta::assert_json_snapshot!(json);
+}
