@@ -620,6 +620,13 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
             "bytes per row grew at the larger size: more distinct values than the sample had".into()
         });
     }
+    for figure in figures
+        .iter_mut()
+        .filter(|f| f.name == "bytes_in" && !f.within_tolerance && f.stage != "ingest")
+    {
+        figure.cause =
+            Some("these are the previous stage's output bytes: see its bytes out".into());
+    }
     // Memory misses get their cause too: the model holds a stage's measured
     // peak as a fixed working set per worker.
     for figure in figures
