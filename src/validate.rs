@@ -58,11 +58,18 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Runs the pipeline `repeat` times on `logs` and keeps, per stage, the
 /// median wall and CPU time and peak memory; rows and bytes are the same
-/// every run (the pipeline is deterministic).
-fn measure(logs: &Path, scratch: &Path, workers: usize, repeat: usize) -> Result<RunReport> {
+/// every run (the pipeline is deterministic). Also returns the last run's
+/// output folder, for a look at its data.
+fn measure(
+    logs: &Path,
+    scratch: &Path,
+    workers: usize,
+    repeat: usize,
+) -> Result<(RunReport, PathBuf)> {
     let mut runs = Vec::new();
+    let mut lake = PathBuf::new();
     for attempt in 0..repeat.max(1) {
-        let lake = scratch.join(format!("lake-{workers}-{attempt}"));
+        lake = scratch.join(format!("lake-{workers}-{attempt}"));
         let mut config = RunConfig::new(logs, &lake);
         config.workers = workers;
         let report = run(&config).map_err(|f| f.error)?;
@@ -81,7 +88,7 @@ fn measure(logs: &Path, scratch: &Path, workers: usize, repeat: usize) -> Result
                 .collect(),
         ) as u64;
     }
-    Ok(report)
+    Ok((report, lake))
 }
 
 /// How many distinct (date, product) keys the transform's output holds,
@@ -307,12 +314,7 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
     let scratch = Scratch::new("calibrate")?;
     let logs = scratch.0.join("logs");
     generate(&sample_config(options.events, options.seed), &logs)?;
-    let report = measure(&logs, &scratch.0, options.workers, options.repeat)?;
-    let lake = scratch.0.join(format!(
-        "lake-{}-{}",
-        options.workers,
-        options.repeat.max(1) - 1
-    ));
+    let (report, lake) = measure(&logs, &scratch.0, options.workers, options.repeat)?;
     let (_, chao1) = key_census(&lake.join("processed"))?;
     let catalogue = u64::from(sample_config(options.events, options.seed).products);
     let yaml = scenario_yaml(options, &report, catalogue, chao1);
@@ -522,7 +524,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
     let runs: Vec<RunReport> = options
         .workers
         .iter()
-        .map(|&n| measure(&logs, &scratch.0, n, options.repeat))
+        .map(|&n| measure(&logs, &scratch.0, n, options.repeat).map(|(report, _)| report))
         .collect::<Result<_>>()?;
 
     let tolerances = options.tolerances;
