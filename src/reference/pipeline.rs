@@ -3,7 +3,7 @@
 //! Layout under `--out`:
 //! - `raw/date=YYYY-MM-DD/part-<log file>.parquet`, and `raw/_quarantine/`
 //!   with every refused line and its reason (ingest; raw is immutable);
-//! - `processed/date=YYYY-MM-DD/part-0.parquet`: page views with a valid
+//! - `processed/date=YYYY-MM-DD/part-<log file>.parquet`: page views with a valid
 //!   product id, deduplicated by (event_id, timestamp) (transform);
 //! - `aggregated/counts.parquet`: views per (date, product_id) (aggregate);
 //! - `views/date=YYYY-MM-DD/part-0.parquet`: (product_id, view_count),
@@ -751,14 +751,10 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
     metrics.bytes_in = files.iter().map(|f| file_size(f)).sum();
     for (date, parts) in by_date(files) {
         let mut seen: HashSet<u64> = HashSet::new();
-        let mut ids = StringBuilder::new();
-        let mut products = StringBuilder::new();
-        let mut times = TimestampMillisecondBuilder::new();
-        let mut sink: Option<ParquetSink> = None;
-        let mut pending = 0usize;
-        // A worker-count of files at a time is read and filtered in parallel;
-        // deduplication then runs over them in file order, so the output is
-        // the same for any N, and memory holds a few files, not a whole date.
+        // A worker-count of files at a time: read and classified in
+        // parallel, deduplicated in file order (so the output is the same
+        // for any N), then written in parallel, one part per raw part.
+        // Memory holds a few files, not a whole date.
         for chunk in parts.chunks(rayon::current_num_threads().max(1)) {
             let classified: Vec<Vec<(u64, Kept)>> = chunk
                 .par_iter()
@@ -796,67 +792,50 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
                     Ok(rows)
                 })
                 .collect::<Result<_>>()?;
-            for (key, kept) in classified.into_iter().flatten() {
-                metrics.rows_in += 1;
-                if !seen.insert(key) {
-                    quality.duplicates_removed += 1;
-                    continue;
+            let mut views: Vec<Vec<(String, String, i64)>> = Vec::with_capacity(chunk.len());
+            for rows in classified {
+                let mut kept_views = Vec::new();
+                for (key, kept) in rows {
+                    metrics.rows_in += 1;
+                    if !seen.insert(key) {
+                        quality.duplicates_removed += 1;
+                        continue;
+                    }
+                    match kept {
+                        Kept::Other => {}
+                        Kept::NotProduct => {
+                            quality.page_views += 1;
+                            quality.non_product_page_views += 1;
+                        }
+                        Kept::InvalidProduct => {
+                            quality.page_views += 1;
+                            quality.invalid_product_ids += 1;
+                        }
+                        Kept::View {
+                            event_id,
+                            product,
+                            timestamp,
+                        } => {
+                            quality.page_views += 1;
+                            metrics.rows_out += 1;
+                            kept_views.push((event_id, product, timestamp));
+                        }
+                    }
                 }
-                match kept {
-                    Kept::Other => {}
-                    Kept::NotProduct => {
-                        quality.page_views += 1;
-                        quality.non_product_page_views += 1;
-                    }
-                    Kept::InvalidProduct => {
-                        quality.page_views += 1;
-                        quality.invalid_product_ids += 1;
-                    }
-                    Kept::View {
-                        event_id,
-                        product,
-                        timestamp,
-                    } => {
-                        quality.page_views += 1;
-                        ids.append_value(event_id);
-                        products.append_value(product);
-                        times.append_value(timestamp);
-                        pending += 1;
-                        metrics.rows_out += 1;
-                    }
-                }
-                if pending >= config.batch_rows {
-                    let batch = processed_batch(&mut ids, &mut products, &mut times)?;
-                    // Created once, on the first full batch: creating it again
-                    // would truncate the file under the open writer.
-                    if sink.is_none() {
-                        sink = Some(ParquetSink::create(
-                            &staging.join(format!("date={date}/part-0.parquet")),
-                            schema_processed(),
-                            config.row_group_rows,
-                        )?);
-                    }
-                    if let Some(sink) = sink.as_mut() {
-                        sink.write(&batch)?;
-                    }
-                    pending = 0;
-                }
+                views.push(kept_views);
             }
-        }
-        if pending > 0 || sink.is_some() {
-            let batch = processed_batch(&mut ids, &mut products, &mut times)?;
-            let mut sink = match sink {
-                Some(sink) => sink,
-                None => ParquetSink::create(
-                    &staging.join(format!("date={date}/part-0.parquet")),
-                    schema_processed(),
-                    config.row_group_rows,
-                )?,
-            };
-            if batch.num_rows() > 0 {
-                sink.write(&batch)?;
-            }
-            sink.finish()?;
+            chunk
+                .par_iter()
+                .zip(views)
+                .filter(|(_, rows)| !rows.is_empty())
+                .try_for_each(|(raw_part, rows)| {
+                    let name = raw_part.file_name().expect("a Parquet file");
+                    write_processed(
+                        &staging.join(format!("date={date}")).join(name),
+                        &rows,
+                        config,
+                    )
+                })?;
         }
     }
     bar.finish_and_clear();
@@ -871,19 +850,30 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
     )
 }
 
-fn processed_batch(
-    ids: &mut StringBuilder,
-    products: &mut StringBuilder,
-    times: &mut TimestampMillisecondBuilder,
-) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_new(
-        schema_processed(),
-        vec![
-            Arc::new(ids.finish()),
-            Arc::new(products.finish()),
-            Arc::new(times.finish().with_timezone("UTC")),
-        ],
-    )?)
+/// Writes one processed part: the kept page views of one raw part.
+fn write_processed(path: &Path, rows: &[(String, String, i64)], config: &RunConfig) -> Result<()> {
+    let mut sink = ParquetSink::create(path, schema_processed(), config.row_group_rows)?;
+    for batch_rows in rows.chunks(config.batch_rows.max(1)) {
+        let mut ids = StringBuilder::new();
+        let mut products = StringBuilder::new();
+        let mut times = TimestampMillisecondBuilder::new();
+        for (event_id, product, timestamp) in batch_rows {
+            ids.append_value(event_id);
+            products.append_value(product);
+            times.append_value(*timestamp);
+        }
+        let batch = RecordBatch::try_new(
+            schema_processed(),
+            vec![
+                Arc::new(ids.finish()),
+                Arc::new(products.finish()),
+                Arc::new(times.finish().with_timezone("UTC")),
+            ],
+        )?;
+        sink.write(&batch)?;
+    }
+    sink.finish()?;
+    Ok(())
 }
 
 fn aggregate(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
