@@ -1433,10 +1433,6 @@ impl Scenario {
         }
         Ok(self)
     }
-
-    pub fn stage_index(&self, name: &str) -> Option<usize> {
-        self.stages.iter().position(|s| s.name == name)
-    }
 }
 
 impl Scenario {
