@@ -94,18 +94,19 @@ pub fn flow(scenario: &Scenario) -> Flow {
             } => {
                 // Distinct keys do not grow with the data unless the scenario
                 // says so: 50K products stay 50K rows at 10x the events.
-                let keys = match (keys_grow, factor) {
-                    (Some(exponent), Some(factor)) if exponent.base() == 1.0 => {
-                        (keys * factor).named(format!("keys_scaled[{name}]"))
-                    }
-                    (Some(exponent), Some(factor)) => {
-                        (keys * &factor.pow(exponent)).named(format!("keys_scaled[{name}]"))
-                    }
-                    _ => keys.clone(),
+                let grown = match (keys_grow, factor) {
+                    (Some(exponent), Some(factor)) if exponent.base() == 1.0 => Some(keys * factor),
+                    (Some(exponent), Some(factor)) => Some(keys * &factor.pow(exponent)),
+                    _ => None,
                 };
-                if keys.symbol().starts_with("keys_scaled") {
-                    keys_scaled = Some(keys.clone());
-                }
+                let keys = match grown {
+                    Some(grown) => {
+                        let grown = grown.named(format!("keys_scaled[{name}]"));
+                        keys_scaled = Some(grown.clone());
+                        grown
+                    }
+                    None => keys.clone(),
+                };
                 let (_, fewest) = Fig::min_of([&keys, &rows_in]).expect("two candidates");
                 let rows_out = fewest.named(&rows_symbol);
                 let bytes_out = (&rows_out * row_size).named(&bytes_symbol);

@@ -45,18 +45,16 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
             let per_worker_symbol = format!("memory_per_worker_needed[{}]", stage.name);
             // A stage's input or output is split evenly across the workers;
             // a fixed size is what each worker holds (a streaming buffer).
+            let split = |data: &Fig<Information>| {
+                let working_set = data.alias(&symbol);
+                let per_worker = (&working_set / &scenario.workers).named(&per_worker_symbol);
+                (working_set, per_worker)
+            };
             let (working_set, per_worker) = match &stage.working_set {
-                WorkingSet::Input | WorkingSet::Output => {
-                    let data = match stage.working_set {
-                        WorkingSet::Input => &data.bytes_in,
-                        _ => &data.bytes_out,
-                    };
-                    let working_set = data.alias(&symbol);
-                    let per_worker = (&working_set / &scenario.workers).named(per_worker_symbol);
-                    (working_set, per_worker)
-                }
+                WorkingSet::Input => split(&data.bytes_in),
+                WorkingSet::Output => split(&data.bytes_out),
                 WorkingSet::Fixed(size) => {
-                    let per_worker = size.alias(per_worker_symbol);
+                    let per_worker = size.alias(&per_worker_symbol);
                     let working_set = (size * &scenario.workers).named(&symbol);
                     (working_set, per_worker)
                 }
