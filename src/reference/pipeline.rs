@@ -35,8 +35,8 @@ use super::calendar::{date_string, days_from_civil, MS_PER_DAY};
 use super::event::{product_id, validate, ProductError, Refusal};
 use super::instrument::Probe;
 use super::storage::{
-    file_size, fnv1a, fresh_staging, parquet_files, publish, read_batches, read_json, write_json,
-    ParquetSink, MANIFEST,
+    file_size, fnv1a, fresh_staging, parquet_files, publish, read_batches, read_json, total_size,
+    write_json, ParquetSink, MANIFEST,
 };
 
 pub const STAGES: [&str; 4] = ["ingest", "transform", "aggregate", "load"];
@@ -404,7 +404,6 @@ impl RawColumns {
 struct FileIngest {
     quality: Quality,
     bytes_in: u64,
-    parts: Vec<(PathBuf, u64)>,
 }
 
 struct ReadFailures {
@@ -473,8 +472,9 @@ fn ingest_file_once(
     let mut done = FileIngest::default();
     let mut by_day: BTreeMap<i64, (RawColumns, Option<ParquetSink>)> = BTreeMap::new();
     let mut quarantine = String::new();
+    let part_path =
+        |day: i64| staging.join(format!("date={}/part-{stem}.parquet", date_string(day)));
     let mut line = Vec::with_capacity(1024);
-    let mut number = 0u64;
     loop {
         line.clear();
         // Read at most one byte past the limit, so a 10 MB line costs no
@@ -491,7 +491,6 @@ fn ingest_file_once(
             reader.read_until(b'\n', &mut skipped)?;
             too_long = line.len() + skipped.len();
         }
-        number += 1;
         done.bytes_in += read as u64;
         while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             line.pop();
@@ -520,7 +519,7 @@ fn ingest_file_once(
                 let shown = String::from_utf8_lossy(&line[..line.len().min(2000)]).into_owned();
                 let record = serde_json::json!({
                     "file": source,
-                    "line": number,
+                    "line": quality.lines,
                     "reason": refusal.to_string(),
                     "raw": shown,
                 });
@@ -576,7 +575,7 @@ fn ingest_file_once(
             let sink = match sink {
                 Some(sink) => sink,
                 None => sink.insert(ParquetSink::create(
-                    &staging.join(format!("date={}/part-{stem}.parquet", date_string(day))),
+                    &part_path(day),
                     schema_raw(),
                     config.row_group_rows,
                 )?),
@@ -586,18 +585,16 @@ fn ingest_file_once(
         }
     }
     for (day, (mut columns, sink)) in by_day {
-        let path = staging.join(format!("date={}/part-{stem}.parquet", date_string(day)));
         let mut sink = match sink {
             Some(sink) => sink,
-            None => ParquetSink::create(&path, schema_raw(), config.row_group_rows)?,
+            None => ParquetSink::create(&part_path(day), schema_raw(), config.row_group_rows)?,
         };
         if columns.rows > 0 {
             let batch = columns.batch()?;
             sink.write(&batch)?;
             tripwire.advance(batch.num_rows() as u64)?;
         }
-        let bytes = sink.finish()?;
-        done.parts.push((path, bytes));
+        sink.finish()?;
     }
     if !quarantine.is_empty() {
         let path = staging.join(format!("_quarantine/{stem}.jsonl"));
@@ -643,7 +640,7 @@ fn finish_stage(
 ) -> Result<Manifest> {
     let staging = super::storage::staging_dir(&config.out, stage);
     let files = parquet_files(&staging)?;
-    metrics.bytes_out = files.iter().map(|f| file_size(f)).sum();
+    metrics.bytes_out = total_size(&files);
     let (wall, cpu, peak) = probe.finish();
     metrics.wall_s = wall;
     metrics.cpu_s = cpu;
@@ -664,7 +661,7 @@ fn finish_stage(
 fn ingest(config: &RunConfig, files: &[PathBuf], fingerprint: String) -> Result<Manifest> {
     let probe = Probe::start();
     let staging = fresh_staging(&config.out, "ingest")?;
-    let total_bytes: u64 = files.iter().map(|f| file_size(f)).sum();
+    let total_bytes: u64 = total_size(files);
     // The tripwire counts rows; estimate the total from ~500 bytes a line.
     let tripwire = Tripwire::new(config, 0, (total_bytes / 500).max(1));
     let failures = ReadFailures {
@@ -730,7 +727,8 @@ enum Kept {
     InvalidProduct,
 }
 
-fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
+/// `upstream_rows`: what the previous stage put out, to place `--fail-at`.
+fn transform(config: &RunConfig, fingerprint: String, upstream_rows: u64) -> Result<Manifest> {
     let probe = Probe::start();
     let raw_dir = config.out.join("raw");
     let staging = fresh_staging(&config.out, "transform")?;
@@ -738,17 +736,14 @@ fn transform(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
         .into_iter()
         .filter(|f| !f.components().any(|c| c.as_os_str() == "_quarantine"))
         .collect();
-    let total_rows: u64 = read_json::<Manifest>(&raw_dir.join(MANIFEST))?
-        .metrics
-        .rows_out;
-    let tripwire = Tripwire::new(config, 1, total_rows.max(1));
+    let tripwire = Tripwire::new(config, 1, upstream_rows.max(1));
     let bar = progress_bar(config, "transform", files.len() as u64, "files");
     let mut quality = Quality::default();
     let mut metrics = StageMetrics {
         name: "transform".into(),
         ..StageMetrics::default()
     };
-    metrics.bytes_in = files.iter().map(|f| file_size(f)).sum();
+    metrics.bytes_in = total_size(&files);
     for (date, parts) in by_date(files) {
         let mut seen: HashSet<u64> = HashSet::new();
         // A worker-count of files at a time: read and classified in
@@ -876,19 +871,16 @@ fn write_processed(path: &Path, rows: &[(String, String, i64)], config: &RunConf
     Ok(())
 }
 
-fn aggregate(config: &RunConfig, fingerprint: String) -> Result<Manifest> {
+fn aggregate(config: &RunConfig, fingerprint: String, upstream_rows: u64) -> Result<Manifest> {
     let probe = Probe::start();
     let processed = config.out.join("processed");
     let staging = fresh_staging(&config.out, "aggregate")?;
     let files = parquet_files(&processed)?;
-    let total_rows: u64 = read_json::<Manifest>(&processed.join(MANIFEST))?
-        .metrics
-        .rows_out;
-    let tripwire = Tripwire::new(config, 2, total_rows.max(1));
+    let tripwire = Tripwire::new(config, 2, upstream_rows.max(1));
     let bar = progress_bar(config, "aggregate", files.len() as u64, "files");
     let mut metrics = StageMetrics {
         name: "aggregate".into(),
-        bytes_in: files.iter().map(|f| file_size(f)).sum(),
+        bytes_in: total_size(&files),
         ..StageMetrics::default()
     };
     // One count table per date, built in parallel; keys, not rows, bound memory.
@@ -1078,10 +1070,11 @@ fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
                             config.out.join(name).display()
                         );
                     }
+                    let upstream_rows = report.stages.last().map_or(0, |s| s.rows_out);
                     let ran = match index {
                         0 => ingest(config, &files, fingerprint.clone()),
-                        1 => transform(config, fingerprint.clone()),
-                        2 => aggregate(config, fingerprint.clone()),
+                        1 => transform(config, fingerprint.clone(), upstream_rows),
+                        2 => aggregate(config, fingerprint.clone(), upstream_rows),
                         _ => load(config, fingerprint.clone()),
                     };
                     ran.with_context(|| format!("stage `{stage}` failed; finished stages are checkpointed, rerun with --resume to continue"))?

@@ -54,12 +54,12 @@ impl ParquetSink {
             .with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
-    /// Closes the file; returns its size in bytes.
-    pub fn finish(self) -> Result<u64> {
+    /// Writes the footer and closes the file.
+    pub fn finish(self) -> Result<()> {
         self.writer
             .close()
             .with_context(|| format!("cannot finish `{}`", self.path.display()))?;
-        Ok(std::fs::metadata(&self.path)?.len())
+        Ok(())
     }
 }
 
@@ -97,6 +97,11 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 pub fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// The bytes of all `files`.
+pub fn total_size(files: &[PathBuf]) -> u64 {
+    files.iter().map(|f| file_size(f)).sum()
 }
 
 /// FNV-1a, 64 bits: stable across Rust versions, unlike `DefaultHasher`,
