@@ -281,40 +281,41 @@ impl Output {
     }
 }
 
+fn validate_options(args: &ValidateArgs) -> Result<pipecalc::validate::ValidateOptions> {
+    let tolerance = |percent: f64, flag: &str| {
+        if percent.is_finite() && percent >= 0.0 {
+            Ok(percent / 100.0)
+        } else {
+            Err(anyhow::anyhow!(
+                "`{flag}` is {percent}; a tolerance is a percentage of 0 or more"
+            ))
+        }
+    };
+    Ok(pipecalc::validate::ValidateOptions {
+        sample: args.sample,
+        target: args.target,
+        workers: args.workers.clone(),
+        repeat: args.repeat.max(1),
+        seed: args.seed,
+        tolerances: pipecalc::validate::Tolerances {
+            rows: tolerance(args.tolerance_rows, "--tolerance-rows")?,
+            bytes: tolerance(args.tolerance_bytes, "--tolerance-bytes")?,
+            time: tolerance(args.tolerance_time, "--tolerance-time")?,
+            memory: tolerance(args.tolerance_memory, "--tolerance-memory")?,
+        },
+    })
+}
+
 /// The text to print and the exit code: 0, or 3 when `validate` finds
 /// figures outside their tolerance.
 fn run(cli: Cli) -> Result<(String, u8)> {
-    if let Command::Validate(args) = &cli.command {
-        let tolerance = |percent: f64, flag: &str| {
-            if percent.is_finite() && percent >= 0.0 {
-                Ok(percent / 100.0)
-            } else {
-                Err(anyhow::anyhow!(
-                    "`{flag}` is {percent}; a tolerance is a percentage of 0 or more"
-                ))
-            }
-        };
-        let options = pipecalc::validate::ValidateOptions {
-            sample: args.sample,
-            target: args.target,
-            workers: args.workers.clone(),
-            repeat: args.repeat.max(1),
-            seed: args.seed,
-            tolerances: pipecalc::validate::Tolerances {
-                rows: tolerance(args.tolerance_rows, "--tolerance-rows")?,
-                bytes: tolerance(args.tolerance_bytes, "--tolerance-bytes")?,
-                time: tolerance(args.tolerance_time, "--tolerance-time")?,
-                memory: tolerance(args.tolerance_memory, "--tolerance-memory")?,
-            },
-        };
-        let (text, within) = commands::validate(&args.scenario, &options, &args.output.options())?;
-        return Ok((text, if within { 0 } else { 3 }));
-    }
-    run_command(cli).map(|text| (text, 0))
-}
-
-fn run_command(cli: Cli) -> Result<String> {
-    match cli.command {
+    let text = match cli.command {
+        Command::Validate(args) => {
+            let options = validate_options(&args)?;
+            let (text, within) =
+                commands::validate(&args.scenario, &options, &args.output.options())?;
+            return Ok((text, if within { 0 } else { 3 }));
+        }
         Command::Estimate {
             scenario,
             what_if,
@@ -358,7 +359,6 @@ fn run_command(cli: Cli) -> Result<String> {
             },
             args.out.as_deref(),
         ),
-        Command::Validate(_) => unreachable!("handled in run"),
         Command::Generate(args) => commands::generate(
             &GeneratorConfig {
                 events: args.events,
@@ -393,7 +393,8 @@ fn run_command(cli: Cli) -> Result<String> {
             config.progress = true;
             commands::run(&config, &output.options())
         }
-    }
+    }?;
+    Ok((text, 0))
 }
 
 fn main() -> ExitCode {
