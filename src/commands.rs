@@ -78,15 +78,14 @@ pub fn scale(
             (!scenario.scaling.workers.is_empty()).then(|| scenario.scaling.workers.clone())
         })
         .unwrap_or_else(|| vec![scenario.workers.base() as u32]);
-    if let Some(ratio) = compression {
-        if !(ratio > 0.0 && ratio.is_finite()) {
-            return Err(anyhow!(
-                "`--compression` is {ratio}; a compression ratio must be greater than zero"
-            ));
-        }
-    }
-    let compression = compression.or(scenario.scaling.compression);
+    let compression = compression
+        .map(|ratio| (ratio, "--compression"))
+        .or(scenario
+            .scaling
+            .compression
+            .map(|ratio| (ratio, "scaling.compression")));
     let projections = scaling::project(&scenario, &factors, &workers, compression)?;
+    let compression = compression.map(|(ratio, _)| ratio);
     let explain = output.style.explain;
     Ok(emit(
         output,

@@ -24,23 +24,20 @@ fn at(base: &Scenario, factor: f64, workers: u32) -> Result<Scenario> {
         .with_workers(workers, "--workers")
 }
 
-/// One projection per (factor, workers), factors outermost.
+/// One projection per (factor, workers), factors outermost. `compression`
+/// is a what-if ratio and the option or key that set it, named in errors.
 pub fn project(
     base: &Scenario,
     factors: &[f64],
     workers: &[u32],
-    compression: Option<f64>,
+    compression: Option<(f64, &str)>,
 ) -> Result<Vec<Projection>> {
     let mut projections = Vec::new();
     for &factor in factors {
         for &n in workers {
             let scenario = at(base, factor, n)?;
             let compressed = compression
-                .map(|ratio| {
-                    scenario
-                        .clone()
-                        .with_compression(ratio, "scaling.compression")
-                })
+                .map(|(ratio, option)| scenario.clone().with_compression(ratio, option))
                 .transpose()?
                 .map(|s| estimate(&s));
             projections.push(Projection {
@@ -216,7 +213,7 @@ mod tests {
 
     #[test]
     fn projections_reproduce_the_lecture() {
-        let p = project(&lecture(), &[1.0, 2.0, 10.0], &[1, 10], Some(5.0)).unwrap();
+        let p = project(&lecture(), &[1.0, 2.0, 10.0], &[1, 10], Some((5.0, "test"))).unwrap();
         assert_eq!(p.len(), 6);
         close(p[2].estimate.time.sequential.base(), 90.0 * 60.0); // 2x, 1 worker
         close(p[4].estimate.time.sequential.base(), 7.5 * 3600.0); // 10x
