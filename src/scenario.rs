@@ -23,11 +23,25 @@ use crate::units::{
     self, Count, Kind, Parsed, Quantity, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour,
 };
 
+/// The most workers a scenario, a what-if or a search may name. The laws
+/// here model one cluster; past ten thousand workers their coefficients
+/// are not something anyone measured, and a bound keeps every search quick.
+pub const MAX_WORKERS: u32 = 10_000;
+
+fn too_many_workers(count: f64) -> String {
+    format!(
+        "{} workers is more than the {} pipecalc models (one cluster's worth)",
+        crate::units::significant(count, 6),
+        MAX_WORKERS
+    )
+}
+
 // ---------------------------------------------------------------------------
 // Raw schema, as written by hand.
 
 /// A YAML scalar kept as text, whether it was written `10M`, `"500 B"` or
 /// `0.023`, so units are parsed by one grammar in `units`.
+
 #[derive(Clone, Debug)]
 struct Scalar(String);
 
@@ -1172,15 +1186,18 @@ impl Validator<'_> {
         )))
     }
 
-    /// A whole number of workers, at least one.
+    /// A whole number of workers, at least one and at most [`MAX_WORKERS`].
     fn whole(&self, field: &Field, key: &str) -> Result<u32> {
         let count = self.count(field, key, "workers")?.value.0;
-        if count.fract() != 0.0 || count > f64::from(u32::MAX) {
+        if count.fract() != 0.0 {
             return Err(self.error(
                 key,
                 &field.referenced,
                 format!("`{}` is not a whole number of workers", field.value.0),
             ));
+        }
+        if count > f64::from(MAX_WORKERS) {
+            return Err(self.error(key, &field.referenced, too_many_workers(count)));
         }
         Ok(count as u32)
     }
@@ -1392,6 +1409,12 @@ impl Scenario {
         if workers == 0 {
             return Err(anyhow!(
                 "`{option}` is 0; a pipeline needs at least one worker"
+            ));
+        }
+        if workers > MAX_WORKERS {
+            return Err(anyhow!(
+                "`{option}` is {workers}; {}",
+                too_many_workers(f64::from(workers))
             ));
         }
         self.workers = Fig::input(

@@ -446,12 +446,11 @@ pub fn fit_usl(workers: &[usize], speedup: &[f64]) -> Option<(f64, f64)> {
 }
 
 pub fn amdahl_speedup(s: f64, n: usize) -> f64 {
-    1.0 / (s + (1.0 - s) / n as f64)
+    crate::model::laws::amdahl_speedup(s, n as f64)
 }
 
 pub fn usl_speedup(sigma: f64, kappa: f64, n: usize) -> f64 {
-    let n = n as f64;
-    n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
+    crate::model::laws::usl_speedup(sigma, kappa, n as f64)
 }
 
 fn error_pct(predicted: f64, measured: f64) -> f64 {

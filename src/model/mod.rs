@@ -4,6 +4,7 @@
 
 pub mod cost;
 pub mod flow;
+pub mod laws;
 pub mod memory;
 pub mod network;
 pub mod scaling;

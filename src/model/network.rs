@@ -8,7 +8,7 @@ use crate::figure::{Fig, Source};
 use crate::model::flow::Flow;
 use crate::model::time::TimeModel;
 use crate::model::Calendar;
-use crate::scenario::{Direction, Scenario, Shares};
+use crate::scenario::{Direction, Scenario};
 use crate::units::{Usd, UsdPerGb};
 
 #[derive(Clone, Debug)]
@@ -44,8 +44,9 @@ pub struct NetworkModel {
     pub ingress_usd_per_month: Fig<Usd>,
     pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
-    /// A transfer needs more than the link within its window, or a stage
-    /// that shares the link is held back by it.
+    /// Some transfer needs more than the link within its window. A stage
+    /// held at the link's floor is not counted here: it is the stage's
+    /// `limited_by`.
     pub network_bound: bool,
 }
 
@@ -129,15 +130,10 @@ pub fn network(
     let usd_per_month = Fig::sum(transfers.iter().map(|t| &t.usd_per_month))
         .unwrap_or_else(|| zero_usd.clone())
         .named("network_usd_per_month");
-    let stage_capped_by_link = scenario
-        .stages
-        .iter()
-        .zip(&time.stages)
-        .any(|(stage, timed)| {
-            matches!(stage.shares, Some(Shares::Network)) && timed.limited_by.is_some()
-        });
-    let network_bound =
-        stage_capped_by_link || transfers.iter().any(|t| t.exceeds_link(&bandwidth));
+    // The lecture's rule: the network is the bottleneck when what must
+    // cross it does not fit its window. A stage held at the link's floor
+    // is a different finding, reported on the stage (`limited_by`).
+    let network_bound = transfers.iter().any(|t| t.exceeds_link(&bandwidth));
     Some(NetworkModel {
         bandwidth,
         transfers,

@@ -1,13 +1,20 @@
 //! Scaling: the scenario re-estimated at other volumes and worker counts,
 //! the fewest workers that meet the deadline, and growth year by year.
 //!
-//! Nothing here has arithmetic of its own: every projection is a what-if
-//! scenario run through the same models as `estimate`.
+//! Every figure shown is a what-if scenario run through the same models as
+//! `estimate`. The one shortcut is the worker search, which asks "does N
+//! meet the deadline?" for every N up to the limit from the one-worker
+//! estimate, and then estimates in full only the counts it shows.
 
 use anyhow::Result;
 
-use crate::model::{estimate, Estimate};
-use crate::scenario::{Growth, Parallel, Scenario};
+use std::collections::BTreeSet;
+
+use crate::figure::Fig;
+use crate::model::time::Limit;
+use crate::model::{estimate, laws, Estimate};
+use crate::scenario::{Growth, Parallel, Scenario, WorkingSet, MAX_WORKERS};
+use crate::units::Ratio;
 
 #[derive(Clone, Debug)]
 pub struct Projection {
@@ -57,28 +64,130 @@ pub struct WorkerOption {
     pub estimate: Estimate,
 }
 
-impl WorkerOption {
-    fn meets(&self) -> bool {
-        let deadline_met = self.estimate.time.deadline.as_ref().is_none_or(|d| d.met);
-        deadline_met && self.estimate.memory.fits() != Some(false)
-    }
+/// What keeps even the fastest worker count from meeting the deadline or
+/// fitting in memory. Views word it; stages are indices into the scenario.
+#[derive(Clone, Debug)]
+pub enum Blocker {
+    /// The deadline is met, but a worker's share does not fit its memory.
+    Memory,
+    /// The bottleneck stage is held at a shared resource's floor.
+    Resource { stage: usize, limit: Limit },
+    /// The bottleneck stage's serial fraction (Amdahl) bounds it.
+    SerialFraction {
+        stage: usize,
+        serial_fraction: Fig<Ratio>,
+    },
+    /// Past the fastest N, contention and coherency (USL) make it slower.
+    Contention { stage: usize },
+    /// Linear all the way: more workers than were tried would be needed.
+    WorkerLimit { stage: usize },
 }
 
 #[derive(Clone, Debug)]
 pub struct WorkersAnswer {
-    /// Every N from 1 to the limit.
+    /// The largest N searched.
+    pub max_workers: u32,
+    /// The worker counts worth a row, ascending, each fully estimated:
+    /// powers of two, the answer and its neighbour, the fastest, the
+    /// largest searched, and the scenario's own.
     pub options: Vec<WorkerOption>,
     /// The fewest workers that meet the deadline and fit in memory.
     pub min_workers: Option<u32>,
     /// The N with the shortest run.
     pub fastest: u32,
     /// When no N is enough: what stops it.
-    pub stopped_by: Option<String>,
+    pub blocker: Option<Blocker>,
 }
 
 impl WorkersAnswer {
+    /// The row for `workers`, which must be one the answer shows.
     pub fn option(&self, workers: u32) -> &WorkerOption {
-        &self.options[workers as usize - 1]
+        self.options
+            .iter()
+            .find(|o| o.workers == workers)
+            .expect("the answer estimates every count it names")
+    }
+    pub fn first(&self) -> &WorkerOption {
+        &self.options[0]
+    }
+    pub fn last(&self) -> &WorkerOption {
+        &self.options[self.options.len() - 1]
+    }
+}
+
+/// Run time and whether the run meets its deadline and fits in memory with
+/// `workers`, from the one-worker estimate, with the same operations in the
+/// same order as the time and memory models, so the search agrees with a
+/// full estimate to the bit (a test holds them together).
+struct QuickModel<'a> {
+    scenario: &'a Scenario,
+    one: &'a Estimate,
+}
+
+impl QuickModel<'_> {
+    fn parallel_seconds(&self, workers: f64) -> f64 {
+        let mut lecture_rule = true;
+        let parallel: Vec<f64> = self
+            .scenario
+            .stages
+            .iter()
+            .zip(&self.one.time.stages)
+            .map(|(stage, timed)| {
+                let time = timed.time.base();
+                let modelled = match &stage.parallel {
+                    Parallel::Linear => time / workers,
+                    Parallel::Amdahl { serial_fraction } => {
+                        time / laws::amdahl_speedup(serial_fraction.base(), workers)
+                    }
+                    Parallel::Usl {
+                        contention,
+                        coherency,
+                    } => time / laws::usl_speedup(contention.base(), coherency.base(), workers),
+                };
+                if !matches!(stage.parallel, Parallel::Linear) {
+                    lecture_rule = false;
+                }
+                match &timed.floor {
+                    Some(floor) if floor.base() > modelled => {
+                        lecture_rule = false;
+                        floor.base()
+                    }
+                    _ => modelled,
+                }
+            })
+            .collect();
+        if lecture_rule {
+            self.one.time.sequential.base() / workers
+        } else {
+            parallel.iter().sum()
+        }
+    }
+
+    fn meets(&self, workers: u32) -> bool {
+        let n = f64::from(workers);
+        let deadline_met = self
+            .scenario
+            .deadline
+            .as_ref()
+            .is_none_or(|deadline| deadline.base() - self.parallel_seconds(n) >= 0.0);
+        let fits = self
+            .scenario
+            .memory_per_worker
+            .as_ref()
+            .is_none_or(|available| {
+                let peak = self
+                    .scenario
+                    .stages
+                    .iter()
+                    .zip(&self.one.memory.stages)
+                    .map(|(stage, memory)| match stage.working_set {
+                        WorkingSet::Fixed(_) => memory.per_worker.base(),
+                        WorkingSet::Input | WorkingSet::Output => memory.working_set.base() / n,
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                available.base() - peak >= 0.0
+            });
+        deadline_met && fits
     }
 }
 
@@ -86,84 +195,82 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
     if max_workers == 0 {
         anyhow::bail!("`--max-workers` is 0; try at least one worker");
     }
-    let options: Vec<WorkerOption> = (1..=max_workers)
-        .map(|n| {
-            let scenario = base.clone().with_workers(n, "--workers")?;
-            Ok(WorkerOption {
-                workers: n,
-                estimate: estimate(&scenario),
-            })
+    if max_workers > MAX_WORKERS {
+        anyhow::bail!(
+            "`--max-workers` is {max_workers}; pipecalc searches at most {MAX_WORKERS} workers"
+        );
+    }
+    let estimate_at = |n: u32| -> Result<WorkerOption> {
+        Ok(WorkerOption {
+            workers: n,
+            estimate: estimate(&base.clone().with_workers(n, "--workers")?),
         })
-        .collect::<Result<_>>()?;
-    let min_workers = options.iter().find(|o| o.meets()).map(|o| o.workers);
-    let fastest = options
-        .iter()
-        .min_by(|a, b| {
-            a.estimate
-                .time
-                .parallel
-                .base()
-                .total_cmp(&b.estimate.time.parallel.base())
-        })
-        .expect("at least one option")
-        .workers;
-    let stopped_by = match min_workers {
-        Some(_) => None,
-        None => Some(what_stops(
-            base,
-            &options[fastest as usize - 1],
-            max_workers,
-        )),
     };
-    Ok(WorkersAnswer {
+    let one = estimate_at(1)?;
+    let quick = QuickModel {
+        scenario: base,
+        one: &one.estimate,
+    };
+    let min_workers = (1..=max_workers).find(|&n| quick.meets(n));
+    let fastest = (1..=max_workers)
+        .map(|n| (n, quick.parallel_seconds(f64::from(n))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("at least one worker")
+        .0;
+    let mut shown: BTreeSet<u32> = (0..32)
+        .map(|p| 1u32 << p)
+        .filter(|n| *n <= max_workers)
+        .collect();
+    if let Some(min) = min_workers {
+        shown.insert(min);
+        if min > 1 {
+            shown.insert(min - 1);
+        }
+    }
+    shown.insert(fastest);
+    shown.insert(max_workers);
+    let own = base.workers.base() as u32;
+    if (1..=max_workers).contains(&own) {
+        shown.insert(own);
+    }
+    let mut options = vec![one];
+    for n in shown.into_iter().filter(|&n| n > 1) {
+        options.push(estimate_at(n)?);
+    }
+    let mut answer = WorkersAnswer {
+        max_workers,
         options,
         min_workers,
         fastest,
-        stopped_by,
-    })
+        blocker: None,
+    };
+    if min_workers.is_none() {
+        answer.blocker = Some(blocker(base, answer.option(fastest)));
+    }
+    Ok(answer)
 }
 
-/// Names the resource that keeps even the best worker count from meeting
-/// the deadline (or from fitting in memory).
-fn what_stops(base: &Scenario, best: &WorkerOption, max_workers: u32) -> String {
+/// The resource that keeps even the best worker count from meeting the
+/// deadline (or from fitting in memory).
+fn blocker(base: &Scenario, best: &WorkerOption) -> Blocker {
     let e = &best.estimate;
     if e.time.deadline.as_ref().is_none_or(|d| d.met) {
-        return format!(
-            "memory: even {} workers need {} each, more than the {} a worker has",
-            max_workers,
-            e.memory.peak.human(),
-            e.memory
-                .memory_per_worker
-                .as_ref()
-                .map_or_else(|| "memory".into(), |m| m.human())
-        );
+        return Blocker::Memory;
     }
-    let stage = &e.time.stages[e.time.bottleneck];
-    let scenario_stage = &base.stages[e.time.bottleneck];
-    let held = format!(
-        "`{}` takes {} with {} workers",
-        stage.name,
-        stage.parallel.human(),
-        best.workers
-    );
-    if let Some(resource) = &stage.limited_by {
-        return format!("{resource}: {held}, and no number of workers makes it faster");
+    let stage = e.time.bottleneck;
+    if let Some(limit) = &e.time.stages[stage].limited_by {
+        return Blocker::Resource {
+            stage,
+            limit: limit.clone(),
+        };
     }
-    match &scenario_stage.parallel {
-        Parallel::Amdahl { serial_fraction } => format!(
-            "the serial fraction of `{}` (s = {}): it can never take less than s × {} = {}; {held}",
-            stage.name,
-            serial_fraction.human(),
-            stage.time.human(),
-            crate::units::human_duration(serial_fraction.base() * stage.time.base())
-        ),
-        Parallel::Usl { .. } => format!(
-            "contention and coherency (USL) in `{}`: {held}, and more workers than {} make the run slower",
-            stage.name, best.workers
-        ),
-        Parallel::Linear => format!(
-            "the worker limit: {held}; more than {max_workers} workers would be needed (raise --max-workers)"
-        ),
+    match &base.stages[stage].parallel {
+        Parallel::Amdahl { serial_fraction } => Blocker::SerialFraction {
+            stage,
+            serial_fraction: serial_fraction.clone(),
+        },
+        Parallel::Usl { .. } => Blocker::Contention { stage },
+        Parallel::Linear => Blocker::WorkerLimit { stage },
     }
 }
 
@@ -233,7 +340,7 @@ mod tests {
         let tenfold = lecture().with_scale(10.0, "--scale").unwrap();
         let answer = workers(&tenfold, 16).unwrap();
         assert_eq!(answer.min_workers, Some(8));
-        assert!(answer.stopped_by.is_none());
+        assert!(answer.blocker.is_none());
         // Hourly billing: 8 workers × 1 h = $4.00 a day, against 7.5 h × 1.
         close(
             answer.option(8).estimate.cost.compute_usd_per_day.base(),
@@ -257,8 +364,67 @@ mod tests {
         .unwrap();
         let answer = workers(&s, 32).unwrap();
         assert_eq!(answer.min_workers, None);
-        let why = answer.stopped_by.unwrap();
-        assert!(why.contains("serial fraction of `transform`"), "{why}");
+        assert!(matches!(
+            answer.blocker,
+            Some(Blocker::SerialFraction { stage: 1, .. })
+        ));
+    }
+
+    /// The search's shortcut agrees with a full estimate at every N, on
+    /// scenarios with each parallel model, shared caps and fixed memory.
+    #[test]
+    fn the_quick_search_agrees_with_full_estimates() {
+        let variants = [
+            lecture(),
+            lecture().with_scale(10.0, "--scale").unwrap(),
+            with(
+                "    duration: 20 min\n",
+                "    duration: 20 min\n    parallel: { model: amdahl, serial_fraction: 0.3 }\n",
+            )
+            .with_scale(3.0, "--scale")
+            .unwrap(),
+            with(
+                "stages:",
+                "parallel: { model: usl, contention: 0.05, coherency: 0.002 }\nstages:",
+            )
+            .with_scale(4.0, "--scale")
+            .unwrap(),
+            with(
+                "    input: bytes\n    duration: 10 min\n",
+                "    input: bytes\n    duration: 10 min\n    shares: network\n    working_set: 3 GB\n",
+            )
+            .with_scale(20.0, "--scale")
+            .unwrap(),
+        ];
+        for scenario in variants {
+            let one = estimate(&scenario);
+            let quick = QuickModel {
+                scenario: &scenario,
+                one: &one,
+            };
+            for n in 1..=64 {
+                let full = estimate(&scenario.clone().with_workers(n, "--workers").unwrap());
+                assert_eq!(
+                    quick.parallel_seconds(f64::from(n)),
+                    full.time.parallel.base(),
+                    "N = {n}"
+                );
+                let meets = full.time.deadline.as_ref().is_none_or(|d| d.met)
+                    && full.memory.fits() != Some(false);
+                assert_eq!(quick.meets(n), meets, "N = {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_search_is_bounded_and_quick() {
+        let error = workers(&lecture(), MAX_WORKERS + 1).unwrap_err();
+        assert!(error.to_string().contains("at most 10000"), "{error}");
+        // Ten thousand workers: one estimate per row shown, not per N.
+        let answer = workers(&lecture().with_scale(10.0, "--scale").unwrap(), MAX_WORKERS).unwrap();
+        assert_eq!(answer.min_workers, Some(8));
+        assert!(answer.options.len() < 25, "{}", answer.options.len());
+        assert_eq!(answer.last().workers, MAX_WORKERS);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! can be slower), or a shared resource (a link, a disk) that caps a stage
 //! whatever N is.
 
-use uom::si::f64::Time;
+use uom::si::f64::{InformationRate, Time};
 
 use crate::figure::Fig;
 use crate::model::flow::Flow;
@@ -28,7 +28,17 @@ pub struct StageTime {
     /// With N workers.
     pub parallel: Fig<Time>,
     /// What stops the stage going faster, when a shared resource does.
-    pub limited_by: Option<String>,
+    pub limited_by: Option<Limit>,
+}
+
+/// A shared resource that holds a stage at its floor, whatever N is.
+/// Views word it; the model only says which resource and its rate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Limit {
+    /// The scenario's network link, at this rate.
+    Link(InformationRate),
+    /// Another shared resource (`shares: <rate>`), at this rate.
+    Shared(InformationRate),
 }
 
 #[derive(Clone, Debug)]
@@ -125,18 +135,13 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
             let (parallel, limited_by) = match &floor {
                 Some(floor) => {
                     let (which, longest) = Fig::max_of([&modelled, floor]).expect("two");
-                    let limited_by = (which == 1 && floor.base() > modelled.base()).then(|| {
-                        match &stage.shares {
-                            Some(Shares::Network) => format!(
-                                "the network link ({})",
-                                crate::units::human_bit_rate(link.expect("checked").base())
-                            ),
-                            Some(Shares::Rate(rate)) => {
-                                format!("a shared resource ({})", rate.human())
-                            }
-                            None => unreachable!("a floor comes from `shares`"),
-                        }
-                    });
+                    let held = which == 1 && floor.base() > modelled.base();
+                    let limited_by = match &stage.shares {
+                        Some(Shares::Network) => link.map(|link| Limit::Link(link.value)),
+                        Some(Shares::Rate(rate)) => Some(Limit::Shared(rate.value)),
+                        None => None,
+                    }
+                    .filter(|_| held);
                     (longest, limited_by)
                 }
                 None => (modelled, None),
@@ -172,15 +177,21 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         Fig::sum(stages.iter().map(|s| &s.parallel)).expect("a stage")
     }
     .named("T_parallel");
-    // Under the lecture's rule every stage divides by the same N, so the
-    // bottleneck is the longest stage either way; otherwise it is the
-    // longest stage with N workers.
+    // One definition, whatever the models: the bottleneck is the stage that
+    // takes longest with the scenario's N workers, and T_bottleneck is that
+    // time, so it never exceeds T_parallel. Under the lecture's rule every
+    // stage divides by the same N, so it is the lecture's
+    // max(T_ingest, …) ÷ N, and with one worker just max(T_ingest, …).
     let (bottleneck, bottleneck_time) = if lecture_rule {
-        Fig::max_of(stages.iter().map(|s| &s.time))
+        let (which, longest) = Fig::max_of(stages.iter().map(|s| &s.time)).expect("a stage");
+        if workers.base() == 1.0 {
+            (which, longest)
+        } else {
+            (which, &longest / &workers)
+        }
     } else {
-        Fig::max_of(stages.iter().map(|s| &s.parallel))
-    }
-    .expect("a stage");
+        Fig::max_of(stages.iter().map(|s| &s.parallel)).expect("a stage")
+    };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
     let deadline = scenario.deadline.as_ref().map(|deadline| {
@@ -305,11 +316,10 @@ mod tests {
         let t = model(&s);
         close(t.stages[0].floor.as_ref().unwrap().base(), 400.0);
         close(t.stages[0].parallel.base(), 400.0);
-        assert!(t.stages[0]
-            .limited_by
-            .as_deref()
-            .unwrap()
-            .contains("1 Gbps"));
+        assert_eq!(
+            t.stages[0].limited_by,
+            Some(Limit::Link(crate::units::bytes_per_second(125e6)))
+        );
         assert!(!t.lecture_rule);
         // With 10 workers the link is not what binds: 100 min / 10 = 10 min.
         let s = with(

@@ -251,8 +251,9 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
     for timed in &time.stages {
         if let Some(resource) = &timed.limited_by {
             section.note(format!(
-                "{} is held back by {resource}: at least {} whatever the number of workers",
+                "{} is held back by {}: at least {} whatever the number of workers",
                 timed.name,
+                super::limit(resource),
                 timed.floor.as_ref().map_or_else(String::new, |f| f.human())
             ));
         }

@@ -6,8 +6,9 @@ use serde_json::{json, Map, Value};
 use uom::si::f64::{Information, InformationRate, Time};
 
 use crate::figure::Fig;
+use crate::model::time::Limit;
 use crate::model::Estimate;
-use crate::scenario::{Scenario, Work};
+use crate::scenario::{Parallel, Scenario, Work};
 use crate::units::{clean, Count, Ratio, Usd};
 
 pub fn bytes(fig: &Fig<Information>) -> Value {
@@ -35,11 +36,43 @@ pub fn summary(estimate: &Estimate) -> Value {
     Value::Object(super::metrics::json(&super::metrics::summary(estimate)))
 }
 
+/// A stage's parallel model, with its coefficients.
+fn parallel(model: &Parallel) -> Value {
+    match model {
+        Parallel::Linear => json!({ "model": "linear" }),
+        Parallel::Amdahl { serial_fraction } => {
+            json!({ "model": "amdahl", "serial_fraction": ratio(serial_fraction) })
+        }
+        Parallel::Usl {
+            contention,
+            coherency,
+        } => json!({
+            "model": "usl",
+            "contention": ratio(contention),
+            "coherency": ratio(coherency),
+        }),
+    }
+}
+
+/// The shared resource that holds a stage at its floor.
+fn limit(limit: &Limit) -> Value {
+    match limit {
+        Limit::Link(rate) => {
+            json!({ "resource": "network_link", "bytes_per_s": clean(rate.value) })
+        }
+        Limit::Shared(rate) => json!({ "resource": "shared", "bytes_per_s": clean(rate.value) }),
+    }
+}
+
 pub fn conventions(estimate: &Estimate) -> Value {
     json!({
         "bytes_per_gb": 1_000_000_000u64,
         "days_per_month": ratio(&estimate.calendar.days_per_month),
-        "parallel_model": "linear: T_parallel = T_sequential / N",
+        "parallel_model": if estimate.time.lecture_rule {
+            "linear: T_parallel = T_sequential / N"
+        } else {
+            "per stage: T_parallel = sum of each stage's T_par (see stages[].parallel)"
+        },
         "runs_per_day": 1,
         "currency": "USD",
     })
@@ -74,6 +107,12 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Valu
             object.insert("rows_out".into(), count(&flow.rows_out));
             object.insert("bytes_out".into(), bytes(&flow.bytes_out));
             object.insert("time_s".into(), seconds(&time.time));
+            object.insert("parallel".into(), parallel(&stage.parallel));
+            object.insert("parallel_s".into(), seconds(&time.parallel));
+            object.insert(
+                "limited_by".into(),
+                time.limited_by.as_ref().map_or(Value::Null, limit),
+            );
             object.insert("working_set_bytes".into(), bytes(&memory.working_set));
             object.insert("memory_per_worker_bytes".into(), bytes(&memory.per_worker));
             Value::Object(object)

@@ -91,6 +91,21 @@ pub fn conventions(month_days: f64) -> Vec<String> {
     ]
 }
 
+/// Words a shared resource that holds a stage back, as every view says it.
+pub fn limit(limit: &crate::model::time::Limit) -> String {
+    use crate::model::time::Limit;
+    match limit {
+        Limit::Link(rate) => format!(
+            "the network link ({})",
+            crate::units::human_bit_rate(rate.value)
+        ),
+        Limit::Shared(rate) => format!(
+            "a shared resource ({})",
+            crate::units::Quantity::human(rate)
+        ),
+    }
+}
+
 /// Serialises a value as pretty JSON with a trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("reports serialise");

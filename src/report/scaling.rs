@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use crate::model::scaling::{GrowthAnswer, Projection, WorkersAnswer};
+use crate::model::scaling::{Blocker, GrowthAnswer, Projection, WorkersAnswer};
 use crate::model::Estimate;
 use crate::scenario::Scenario;
 use crate::units::{human_duration, plural, significant};
@@ -172,24 +172,61 @@ pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool
     })
 }
 
-/// The worker counts worth a row: powers of two, the answer and its
-/// neighbour, the fastest, and the scenario's own.
-fn shown_workers(scenario: &Scenario, answer: &WorkersAnswer) -> Vec<u32> {
-    let max = answer.options.len() as u32;
-    let mut shown: BTreeSet<u32> = (0..32).map(|p| 1u32 << p).filter(|n| *n <= max).collect();
-    if let Some(min) = answer.min_workers {
-        shown.insert(min);
-        if min > 1 {
-            shown.insert(min - 1);
+/// Words what keeps even the fastest worker count from meeting the
+/// deadline (or from fitting in memory).
+fn blocker(answer: &WorkersAnswer, blocker: &Blocker) -> String {
+    let best = answer.option(answer.fastest);
+    let e = &best.estimate;
+    let max_workers = answer.max_workers;
+    let held = |stage: usize| {
+        let timed = &e.time.stages[stage];
+        format!(
+            "`{}` takes {} with {} workers",
+            timed.name,
+            timed.parallel.human(),
+            best.workers
+        )
+    };
+    match blocker {
+        Blocker::Memory => format!(
+            "memory: even {} workers need {} each, more than the {} a worker has",
+            max_workers,
+            e.memory.peak.human(),
+            e.memory
+                .memory_per_worker
+                .as_ref()
+                .map_or_else(|| "memory".into(), |m| m.human())
+        ),
+        Blocker::Resource { stage, limit } => format!(
+            "{}: {}, and no number of workers makes it faster",
+            super::limit(limit),
+            held(*stage)
+        ),
+        Blocker::SerialFraction {
+            stage,
+            serial_fraction,
+        } => {
+            let timed = &e.time.stages[*stage];
+            format!(
+                "the serial fraction of `{}` (s = {}): it can never take less than s × {} = {}; {}",
+                timed.name,
+                serial_fraction.human(),
+                timed.time.human(),
+                human_duration(serial_fraction.base() * timed.time.base()),
+                held(*stage)
+            )
         }
+        Blocker::Contention { stage } => format!(
+            "contention and coherency (USL) in `{}`: {}, and more workers than {} make the run slower",
+            e.time.stages[*stage].name,
+            held(*stage),
+            best.workers
+        ),
+        Blocker::WorkerLimit { stage } => format!(
+            "the worker limit: {}; more than {max_workers} workers would be needed (raise --max-workers)",
+            held(*stage)
+        ),
     }
-    shown.insert(answer.fastest);
-    shown.insert(max);
-    let own = scenario.workers.base() as u32;
-    if (1..=max).contains(&own) {
-        shown.insert(own);
-    }
-    shown.into_iter().collect()
 }
 
 fn deadline_cell(estimate: &Estimate) -> String {
@@ -222,8 +259,11 @@ pub fn answer_line(scenario: &Scenario, answer: &WorkersAnswer) -> String {
         }
         None => format!(
             "no number of workers up to {} can {target}{memory}. What stops it: {}",
-            answer.options.len(),
-            answer.stopped_by.as_deref().unwrap_or("unknown")
+            answer.max_workers,
+            answer
+                .blocker
+                .as_ref()
+                .map_or_else(String::new, |b| blocker(answer, b))
         ),
     }
 }
@@ -244,14 +284,18 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
             "Limited by",
         ],
     );
-    let shown = shown_workers(scenario, answer);
-    for &n in &shown {
-        let e = &answer.option(n).estimate;
+    for option in &answer.options {
+        let n = option.workers;
+        let e = &option.estimate;
         let limited: Vec<String> = e
             .time
             .stages
             .iter()
-            .filter_map(|s| s.limited_by.as_ref().map(|r| format!("{}: {r}", s.name)))
+            .filter_map(|s| {
+                s.limited_by
+                    .as_ref()
+                    .map(|r| format!("{}: {}", s.name, super::limit(r)))
+            })
             .collect();
         section.row([
             n.to_string(),
@@ -267,15 +311,15 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
         ]);
     }
     section.note(answer_line(scenario, answer));
-    section.note(models_note(&answer.options[0].estimate));
-    let one = &answer.options[0].estimate;
-    let most = &answer.options[answer.options.len() - 1].estimate;
+    section.note(models_note(&answer.first().estimate));
+    let one = &answer.first().estimate;
+    let most = &answer.last().estimate;
     if most.cost.worker_time.base() > one.cost.worker_time.base() {
         section.note(format!(
             "parallelism buys latency, not cost: worker time grows from {} with 1 worker to {} with {} (efficiency {} → {}{})",
             one.cost.worker_time.human(),
             most.cost.worker_time.human(),
-            answer.options.len(),
+            answer.max_workers,
             percent(one.time.efficiency.base()),
             percent(most.time.efficiency.base()),
             if scenario.prices.billing_increment.is_some() {
@@ -320,7 +364,7 @@ pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) 
                 "total_usd_per_month": super::json::usd(&e.cost.total_usd_per_month),
                 "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
                 "memory_fits": e.memory.fits(),
-                "limited_by": e.time.stages.iter().filter_map(|s| s.limited_by.as_ref().map(|r| json!({"stage": s.name, "resource": r}))).collect::<Vec<_>>(),
+                "limited_by": e.time.stages.iter().filter_map(|s| s.limited_by.as_ref().map(|r| json!({"stage": s.name, "resource": super::limit(r)}))).collect::<Vec<_>>(),
             });
             if explain {
                 value["explain"] = json!(metrics::key_working(e));
@@ -334,7 +378,7 @@ pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) 
         "deadline_s": scenario.deadline.as_ref().map(super::json::seconds),
         "min_workers": answer.min_workers,
         "fastest_workers": answer.fastest,
-        "stopped_by": answer.stopped_by,
+        "stopped_by": answer.blocker.as_ref().map(|b| blocker(answer, b)),
         "options": options,
     })
 }
