@@ -11,6 +11,19 @@ use crate::report::{self, Document, Format, Style};
 use crate::scenario::{self, Growth, Scenario};
 use crate::units;
 
+/// How the process exits; the README's table of exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// The command did what it was asked.
+    Success = 0,
+    /// An error: a bad scenario, a missing file, a failed run.
+    Error = 1,
+    /// A bad command line (clap exits with it itself).
+    Usage = 2,
+    /// A check that did not pass: `validate` with figures off.
+    CheckFailed = 3,
+}
+
 /// How a command's report is written.
 #[derive(Clone, Copy, Debug)]
 pub struct Output {

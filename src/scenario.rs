@@ -1035,11 +1035,18 @@ impl Validator<'_> {
                 .collect::<Result<_>>()?;
         }
         if let Some(field) = &raw.compression {
-            scaling.compression = Some(
-                self.ratio(field, "scaling.compression", "compression")?
-                    .value
-                    .0,
-            );
+            let ratio = self
+                .ratio(field, "scaling.compression", "compression")?
+                .value
+                .0;
+            if ratio < 1.0 {
+                return Err(self.error(
+                    "scaling.compression",
+                    &field.referenced,
+                    format!("`{}` would expand the data; a compression what-if is a ratio of 1 or more (5 stores a fifth)", field.value.0),
+                ));
+            }
+            scaling.compression = Some(ratio);
         }
         if let Some(field) = &raw.growth {
             let per_year = units::parse_growth(&field.value.0)
@@ -1441,18 +1448,23 @@ impl Scenario {
     }
 
     /// The same scenario with every dataset compressed `ratio` times (`--compression`).
+    /// The same scenario with every stored dataset compressed at least
+    /// `ratio` times: a dataset already compressed more keeps its own
+    /// ratio, so the what-if never stores more than the scenario does.
     pub fn with_compression(mut self, ratio: f64, option: &str) -> Result<Self> {
-        if !(ratio > 0.0 && ratio.is_finite()) {
+        if !(ratio >= 1.0 && ratio.is_finite()) {
             return Err(anyhow!(
-                "`{option}` is {ratio}; a compression ratio must be greater than zero (5 stores a fifth)"
+                "`{option}` is {ratio}; a compression what-if is a ratio of 1 or more (5 stores a fifth)"
             ));
         }
         for dataset in &mut self.storage {
-            dataset.compression_ratio = Fig::input(
-                Ratio(ratio),
-                format!("compression[{}]", dataset.name),
-                Source::Cli(option.into()),
-            );
+            if dataset.compression_ratio.base() < ratio {
+                dataset.compression_ratio = Fig::input(
+                    Ratio(ratio),
+                    format!("compression[{}]", dataset.name),
+                    Source::Cli(option.into()),
+                );
+            }
         }
         Ok(self)
     }

@@ -93,3 +93,121 @@ fn json_names_the_parallel_model_the_scenario_uses() {
         .collect();
     assert!(models.contains(&"usl"), "{models:?}");
 }
+
+/// Bug 6: `--compression 2` replaced a dataset's own 4× and so stored twice
+/// as much as the scenario. A what-if is the least ratio a dataset reaches.
+#[test]
+fn a_compression_what_if_never_stores_more() {
+    let base = scenario(
+        "
+volume: { events_per_day: 10M, event_size: 500 B }
+stages:
+  - { name: ingest, bound: io, input: bytes, duration: 10 min }
+storage:
+  - { name: raw, of: ingest.output, retention: 30 days, compression_ratio: 4 }
+  - { name: plain, of: ingest.output, retention: 30 days }
+prices: { compute_usd_per_worker_hour: 0.5, storage_usd_per_gb_month: 0.023 }
+",
+    );
+    let stored = |s: &Scenario| -> Vec<f64> {
+        estimate(s)
+            .storage
+            .datasets
+            .iter()
+            .map(|d| d.stored_month1_compressed.base())
+            .collect()
+    };
+    let own = stored(&base);
+    let two = stored(&base.clone().with_compression(2.0, "--compression").unwrap());
+    let eight = stored(&base.clone().with_compression(8.0, "--compression").unwrap());
+    // raw keeps its 4×; plain goes from 1× to 2×.
+    assert_eq!(two[0], own[0]);
+    assert_eq!(two[1], own[1] / 2.0);
+    // 8× is more than either has: both reach it.
+    assert_eq!(eight[0], own[0] / 2.0);
+    assert_eq!(eight[1], own[1] / 8.0);
+    assert!(base.with_compression(0.5, "--compression").is_err());
+}
+
+fn pipecalc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pipecalc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+/// Bug 5: bad values on the command line exited 1, and `-1` got clap's
+/// "unexpected argument" hint. They are usage errors that name the option.
+#[test]
+fn bad_command_line_values_are_usage_errors_naming_the_option() {
+    let lecture = "scenarios/clickstream.yaml";
+    let cases: &[(&[&str], &str)] = &[
+        (&["estimate", lecture, "--workers", "0"], "--workers"),
+        (&["estimate", lecture, "--scale", "0"], "--scale"),
+        (&["estimate", lecture, "--scale", "-1"], "--scale"),
+        (
+            &["estimate", lecture, "--compression", "0"],
+            "--compression",
+        ),
+        (
+            &["estimate", lecture, "--compression", "0.5"],
+            "--compression",
+        ),
+        (&["scale", lecture, "--factors", "1,0"], "--factors"),
+        (&["scale", lecture, "--workers", "-3"], "--workers"),
+        (
+            &["workers", lecture, "--max-workers", "4294967295"],
+            "--max-workers",
+        ),
+        (&["growth", lecture, "--years", "1000"], "--years"),
+        (
+            &["run", "--input", "x", "--out", "y", "--workers", "100000"],
+            "--workers",
+        ),
+        (
+            &[
+                "run",
+                "--input",
+                "x",
+                "--out",
+                "y",
+                "--max-line-bytes",
+                "18446744073709551615",
+            ],
+            "--max-line-bytes",
+        ),
+        (
+            &["validate", lecture, "--tolerance-time", "-5"],
+            "--tolerance-time",
+        ),
+    ];
+    for (args, option) in cases {
+        let output = pipecalc(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(option), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A bad value inside a scenario is still a scenario error: exit 1.
+    let output = pipecalc(&["estimate", "tests/bad/zero-workers.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// A write error is an error: `> /dev/full` used to exit 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_exits_1() {
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipecalc"))
+        .args(["estimate", "scenarios/clickstream.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write"));
+}
