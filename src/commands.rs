@@ -67,7 +67,7 @@ pub fn load(path: &Path, what_if: &WhatIf) -> Result<Scenario> {
 
 pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String> {
     let scenario = load(path, what_if)?;
-    let estimate = crate::estimate(&scenario);
+    let estimate = crate::model::checked_estimate(&scenario)?;
     let explain = output.style.explain;
     Ok(emit(
         output,
@@ -159,7 +159,7 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
         .iter()
         .map(|path| {
             let scenario = scenario::load(path)?;
-            let estimate = crate::estimate(&scenario);
+            let estimate = crate::model::checked_estimate(&scenario)?;
             Ok((scenario, estimate))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -310,7 +310,8 @@ pub fn validate(
     let validation = crate::validate::validate(options)?;
     // What the scenario itself assumes for the target volume, per stage.
     let factor = options.target as f64 / scenario.events_per_day.base();
-    let assumed = crate::estimate(&scenario.clone().with_scale(factor, "--target")?);
+    let assumed =
+        crate::model::checked_estimate(&scenario.clone().with_scale(factor, "--target")?)?;
     let against = report::validate::AgainstScenario {
         name: scenario.name.clone(),
         stage_times: assumed

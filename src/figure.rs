@@ -83,6 +83,28 @@ impl fmt::Display for Working {
     }
 }
 
+/// A figure with its type erased, so a model can list all of its figures
+/// in one place.
+pub trait AnyFig {
+    fn base(&self) -> f64;
+    fn working(&self) -> Working;
+}
+
+impl<Q: Quantity> AnyFig for Fig<Q> {
+    fn base(&self) -> f64 {
+        Fig::base(self)
+    }
+    fn working(&self) -> Working {
+        Fig::working(self)
+    }
+}
+
+/// A model's figures, listed beside the model that computes them: what
+/// `--explain` can show and what the finiteness check walks.
+pub trait Explain {
+    fn figures(&self) -> Vec<&dyn AnyFig>;
+}
+
 impl<Q: Quantity> Fig<Q> {
     /// An input: a value read from the scenario, a default, or an option.
     pub fn input(value: Q, symbol: impl Into<String>, source: Source) -> Self {

@@ -576,6 +576,18 @@ impl Validator<'_> {
                 ),
             ));
         }
+        let (least, most, range) = kind.plausible();
+        if !(least..=most).contains(&value.base()) {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is not a plausible value here; {} in a scenario is {range}",
+                    field.value.0,
+                    kind.noun()
+                ),
+            ));
+        }
         Ok(Fig::input(
             value,
             symbol,

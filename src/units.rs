@@ -159,14 +159,18 @@ plain_quantity!(UsdPerHour, "usd_per_s", 3600.0, |v| format!(
 /// `value` with `digits` significant digits, trailing zeros dropped:
 /// 8.3333 → "8.333", 150 → "150", 0.45 → "0.45".
 pub fn significant(value: f64, digits: i32) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return if value.is_finite() {
-            "0".into()
-        } else {
-            format!("{value}")
-        };
+    if value == 0.0 {
+        return "0".into();
+    }
+    if !value.is_finite() {
+        return scientific(value, digits);
     }
     let magnitude = value.abs().log10().floor() as i32;
+    // Past a quadrillion, or below a millionth, digits stop being readable:
+    // scientific notation, with the same significant digits.
+    if !(-6..15).contains(&magnitude) {
+        return scientific(value, digits);
+    }
     let decimals = (digits - 1 - magnitude).max(0) as usize;
     // Nudge by a part in 10^12 so binary halves round up as written
     // ($0.00345 → "0.0035"); far below the digits shown.
@@ -184,6 +188,23 @@ pub fn significant(value: f64, digits: i32) -> String {
     }
 }
 
+/// `value` as "1.235e20", with `digits` significant digits.
+fn scientific(value: f64, digits: i32) -> String {
+    if !value.is_finite() {
+        // Never printed: every command refuses a non-finite figure first.
+        return "not finite".into();
+    }
+    let decimals = (digits - 1).max(0) as usize;
+    let text = format!("{value:.decimals$e}");
+    let (mantissa, exponent) = text.split_once('e').expect("scientific notation");
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    format!("{mantissa}e{exponent}")
+}
+
 fn with_prefix(value: f64, step: f64, prefixes: &[&str], unit: &str) -> String {
     let mut scaled = value;
     let mut index = 0;
@@ -193,6 +214,10 @@ fn with_prefix(value: f64, step: f64, prefixes: &[&str], unit: &str) -> String {
     {
         scaled /= step;
         index += 1;
+    }
+    // Past the largest prefix: the unscaled value in scientific notation.
+    if significant(scaled.abs(), 4).parse::<f64>().unwrap_or(0.0) >= step {
+        return format!("{} {unit}", scientific(value, 4));
     }
     format!("{} {}{}", significant(scaled, 4), prefixes[index], unit)
 }
@@ -253,6 +278,9 @@ pub fn human_duration(seconds: f64) -> String {
 pub fn human_usd(value: f64) -> String {
     let sign = if value < 0.0 { "-" } else { "" };
     let abs = value.abs();
+    if abs >= 1e15 {
+        return format!("{sign}${}", significant(abs, 4));
+    }
     if abs == 0.0 || abs >= 0.01 {
         let text = format!("{abs:.2}");
         // Group thousands so $12345.60 reads as $12,345.60.
@@ -320,6 +348,22 @@ impl Kind {
             Kind::Fraction => "a fraction",
             Kind::Ratio => "a ratio",
             Kind::Money => "a price in USD",
+        }
+    }
+
+    /// The range, in base units, a value of this kind must fall in to be
+    /// plausible in a scenario, and how to say it: past these, estimates
+    /// stop meaning anything and products of inputs stop being finite.
+    pub fn plausible(self) -> (f64, f64, &'static str) {
+        match self {
+            Kind::Size => (1e-3, 1e18, "from 0.001 B to 1000 PB"),
+            Kind::Duration => (1e-6, 100.0 * 365.0 * 86_400.0, "from 1 µs to 100 years"),
+            Kind::ByteRate => (1e-3, 1e15, "from 0.001 B/s to 1 PB/s"),
+            Kind::EventRate => (1e-6, 1e12, "from one event per 11.6 days to 1T events/s"),
+            Kind::Count => (1.0, 1e15, "from 1 to 1,000T (10^15)"),
+            Kind::Fraction => (0.0, 1.0, "from 0 to 1"),
+            Kind::Ratio => (1e-9, 1e9, "from 10^-9 to 10^9"),
+            Kind::Money => (0.0, 1e9, "from $0 to $1,000,000,000"),
         }
     }
 

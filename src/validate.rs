@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use crate::model::estimate;
 use crate::reference::generator::{generate, GeneratorConfig};
 use crate::reference::pipeline::{run, RunConfig, RunReport, StageMetrics, STAGES};
 use crate::reference::storage::{parquet_files, read_batches};
@@ -512,7 +511,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
                 .clone()
                 .with_scale(factor, "--target")?
                 .with_workers(n as u32, "--workers")?;
-            Ok((n, estimate(&scenario)))
+            Ok((n, crate::model::checked_estimate(&scenario)?))
         })
         .collect::<Result<_>>()?;
 

@@ -211,3 +211,113 @@ fn a_failed_write_exits_1() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write"));
 }
+
+/// Bug 4: derived figures overflowed to `$inf.00`, `inf days` and JSON
+/// `null`, counts saturated at i64::MAX, and 0.4 events a day gave 0 events
+/// but 200 bytes. Inputs are held to a plausible range, a figure that would
+/// not be finite is an error naming its formula, and JSON never saturates.
+#[test]
+fn no_output_holds_inf_nan_or_a_saturated_count() {
+    let dir = std::env::temp_dir().join(format!("pipecalc-extremes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, events: &str, size: &str, throughput: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "volume: {{ events_per_day: {events}, event_size: {size} }}
+deadline: 1 h
+memory_per_worker: 8 GB
+stages:
+  - {{ name: a, bound: io, input: bytes, throughput: {throughput} }}
+storage:
+  - {{ name: raw, of: a.output, retention: 90 days }}
+network:
+  bandwidth: 1 Gbps
+  transfers: [{{ name: out, of: a.output, direction: egress }}]
+prices: {{ compute_usd_per_worker_hour: 0.5, storage_usd_per_gb_month: 0.023, egress_usd_per_gb: 0.09 }}
+"
+            ),
+        )
+        .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    // Refused at the key, with its line: implausible inputs.
+    for (events, size, throughput) in [
+        ("1e18", "500 B", "10 MB/s"),
+        ("0.4", "500 B", "10 MB/s"),
+        ("10M", "1e30 B", "10 MB/s"),
+        ("10M", "500 B", "1e-300 B/s"),
+    ] {
+        let path = write("bad.yaml", events, size, throughput);
+        let output = pipecalc(&["estimate", &path]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{events} {size} {throughput}"
+        );
+        assert!(
+            stderr.contains("(line 1") || stderr.contains("(line 5"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("plausible"), "{stderr}");
+    }
+    // The largest plausible inputs, then scaled and grown: either an answer
+    // with finite numbers, or an error naming the figure. Never inf or NaN.
+    let extreme = write("extreme.yaml", "1e15", "1000 PB", "0.001 B/s");
+    let ordinary = write("ordinary.yaml", "10M", "500 B", "10 MB/s");
+    for path in [&extreme, &ordinary] {
+        for args in [
+            vec!["estimate", path.as_str(), "--format", "json"],
+            vec!["estimate", path.as_str(), "--scale", "1e9"],
+            vec![
+                "estimate",
+                path.as_str(),
+                "--scale",
+                "1e9",
+                "--format",
+                "json",
+            ],
+            vec![
+                "scale",
+                path.as_str(),
+                "--factors",
+                "1,1e9",
+                "--format",
+                "json",
+            ],
+            vec![
+                "growth",
+                path.as_str(),
+                "--growth",
+                "1000x per year",
+                "--years",
+                "100",
+            ],
+            vec!["workers", path.as_str(), "--max-workers", "10000"],
+        ] {
+            let output = pipecalc(&args);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            for text in [&stdout, &stderr] {
+                for bad in ["inf", "NaN", "9223372036854775807", ": null,\n    \"raw"] {
+                    assert!(!text.contains(bad), "{args:?} printed {bad}: {text}");
+                }
+            }
+            match output.status.code() {
+                Some(0) => {}
+                Some(1) => assert!(
+                    stderr.contains("would not be a finite number") || stderr.contains("growth"),
+                    "{args:?}: {stderr}"
+                ),
+                code => panic!("{args:?} exited {code:?}: {stderr}"),
+            }
+        }
+    }
+    // Above 2^53 a count is a JSON number, not a saturated integer.
+    let output = pipecalc(&["estimate", &ordinary, "--scale", "1e9", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["summary"]["raw_bytes_per_day"].as_f64(), Some(5e18));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,7 @@
 
 use uom::si::f64::Time;
 
-use crate::figure::Fig;
+use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::network::NetworkModel;
 use crate::model::storage::StorageModel;
 use crate::model::time::TimeModel;
@@ -82,6 +82,24 @@ pub fn cost(
         storage_usd_per_month_steady,
         network_usd_per_month,
         total_usd_per_month,
+    }
+}
+
+impl Explain for CostModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        vec![
+            &self.billed_time_per_worker,
+            &self.worker_time,
+            &self.compute_usd_per_day,
+            &self.compute_usd_per_month,
+            &self.storage_usd_month1,
+            &self.storage_usd_per_month_steady,
+            &self.network_usd_per_month,
+            &self.total_usd_per_month,
+            &self.compute_share,
+            &self.storage_share,
+            &self.network_share,
+        ]
     }
 }
 

@@ -3,7 +3,7 @@
 
 use uom::si::f64::Information;
 
-use crate::figure::Fig;
+use crate::figure::{AnyFig, Explain, Fig};
 use crate::scenario::{DataRef, Output, Scenario, Side};
 use crate::units::{Count, Ratio};
 
@@ -132,6 +132,32 @@ pub fn flow(scenario: &Scenario) -> Flow {
         stages,
         output_bytes_per_day,
         reduction_ratio,
+    }
+}
+
+impl Explain for Flow {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        if let Some(factor) = &self.volume_factor {
+            figures.push(factor);
+        }
+        figures.extend([&self.events_per_day as &dyn AnyFig, &self.raw_bytes_per_day]);
+        for stage in &self.stages {
+            figures.extend([
+                &stage.rows_in as &dyn AnyFig,
+                &stage.bytes_in,
+                &stage.rows_out,
+                &stage.bytes_out,
+            ]);
+            if let Some(keys) = &stage.keys_scaled {
+                figures.push(keys);
+            }
+        }
+        figures.extend([
+            &self.output_bytes_per_day as &dyn AnyFig,
+            &self.reduction_ratio,
+        ]);
+        figures
     }
 }
 

@@ -3,7 +3,7 @@
 
 use uom::si::f64::Information;
 
-use crate::figure::Fig;
+use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
 use crate::scenario::{Scenario, WorkingSet};
 
@@ -79,6 +79,19 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
         peak_stage,
         memory_per_worker: scenario.memory_per_worker.clone(),
         headroom,
+    }
+}
+
+impl Explain for MemoryModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        for stage in &self.stages {
+            figures.extend([&stage.working_set as &dyn AnyFig, &stage.per_worker]);
+        }
+        figures.push(&self.peak);
+        figures.extend(self.memory_per_worker.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.headroom.iter().map(|f| f as &dyn AnyFig));
+        figures
     }
 }
 

@@ -13,7 +13,7 @@ pub mod time;
 
 use uom::si::f64::Time;
 
-use crate::figure::{Fig, Source};
+use crate::figure::{AnyFig, Explain, Fig, Source};
 use crate::scenario::Scenario;
 use crate::units::{self, Ratio};
 
@@ -49,6 +49,60 @@ impl Calendar {
             days_per_month,
         }
     }
+}
+
+impl Explain for Calendar {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        vec![&self.day, &self.days_per_month]
+    }
+}
+
+impl Explain for Estimate {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures = self.calendar.figures();
+        figures.extend(self.flow.figures());
+        figures.extend(self.time.figures());
+        figures.extend(self.memory.figures());
+        figures.extend(self.storage.figures());
+        if let Some(network) = &self.network {
+            figures.extend(network.figures());
+        }
+        figures.extend(self.cost.figures());
+        figures
+    }
+}
+
+impl Estimate {
+    /// Every figure is a finite number, or an error that names the first
+    /// one that is not and the formula (so the inputs) behind it.
+    pub fn check_finite(&self) -> anyhow::Result<()> {
+        match self.figures().into_iter().find(|f| !f.base().is_finite()) {
+            None => Ok(()),
+            Some(figure) => {
+                // The formula and the values put in name the inputs; the
+                // result itself is never printed.
+                let working = figure.working();
+                let steps: Vec<&str> = [working.formula.as_deref(), working.working.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                Err(anyhow::anyhow!(
+                    "`{}` would not be a finite number: {} = {}; the inputs behind it are too large or too small for an estimate",
+                    working.symbol,
+                    working.symbol,
+                    steps.join(" = ")
+                ))
+            }
+        }
+    }
+}
+
+/// [`estimate`], refused when some figure would not be a finite number:
+/// what every command and study calls, so no output holds inf or NaN.
+pub fn checked_estimate(scenario: &Scenario) -> anyhow::Result<Estimate> {
+    let estimate = estimate(scenario);
+    estimate.check_finite()?;
+    Ok(estimate)
 }
 
 pub fn estimate(scenario: &Scenario) -> Estimate {

@@ -4,7 +4,7 @@
 
 use uom::si::f64::{Information, InformationRate, Time};
 
-use crate::figure::{Fig, Source};
+use crate::figure::{AnyFig, Explain, Fig, Source};
 use crate::model::flow::Flow;
 use crate::model::time::TimeModel;
 use crate::model::Calendar;
@@ -145,6 +145,27 @@ pub fn network(
         usd_per_month,
         network_bound,
     })
+}
+
+impl Explain for NetworkModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = vec![&self.bandwidth];
+        for t in &self.transfers {
+            figures.extend([&t.bytes_per_day as &dyn AnyFig, &t.transfer_time]);
+            figures.extend(t.window.iter().map(|f| f as &dyn AnyFig));
+            figures.extend(t.required_bandwidth.iter().map(|f| f as &dyn AnyFig));
+            figures.extend([&t.usd_per_day as &dyn AnyFig, &t.usd_per_month]);
+        }
+        figures.extend([
+            &self.bytes_per_day as &dyn AnyFig,
+            &self.egress_usd_per_day,
+            &self.egress_usd_per_month,
+            &self.ingress_usd_per_month,
+            &self.usd_per_day,
+            &self.usd_per_month,
+        ]);
+        figures
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,10 @@ use anyhow::Result;
 use std::collections::BTreeSet;
 
 use crate::figure::Fig;
+#[cfg(test)]
+use crate::model::estimate;
 use crate::model::time::Limit;
-use crate::model::{estimate, laws, Estimate};
+use crate::model::{checked_estimate, laws, Estimate};
 use crate::scenario::{Growth, Parallel, Scenario, WorkingSet, MAX_WORKERS};
 use crate::units::Ratio;
 
@@ -46,11 +48,12 @@ pub fn project(
             let compressed = compression
                 .map(|(ratio, option)| scenario.clone().with_compression(ratio, option))
                 .transpose()?
-                .map(|s| estimate(&s));
+                .map(|s| checked_estimate(&s))
+                .transpose()?;
             projections.push(Projection {
                 factor,
                 workers: n,
-                estimate: estimate(&scenario),
+                estimate: checked_estimate(&scenario)?,
                 compressed,
             });
         }
@@ -203,7 +206,7 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
     let estimate_at = |n: u32| -> Result<WorkerOption> {
         Ok(WorkerOption {
             workers: n,
-            estimate: estimate(&base.clone().with_workers(n, "--workers")?),
+            estimate: checked_estimate(&base.clone().with_workers(n, "--workers")?)?,
         })
     };
     let one = estimate_at(1)?;
@@ -297,7 +300,7 @@ pub fn growth(base: &Scenario, years: u32, growth: &Growth) -> Result<GrowthAnsw
             Ok(GrowthYear {
                 year,
                 factor,
-                estimate: estimate(&scenario),
+                estimate: checked_estimate(&scenario)?,
             })
         })
         .collect::<Result<_>>()?;

@@ -8,7 +8,7 @@
 
 use uom::si::f64::Information;
 
-use crate::figure::Fig;
+use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
 use crate::model::Calendar;
 use crate::scenario::Scenario;
@@ -97,6 +97,28 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
         usd_per_month_steady: Fig::sum(datasets.iter().map(|d| &d.usd_per_month_steady))
             .map(|f| f.named("storage_usd_per_month_steady")),
         datasets,
+    }
+}
+
+impl Explain for StorageModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        for d in &self.datasets {
+            figures.extend([
+                &d.bytes_per_day as &dyn AnyFig,
+                &d.retention_days,
+                &d.compression_ratio,
+                &d.stored_month1,
+                &d.stored_month1_compressed,
+                &d.stored_steady,
+                &d.stored_steady_compressed,
+                &d.usd_month1,
+                &d.usd_per_month_steady,
+            ]);
+        }
+        figures.extend(self.usd_month1.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.usd_per_month_steady.iter().map(|f| f as &dyn AnyFig));
+        figures
     }
 }
 

@@ -9,7 +9,7 @@
 
 use uom::si::f64::{InformationRate, Time};
 
-use crate::figure::Fig;
+use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
 use crate::scenario::{Bound, Parallel, Scenario, Shares, Work};
 use crate::units::{Count, Ratio};
@@ -213,6 +213,31 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         bottleneck_time: bottleneck_time.named("T_bottleneck"),
         deadline,
         lecture_rule,
+    }
+}
+
+impl Explain for TimeModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        for stage in &self.stages {
+            figures.extend([&stage.time as &dyn AnyFig, &stage.speedup]);
+            if let Some(floor) = &stage.floor {
+                figures.push(floor);
+            }
+            figures.push(&stage.parallel);
+        }
+        figures.extend([
+            &self.sequential as &dyn AnyFig,
+            &self.workers,
+            &self.parallel,
+            &self.speedup,
+            &self.efficiency,
+            &self.bottleneck_time,
+        ]);
+        if let Some(check) = &self.deadline {
+            figures.extend([&check.deadline as &dyn AnyFig, &check.slack]);
+        }
+        figures
     }
 }
 

@@ -11,11 +11,22 @@ use crate::model::Estimate;
 use crate::scenario::{Parallel, Scenario, Work};
 use crate::units::{clean, Count, Ratio, Usd};
 
+/// A whole number (bytes, a count) as a JSON integer while it is exact in
+/// a double (below 2^53), else as a number in scientific notation: never
+/// saturated at i64's maximum.
+pub fn whole(value: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if value.abs() < EXACT {
+        json!(value.round() as i64)
+    } else {
+        json!(clean(value))
+    }
+}
 pub fn bytes(fig: &Fig<Information>) -> Value {
-    json!(fig.base().round() as i64)
+    whole(fig.base())
 }
 pub fn count(fig: &Fig<Count>) -> Value {
-    json!(fig.base().round() as i64)
+    whole(fig.base())
 }
 pub fn seconds(fig: &Fig<Time>) -> Value {
     json!(clean(fig.base()))

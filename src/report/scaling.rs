@@ -463,7 +463,7 @@ pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) ->
                 "factor": crate::units::clean(y.factor),
                 "events_per_day": super::json::count(&e.flow.events_per_day),
                 "raw_bytes_per_day": super::json::bytes(&e.flow.raw_bytes_per_day),
-                "stored_steady_bytes": stored_steady(e).round() as i64,
+                "stored_steady_bytes": super::json::whole(stored_steady(e)),
                 "storage_usd_per_month_steady": super::json::usd(&e.cost.storage_usd_per_month_steady),
                 "parallel_s": super::json::seconds(&e.time.parallel),
                 "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
