@@ -31,15 +31,18 @@ pub struct Output {
     pub style: Style,
 }
 
-/// Renders a document, or the JSON built beside it.
+/// Renders a document for people, or the JSON built beside it for
+/// scripts; CSV is the rows of that JSON under `csv_rows`, a JSON pointer.
 fn emit(
     output: &Output,
     document: impl FnOnce() -> Document,
     json: impl FnOnce() -> serde_json::Value,
+    csv_rows: &str,
 ) -> String {
     match output.format {
         Format::Json => report::to_json(&json()),
-        format => report::render(&document(), format, output.style),
+        Format::Csv => report::csv::render(&json(), csv_rows),
+        format => report::render(&document(), format, output.style).unwrap_or_default(),
     }
 }
 
@@ -73,6 +76,7 @@ pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String
         output,
         || report::estimate::document(&scenario, &estimate, explain),
         || report::json::estimate(&scenario, &estimate, explain),
+        "/summary",
     ))
 }
 
@@ -104,6 +108,7 @@ pub fn scale(
         output,
         || report::scaling::scale_document(&scenario, &projections, compression, explain),
         || report::scaling::scale_json(&scenario, &projections, explain),
+        "/projections",
     ))
 }
 
@@ -127,6 +132,7 @@ pub fn workers(
         output,
         || report::scaling::workers_document(&scenario, &answer, explain),
         || report::scaling::workers_json(&scenario, &answer, explain),
+        "/options",
     ))
 }
 
@@ -148,6 +154,7 @@ pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> R
         output,
         || report::scaling::growth_document(&scenario, &answer, explain),
         || report::scaling::growth_json(&scenario, &answer, explain),
+        "/years",
     ))
 }
 
@@ -168,13 +175,16 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
         output,
         || report::compare::document(&comparison),
         || report::compare::json(&comparison),
+        "/deltas",
     );
     // The working of each scenario follows the comparison.
-    if output.style.explain && output.format != Format::Json {
+    if output.style.explain {
         for (scenario, estimate) in &loaded {
             let document = report::estimate::document(scenario, estimate, true);
-            text.push('\n');
-            text.push_str(&report::render(&document, output.format, output.style));
+            if let Some(rendered) = report::render(&document, output.format, output.style) {
+                text.push('\n');
+                text.push_str(&rendered);
+            }
         }
     }
     Ok(text)
@@ -228,6 +238,7 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             output,
             || report::document(&run),
             || report::json(&run),
+            "/stages",
         )),
         Err(failure) => {
             let done: Vec<&str> = failure
@@ -325,6 +336,7 @@ pub fn validate(
         output,
         || report::validate::document(&validation, Some(&against)),
         || report::validate::json(&validation),
+        "/figures",
     );
     Ok((text, validation.all_within_tolerance()))
 }

@@ -24,7 +24,8 @@ fn summary(workers: Option<u32>, scale: Option<f64>) -> (Value, String) {
             explain: true,
             width: Some(120),
         },
-    );
+    )
+    .unwrap();
     (json, explain)
 }
 

@@ -15,10 +15,11 @@ fn relative(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-const FORMATS: [(Format, &str); 3] = [
+const FORMATS: [(Format, &str); 4] = [
     (Format::Table, "table"),
     (Format::Markdown, "markdown"),
     (Format::Json, "json"),
+    (Format::Csv, "csv"),
 ];
 
 fn output(format: Format, explain: bool) -> Output {
@@ -38,6 +39,10 @@ fn every_command_in_every_format_on_every_bundled_scenario() {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         for (format, name) in FORMATS {
             for explain in [false, true] {
+                // CSV is the rows of the JSON; --explain adds nothing to it.
+                if explain && format == Format::Csv {
+                    continue;
+                }
                 let suffix = if explain { "_explain" } else { "" };
                 let out = output(format, explain);
                 let estimate = commands::estimate(&path, &WhatIf::default(), &out).unwrap();

@@ -4,6 +4,7 @@
 //! its figures.
 
 pub mod compare;
+pub mod csv;
 pub mod estimate;
 pub mod json;
 pub mod markdown;
@@ -18,9 +19,14 @@ use crate::figure::Working;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Tables for a terminal.
     Table,
+    /// Base units, for scripts; the serialization of the results.
     Json,
+    /// Markdown, for homework and pull requests.
     Markdown,
+    /// One row per figure or per table row, for spreadsheets.
+    Csv,
 }
 
 /// One table of a report, with the notes and working that go under it.
@@ -70,11 +76,13 @@ pub struct Style {
     pub width: Option<u16>,
 }
 
-pub fn render(document: &Document, format: Format, style: Style) -> String {
+/// A document in a format for people; `None` for the data formats (JSON,
+/// CSV), which are built from the results rather than from the document.
+pub fn render(document: &Document, format: Format, style: Style) -> Option<String> {
     match format {
-        Format::Table => table::render(document, style),
-        Format::Markdown => markdown::render(document, style),
-        Format::Json => unreachable!("JSON is built from the figures, not from the document"),
+        Format::Table => Some(table::render(document, style)),
+        Format::Markdown => Some(markdown::render(document, style)),
+        Format::Json | Format::Csv => None,
     }
 }
 

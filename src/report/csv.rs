@@ -1,0 +1,119 @@
+//! CSV for spreadsheets: one row per figure or per table row, taken from
+//! the command's JSON so the header names are the JSON's keys, in base
+//! units (`sequential_s`, `raw_bytes_per_day`). Nested objects flatten to
+//! `parent_child`; a list of plain values becomes numbered columns
+//! (`values_1`, `values_2`, …); lists of objects are nested tables and are
+//! left to the JSON. Quoting is RFC 4180: a field with a comma, a quote or
+//! a line break is quoted, quotes doubled; lines end in CRLF.
+
+use serde_json::{Map, Value};
+
+/// The rows under `pointer` (a JSON pointer to an array of objects, or to
+/// one object for a one-row table) as CSV.
+pub fn render(json: &Value, pointer: &str) -> String {
+    let rows: Vec<Map<String, Value>> = match json.pointer(pointer) {
+        Some(Value::Array(items)) => items.iter().map(flatten).collect(),
+        Some(value @ Value::Object(_)) => vec![flatten(value)],
+        _ => Vec::new(),
+    };
+    let mut header: Vec<String> = Vec::new();
+    for row in &rows {
+        for key in row.keys() {
+            if !header.contains(key) {
+                header.push(key.clone());
+            }
+        }
+    }
+    let mut out = line(header.iter().map(String::as_str));
+    for row in &rows {
+        let cells: Vec<String> = header
+            .iter()
+            .map(|key| row.get(key).map_or_else(String::new, cell))
+            .collect();
+        out.push_str(&line(cells.iter().map(String::as_str)));
+    }
+    out
+}
+
+fn flatten(value: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Value::Object(object) = value {
+        for (key, value) in object {
+            flatten_into(&mut out, key, value);
+        }
+    } else {
+        out.insert("value".into(), value.clone());
+    }
+    out
+}
+
+fn flatten_into(out: &mut Map<String, Value>, key: &str, value: &Value) {
+    match value {
+        Value::Object(object) => {
+            for (child, value) in object {
+                flatten_into(out, &format!("{key}_{child}"), value);
+            }
+        }
+        Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
+            for (index, item) in items.iter().enumerate() {
+                out.insert(format!("{key}_{}", index + 1), item.clone());
+            }
+        }
+        Value::Array(_) => {}
+        scalar => {
+            out.insert(key.to_string(), scalar.clone());
+        }
+    }
+}
+
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
+    let mut text = cells.map(quote).collect::<Vec<_>>().join(",");
+    text.push_str("\r\n");
+    text
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_flatten_and_quote_as_rfc_4180_says() {
+        let json = json!({ "rows": [
+            { "name": "a, b", "time_s": 1.5, "nested": { "x_bytes": 3 }, "values": [1, 2], "skip": [{}] },
+            { "name": "say \"hi\"", "time_s": null, "extra": true },
+        ]});
+        assert_eq!(
+            render(&json, "/rows"),
+            "name,time_s,nested_x_bytes,values_1,values_2,extra\r\n\
+             \"a, b\",1.5,3,1,2,\r\n\
+             \"say \"\"hi\"\"\",,,,,true\r\n"
+        );
+    }
+
+    #[test]
+    fn one_object_is_one_row() {
+        let json =
+            json!({ "summary": { "sequential_s": 2700.0, "raw_bytes_per_day": 5000000000u64 } });
+        assert_eq!(
+            render(&json, "/summary"),
+            "sequential_s,raw_bytes_per_day\r\n2700.0,5000000000\r\n"
+        );
+    }
+}
