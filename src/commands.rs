@@ -10,6 +10,7 @@ use crate::model::scaling;
 use crate::report::{self, Document, Format, Style};
 use crate::scenario::{self, Growth, Scenario};
 use crate::units;
+use crate::views;
 
 /// How the process exits; the README's table of exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +75,8 @@ pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String
     let explain = output.style.explain;
     Ok(emit(
         output,
-        || report::estimate::document(&scenario, &estimate, explain),
-        || report::json::estimate(&scenario, &estimate, explain),
+        || views::estimate::document(&scenario, &estimate, explain),
+        || views::json::estimate(&scenario, &estimate, explain),
         "/summary",
     ))
 }
@@ -106,8 +107,8 @@ pub fn scale(
     let explain = output.style.explain;
     Ok(emit(
         output,
-        || report::scaling::scale_document(&scenario, &projections, compression, explain),
-        || report::scaling::scale_json(&scenario, &projections, explain),
+        || views::scaling::scale_document(&scenario, &projections, compression, explain),
+        || views::scaling::scale_json(&scenario, &projections, explain),
         "/projections",
     ))
 }
@@ -130,8 +131,8 @@ pub fn workers(
     let explain = output.style.explain;
     Ok(emit(
         output,
-        || report::scaling::workers_document(&scenario, &answer, explain),
-        || report::scaling::workers_json(&scenario, &answer, explain),
+        || views::scaling::workers_document(&scenario, &answer, explain),
+        || views::scaling::workers_json(&scenario, &answer, explain),
         "/options",
     ))
 }
@@ -152,8 +153,8 @@ pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> R
     let explain = output.style.explain;
     Ok(emit(
         output,
-        || report::scaling::growth_document(&scenario, &answer, explain),
-        || report::scaling::growth_json(&scenario, &answer, explain),
+        || views::scaling::growth_document(&scenario, &answer, explain),
+        || views::scaling::growth_json(&scenario, &answer, explain),
         "/years",
     ))
 }
@@ -173,14 +174,14 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
     let comparison = crate::compare::compare(&loaded);
     let mut text = emit(
         output,
-        || report::compare::document(&comparison),
-        || report::compare::json(&comparison),
+        || views::compare::document(&comparison),
+        || views::compare::json(&comparison),
         "/deltas",
     );
     // The working of each scenario follows the comparison.
     if output.style.explain {
         for (scenario, estimate) in &loaded {
-            let document = report::estimate::document(scenario, estimate, true);
+            let document = views::estimate::document(scenario, estimate, true);
             if let Some(rendered) = report::render(&document, output.format, output.style) {
                 text.push('\n');
                 text.push_str(&rendered);
@@ -232,12 +233,11 @@ pub fn generate(
 
 /// `pipecalc run`: the reference pipeline, with its report.
 pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<String> {
-    use crate::reference::report;
     match crate::reference::pipeline::run(config) {
         Ok(run) => Ok(emit(
             output,
-            || report::document(&run),
-            || report::json(&run),
+            || views::run::document(&run),
+            || crate::reference::metrics::json(&run),
             "/stages",
         )),
         Err(failure) => {
@@ -323,7 +323,7 @@ pub fn validate(
     let factor = options.target as f64 / scenario.events_per_day.base();
     let assumed =
         crate::model::checked_estimate(&scenario.clone().with_scale(factor, "--target")?)?;
-    let against = report::validate::AgainstScenario {
+    let against = views::validate::AgainstScenario {
         name: scenario.name.clone(),
         stage_times: assumed
             .time
@@ -334,8 +334,8 @@ pub fn validate(
     };
     let text = emit(
         output,
-        || report::validate::document(&validation, Some(&against)),
-        || report::validate::json(&validation),
+        || views::validate::document(&validation, Some(&against)),
+        || views::validate::json(&validation),
         "/figures",
     );
     Ok((text, validation.all_within_tolerance()))

@@ -1,8 +1,8 @@
 //! Comparison of scenarios: which inputs differ, then every summary figure
 //! side by side with its change from the first scenario (the baseline).
 
+use crate::model::summary::{self as metrics, Amount};
 use crate::model::Estimate;
-use crate::report::metrics::{self, Amount};
 use crate::scenario::Scenario;
 
 #[derive(Clone, Debug)]

@@ -33,6 +33,7 @@ pub mod report;
 pub mod scenario;
 pub mod units;
 pub mod validate;
+pub mod views;
 
 pub use model::{estimate, Estimate};
 pub use scenario::{load, parse, Scenario};

@@ -312,6 +312,23 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
+/// A whole number (bytes, a count) for JSON: an integer while it is exact
+/// in a double (below 2^53), else a number in scientific notation, never
+/// saturated at i64's maximum.
+#[derive(Clone, Copy, Debug)]
+pub struct WholeNumber(pub f64);
+
+impl serde::Serialize for WholeNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if self.0.abs() < EXACT {
+            serializer.serialize_i64(self.0.round() as i64)
+        } else {
+            serializer.serialize_f64(clean(self.0))
+        }
+    }
+}
+
 /// A number for JSON: twelve significant digits, so 0.023 × 150 is 3.45 and
 /// not 3.4499999999999997.
 pub fn clean(value: f64) -> f64 {

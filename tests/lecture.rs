@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use pipecalc::report;
+use pipecalc::{report, views};
 use serde_json::Value;
 
 fn summary(workers: Option<u32>, scale: Option<f64>) -> (Value, String) {
@@ -16,9 +16,9 @@ fn summary(workers: Option<u32>, scale: Option<f64>) -> (Value, String) {
         scenario = scenario.with_scale(k, "--scale").unwrap();
     }
     let estimate = pipecalc::estimate(&scenario);
-    let json = report::json::estimate(&scenario, &estimate, false);
+    let json = views::json::estimate(&scenario, &estimate, false);
     let explain = report::render(
-        &report::estimate::document(&scenario, &estimate, true),
+        &views::estimate::document(&scenario, &estimate, true),
         report::Format::Table,
         report::Style {
             explain: true,

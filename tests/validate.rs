@@ -64,7 +64,7 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
     assert!(validation.fits.iter().all(|f| f.usl_contention.is_none()));
 
     // The JSON shape, with what varies between runs redacted.
-    let mut json = pipecalc::report::validate::json(&validation);
+    let mut json = pipecalc::views::validate::json(&validation);
     json["calibrated_scenario"] = "[machine-specific]".into();
     for figure in json["figures"].as_array_mut().unwrap() {
         if matches!(

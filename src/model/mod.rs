@@ -9,6 +9,7 @@ pub mod memory;
 pub mod network;
 pub mod scaling;
 pub mod storage;
+pub mod summary;
 pub mod time;
 
 use uom::si::f64::Time;

@@ -354,7 +354,7 @@ pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
         truth.merge(part);
     }
     let record = serde_json::json!({ "config": config, "truth": truth });
-    std::fs::write(out.join("_truth.json"), crate::report::to_json(&record))
+    std::fs::write(out.join("_truth.json"), super::storage::to_json(&record)?)
         .context("cannot write the ground truth")?;
     Ok(truth)
 }

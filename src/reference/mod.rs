@@ -6,6 +6,6 @@ pub mod calendar;
 pub mod event;
 pub mod generator;
 pub mod instrument;
+pub mod metrics;
 pub mod pipeline;
-pub mod report;
 pub mod storage;

@@ -115,8 +115,16 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
+/// Pretty JSON with a trailing newline: the pipeline writes its own files
+/// and depends on no view or renderer for them.
+pub fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    std::fs::write(path, crate::report::to_json(value))
+    std::fs::write(path, to_json(value)?)
         .with_context(|| format!("cannot write `{}`", path.display()))
 }
 

@@ -1,17 +1,11 @@
-//! Reports: what each command shows, laid out once as a [`Document`] of
-//! sections and rendered as a terminal table, Markdown, or (separately, in
-//! base units) JSON. With `--explain` every section carries the working of
-//! its figures.
+//! Renderers: a [`Document`] of sections as a terminal table or Markdown,
+//! and the data formats (JSON, CSV) from a command's serialized results.
+//! They know nothing of models or commands; the views in [`crate::views`]
+//! build what they render.
 
-pub mod compare;
 pub mod csv;
-pub mod estimate;
-pub mod json;
 pub mod markdown;
-pub mod metrics;
-pub mod scaling;
 pub mod table;
-pub mod validate;
 
 use serde::Serialize;
 
@@ -83,34 +77,6 @@ pub fn render(document: &Document, format: Format, style: Style) -> Option<Strin
         Format::Table => Some(table::render(document, style)),
         Format::Markdown => Some(markdown::render(document, style)),
         Format::Json | Format::Csv => None,
-    }
-}
-
-/// The conventions every report states, so no assumption is silent.
-pub fn conventions(month_days: f64) -> Vec<String> {
-    vec![
-        "GB = 10^9 bytes, MB = 10^6 (cloud bills often mean GiB = 2^30 bytes, 7% more)".into(),
-        format!(
-            "a month = {} days (scenario key `month`); costs per month are per day × that",
-            crate::units::significant(month_days, 6)
-        ),
-        "prices are as given in the scenario, in USD; ingress is free unless priced".into(),
-        "one run a day; parallel time is the lecture's T_sequential ÷ N unless a stage sets `parallel` (Amdahl, USL) or `shares` a link".into(),
-    ]
-}
-
-/// Words a shared resource that holds a stage back, as every view says it.
-pub fn limit(limit: &crate::model::time::Limit) -> String {
-    use crate::model::time::Limit;
-    match limit {
-        Limit::Link(rate) => format!(
-            "the network link ({})",
-            crate::units::human_bit_rate(rate.value)
-        ),
-        Limit::Shared(rate) => format!(
-            "a shared resource ({})",
-            crate::units::Quantity::human(rate)
-        ),
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::units::{human_bytes, human_count, human_duration, significant};
 use crate::validate::{Figure, Validation};
 
-use super::{Document, Section};
+use crate::report::{Document, Section};
 
 fn amount(name: &str, value: f64) -> String {
     match name {

@@ -5,7 +5,8 @@ use crate::model::Estimate;
 use crate::scenario::{Bound, Scenario, Work};
 use crate::units::{human_bit_rate, human_usd, plural};
 
-use super::{conventions, Document, Section};
+use super::conventions;
+use crate::report::{Document, Section};
 
 pub fn percent(ratio: f64) -> String {
     format!("{}%", crate::units::significant(ratio * 100.0, 3))

@@ -11,16 +11,8 @@ use crate::model::Estimate;
 use crate::scenario::{Parallel, Scenario, Work};
 use crate::units::{clean, Count, Ratio, Usd};
 
-/// A whole number (bytes, a count) as a JSON integer while it is exact in
-/// a double (below 2^53), else as a number in scientific notation: never
-/// saturated at i64's maximum.
 pub fn whole(value: f64) -> Value {
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    if value.abs() < EXACT {
-        json!(value.round() as i64)
-    } else {
-        json!(clean(value))
-    }
+    json!(crate::units::WholeNumber(value))
 }
 pub fn bytes(fig: &Fig<Information>) -> Value {
     whole(fig.base())
@@ -44,7 +36,9 @@ pub fn ratio(fig: &Fig<Ratio>) -> Value {
 /// The figures a script most often wants, under stable names; `scale` and
 /// `compare` use the same list.
 pub fn summary(estimate: &Estimate) -> Value {
-    Value::Object(super::metrics::json(&super::metrics::summary(estimate)))
+    Value::Object(crate::model::summary::json(
+        &crate::model::summary::summary(estimate),
+    ))
 }
 
 /// A stage's parallel model, with its coefficients.

@@ -42,7 +42,7 @@ impl Amount {
 
     pub fn json(&self) -> Value {
         match self {
-            Amount::Count(v) | Amount::Bytes(v) => super::json::whole(*v),
+            Amount::Count(v) | Amount::Bytes(v) => json!(units::WholeNumber(*v)),
             Amount::Seconds(v)
             | Amount::Usd(v)
             | Amount::Ratio(v)

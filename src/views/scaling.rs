@@ -9,9 +9,10 @@ use crate::model::Estimate;
 use crate::scenario::Scenario;
 use crate::units::{human_duration, plural, significant};
 
+use super::conventions;
 use super::estimate::percent;
-use super::metrics::{self, Amount};
-use super::{conventions, Document, Section};
+use crate::model::summary::{self as metrics, Amount};
+use crate::report::{Document, Section};
 
 fn factor_label(factor: f64) -> String {
     format!("{}×", significant(factor, 4))

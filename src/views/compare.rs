@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use crate::compare::Comparison;
 use crate::units::{clean, significant};
 
-use super::metrics::Amount;
-use super::{Document, Section};
+use crate::model::summary::Amount;
+use crate::report::{Document, Section};
 
 fn signed(amount: &Amount) -> String {
     let text = amount.human();
