@@ -1,9 +1,15 @@
 //! pipecalc: plan a data pipeline before you build it.
 //!
 //! Read a [`scenario::Scenario`] from YAML, run the models in [`model`] to
-//! get an [`model::Estimate`], and render it with [`report`]. Every figure
-//! is a [`figure::Fig`] that can show its own working. [`reference`] is the
+//! get an [`model::Estimate`], turn it into a document or JSON with
+//! [`views`] and render it with [`report`]. Every figure is a
+//! [`figure::Fig`] that can show its own working. [`mod@reference`] is the
 //! lecture's pipeline made real, to hold the estimates against.
+//!
+//! The layers, arrows pointing down: `units` → `figure` → `scenario` →
+//! `model` → studies (`compare`, `validate`, `model::scaling`) → `views` →
+//! `report`. The reference pipeline imports nothing from views or
+//! renderers.
 //!
 //! ```
 //! let yaml = r#"

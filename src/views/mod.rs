@@ -1,4 +1,4 @@
-//! Views: each command's results turned into a [`Document`] for people and
+//! Views: each command's results turned into a [`crate::report::Document`] for people and
 //! into JSON for scripts. They word what the models and studies hand up
 //! (a limit, a blocker) and are the only layer that does.
 
