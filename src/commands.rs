@@ -41,7 +41,7 @@ fn emit(
     csv_rows: &str,
 ) -> String {
     match output.format {
-        Format::Json => report::to_json(&json()),
+        Format::Json => report::to_json(&crate::contract::stamp(json())),
         Format::Csv => report::csv::render(&json(), csv_rows),
         format => report::render(&document(), format, output.style).unwrap_or_default(),
     }

@@ -32,6 +32,7 @@
 
 pub mod commands;
 pub mod compare;
+pub mod contract;
 pub mod figure;
 pub mod model;
 pub mod reference;

@@ -321,3 +321,26 @@ prices: {{ compute_usd_per_worker_hour: 0.5, storage_usd_per_gb_month: 0.023, eg
     assert_eq!(json["summary"]["raw_bytes_per_day"].as_f64(), Some(5e18));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The JSON contract: every command's JSON opens with its schema version
+/// and the version of pipecalc that wrote it.
+#[test]
+fn every_json_document_carries_its_versions() {
+    let lecture = "scenarios/clickstream.yaml";
+    for args in [
+        vec!["estimate", lecture],
+        vec!["scale", lecture],
+        vec!["workers", lecture],
+        vec!["growth", lecture],
+        vec!["compare", lecture, "scenarios/sessionize.yaml"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--format", "json"]);
+        let output = pipecalc(&args);
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().take(2).collect();
+        assert_eq!(keys, ["schema_version", "pipecalc_version"], "{args:?}");
+        assert_eq!(json["schema_version"], pipecalc::contract::SCHEMA_VERSION);
+        assert_eq!(json["pipecalc_version"], env!("CARGO_PKG_VERSION"));
+    }
+}

@@ -1026,13 +1026,19 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
     match result {
         Ok(()) => {
             report.status = "completed".into();
-            let _ = write_json(&config.out.join("run.json"), &super::metrics::json(&report));
+            let _ = write_json(
+                &config.out.join("run.json"),
+                &crate::contract::stamp(super::metrics::json(&report)),
+            );
             Ok(report)
         }
         Err(error) => {
             report.failure = Some(format!("{error:#}"));
             if config.out.exists() {
-                let _ = write_json(&config.out.join("run.json"), &super::metrics::json(&report));
+                let _ = write_json(
+                    &config.out.join("run.json"),
+                    &crate::contract::stamp(super::metrics::json(&report)),
+                );
             }
             Err(Box::new(RunFailure { error, report }))
         }
