@@ -201,40 +201,41 @@ fn max_line_bytes(text: &str) -> Result<usize, String> {
     whole(text, 1 << 10, 1 << 30, "bytes").map(|n| n as usize)
 }
 
-/// A volume factor: above zero (0.5 halves the data, 10 is ten times).
-fn factor(text: &str) -> Result<f64, String> {
+/// A number that `accept` allows, else `refusal` (which says what to write).
+fn number_where(text: &str, accept: impl Fn(f64) -> bool, refusal: &str) -> Result<f64, String> {
     let value = number(text)?;
-    if value > 0.0 && value <= 1e9 {
+    if accept(value) {
         Ok(value)
     } else {
-        Err(format!(
-            "`{text}` is not a volume factor; use a number above 0 and at most 1e9 (2 doubles the data, 0.5 halves it)"
-        ))
+        Err(format!("`{text}` {refusal}"))
     }
+}
+
+/// A volume factor: above zero (0.5 halves the data, 10 is ten times).
+fn factor(text: &str) -> Result<f64, String> {
+    number_where(
+        text,
+        |v| v > 0.0 && v <= 1e9,
+        "is not a volume factor; use a number above 0 and at most 1e9 (2 doubles the data, 0.5 halves it)",
+    )
 }
 
 /// A compression what-if: 1 or more (5 stores a fifth).
 fn compression(text: &str) -> Result<f64, String> {
-    let value = number(text)?;
-    if (1.0..=1e6).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!(
-            "`{text}` is not a compression ratio; use 1 or more (5 stores a fifth; below 1 would expand the data)"
-        ))
-    }
+    number_where(
+        text,
+        |v| (1.0..=1e6).contains(&v),
+        "is not a compression ratio; use 1 or more (5 stores a fifth; below 1 would expand the data)",
+    )
 }
 
 /// A tolerance in percent, 0 or more.
 fn tolerance(text: &str) -> Result<f64, String> {
-    let value = number(text)?;
-    if value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(format!(
-            "`{text}` is not a tolerance; use a percentage of 0 or more"
-        ))
-    }
+    number_where(
+        text,
+        |v| v >= 0.0,
+        "is not a tolerance; use a percentage of 0 or more",
+    )
 }
 
 #[derive(Args)]
