@@ -102,6 +102,12 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of a JSON document pipecalc writes (also in docs/schema/).
+    Schema {
+        /// Which document: estimate, scale, workers, growth, compare, validate or run (run.json).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(pipecalc::views::schema::DOCUMENTS))]
+        document: String,
+    },
 }
 
 #[derive(Args)]
@@ -430,6 +436,7 @@ pub fn run(cli: Cli) -> Result<(String, ExitStatus)> {
         } => commands::growth(&scenario, years, growth.as_deref(), &output.options()),
         Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
         Command::Check { scenarios } => commands::check(&scenarios),
+        Command::Schema { document } => commands::schema(&document),
         Command::Calibrate(args) => commands::calibrate(
             &pipecalc::validate::CalibrateOptions {
                 events: args.events,

@@ -34,17 +34,18 @@ pub struct Output {
 
 /// Renders a document for people, or the JSON built beside it for
 /// scripts; CSV is the rows of that JSON under `csv_rows`, a JSON pointer.
-fn emit(
+fn emit<T: serde::Serialize>(
     output: &Output,
     document: impl FnOnce() -> Document,
-    json: impl FnOnce() -> serde_json::Value,
+    json: impl FnOnce() -> T,
     csv_rows: &str,
-) -> String {
-    match output.format {
-        Format::Json => report::to_json(&crate::contract::stamp(json())),
-        Format::Csv => report::csv::render(&json(), csv_rows),
+) -> Result<String> {
+    let value = || serde_json::to_value(json()).context("could not write the JSON document");
+    Ok(match output.format {
+        Format::Json => report::to_json(&crate::contract::stamp(value()?)),
+        Format::Csv => report::csv::render(&value()?, csv_rows),
         format => report::render(&document(), format, output.style).unwrap_or_default(),
-    }
+    })
 }
 
 /// Command-line what-ifs applied on top of a scenario.
@@ -73,12 +74,12 @@ pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String
     let scenario = load(path, what_if)?;
     let estimate = crate::model::checked_estimate(&scenario)?;
     let explain = output.style.explain;
-    Ok(emit(
+    emit(
         output,
         || views::estimate::document(&scenario, &estimate, explain),
         || views::json::estimate(&scenario, &estimate, explain),
         "/summary",
-    ))
+    )
 }
 
 pub fn scale(
@@ -105,12 +106,12 @@ pub fn scale(
     let projections = scaling::project(&scenario, &factors, &workers, compression)?;
     let compression = compression.map(|(ratio, _)| ratio);
     let explain = output.style.explain;
-    Ok(emit(
+    emit(
         output,
         || views::scaling::scale_document(&scenario, &projections, compression, explain),
         || views::scaling::scale_json(&scenario, &projections, explain),
         "/projections",
-    ))
+    )
 }
 
 pub fn workers(
@@ -129,12 +130,12 @@ pub fn workers(
     let max_workers = max_workers.unwrap_or(scenario.scaling.max_workers);
     let answer = scaling::workers(&scenario, max_workers)?;
     let explain = output.style.explain;
-    Ok(emit(
+    emit(
         output,
         || views::scaling::workers_document(&scenario, &answer, explain),
         || views::scaling::workers_json(&scenario, &answer, explain),
         "/options",
-    ))
+    )
 }
 
 pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> Result<String> {
@@ -151,12 +152,12 @@ pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> R
     };
     let answer = scaling::growth(&scenario, years, &growth)?;
     let explain = output.style.explain;
-    Ok(emit(
+    emit(
         output,
         || views::scaling::growth_document(&scenario, &answer, explain),
         || views::scaling::growth_json(&scenario, &answer, explain),
         "/years",
-    ))
+    )
 }
 
 pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
@@ -177,7 +178,7 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
         || views::compare::document(&comparison),
         || views::compare::json(&comparison),
         "/deltas",
-    );
+    )?;
     // The working of each scenario follows the comparison.
     if output.style.explain {
         for (scenario, estimate) in &loaded {
@@ -234,12 +235,12 @@ pub fn generate(
 /// `pipecalc run`: the reference pipeline, with its report.
 pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<String> {
     match crate::reference::pipeline::run(config) {
-        Ok(run) => Ok(emit(
+        Ok(run) => emit(
             output,
             || views::run::document(&run),
-            || crate::reference::metrics::json(&run),
+            || crate::reference::metrics::RunDocument::of(&run),
             "/stages",
-        )),
+        ),
         Err(failure) => {
             let done: Vec<&str> = failure
                 .report
@@ -264,6 +265,13 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             Err(failure.error.context(message))
         }
     }
+}
+
+/// `pipecalc schema`: the JSON Schema of one document.
+pub fn schema(document: &str) -> Result<String> {
+    let schema = views::schema::schema(document)
+        .ok_or_else(|| anyhow!("no JSON document is called `{document}`"))?;
+    Ok(report::to_json(&schema))
 }
 
 /// `pipecalc calibrate`: measures this machine and writes a scenario.
@@ -337,6 +345,6 @@ pub fn validate(
         || views::validate::document(&validation, Some(&against)),
         || views::validate::json(&validation),
         "/figures",
-    );
+    )?;
     Ok((text, validation.all_within_tolerance()))
 }

@@ -14,6 +14,24 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The version of pipecalc that wrote a document.
 pub const PIPECALC_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The two keys every JSON document opens with.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Versions {
+    /// Raised whenever a key is renamed, removed or changes its unit.
+    pub schema_version: u32,
+    /// The version of pipecalc that wrote the document.
+    pub pipecalc_version: String,
+}
+
+impl Default for Versions {
+    fn default() -> Versions {
+        Versions {
+            schema_version: SCHEMA_VERSION,
+            pipecalc_version: PIPECALC_VERSION.to_string(),
+        }
+    }
+}
+
 /// `document` with `schema_version` and `pipecalc_version` as its first
 /// keys; a document that has them already is stamped again, not twice.
 pub fn stamp(document: Value) -> Value {

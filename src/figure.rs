@@ -53,7 +53,7 @@ pub struct Fig<Q> {
 }
 
 /// One line of `--explain`, with the types erased.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Working {
     pub symbol: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::reference::generator::{generate, GeneratorConfig};
@@ -330,7 +331,7 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
 }
 
 /// How close a prediction must be, as a fraction (0.02 = ±2%).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
 pub struct Tolerances {
     pub rows: f64,
     pub bytes: f64,
@@ -360,7 +361,7 @@ pub struct ValidateOptions {
 }
 
 /// One figure, predicted and measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Figure {
     /// `time_s`, `rows_out`, `bytes_in`, `bytes_out`, `peak_memory_bytes`.
     pub name: String,
@@ -377,7 +378,7 @@ pub struct Figure {
 }
 
 /// Speed-ups measured for one stage and the laws fitted to them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageFit {
     pub stage: String,
     pub workers: Vec<usize>,

@@ -16,7 +16,7 @@ fn summary(workers: Option<u32>, scale: Option<f64>) -> (Value, String) {
         scenario = scenario.with_scale(k, "--scale").unwrap();
     }
     let estimate = pipecalc::estimate(&scenario);
-    let json = views::json::estimate(&scenario, &estimate, false);
+    let json = serde_json::to_value(views::json::estimate(&scenario, &estimate, false)).unwrap();
     let explain = report::render(
         &views::estimate::document(&scenario, &estimate, true),
         report::Format::Table,

@@ -9,7 +9,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use pipecalc::reference::generator::{generate, GeneratorConfig, Truth};
-use pipecalc::reference::pipeline::{run, FailAt, RunConfig, RunReport};
+use pipecalc::reference::pipeline::{run, FailAt, RunConfig, RunReport, StageStatus};
 
 struct Scratch(PathBuf);
 
@@ -158,6 +158,13 @@ fn counts_and_quality_equal_the_ground_truth() {
         serde_json::from_str(&std::fs::read_to_string(lake.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["quality"]["duplicates_removed"], truth.duplicates);
     assert_eq!(run_json["stages"].as_array().unwrap().len(), 4);
+    let schema = pipecalc::views::schema::schema("run").unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator
+        .iter_errors(&run_json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "run.json: {problems:?}");
 }
 
 #[test]
@@ -190,7 +197,7 @@ fn running_twice_gives_byte_identical_outputs_and_workers_do_not_matter() {
     run(&config(&logs, &lake)).unwrap();
     let first = contents(&lake);
     let again = run(&config(&logs, &lake)).unwrap();
-    assert_eq!(again.stages[0].status, "kept (raw is immutable)");
+    assert_eq!(again.stages[0].status, StageStatus::Kept);
     assert_eq!(contents(&lake), first);
     let mut two = config(&logs, &scratch.path("lake2"));
     two.workers = 2;
@@ -223,8 +230,8 @@ fn a_crash_at_half_the_transform_resumes_to_the_clean_result() {
     let mut resuming = config(&logs, &lake);
     resuming.resume = true;
     let report = run(&resuming).unwrap();
-    assert_eq!(report.stages[0].status, "resumed");
-    assert_eq!(report.stages[1].status, "ran");
+    assert_eq!(report.stages[0].status, StageStatus::Resumed);
+    assert_eq!(report.stages[1].status, StageStatus::Ran);
     let without_staging = |dir: &Path| {
         contents(dir)
             .into_iter()

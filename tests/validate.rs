@@ -64,7 +64,14 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
     assert!(validation.fits.iter().all(|f| f.usl_contention.is_none()));
 
     // The JSON shape, with what varies between runs redacted.
-    let mut json = pipecalc::views::validate::json(&validation);
+    let mut json = serde_json::to_value(pipecalc::views::validate::json(&validation)).unwrap();
+    let schema = pipecalc::views::schema::schema("validate").unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
     json["calibrated_scenario"] = "[machine-specific]".into();
     for figure in json["figures"].as_array_mut().unwrap() {
         if matches!(

@@ -88,130 +88,158 @@ pub struct Metric {
     pub amount: Amount,
 }
 
-fn metric(key: &'static str, label: &'static str, amount: Amount) -> Metric {
-    Metric { key, label, amount }
+/// How a summary figure is written in JSON, for the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A count or a byte total: an integer below 2^53.
+    Whole,
+    Number,
+    /// `true`, `false`, or `null` when the scenario does not say.
+    Flag,
+    Text,
+}
+
+/// One figure of the summary: its key, its label, how it is written, and
+/// where it comes from. The list below is the only place a summary figure
+/// is named.
+pub struct Entry {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub shape: Shape,
+    /// `null` when the scenario does not set what it needs (a deadline).
+    pub nullable: bool,
+    value: fn(&Estimate) -> Amount,
+}
+
+const fn entry(
+    key: &'static str,
+    label: &'static str,
+    shape: Shape,
+    value: fn(&Estimate) -> Amount,
+) -> Entry {
+    Entry {
+        key,
+        label,
+        shape,
+        nullable: matches!(shape, Shape::Flag),
+        value,
+    }
 }
 
 fn base<Q: Quantity>(fig: &Fig<Q>) -> f64 {
     fig.base()
 }
 
-pub fn summary(estimate: &Estimate) -> Vec<Metric> {
-    let e = estimate;
-    let deadline = e.time.deadline.as_ref();
-    vec![
-        metric(
-            "events_per_day",
-            "Events per day",
-            Amount::Count(base(&e.flow.events_per_day)),
-        ),
-        metric(
-            "raw_bytes_per_day",
-            "Raw data per day",
-            Amount::Bytes(base(&e.flow.raw_bytes_per_day)),
-        ),
-        metric(
-            "output_bytes_per_day",
-            "Output per day",
-            Amount::Bytes(base(&e.flow.output_bytes_per_day)),
-        ),
-        metric(
-            "reduction_ratio",
-            "Reduction, raw → output",
-            Amount::Times(base(&e.flow.reduction_ratio)),
-        ),
-        metric(
-            "sequential_s",
-            "Sequential time",
-            Amount::Seconds(base(&e.time.sequential)),
-        ),
-        metric(
-            "parallel_s",
-            "Parallel time",
-            Amount::Seconds(base(&e.time.parallel)),
-        ),
-        metric("workers", "Workers", Amount::Count(base(&e.time.workers))),
-        metric(
-            "efficiency",
-            "Parallel efficiency",
-            Amount::Share(base(&e.time.efficiency)),
-        ),
-        metric(
-            "bottleneck_stage",
-            "Bottleneck stage",
-            Amount::Text(e.time.bottleneck_name().to_string()),
-        ),
-        metric(
-            "deadline_s",
-            "Deadline",
-            match deadline {
+pub const SUMMARY: &[Entry] = &[
+    entry("events_per_day", "Events per day", Shape::Whole, |e| {
+        Amount::Count(base(&e.flow.events_per_day))
+    }),
+    entry("raw_bytes_per_day", "Raw data per day", Shape::Whole, |e| {
+        Amount::Bytes(base(&e.flow.raw_bytes_per_day))
+    }),
+    entry(
+        "output_bytes_per_day",
+        "Output per day",
+        Shape::Whole,
+        |e| Amount::Bytes(base(&e.flow.output_bytes_per_day)),
+    ),
+    entry(
+        "reduction_ratio",
+        "Reduction, raw → output",
+        Shape::Number,
+        |e| Amount::Times(base(&e.flow.reduction_ratio)),
+    ),
+    entry("sequential_s", "Sequential time", Shape::Number, |e| {
+        Amount::Seconds(base(&e.time.sequential))
+    }),
+    entry("parallel_s", "Parallel time", Shape::Number, |e| {
+        Amount::Seconds(base(&e.time.parallel))
+    }),
+    entry("workers", "Workers", Shape::Whole, |e| {
+        Amount::Count(base(&e.time.workers))
+    }),
+    entry("efficiency", "Parallel efficiency", Shape::Number, |e| {
+        Amount::Share(base(&e.time.efficiency))
+    }),
+    entry("bottleneck_stage", "Bottleneck stage", Shape::Text, |e| {
+        Amount::Text(e.time.bottleneck_name().to_string())
+    }),
+    Entry {
+        nullable: true,
+        ..entry("deadline_s", "Deadline", Shape::Number, |e| {
+            match &e.time.deadline {
                 Some(d) => Amount::Seconds(d.deadline.base()),
                 None => Amount::Flag(None),
-            },
-        ),
-        metric(
-            "deadline_met",
-            "Deadline met",
-            Amount::Flag(deadline.map(|d| d.met)),
-        ),
-        metric(
-            "peak_memory_bytes",
-            "Peak memory per worker",
-            Amount::Bytes(base(&e.memory.peak)),
-        ),
-        metric(
-            "peak_memory_stage",
-            "Peak memory in",
-            Amount::Text(e.memory.peak_stage_name().to_string()),
-        ),
-        metric(
-            "memory_fits",
-            "Fits a worker's memory",
-            Amount::Flag(e.memory.fits()),
-        ),
-        metric(
-            "network_bytes_per_day",
-            "Network moved per day",
-            Amount::Bytes(e.network.as_ref().map_or(0.0, |n| n.bytes_per_day.base())),
-        ),
-        metric(
-            "network_bound",
-            "Network is a bottleneck",
-            Amount::Flag(e.network.as_ref().map(|n| n.network_bound)),
-        ),
-        metric(
-            "compute_usd_per_day",
-            "Compute per day",
-            Amount::Usd(base(&e.cost.compute_usd_per_day)),
-        ),
-        metric(
-            "network_usd_per_month",
-            "Network per month",
-            Amount::Usd(base(&e.cost.network_usd_per_month)),
-        ),
-        metric(
-            "storage_usd_month1",
-            "Storage, month 1",
-            Amount::Usd(base(&e.cost.storage_usd_month1)),
-        ),
-        metric(
-            "storage_usd_per_month_steady",
-            "Storage per month, steady",
-            Amount::Usd(base(&e.cost.storage_usd_per_month_steady)),
-        ),
-        metric(
-            "total_usd_per_month",
-            "Total per month",
-            Amount::Usd(base(&e.cost.total_usd_per_month)),
-        ),
-    ]
-}
+            }
+        })
+    },
+    entry("deadline_met", "Deadline met", Shape::Flag, |e| {
+        Amount::Flag(e.time.deadline.as_ref().map(|d| d.met))
+    }),
+    entry(
+        "peak_memory_bytes",
+        "Peak memory per worker",
+        Shape::Whole,
+        |e| Amount::Bytes(base(&e.memory.peak)),
+    ),
+    entry("peak_memory_stage", "Peak memory in", Shape::Text, |e| {
+        Amount::Text(e.memory.peak_stage_name().to_string())
+    }),
+    entry("memory_fits", "Fits a worker's memory", Shape::Flag, |e| {
+        Amount::Flag(e.memory.fits())
+    }),
+    entry(
+        "network_bytes_per_day",
+        "Network moved per day",
+        Shape::Whole,
+        |e| Amount::Bytes(e.network.as_ref().map_or(0.0, |n| n.bytes_per_day.base())),
+    ),
+    entry(
+        "network_bound",
+        "Network is a bottleneck",
+        Shape::Flag,
+        |e| Amount::Flag(e.network.as_ref().map(|n| n.network_bound)),
+    ),
+    entry(
+        "compute_usd_per_day",
+        "Compute per day",
+        Shape::Number,
+        |e| Amount::Usd(base(&e.cost.compute_usd_per_day)),
+    ),
+    entry(
+        "network_usd_per_month",
+        "Network per month",
+        Shape::Number,
+        |e| Amount::Usd(base(&e.cost.network_usd_per_month)),
+    ),
+    entry(
+        "storage_usd_month1",
+        "Storage, month 1",
+        Shape::Number,
+        |e| Amount::Usd(base(&e.cost.storage_usd_month1)),
+    ),
+    entry(
+        "storage_usd_per_month_steady",
+        "Storage per month, steady",
+        Shape::Number,
+        |e| Amount::Usd(base(&e.cost.storage_usd_per_month_steady)),
+    ),
+    entry(
+        "total_usd_per_month",
+        "Total per month",
+        Shape::Number,
+        |e| Amount::Usd(base(&e.cost.total_usd_per_month)),
+    ),
+];
 
-/// The summary as a JSON object.
-pub fn json(metrics: &[Metric]) -> serde_json::Map<String, Value> {
-    metrics
+pub fn summary(estimate: &Estimate) -> Vec<Metric> {
+    SUMMARY
         .iter()
-        .map(|m| (m.key.to_string(), m.amount.json()))
+        .map(|entry| Metric {
+            key: entry.key,
+            label: entry.label,
+            amount: (entry.value)(estimate),
+        })
         .collect()
 }
 

@@ -2,60 +2,108 @@
 //! itself in base units with unit-suffixed keys, so the pipeline never
 //! depends on the views that print it.
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-use super::pipeline::RunReport;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::pipeline::{RunReport, RunStatus, StageMetrics};
+use crate::contract::Versions;
+use crate::units::clean;
 
 /// The lecture's alert threshold for missing user ids.
 pub const NULL_USER_ALERT: f64 = 0.01;
 
-/// The run report as `run.json` holds it.
-pub fn json(report: &RunReport) -> Value {
-    let stages: Vec<Value> = report
-        .stages
-        .iter()
-        .map(|s| {
-            json!({
-                "name": s.name,
-                "status": s.status,
-                "wall_s": crate::units::clean(s.wall_s),
-                "cpu_s": crate::units::clean(s.cpu_s),
-                "rows_in": s.rows_in,
-                "rows_out": s.rows_out,
-                "bytes_in": s.bytes_in,
-                "bytes_out": s.bytes_out,
-                "peak_memory_bytes": s.peak_memory_bytes,
-                "throughput_bytes_per_s": crate::units::clean(s.bytes_per_s()),
-                "throughput_rows_per_s": crate::units::clean(s.rows_per_s()),
-            })
-        })
-        .collect();
-    let q = &report.quality;
-    json!({
-        "status": report.status,
-        "failure": report.failure,
-        "workers": report.workers,
-        "input": report.input,
-        "output": report.output,
-        "stages": stages,
-        "quality": {
-            "lines": q.lines,
-            "blank_lines": q.blank_lines,
-            "valid_events": q.valid_events,
-            "quarantined": q.quarantined,
-            "quarantined_total": q.quarantined_total(),
-            "null_user_id": q.null_user_id,
-            "null_user_share": crate::units::clean(q.null_user_share()),
-            "null_user_alert": q.null_user_share() > NULL_USER_ALERT,
-            "duplicates_removed": q.duplicates_removed,
-            "page_views": q.page_views,
-            "invalid_product_ids": q.invalid_product_ids,
-            "non_product_page_views": q.non_product_page_views,
-            "late_events": q.late_events,
-            "unknown_fields": q.unknown_fields,
-            "read_retries": q.read_retries,
-        },
-        "output_rows": report.output_rows,
-        "output_dates": report.output_dates,
-    })
+/// One stage as `run.json` holds it.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageRecord {
+    #[serde(flatten)]
+    pub metrics: StageMetrics,
+    pub throughput_bytes_per_s: f64,
+    pub throughput_rows_per_s: f64,
+}
+
+/// What the run found in its input, line by line.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct QualityRecord {
+    pub lines: u64,
+    pub blank_lines: u64,
+    pub valid_events: u64,
+    /// Quarantined lines by reason.
+    pub quarantined: BTreeMap<String, u64>,
+    pub quarantined_total: u64,
+    pub null_user_id: u64,
+    pub null_user_share: f64,
+    /// More than the lecture's 1 % of events without a user id.
+    pub null_user_alert: bool,
+    pub duplicates_removed: u64,
+    pub page_views: u64,
+    pub invalid_product_ids: u64,
+    pub non_product_page_views: u64,
+    pub late_events: u64,
+    /// Fields not in the schema, and how many events carried each.
+    pub unknown_fields: BTreeMap<String, u64>,
+    pub read_retries: u64,
+}
+
+/// `run.json`, and `pipecalc run --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct RunDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub status: RunStatus,
+    pub failure: Option<String>,
+    pub workers: usize,
+    pub input: String,
+    pub output: String,
+    pub stages: Vec<StageRecord>,
+    pub quality: QualityRecord,
+    pub output_rows: u64,
+    pub output_dates: Vec<String>,
+}
+
+impl RunDocument {
+    pub fn of(report: &RunReport) -> RunDocument {
+        let q = &report.quality;
+        RunDocument {
+            versions: Versions::default(),
+            status: report.status,
+            failure: report.failure.clone(),
+            workers: report.workers,
+            input: report.input.clone(),
+            output: report.output.clone(),
+            stages: report
+                .stages
+                .iter()
+                .map(|s| StageRecord {
+                    metrics: StageMetrics {
+                        wall_s: clean(s.wall_s),
+                        cpu_s: clean(s.cpu_s),
+                        ..s.clone()
+                    },
+                    throughput_bytes_per_s: clean(s.bytes_per_s()),
+                    throughput_rows_per_s: clean(s.rows_per_s()),
+                })
+                .collect(),
+            quality: QualityRecord {
+                lines: q.lines,
+                blank_lines: q.blank_lines,
+                valid_events: q.valid_events,
+                quarantined: q.quarantined.clone(),
+                quarantined_total: q.quarantined_total(),
+                null_user_id: q.null_user_id,
+                null_user_share: clean(q.null_user_share()),
+                null_user_alert: q.null_user_share() > NULL_USER_ALERT,
+                duplicates_removed: q.duplicates_removed,
+                page_views: q.page_views,
+                invalid_product_ids: q.invalid_product_ids,
+                non_product_page_views: q.non_product_page_views,
+                late_events: q.late_events,
+                unknown_fields: q.unknown_fields.clone(),
+                read_retries: q.read_retries,
+            },
+            output_rows: report.output_rows,
+            output_dates: report.output_dates.clone(),
+        }
+    }
 }

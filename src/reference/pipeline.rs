@@ -29,6 +29,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{date_string, days_from_civil, MS_PER_DAY};
@@ -104,12 +105,51 @@ impl RunConfig {
     }
 }
 
+/// How a stage came to have its output in this run.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StageStatus {
+    /// The stage ran in this run.
+    #[default]
+    Ran,
+    /// `--resume`: the stage's checkpoint stood for this input.
+    Resumed,
+    /// Raw data is immutable: the same input is never ingested twice.
+    Kept,
+}
+
+impl std::fmt::Display for StageStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StageStatus::Ran => "ran",
+            StageStatus::Resumed => "resumed",
+            StageStatus::Kept => "kept (raw is immutable)",
+        })
+    }
+}
+
+/// Whether a run finished.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Completed,
+    Failed,
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+        })
+    }
+}
+
 /// One stage's measurements.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct StageMetrics {
     pub name: String,
-    /// "ran", "resumed" (a checkpoint stood) or "kept" (raw is immutable).
-    pub status: String,
+    pub status: StageStatus,
     pub wall_s: f64,
     pub cpu_s: f64,
     pub rows_in: u64,
@@ -199,8 +239,7 @@ struct Manifest {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
-    /// "completed" or "failed".
-    pub status: String,
+    pub status: RunStatus,
     pub failure: Option<String>,
     pub workers: usize,
     pub input: String,
@@ -645,7 +684,7 @@ fn finish_stage(
     metrics.wall_s = wall;
     metrics.cpu_s = cpu;
     metrics.peak_memory_bytes = peak;
-    metrics.status = "ran".into();
+    metrics.status = StageStatus::Ran;
     let manifest = Manifest {
         stage: stage.into(),
         input_fingerprint: fingerprint,
@@ -1012,7 +1051,7 @@ fn standing(config: &RunConfig, name: &str, fingerprint: &str) -> Option<Manifes
 /// Runs the pipeline; on failure returns the report up to the stage that stopped.
 pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
     let mut report = RunReport {
-        status: "failed".into(),
+        status: RunStatus::Failed,
         failure: None,
         workers: config.workers,
         input: config.input.display().to_string(),
@@ -1025,10 +1064,10 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
     let result = run_stages(config, &mut report);
     match result {
         Ok(()) => {
-            report.status = "completed".into();
+            report.status = RunStatus::Completed;
             let _ = write_json(
                 &config.out.join("run.json"),
-                &crate::contract::stamp(super::metrics::json(&report)),
+                &super::metrics::RunDocument::of(&report),
             );
             Ok(report)
         }
@@ -1037,7 +1076,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
             if config.out.exists() {
                 let _ = write_json(
                     &config.out.join("run.json"),
-                    &crate::contract::stamp(super::metrics::json(&report)),
+                    &super::metrics::RunDocument::of(&report),
                 );
             }
             Err(Box::new(RunFailure { error, report }))
@@ -1065,8 +1104,11 @@ fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
             let manifest = match existing {
                 // Raw is immutable: the same input is never ingested twice.
                 Some(mut manifest) if index == 0 || config.resume => {
-                    manifest.metrics.status =
-                        if config.resume { "resumed" } else { "kept (raw is immutable)" }.into();
+                    manifest.metrics.status = if config.resume {
+                        StageStatus::Resumed
+                    } else {
+                        StageStatus::Kept
+                    };
                     manifest
                 }
                 _ => {

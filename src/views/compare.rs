@@ -1,10 +1,16 @@
 //! The `compare` report: changed inputs first, then every summary figure
 //! with its change from the baseline (the first scenario).
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+
+use super::json::{Num, ScenarioRef};
+use crate::contract::Versions;
 
 use crate::compare::Comparison;
-use crate::units::{clean, significant};
+use crate::units::significant;
 
 use crate::model::summary::Amount;
 use crate::report::{Document, Section};
@@ -87,19 +93,91 @@ pub fn document(comparison: &Comparison) -> Document {
     }
 }
 
-pub fn json(comparison: &Comparison) -> Value {
-    json!({
-        "scenarios": comparison.names.iter().zip(&comparison.files).map(|(n, f)| json!({"name": n, "file": f})).collect::<Vec<_>>(),
-        "baseline": comparison.names[0],
-        "changed_inputs": comparison.changed_inputs.iter().map(|c| json!({
-            "input": c.input,
-            "values": c.values,
-        })).collect::<Vec<_>>(),
-        "deltas": comparison.figures.iter().map(|f| json!({
-            "figure": f.key,
-            "values": f.values.iter().map(Amount::json).collect::<Vec<_>>(),
-            "absolute": f.absolute.iter().map(|a| a.as_ref().map(Amount::json)).collect::<Vec<_>>(),
-            "percent": f.percent.iter().map(|p| p.map(clean)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+/// One summary figure in JSON: a number, a flag, a name, or `null`.
+#[derive(Clone, Debug)]
+pub struct AnyAmount(pub Amount);
+
+impl Serialize for AnyAmount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.json().serialize(serializer)
+    }
+}
+
+impl JsonSchema for AnyAmount {
+    fn schema_name() -> Cow<'static, str> {
+        "Amount".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["number", "boolean", "string", "null"] })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ChangedInputRecord {
+    pub input: String,
+    /// As each scenario gives it, in order; `null` where a scenario does not set it.
+    pub values: Vec<Option<String>>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct DeltaRecord {
+    /// A summary key (`estimate`'s `summary`).
+    pub figure: String,
+    pub values: Vec<AnyAmount>,
+    /// Change from the baseline for each scenario after it; `null` for flags and names.
+    pub absolute: Vec<Option<AnyAmount>>,
+    /// The same change in percent; `null` where the baseline is 0 or not a number.
+    pub percent: Vec<Option<Num>>,
+}
+
+/// `pipecalc compare --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct CompareDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub scenarios: Vec<ScenarioRef>,
+    pub baseline: String,
+    pub changed_inputs: Vec<ChangedInputRecord>,
+    pub deltas: Vec<DeltaRecord>,
+}
+
+pub fn json(comparison: &Comparison) -> CompareDocument {
+    CompareDocument {
+        versions: Versions::default(),
+        scenarios: comparison
+            .names
+            .iter()
+            .zip(&comparison.files)
+            .map(|(name, file)| ScenarioRef {
+                name: name.clone(),
+                file: file.clone(),
+            })
+            .collect(),
+        baseline: comparison.names[0].clone(),
+        changed_inputs: comparison
+            .changed_inputs
+            .iter()
+            .map(|c| ChangedInputRecord {
+                input: c.input.clone(),
+                values: c.values.clone(),
+            })
+            .collect(),
+        deltas: comparison
+            .figures
+            .iter()
+            .map(|f| DeltaRecord {
+                figure: f.key.to_string(),
+                values: f.values.iter().cloned().map(AnyAmount).collect(),
+                absolute: f
+                    .absolute
+                    .iter()
+                    .map(|a| a.clone().map(AnyAmount))
+                    .collect(),
+                percent: f.percent.iter().map(|p| p.map(Num)).collect(),
+            })
+            .collect(),
+    }
 }

@@ -1,232 +1,547 @@
-//! JSON for scripts: base units only (bytes, seconds, bytes per second,
-//! USD), every key that holds a quantity ending in its unit, integers for
-//! counts and bytes, and no float noise.
+//! JSON for scripts, as typed documents: base units only (bytes, seconds,
+//! bytes per second, USD), every key that holds a quantity ending in its
+//! unit, integers for counts and bytes, and no float noise. The JSON
+//! Schema under `docs/schema/` is generated from these types.
 
-use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
 use uom::si::f64::{Information, InformationRate, Time};
 
-use crate::figure::Fig;
+use crate::contract::Versions;
+use crate::figure::{Fig, Working};
+use crate::model::summary::{Metric, Shape, SUMMARY};
 use crate::model::time::Limit;
 use crate::model::Estimate;
-use crate::scenario::{Parallel, Scenario, Work};
-use crate::units::{clean, Count, Ratio, Usd};
+use crate::scenario::{Bound, Direction, Measure, Parallel, Scenario, Work};
+use crate::units::{clean, Count, Ratio, Usd, WholeNumber};
 
-pub fn whole(value: f64) -> Value {
-    json!(crate::units::WholeNumber(value))
-}
-pub fn bytes(fig: &Fig<Information>) -> Value {
-    whole(fig.base())
-}
-pub fn count(fig: &Fig<Count>) -> Value {
-    whole(fig.base())
-}
-pub fn seconds(fig: &Fig<Time>) -> Value {
-    json!(clean(fig.base()))
-}
-pub fn rate(fig: &Fig<InformationRate>) -> Value {
-    json!(clean(fig.base()))
-}
-pub fn usd(fig: &Fig<Usd>) -> Value {
-    json!(clean(fig.base()))
-}
-pub fn ratio(fig: &Fig<Ratio>) -> Value {
-    json!(clean(fig.base()))
+/// A count or a byte total: an integer while it is exact (below 2^53), a
+/// number past that.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Whole(WholeNumber);
+
+impl JsonSchema for Whole {
+    fn schema_name() -> Cow<'static, str> {
+        "Whole".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "number" })
+    }
 }
 
-/// The figures a script most often wants, under stable names; `scale` and
-/// `compare` use the same list.
-pub fn summary(estimate: &Estimate) -> Value {
-    Value::Object(crate::model::summary::json(
-        &crate::model::summary::summary(estimate),
-    ))
+/// A number in a base unit, to twelve significant digits.
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(clean(self.0))
+    }
+}
+
+impl JsonSchema for Num {
+    fn schema_name() -> Cow<'static, str> {
+        "Number".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "number" })
+    }
+}
+
+pub fn whole(value: f64) -> Whole {
+    Whole(WholeNumber(value))
+}
+pub fn bytes(fig: &Fig<Information>) -> Whole {
+    whole(fig.base())
+}
+pub fn count(fig: &Fig<Count>) -> Whole {
+    whole(fig.base())
+}
+pub fn seconds(fig: &Fig<Time>) -> Num {
+    Num(fig.base())
+}
+pub fn rate(fig: &Fig<InformationRate>) -> Num {
+    Num(fig.base())
+}
+pub fn usd(fig: &Fig<Usd>) -> Num {
+    Num(fig.base())
+}
+pub fn ratio(fig: &Fig<Ratio>) -> Num {
+    Num(fig.base())
+}
+
+/// The summary figures under their stable keys (`model::summary::SUMMARY`).
+#[derive(Clone, Debug)]
+pub struct Summary(pub Vec<Metric>);
+
+impl Summary {
+    pub fn of(estimate: &Estimate) -> Summary {
+        Summary(crate::model::summary::summary(estimate))
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for metric in &self.0 {
+            map.serialize_entry(metric.key, &metric.amount.json())?;
+        }
+        map.end()
+    }
+}
+
+/// The summary as a row that leads with its worker count: every summary
+/// figure but `workers`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct SummaryRow(Summary);
+
+impl SummaryRow {
+    pub fn of(estimate: &Estimate) -> SummaryRow {
+        let mut summary = Summary::of(estimate);
+        summary.0.retain(|metric| metric.key != "workers");
+        SummaryRow(summary)
+    }
+}
+
+impl JsonSchema for SummaryRow {
+    fn schema_name() -> Cow<'static, str> {
+        "SummaryRow".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        summary_schema(&["workers"])
+    }
+}
+
+/// The schema of the summary keys but `except`, from the one list that
+/// names them.
+fn summary_schema(except: &[&str]) -> Schema {
+    let entries = || SUMMARY.iter().filter(|e| !except.contains(&e.key));
+    let properties: serde_json::Map<String, serde_json::Value> = entries()
+        .map(|entry| {
+            let kind = match entry.shape {
+                Shape::Whole | Shape::Number => "number",
+                Shape::Flag => "boolean",
+                Shape::Text => "string",
+            };
+            let schema = if entry.nullable {
+                serde_json::json!({ "type": [kind, "null"], "description": entry.label })
+            } else {
+                serde_json::json!({ "type": kind, "description": entry.label })
+            };
+            (entry.key.to_string(), schema)
+        })
+        .collect();
+    let required: Vec<&str> = entries().map(|e| e.key).collect();
+    json_schema!({
+        "type": "object",
+        "description": "The figures a script most often wants, under stable names; `scale` and `compare` use the same keys.",
+        "properties": properties,
+        "required": required,
+    })
+}
+
+impl JsonSchema for Summary {
+    fn schema_name() -> Cow<'static, str> {
+        "Summary".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        summary_schema(&[])
+    }
+}
+
+/// Which scenario a document is about.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ScenarioRef {
+    pub name: String,
+    pub file: String,
+}
+
+impl ScenarioRef {
+    pub fn of(scenario: &Scenario) -> ScenarioRef {
+        ScenarioRef {
+            name: scenario.name.clone(),
+            file: scenario.file.clone(),
+        }
+    }
 }
 
 /// A stage's parallel model, with its coefficients.
-fn parallel(model: &Parallel) -> Value {
-    match model {
-        Parallel::Linear => json!({ "model": "linear" }),
-        Parallel::Amdahl { serial_fraction } => {
-            json!({ "model": "amdahl", "serial_fraction": ratio(serial_fraction) })
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "model", rename_all = "lowercase")]
+pub enum ParallelModel {
+    Linear,
+    Amdahl { serial_fraction: Num },
+    Usl { contention: Num, coherency: Num },
+}
+
+impl ParallelModel {
+    fn of(model: &Parallel) -> ParallelModel {
+        match model {
+            Parallel::Linear => ParallelModel::Linear,
+            Parallel::Amdahl { serial_fraction } => ParallelModel::Amdahl {
+                serial_fraction: ratio(serial_fraction),
+            },
+            Parallel::Usl {
+                contention,
+                coherency,
+            } => ParallelModel::Usl {
+                contention: ratio(contention),
+                coherency: ratio(coherency),
+            },
         }
-        Parallel::Usl {
-            contention,
-            coherency,
-        } => json!({
-            "model": "usl",
-            "contention": ratio(contention),
-            "coherency": ratio(coherency),
-        }),
     }
 }
 
 /// The shared resource that holds a stage at its floor.
-fn limit(limit: &Limit) -> Value {
-    match limit {
-        Limit::Link(rate) => {
-            json!({ "resource": "network_link", "bytes_per_s": clean(rate.value) })
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    /// The scenario's network link, shared by every worker.
+    NetworkLink,
+    /// A stage's own `shares:` throughput.
+    Shared,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LimitedBy {
+    pub resource: Resource,
+    pub bytes_per_s: Num,
+}
+
+impl LimitedBy {
+    pub fn of(limit: &Limit) -> LimitedBy {
+        match limit {
+            Limit::Link(rate) => LimitedBy {
+                resource: Resource::NetworkLink,
+                bytes_per_s: Num(rate.value),
+            },
+            Limit::Shared(rate) => LimitedBy {
+                resource: Resource::Shared,
+                bytes_per_s: Num(rate.value),
+            },
         }
-        Limit::Shared(rate) => json!({ "resource": "shared", "bytes_per_s": clean(rate.value) }),
     }
 }
 
-pub fn conventions(estimate: &Estimate) -> Value {
-    json!({
-        "bytes_per_gb": 1_000_000_000u64,
-        "days_per_month": ratio(&estimate.calendar.days_per_month),
-        "parallel_model": if estimate.time.lecture_rule {
-            "linear: T_parallel = T_sequential / N"
-        } else {
-            "per stage: T_parallel = sum of each stage's T_par (see stages[].parallel)"
-        },
-        "runs_per_day": 1,
-        "currency": "USD",
-    })
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Conventions {
+    pub bytes_per_gb: u64,
+    pub days_per_month: Num,
+    pub parallel_model: &'static str,
+    pub runs_per_day: u32,
+    pub currency: &'static str,
 }
 
-pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Value {
+impl Conventions {
+    pub fn of(estimate: &Estimate) -> Conventions {
+        Conventions {
+            bytes_per_gb: 1_000_000_000,
+            days_per_month: ratio(&estimate.calendar.days_per_month),
+            parallel_model: if estimate.time.lecture_rule {
+                "linear: T_parallel = T_sequential / N"
+            } else {
+                "per stage: T_parallel = sum of each stage's T_par (see stages[].parallel)"
+            },
+            runs_per_day: 1,
+            currency: "USD",
+        }
+    }
+}
+
+/// What a stage's work is given as: one of three keys.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub enum StageWork {
+    #[serde(rename = "throughput_bytes_per_s")]
+    Bytes(Num),
+    #[serde(rename = "throughput_events_per_s")]
+    Events(Num),
+    #[serde(rename = "given_duration_s")]
+    Duration(Num),
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageFigures {
+    pub name: String,
+    pub bound: Bound,
+    pub input: Measure,
+    #[serde(flatten)]
+    pub work: StageWork,
+    pub rows_in: Whole,
+    pub bytes_in: Whole,
+    pub rows_out: Whole,
+    pub bytes_out: Whole,
+    pub time_s: Num,
+    pub parallel: ParallelModel,
+    pub parallel_s: Num,
+    pub limited_by: Option<LimitedBy>,
+    pub working_set_bytes: Whole,
+    pub memory_per_worker_bytes: Whole,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct DatasetFigures {
+    pub name: String,
+    pub of: String,
+    pub bytes_per_day: Whole,
+    /// The one key not in a base unit: retention is set and read in days.
+    pub retention_days: Num,
+    pub compression_ratio: Num,
+    pub stored_month1_bytes: Whole,
+    pub stored_month1_uncompressed_bytes: Whole,
+    pub stored_steady_bytes: Whole,
+    pub stored_steady_uncompressed_bytes: Whole,
+    pub usd_month1: Num,
+    pub usd_per_month_steady: Num,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct TransferFigures {
+    pub name: String,
+    pub of: String,
+    pub direction: Direction,
+    pub bytes_per_day: Whole,
+    pub transfer_time_s: Num,
+    pub window_s: Option<Num>,
+    pub required_bandwidth_bytes_per_s: Option<Num>,
+    pub exceeds_link: bool,
+    pub usd_per_day: Num,
+    pub usd_per_month: Num,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct NetworkFigures {
+    pub bandwidth_bytes_per_s: Num,
+    pub bytes_per_day: Whole,
+    pub egress_usd_per_day: Num,
+    pub egress_usd_per_month: Num,
+    pub ingress_usd_per_month: Num,
+    pub usd_per_day: Num,
+    pub usd_per_month: Num,
+    pub network_bound: bool,
+    pub transfers: Vec<TransferFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct FlowFigures {
+    pub volume_factor: Option<Num>,
+    pub events_per_day: Whole,
+    pub raw_bytes_per_day: Whole,
+    pub output_bytes_per_day: Whole,
+    pub reduction_ratio: Num,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct TimeFigures {
+    pub sequential_s: Num,
+    pub workers: Whole,
+    pub parallel_s: Num,
+    pub bottleneck_stage: String,
+    pub bottleneck_s: Num,
+    pub deadline_s: Option<Num>,
+    pub slack_s: Option<Num>,
+    pub deadline_met: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct MemoryFigures {
+    pub peak_bytes: Whole,
+    pub peak_stage: String,
+    pub memory_per_worker_bytes: Option<Whole>,
+    pub headroom_bytes: Option<Whole>,
+    pub fits: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StorageFigures {
+    pub datasets: Vec<DatasetFigures>,
+    pub usd_month1: Num,
+    pub usd_per_month_steady: Num,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct CostFigures {
+    pub billed_time_per_worker_s: Num,
+    pub worker_time_s: Num,
+    pub compute_usd_per_day: Num,
+    pub compute_usd_per_month: Num,
+    pub storage_usd_month1: Num,
+    pub storage_usd_per_month_steady: Num,
+    pub network_usd_per_month: Num,
+    pub total_usd_per_month: Num,
+    pub compute_share: Num,
+    pub storage_share: Num,
+    pub network_share: Num,
+}
+
+/// `pipecalc estimate --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct EstimateDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub scenario: ScenarioRef,
+    pub conventions: Conventions,
+    pub summary: Summary,
+    pub flow: FlowFigures,
+    pub stages: Vec<StageFigures>,
+    pub time: TimeFigures,
+    pub memory: MemoryFigures,
+    pub storage: StorageFigures,
+    pub network: Option<NetworkFigures>,
+    pub cost: CostFigures,
+    /// With `--explain`: the scenario's inputs, each with its source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Vec<Working>>,
+    /// With `--explain`: the working behind every figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Working>>,
+}
+
+pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> EstimateDocument {
     let e = estimate;
-    let stages: Vec<Value> = scenario
+    let stages = scenario
         .stages
         .iter()
         .zip(&e.flow.stages)
         .zip(&e.time.stages)
         .zip(&e.memory.stages)
-        .map(|(((stage, flow), time), memory)| {
-            let mut object = Map::new();
-            object.insert("name".into(), json!(stage.name));
-            object.insert("bound".into(), json!(stage.bound));
-            object.insert("input".into(), json!(stage.measure));
-            match &stage.work {
-                Work::ByteThroughput(r) => {
-                    object.insert("throughput_bytes_per_s".into(), rate(r));
-                }
-                Work::EventThroughput(r) => {
-                    object.insert("throughput_events_per_s".into(), json!(clean(r.base())));
-                }
-                Work::Duration(d) => {
-                    object.insert("given_duration_s".into(), seconds(d));
-                }
-            }
-            object.insert("rows_in".into(), count(&flow.rows_in));
-            object.insert("bytes_in".into(), bytes(&flow.bytes_in));
-            object.insert("rows_out".into(), count(&flow.rows_out));
-            object.insert("bytes_out".into(), bytes(&flow.bytes_out));
-            object.insert("time_s".into(), seconds(&time.time));
-            object.insert("parallel".into(), parallel(&stage.parallel));
-            object.insert("parallel_s".into(), seconds(&time.parallel));
-            object.insert(
-                "limited_by".into(),
-                time.limited_by.as_ref().map_or(Value::Null, limit),
-            );
-            object.insert("working_set_bytes".into(), bytes(&memory.working_set));
-            object.insert("memory_per_worker_bytes".into(), bytes(&memory.per_worker));
-            Value::Object(object)
+        .map(|(((stage, flow), time), memory)| StageFigures {
+            name: stage.name.clone(),
+            bound: stage.bound,
+            input: stage.measure,
+            work: match &stage.work {
+                Work::ByteThroughput(r) => StageWork::Bytes(rate(r)),
+                Work::EventThroughput(r) => StageWork::Events(Num(r.base())),
+                Work::Duration(d) => StageWork::Duration(seconds(d)),
+            },
+            rows_in: count(&flow.rows_in),
+            bytes_in: bytes(&flow.bytes_in),
+            rows_out: count(&flow.rows_out),
+            bytes_out: bytes(&flow.bytes_out),
+            time_s: seconds(&time.time),
+            parallel: ParallelModel::of(&stage.parallel),
+            parallel_s: seconds(&time.parallel),
+            limited_by: time.limited_by.as_ref().map(LimitedBy::of),
+            working_set_bytes: bytes(&memory.working_set),
+            memory_per_worker_bytes: bytes(&memory.per_worker),
         })
         .collect();
-    let storage: Vec<Value> = e
+    let datasets = e
         .storage
         .datasets
         .iter()
-        .map(|d| {
-            json!({
-                "name": d.name,
-                "of": d.of,
-                "bytes_per_day": bytes(&d.bytes_per_day),
-                "retention_days": ratio(&d.retention_days),
-                "compression_ratio": ratio(&d.compression_ratio),
-                "stored_month1_bytes": bytes(&d.stored_month1_compressed),
-                "stored_month1_uncompressed_bytes": bytes(&d.stored_month1),
-                "stored_steady_bytes": bytes(&d.stored_steady_compressed),
-                "stored_steady_uncompressed_bytes": bytes(&d.stored_steady),
-                "usd_month1": usd(&d.usd_month1),
-                "usd_per_month_steady": usd(&d.usd_per_month_steady),
-            })
+        .map(|d| DatasetFigures {
+            name: d.name.clone(),
+            of: d.of.clone(),
+            bytes_per_day: bytes(&d.bytes_per_day),
+            retention_days: ratio(&d.retention_days),
+            compression_ratio: ratio(&d.compression_ratio),
+            stored_month1_bytes: bytes(&d.stored_month1_compressed),
+            stored_month1_uncompressed_bytes: bytes(&d.stored_month1),
+            stored_steady_bytes: bytes(&d.stored_steady_compressed),
+            stored_steady_uncompressed_bytes: bytes(&d.stored_steady),
+            usd_month1: usd(&d.usd_month1),
+            usd_per_month_steady: usd(&d.usd_per_month_steady),
         })
         .collect();
-    let network = e.network.as_ref().map(|n| {
-        json!({
-            "bandwidth_bytes_per_s": rate(&n.bandwidth),
-            "bytes_per_day": bytes(&n.bytes_per_day),
-            "egress_usd_per_day": usd(&n.egress_usd_per_day),
-            "egress_usd_per_month": usd(&n.egress_usd_per_month),
-            "ingress_usd_per_month": usd(&n.ingress_usd_per_month),
-            "usd_per_day": usd(&n.usd_per_day),
-            "usd_per_month": usd(&n.usd_per_month),
-            "network_bound": n.network_bound,
-            "transfers": n.transfers.iter().map(|t| json!({
-                "name": t.name,
-                "of": t.of,
-                "direction": t.direction,
-                "bytes_per_day": bytes(&t.bytes_per_day),
-                "transfer_time_s": seconds(&t.transfer_time),
-                "window_s": t.window.as_ref().map(seconds),
-                "required_bandwidth_bytes_per_s": t.required_bandwidth.as_ref().map(rate),
-                "exceeds_link": t.exceeds_link(&n.bandwidth),
-                "usd_per_day": usd(&t.usd_per_day),
-                "usd_per_month": usd(&t.usd_per_month),
-            })).collect::<Vec<_>>(),
-        })
+    let network = e.network.as_ref().map(|n| NetworkFigures {
+        bandwidth_bytes_per_s: rate(&n.bandwidth),
+        bytes_per_day: bytes(&n.bytes_per_day),
+        egress_usd_per_day: usd(&n.egress_usd_per_day),
+        egress_usd_per_month: usd(&n.egress_usd_per_month),
+        ingress_usd_per_month: usd(&n.ingress_usd_per_month),
+        usd_per_day: usd(&n.usd_per_day),
+        usd_per_month: usd(&n.usd_per_month),
+        network_bound: n.network_bound,
+        transfers: n
+            .transfers
+            .iter()
+            .map(|t| TransferFigures {
+                name: t.name.clone(),
+                of: t.of.clone(),
+                direction: t.direction,
+                bytes_per_day: bytes(&t.bytes_per_day),
+                transfer_time_s: seconds(&t.transfer_time),
+                window_s: t.window.as_ref().map(seconds),
+                required_bandwidth_bytes_per_s: t.required_bandwidth.as_ref().map(rate),
+                exceeds_link: t.exceeds_link(&n.bandwidth),
+                usd_per_day: usd(&t.usd_per_day),
+                usd_per_month: usd(&t.usd_per_month),
+            })
+            .collect(),
     });
     let c = &e.cost;
-    let mut report = json!({
-        "scenario": { "name": scenario.name, "file": scenario.file },
-        "conventions": conventions(e),
-        "summary": summary(e),
-        "flow": {
-            "volume_factor": e.flow.volume_factor.as_ref().map(ratio),
-            "events_per_day": count(&e.flow.events_per_day),
-            "raw_bytes_per_day": bytes(&e.flow.raw_bytes_per_day),
-            "output_bytes_per_day": bytes(&e.flow.output_bytes_per_day),
-            "reduction_ratio": ratio(&e.flow.reduction_ratio),
-        },
-        "stages": stages,
-        "time": {
-            "sequential_s": seconds(&e.time.sequential),
-            "workers": count(&e.time.workers),
-            "parallel_s": seconds(&e.time.parallel),
-            "bottleneck_stage": e.time.bottleneck_name(),
-            "bottleneck_s": seconds(&e.time.bottleneck_time),
-            "deadline_s": e.time.deadline.as_ref().map(|d| seconds(&d.deadline)),
-            "slack_s": e.time.deadline.as_ref().map(|d| seconds(&d.slack)),
-            "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
-        },
-        "memory": {
-            "peak_bytes": bytes(&e.memory.peak),
-            "peak_stage": e.memory.peak_stage_name(),
-            "memory_per_worker_bytes": e.memory.memory_per_worker.as_ref().map(bytes),
-            "headroom_bytes": e.memory.headroom.as_ref().map(bytes),
-            "fits": e.memory.fits(),
-        },
-        "storage": {
-            "datasets": storage,
-            "usd_month1": usd(&c.storage_usd_month1),
-            "usd_per_month_steady": usd(&c.storage_usd_per_month_steady),
-        },
-        "network": network,
-        "cost": {
-            "billed_time_per_worker_s": seconds(&c.billed_time_per_worker),
-            "worker_time_s": seconds(&c.worker_time),
-            "compute_usd_per_day": usd(&c.compute_usd_per_day),
-            "compute_usd_per_month": usd(&c.compute_usd_per_month),
-            "storage_usd_month1": usd(&c.storage_usd_month1),
-            "storage_usd_per_month_steady": usd(&c.storage_usd_per_month_steady),
-            "network_usd_per_month": usd(&c.network_usd_per_month),
-            "total_usd_per_month": usd(&c.total_usd_per_month),
-            "compute_share": ratio(&c.compute_share),
-            "storage_share": ratio(&c.storage_share),
-            "network_share": ratio(&c.network_share),
-        },
-    });
-    if explain {
+    let (inputs, explain) = if explain {
         let document = super::estimate::document(scenario, e, true);
-        let working: Vec<Value> = document
+        let working = document
             .sections
             .iter()
-            .flat_map(|s| s.working.iter())
-            .map(|w| json!(w))
+            .flat_map(|s| s.working.iter().cloned())
             .collect();
-        report["inputs"] = json!(scenario.inputs());
-        report["explain"] = json!(working);
+        (Some(scenario.inputs()), Some(working))
+    } else {
+        (None, None)
+    };
+    EstimateDocument {
+        versions: Versions::default(),
+        scenario: ScenarioRef::of(scenario),
+        conventions: Conventions::of(e),
+        summary: Summary::of(e),
+        flow: FlowFigures {
+            volume_factor: e.flow.volume_factor.as_ref().map(ratio),
+            events_per_day: count(&e.flow.events_per_day),
+            raw_bytes_per_day: bytes(&e.flow.raw_bytes_per_day),
+            output_bytes_per_day: bytes(&e.flow.output_bytes_per_day),
+            reduction_ratio: ratio(&e.flow.reduction_ratio),
+        },
+        stages,
+        time: TimeFigures {
+            sequential_s: seconds(&e.time.sequential),
+            workers: count(&e.time.workers),
+            parallel_s: seconds(&e.time.parallel),
+            bottleneck_stage: e.time.bottleneck_name().to_string(),
+            bottleneck_s: seconds(&e.time.bottleneck_time),
+            deadline_s: e.time.deadline.as_ref().map(|d| seconds(&d.deadline)),
+            slack_s: e.time.deadline.as_ref().map(|d| seconds(&d.slack)),
+            deadline_met: e.time.deadline.as_ref().map(|d| d.met),
+        },
+        memory: MemoryFigures {
+            peak_bytes: bytes(&e.memory.peak),
+            peak_stage: e.memory.peak_stage_name().to_string(),
+            memory_per_worker_bytes: e.memory.memory_per_worker.as_ref().map(bytes),
+            headroom_bytes: e.memory.headroom.as_ref().map(bytes),
+            fits: e.memory.fits(),
+        },
+        storage: StorageFigures {
+            datasets,
+            usd_month1: usd(&c.storage_usd_month1),
+            usd_per_month_steady: usd(&c.storage_usd_per_month_steady),
+        },
+        network,
+        cost: CostFigures {
+            billed_time_per_worker_s: seconds(&c.billed_time_per_worker),
+            worker_time_s: seconds(&c.worker_time),
+            compute_usd_per_day: usd(&c.compute_usd_per_day),
+            compute_usd_per_month: usd(&c.compute_usd_per_month),
+            storage_usd_month1: usd(&c.storage_usd_month1),
+            storage_usd_per_month_steady: usd(&c.storage_usd_per_month_steady),
+            network_usd_per_month: usd(&c.network_usd_per_month),
+            total_usd_per_month: usd(&c.total_usd_per_month),
+            compute_share: ratio(&c.compute_share),
+            storage_share: ratio(&c.storage_share),
+            network_share: ratio(&c.network_share),
+        },
+        inputs,
+        explain,
     }
-    report
 }

@@ -7,6 +7,7 @@ pub mod estimate;
 pub mod json;
 pub mod run;
 pub mod scaling;
+pub mod schema;
 pub mod validate;
 
 /// The conventions every report states, so no assumption is silent.

@@ -29,7 +29,7 @@ pub fn document(report: &RunReport) -> Document {
     for stage in &report.stages {
         stages.row([
             stage.name.clone(),
-            stage.status.clone(),
+            stage.status.to_string(),
             human_duration(stage.wall_s),
             human_duration(stage.cpu_s),
             human_count(stage.rows_in as f64),
@@ -117,7 +117,7 @@ pub fn document(report: &RunReport) -> Document {
     ]);
 
     let mut output = Section::new("Output", &["Figure", "Value"]);
-    output.row(["status".to_string(), report.status.clone()]);
+    output.row(["status".to_string(), report.status.to_string()]);
     output.row([
         "rows (date, product_id, view_count)".to_string(),
         report.output_rows.to_string(),

@@ -2,7 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::contract::Versions;
+use crate::figure::Working;
 
 use crate::model::scaling::{Blocker, GrowthAnswer, Projection, WorkersAnswer};
 use crate::model::Estimate;
@@ -11,6 +15,7 @@ use crate::units::{human_duration, plural, significant};
 
 use super::conventions;
 use super::estimate::percent;
+use super::json::{self, LimitedBy, Num, ScenarioRef, SummaryRow, Whole};
 use crate::model::summary::{self as metrics, Amount};
 use crate::report::{Document, Section};
 
@@ -137,40 +142,70 @@ pub fn scale_document(
     scenario_document("scale", scenario, sections, &projections[0].estimate)
 }
 
-pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool) -> Value {
-    let projections: Vec<Value> = projections
+/// One row of `scale`: the summary at one factor.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ProjectionFigures {
+    pub factor: Num,
+    pub workers: u32,
+    /// The summary at this factor (its `workers` is the field above).
+    #[serde(flatten)]
+    pub summary: SummaryRow,
+    /// With `--compression`: month-1 storage if every dataset reached it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_usd_month1_compressed: Option<Num>,
+    pub parallel_models: Vec<StageModel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Working>>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageModel {
+    pub stage: String,
+    pub model: String,
+}
+
+/// `pipecalc scale --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ScaleDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub scenario: ScenarioRef,
+    pub projections: Vec<ProjectionFigures>,
+}
+
+fn explained(explain: bool, estimate: &Estimate) -> Option<Vec<Working>> {
+    explain.then(|| metrics::key_working(estimate))
+}
+
+pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool) -> ScaleDocument {
+    let projections = projections
         .iter()
-        .map(|p| {
-            let mut object = serde_json::Map::new();
-            object.insert("factor".into(), json!(crate::units::clean(p.factor)));
-            object.insert("workers".into(), json!(p.workers));
-            object.extend(metrics::json(&metrics::summary(&p.estimate)));
-            if let Some(compressed) = &p.compressed {
-                object.insert(
-                    "storage_usd_month1_compressed".into(),
-                    super::json::usd(&compressed.cost.storage_usd_month1),
-                );
-            }
-            object.insert(
-                "parallel_models".into(),
-                json!(p
-                    .estimate
-                    .time
-                    .stages
-                    .iter()
-                    .map(|s| json!({"stage": s.name, "model": s.model}))
-                    .collect::<Vec<_>>()),
-            );
-            if explain {
-                object.insert("explain".into(), json!(metrics::key_working(&p.estimate)));
-            }
-            Value::Object(object)
+        .map(|p| ProjectionFigures {
+            factor: Num(p.factor),
+            workers: p.workers,
+            summary: SummaryRow::of(&p.estimate),
+            storage_usd_month1_compressed: p
+                .compressed
+                .as_ref()
+                .map(|c| json::usd(&c.cost.storage_usd_month1)),
+            parallel_models: p
+                .estimate
+                .time
+                .stages
+                .iter()
+                .map(|s| StageModel {
+                    stage: s.name.clone(),
+                    model: s.model.clone(),
+                })
+                .collect(),
+            explain: explained(explain, &p.estimate),
         })
         .collect();
-    json!({
-        "scenario": { "name": scenario.name, "file": scenario.file },
-        "projections": projections,
-    })
+    ScaleDocument {
+        versions: Versions::default(),
+        scenario: ScenarioRef::of(scenario),
+        projections,
+    }
 }
 
 /// Words what keeps even the fastest worker count from meeting the
@@ -349,39 +384,88 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
     document
 }
 
-pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) -> Value {
-    let options: Vec<Value> = answer
+/// A stage held at a shared resource's floor.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageLimit {
+    pub stage: String,
+    #[serde(flatten)]
+    pub limit: LimitedBy,
+}
+
+/// One row of `workers`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WorkersOption {
+    pub workers: u32,
+    pub parallel_s: Num,
+    pub speedup: Num,
+    pub efficiency: Num,
+    pub worker_time_s: Num,
+    pub compute_usd_per_day: Num,
+    pub total_usd_per_month: Num,
+    pub deadline_met: Option<bool>,
+    pub memory_fits: Option<bool>,
+    pub limited_by: Vec<StageLimit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Working>>,
+}
+
+/// `pipecalc workers --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WorkersDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub scenario: ScenarioRef,
+    pub volume_factor: Option<Num>,
+    pub deadline_s: Option<Num>,
+    /// The fewest workers that meet the deadline and fit in memory, if any.
+    pub min_workers: Option<u32>,
+    pub fastest_workers: u32,
+    /// What keeps more workers from helping, in words.
+    pub stopped_by: Option<String>,
+    pub options: Vec<WorkersOption>,
+}
+
+pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) -> WorkersDocument {
+    let options = answer
         .options
         .iter()
         .map(|o| {
             let e = &o.estimate;
-            let mut value = json!({
-                "workers": o.workers,
-                "parallel_s": super::json::seconds(&e.time.parallel),
-                "speedup": super::json::ratio(&e.time.speedup),
-                "efficiency": super::json::ratio(&e.time.efficiency),
-                "worker_time_s": super::json::seconds(&e.cost.worker_time),
-                "compute_usd_per_day": super::json::usd(&e.cost.compute_usd_per_day),
-                "total_usd_per_month": super::json::usd(&e.cost.total_usd_per_month),
-                "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
-                "memory_fits": e.memory.fits(),
-                "limited_by": e.time.stages.iter().filter_map(|s| s.limited_by.as_ref().map(|r| json!({"stage": s.name, "resource": super::limit(r)}))).collect::<Vec<_>>(),
-            });
-            if explain {
-                value["explain"] = json!(metrics::key_working(e));
+            WorkersOption {
+                workers: o.workers,
+                parallel_s: json::seconds(&e.time.parallel),
+                speedup: json::ratio(&e.time.speedup),
+                efficiency: json::ratio(&e.time.efficiency),
+                worker_time_s: json::seconds(&e.cost.worker_time),
+                compute_usd_per_day: json::usd(&e.cost.compute_usd_per_day),
+                total_usd_per_month: json::usd(&e.cost.total_usd_per_month),
+                deadline_met: e.time.deadline.as_ref().map(|d| d.met),
+                memory_fits: e.memory.fits(),
+                limited_by: e
+                    .time
+                    .stages
+                    .iter()
+                    .filter_map(|s| {
+                        s.limited_by.as_ref().map(|limit| StageLimit {
+                            stage: s.name.clone(),
+                            limit: LimitedBy::of(limit),
+                        })
+                    })
+                    .collect(),
+                explain: explained(explain, e),
             }
-            value
         })
         .collect();
-    json!({
-        "scenario": { "name": scenario.name, "file": scenario.file },
-        "volume_factor": scenario.volume_factor.as_ref().map(super::json::ratio),
-        "deadline_s": scenario.deadline.as_ref().map(super::json::seconds),
-        "min_workers": answer.min_workers,
-        "fastest_workers": answer.fastest,
-        "stopped_by": answer.blocker.as_ref().map(|b| blocker(answer, b)),
-        "options": options,
-    })
+    WorkersDocument {
+        versions: Versions::default(),
+        scenario: ScenarioRef::of(scenario),
+        volume_factor: scenario.volume_factor.as_ref().map(json::ratio),
+        deadline_s: scenario.deadline.as_ref().map(json::seconds),
+        min_workers: answer.min_workers,
+        fastest_workers: answer.fastest,
+        stopped_by: answer.blocker.as_ref().map(|b| blocker(answer, b)),
+        options,
+    }
 }
 
 fn stored_steady(estimate: &Estimate) -> f64 {
@@ -453,35 +537,64 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
     scenario_document("growth", scenario, sections, &answer.years[0].estimate)
 }
 
-pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) -> Value {
-    let years: Vec<Value> = answer
+/// One year of `growth`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct GrowthYear {
+    pub year: u32,
+    pub factor: Num,
+    pub events_per_day: Whole,
+    pub raw_bytes_per_day: Whole,
+    pub stored_steady_bytes: Whole,
+    pub storage_usd_per_month_steady: Num,
+    pub parallel_s: Num,
+    pub deadline_met: Option<bool>,
+    pub total_usd_per_month: Num,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<Working>>,
+}
+
+/// `pipecalc growth --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct GrowthDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub scenario: ScenarioRef,
+    /// The growth rate as given (`2x/year`, `10x/5years`, `40%`).
+    pub growth: String,
+    pub growth_per_year: Num,
+    pub workers: Whole,
+    /// The first year the deadline fails with today's workers, if any.
+    pub first_failing_year: Option<u32>,
+    pub years: Vec<GrowthYear>,
+}
+
+pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) -> GrowthDocument {
+    let years = answer
         .years
         .iter()
         .map(|y| {
             let e = &y.estimate;
-            let mut value = json!({
-                "year": y.year,
-                "factor": crate::units::clean(y.factor),
-                "events_per_day": super::json::count(&e.flow.events_per_day),
-                "raw_bytes_per_day": super::json::bytes(&e.flow.raw_bytes_per_day),
-                "stored_steady_bytes": super::json::whole(stored_steady(e)),
-                "storage_usd_per_month_steady": super::json::usd(&e.cost.storage_usd_per_month_steady),
-                "parallel_s": super::json::seconds(&e.time.parallel),
-                "deadline_met": e.time.deadline.as_ref().map(|d| d.met),
-                "total_usd_per_month": super::json::usd(&e.cost.total_usd_per_month),
-            });
-            if explain {
-                value["explain"] = json!(metrics::key_working(e));
+            GrowthYear {
+                year: y.year,
+                factor: Num(y.factor),
+                events_per_day: json::count(&e.flow.events_per_day),
+                raw_bytes_per_day: json::bytes(&e.flow.raw_bytes_per_day),
+                stored_steady_bytes: json::whole(stored_steady(e)),
+                storage_usd_per_month_steady: json::usd(&e.cost.storage_usd_per_month_steady),
+                parallel_s: json::seconds(&e.time.parallel),
+                deadline_met: e.time.deadline.as_ref().map(|d| d.met),
+                total_usd_per_month: json::usd(&e.cost.total_usd_per_month),
+                explain: explained(explain, e),
             }
-            value
         })
         .collect();
-    json!({
-        "scenario": { "name": scenario.name, "file": scenario.file },
-        "growth": answer.growth.text,
-        "growth_per_year": crate::units::clean(answer.growth.per_year),
-        "workers": super::json::count(&scenario.workers),
-        "first_failing_year": answer.first_failing_year,
-        "years": years,
-    })
+    GrowthDocument {
+        versions: Versions::default(),
+        scenario: ScenarioRef::of(scenario),
+        growth: answer.growth.text.clone(),
+        growth_per_year: Num(answer.growth.per_year),
+        workers: json::count(&scenario.workers),
+        first_failing_year: answer.first_failing_year,
+        years,
+    }
 }

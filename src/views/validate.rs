@@ -2,10 +2,12 @@
 //! measured with its error and verdict, the fitted scaling laws, and where
 //! the linear rule misses.
 
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
+use crate::contract::Versions;
 use crate::units::{human_bytes, human_count, human_duration, significant};
-use crate::validate::{Figure, Validation};
+use crate::validate::{Figure, StageFit, Tolerances, Validation};
 
 use crate::report::{Document, Section};
 
@@ -225,21 +227,48 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
     }
 }
 
-pub fn json(validation: &Validation) -> Value {
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct FitRecord {
+    /// Distinct product ids in the generator's catalogue.
+    pub catalogue_keys: u64,
+    /// Chao1's estimate of the distinct keys, from the sample.
+    pub chao1_keys: f64,
+    pub stages: Vec<StageFit>,
+}
+
+/// `pipecalc validate --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ValidateDocument {
+    #[serde(flatten)]
+    pub versions: Versions,
+    pub sample_events: u64,
+    pub target_events: u64,
+    pub workers: Vec<usize>,
+    pub repeat: usize,
+    pub tolerances: Tolerances,
+    pub all_within_tolerance: bool,
+    pub figures: Vec<Figure>,
+    pub fit: FitRecord,
+    /// The scenario calibrated on the sample, as YAML.
+    pub calibrated_scenario: String,
+}
+
+pub fn json(validation: &Validation) -> ValidateDocument {
     let options = &validation.options;
-    json!({
-        "sample_events": options.sample,
-        "target_events": options.target,
-        "workers": options.workers,
-        "repeat": options.repeat,
-        "tolerances": options.tolerances,
-        "all_within_tolerance": validation.all_within_tolerance(),
-        "figures": validation.figures,
-        "fit": {
-            "catalogue_keys": validation.calibration.catalogue,
-            "chao1_keys": crate::units::clean(validation.calibration.chao1),
-            "stages": validation.fits,
+    ValidateDocument {
+        versions: Versions::default(),
+        sample_events: options.sample,
+        target_events: options.target,
+        workers: options.workers.clone(),
+        repeat: options.repeat,
+        tolerances: options.tolerances,
+        all_within_tolerance: validation.all_within_tolerance(),
+        figures: validation.figures.clone(),
+        fit: FitRecord {
+            catalogue_keys: validation.calibration.catalogue,
+            chao1_keys: crate::units::clean(validation.calibration.chao1),
+            stages: validation.fits.clone(),
         },
-        "calibrated_scenario": validation.calibration.yaml,
-    })
+        calibrated_scenario: validation.calibration.yaml.clone(),
+    }
 }

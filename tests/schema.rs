@@ -1,0 +1,114 @@
+//! The JSON contract: the committed schemas under `docs/schema/` are the
+//! ones the code generates, and every command's JSON on every bundled
+//! scenario validates against its schema.
+//!
+//! After a deliberate change to a document, regenerate the committed
+//! schemas with `PIPECALC_UPDATE_SCHEMA=1 cargo test --test schema`.
+
+use std::path::{Path, PathBuf};
+
+use pipecalc::commands::{self, Output, WhatIf};
+use pipecalc::report::{Format, Style};
+use pipecalc::views::schema::{schema, DOCUMENTS};
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn committed(document: &str) -> PathBuf {
+    root()
+        .join("docs/schema")
+        .join(format!("{document}.schema.json"))
+}
+
+fn json(explain: bool) -> Output {
+    Output {
+        format: Format::Json,
+        style: Style {
+            explain,
+            width: None,
+        },
+    }
+}
+
+/// Every violation of `document`'s schema in `instance`, as text.
+fn violations(document: &str, instance: &Value) -> Vec<String> {
+    let schema = schema(document).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{document}: {} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_committed_schemas_are_the_generated_ones() {
+    let update = std::env::var_os("PIPECALC_UPDATE_SCHEMA").is_some();
+    for document in DOCUMENTS {
+        let generated = commands::schema(document).unwrap();
+        let path = committed(document);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+            continue;
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == generated,
+            "{} is not what the code generates; run `PIPECALC_UPDATE_SCHEMA=1 cargo test --test schema` and commit it",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_document_that_breaks_its_schema_is_caught() {
+    let path = root().join("scenarios/clickstream.yaml");
+    let text = commands::estimate(&path, &WhatIf::default(), &json(false)).unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    assert!(violations("estimate", &value).is_empty());
+    value["time"]["sequential_s"] = Value::String("4 hours".into());
+    value.as_object_mut().unwrap().remove("summary");
+    assert_eq!(violations("estimate", &value).len(), 2);
+}
+
+#[test]
+fn every_bundled_scenario_s_json_validates() {
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 4);
+    let mut problems = Vec::new();
+    let mut check = |document: &str, text: String| {
+        let value: Value = serde_json::from_str(&text).unwrap();
+        problems.extend(violations(document, &value));
+    };
+    for path in &scenarios {
+        for explain in [false, true] {
+            let output = json(explain);
+            let none = WhatIf::default();
+            check(
+                "estimate",
+                commands::estimate(path, &none, &output).unwrap(),
+            );
+            check(
+                "scale",
+                commands::scale(path, None, None, None, &output).unwrap(),
+            );
+            check(
+                "workers",
+                commands::workers(path, None, None, &output).unwrap(),
+            );
+            check("growth", commands::growth(path, 5, None, &output).unwrap());
+            check(
+                "compare",
+                commands::compare(&[scenarios[0].clone(), path.clone()], &output).unwrap(),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
