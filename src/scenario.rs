@@ -90,8 +90,7 @@ struct RawScenario {
     #[serde(default)]
     storage: Vec<RawDataset>,
     network: Option<RawNetwork>,
-    #[serde(default)]
-    prices: RawPrices,
+    prices: Option<Spanned<RawPrices>>,
     scaling: Option<RawScaling>,
 }
 
@@ -550,6 +549,24 @@ impl Validator<'_> {
         units::parse_as(&field.value.0, kind).map_err(|e| self.error(key, &field.referenced, e))
     }
 
+    /// The field parsed as `kind` and taken apart by `extract`; a value of
+    /// another kind is an error naming the kind expected.
+    fn parsed_into<T>(
+        &self,
+        field: &Field,
+        key: &str,
+        kind: Kind,
+        extract: impl Fn(Parsed) -> Option<T>,
+    ) -> Result<T> {
+        extract(self.parsed(field, key, kind)?).ok_or_else(|| {
+            self.error(
+                key,
+                &field.referenced,
+                format!("{} is expected", kind.noun()),
+            )
+        })
+    }
+
     /// A quantity that must be strictly positive.
     fn positive<Q: Quantity>(
         &self,
@@ -559,13 +576,7 @@ impl Validator<'_> {
         kind: Kind,
         extract: impl Fn(Parsed) -> Option<Q>,
     ) -> Result<Fig<Q>> {
-        let value = extract(self.parsed(field, key, kind)?).ok_or_else(|| {
-            self.error(
-                key,
-                &field.referenced,
-                format!("{} is expected", kind.noun()),
-            )
-        })?;
+        let value = self.parsed_into(field, key, kind, extract)?;
         if value.base() <= 0.0 {
             let what = if value.base() == 0.0 {
                 "zero"
@@ -645,10 +656,10 @@ impl Validator<'_> {
 
     /// A price may be zero (free ingress) but never negative.
     fn price(&self, field: &Field, key: &str) -> Result<f64> {
-        let value = match self.parsed(field, key, Kind::Money)? {
-            Parsed::Number(v) | Parsed::Money(v) => v,
-            _ => unreachable!("parse_as checked the kind"),
-        };
+        let value = self.parsed_into(field, key, Kind::Money, |p| match p {
+            Parsed::Number(v) | Parsed::Money(v) => Some(v),
+            _ => None,
+        })?;
         if value < 0.0 {
             return Err(self.error(
                 key,
@@ -660,10 +671,10 @@ impl Validator<'_> {
     }
 
     fn fraction(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
-        let value = match self.parsed(field, key, Kind::Fraction)? {
-            Parsed::Number(v) | Parsed::Percent(v) => v,
-            _ => unreachable!("parse_as checked the kind"),
-        };
+        let value = self.parsed_into(field, key, Kind::Fraction, |p| match p {
+            Parsed::Number(v) | Parsed::Percent(v) => Some(v),
+            _ => None,
+        })?;
         if !(value > 0.0 && value <= 1.0) {
             return Err(self.error(
                 key,
@@ -846,7 +857,7 @@ impl Validator<'_> {
             }
         };
 
-        let prices = self.prices(&raw.prices, &storage, network.as_ref())?;
+        let prices = self.prices(raw.prices.as_ref(), &storage, network.as_ref())?;
 
         Ok(Scenario {
             file: self.file.to_string(),
@@ -947,10 +958,10 @@ impl Validator<'_> {
         let bounded =
             |field: &Field, name: &str, symbol: &str, upper: Option<f64>| -> Result<Fig<Ratio>> {
                 let k = field_key(name);
-                let value = match self.parsed(field, &k, Kind::Fraction)? {
-                    Parsed::Number(v) | Parsed::Percent(v) => v,
-                    _ => unreachable!("parse_as checked the kind"),
-                };
+                let value = self.parsed_into(field, &k, Kind::Fraction, |p| match p {
+                    Parsed::Number(v) | Parsed::Percent(v) => Some(v),
+                    _ => None,
+                })?;
                 let in_range = value >= 0.0 && upper.is_none_or(|u| value <= u);
                 if !in_range {
                     let range = match upper {
@@ -1144,10 +1155,10 @@ impl Validator<'_> {
                 let skew = match &fields.key_skew {
                     Some(field) => {
                         let k = key("key_skew");
-                        let value = match self.parsed(field, &k, Kind::Ratio)? {
-                            Parsed::Number(v) => v,
-                            _ => unreachable!("parse_as checked the kind"),
-                        };
+                        let value = self.parsed_into(field, &k, Kind::Ratio, |p| match p {
+                            Parsed::Number(v) => Some(v),
+                            _ => None,
+                        })?;
                         if !(0.0..=5.0).contains(&value) {
                             return Err(self.error(
                                 &k,
@@ -1351,10 +1362,25 @@ impl Validator<'_> {
 
     fn prices(
         &self,
-        raw: &RawPrices,
+        raw: Option<&Spanned<RawPrices>>,
         storage: &[Dataset],
         network: Option<&Network>,
     ) -> Result<Prices> {
+        let empty = RawPrices::default();
+        let prices = raw.map_or(&empty, |r| &r.value);
+        // A missing price has no place of its own: name the `prices:`
+        // mapping it belongs in, or say the section is missing.
+        let missing = |name: &str, why: &str| match raw {
+            Some(section) => self.error(
+                &format!("prices.{name}"),
+                &section.referenced,
+                format!("missing from the `prices:` mapping that starts here; {why}"),
+            ),
+            None => {
+                anyhow!("`prices.{name}` is missing: the scenario has no `prices:` section; {why}")
+            }
+        };
+        let raw = prices;
         let key = |name: &str| format!("prices.{name}");
         let compute = match &raw.compute_usd_per_worker_hour {
             Some(field) => {
@@ -1363,8 +1389,9 @@ impl Validator<'_> {
                 Fig::input(UsdPerHour(value), "price_compute", self.source(&k, &field.referenced))
             }
             None => {
-                return Err(anyhow!(
-                    "`prices.compute_usd_per_worker_hour` is missing; compute cost needs a price per worker-hour, e.g. `compute_usd_per_worker_hour: 0.50`"
+                return Err(missing(
+                    "compute_usd_per_worker_hour",
+                    "compute cost needs a price per worker-hour, e.g. `compute_usd_per_worker_hour: 0.50`",
                 ))
             }
         };
@@ -1380,8 +1407,9 @@ impl Validator<'_> {
                 Some(Fig::input(UsdPerGbMonth(value), "price_storage", self.source(&k, &field.referenced)))
             }
             None if !storage.is_empty() => {
-                return Err(anyhow!(
-                    "`prices.storage_usd_per_gb_month` is missing; the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`"
+                return Err(missing(
+                    "storage_usd_per_gb_month",
+                    "the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`",
                 ))
             }
             None => None,
@@ -1393,8 +1421,9 @@ impl Validator<'_> {
                 Some(Fig::input(UsdPerGb(value), "price_egress", self.source(&k, &field.referenced)))
             }
             None if network.is_some_and(|n| n.transfers.iter().any(|t| t.direction == Direction::Egress)) => {
-                return Err(anyhow!(
-                    "`prices.egress_usd_per_gb` is missing; the scenario has an egress transfer, so it needs a price, e.g. `egress_usd_per_gb: 0.09`"
+                return Err(missing(
+                    "egress_usd_per_gb",
+                    "the scenario has an egress transfer, so it needs a price, e.g. `egress_usd_per_gb: 0.09`",
                 ))
             }
             None => None,

@@ -651,21 +651,21 @@ pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
 pub fn parse_size(text: &str) -> Result<Information, String> {
     match parse_as(text, Kind::Size)? {
         Parsed::Size(v) => Ok(v),
-        _ => unreachable!("parse_as checked the kind"),
+        _ => Err(format!("{} is expected", Kind::Size.noun())),
     }
 }
 
 pub fn parse_duration(text: &str) -> Result<Time, String> {
     match parse_as(text, Kind::Duration)? {
         Parsed::Duration(v) => Ok(v),
-        _ => unreachable!("parse_as checked the kind"),
+        _ => Err(format!("{} is expected", Kind::Duration.noun())),
     }
 }
 
 pub fn parse_count(text: &str) -> Result<Count, String> {
     match parse_as(text, Kind::Count)? {
         Parsed::Number(v) => Ok(Count(v)),
-        _ => unreachable!("parse_as checked the kind"),
+        _ => Err(format!("{} is expected", Kind::Count.noun())),
     }
 }
 
