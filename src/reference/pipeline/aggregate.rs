@@ -1,0 +1,86 @@
+//! Aggregate: page views in, a count per (date, product_id) out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use anyhow::Result;
+use arrow_array::builder::{StringBuilder, UInt64Builder};
+use arrow_array::RecordBatch;
+use rayon::prelude::*;
+
+use super::context::StageContext;
+use super::{by_date, columns, Quality, Ran, Stage, StageId, StageMetrics};
+use crate::reference::storage::{parquet_files, read_batches, total_size, ParquetSink};
+
+/// Counts views per (date, product_id).
+pub(super) struct Aggregate;
+
+impl Stage for Aggregate {
+    fn id(&self) -> StageId {
+        StageId::Aggregate
+    }
+
+    fn run(&self, cx: &StageContext) -> Result<Ran> {
+        let (config, staging) = (cx.config, &cx.staging);
+        let files = parquet_files(&cx.published(StageId::Transform.dataset()))?;
+        let tripwire = cx.tripwire(cx.upstream_rows);
+        let bar = cx.progress(files.len() as u64, "files");
+        let mut metrics = StageMetrics {
+            bytes_in: total_size(&files),
+            ..cx.metrics()
+        };
+        // One count table per date, built in parallel; keys, not rows, bound memory.
+        let counted: Vec<(String, u64, HashMap<String, u64>)> = by_date(files)
+            .into_par_iter()
+            .map(|(date, parts)| {
+                let mut counts: HashMap<String, u64> = HashMap::new();
+                let mut rows = 0u64;
+                for part in parts {
+                    for batch in read_batches(&part, config.batch_rows)? {
+                        let products = columns::text(&batch, "product_id")?;
+                        for row in 0..batch.num_rows() {
+                            *counts.entry(products.value(row).to_string()).or_default() += 1;
+                        }
+                        rows += batch.num_rows() as u64;
+                        tripwire.advance(batch.num_rows() as u64)?;
+                    }
+                    bar.inc(1);
+                }
+                Ok((date, rows, counts))
+            })
+            .collect::<Result<_>>()?;
+        bar.finish_and_clear();
+        let mut dates = StringBuilder::new();
+        let mut products = StringBuilder::new();
+        let mut views = UInt64Builder::new();
+        for (date, rows, counts) in counted {
+            metrics.rows_in += rows;
+            let sorted: BTreeMap<String, u64> = counts.into_iter().collect();
+            for (product, count) in sorted {
+                dates.append_value(&date);
+                products.append_value(product);
+                views.append_value(count);
+                metrics.rows_out += 1;
+            }
+        }
+        let batch = RecordBatch::try_new(
+            columns::schema_counts(),
+            vec![
+                Arc::new(dates.finish()),
+                Arc::new(products.finish()),
+                Arc::new(views.finish()),
+            ],
+        )?;
+        let mut sink = ParquetSink::create(
+            &staging.join("counts.parquet"),
+            columns::schema_counts(),
+            config.row_group_rows,
+        )?;
+        sink.write(&batch)?;
+        sink.finish()?;
+        Ok(Ran {
+            metrics,
+            quality: Quality::default(),
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! Load: the counts in, the final output out, partitioned by date.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use arrow_array::builder::{StringBuilder, UInt64Builder};
+use arrow_array::RecordBatch;
+
+use super::context::StageContext;
+use super::{columns, Quality, Ran, Stage, StageId, StageMetrics};
+use crate::reference::storage::{file_size, read_batches, ParquetSink};
+
+/// Writes the counts as the final output, partitioned by date.
+pub(super) struct Load;
+
+impl Stage for Load {
+    fn id(&self) -> StageId {
+        StageId::Load
+    }
+
+    fn run(&self, cx: &StageContext) -> Result<Ran> {
+        let (config, staging) = (cx.config, &cx.staging);
+        let source = cx
+            .published(StageId::Aggregate.dataset())
+            .join("counts.parquet");
+        let mut metrics = StageMetrics {
+            bytes_in: file_size(&source),
+            ..cx.metrics()
+        };
+        let batches = read_batches(&source, config.batch_rows)?;
+        let total: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+        let tripwire = cx.tripwire(total);
+        let mut by_date: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+        for batch in &batches {
+            let dates = columns::text(batch, "date")?;
+            let products = columns::text(batch, "product_id")?;
+            let counts = columns::counts(batch, "view_count")?;
+            for row in 0..batch.num_rows() {
+                by_date
+                    .entry(dates.value(row).to_string())
+                    .or_default()
+                    .push((products.value(row).to_string(), counts.value(row)));
+            }
+            metrics.rows_in += batch.num_rows() as u64;
+        }
+        let bar = cx.progress(by_date.len() as u64, "dates");
+        for (date, rows) in by_date {
+            tripwire.advance(rows.len() as u64)?;
+            let mut products = StringBuilder::new();
+            let mut views = UInt64Builder::new();
+            for (product, count) in &rows {
+                products.append_value(product);
+                views.append_value(*count);
+            }
+            let batch = RecordBatch::try_new(
+                columns::schema_views(),
+                vec![Arc::new(products.finish()), Arc::new(views.finish())],
+            )?;
+            let mut sink = ParquetSink::create(
+                &staging.join(format!("date={date}/part-0.parquet")),
+                columns::schema_views(),
+                config.row_group_rows,
+            )?;
+            sink.write(&batch)?;
+            sink.finish()?;
+            metrics.rows_out += rows.len() as u64;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        Ok(Ran {
+            metrics,
+            quality: Quality::default(),
+        })
+    }
+}

@@ -1,0 +1,473 @@
+//! The four stages: ingest, transform, aggregate, load. Each is a value
+//! implementing `Stage` in its own file; `context::StageContext` owns
+//! what they share (staging, measurement, progress, `--fail-at`, publish),
+//! and `columns` reads every column back by name.
+//!
+//! Layout under `--out`:
+//! - `raw/date=YYYY-MM-DD/part-<log file>.parquet`, and `raw/_quarantine/`
+//!   with every refused line and its reason (ingest; raw is immutable);
+//! - `processed/date=YYYY-MM-DD/part-<log file>.parquet`: page views with a valid
+//!   product id, deduplicated by (event_id, timestamp) (transform);
+//! - `aggregated/counts.parquet`: views per (date, product_id) (aggregate);
+//! - `views/date=YYYY-MM-DD/part-0.parquet`: (product_id, view_count),
+//!   the final output, partitioned by date (load);
+//! - `run.json`: the run report.
+//!
+//! Memory is bounded by the batch size, the events of one date (for
+//! deduplication, 8 bytes an event) and the distinct keys, not by the
+//! input's size.
+
+mod aggregate;
+mod columns;
+mod context;
+mod ingest;
+mod load;
+mod transform;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::storage::{file_size, fnv1a, parquet_files, read_json, write_json, MANIFEST};
+use aggregate::Aggregate;
+use context::StageContext;
+use ingest::Ingest;
+use load::Load;
+use transform::Transform;
+
+pub const STAGES: [&str; 4] = ["ingest", "transform", "aggregate", "load"];
+
+/// The four stages, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageId {
+    Ingest,
+    Transform,
+    Aggregate,
+    Load,
+}
+
+impl StageId {
+    pub const ALL: [StageId; 4] = [
+        StageId::Ingest,
+        StageId::Transform,
+        StageId::Aggregate,
+        StageId::Load,
+    ];
+
+    /// The stage's name, as `--fail-at` and the reports spell it.
+    pub fn name(self) -> &'static str {
+        STAGES[self as usize]
+    }
+
+    /// The folder under `--out` the stage publishes.
+    pub fn dataset(self) -> &'static str {
+        match self {
+            StageId::Ingest => "raw",
+            StageId::Transform => "processed",
+            StageId::Aggregate => "aggregated",
+            StageId::Load => "views",
+        }
+    }
+}
+
+/// Where to stop on purpose: `--fail-at transform:0.5`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FailAt {
+    pub stage: StageId,
+    pub fraction: f64,
+}
+
+impl std::str::FromStr for FailAt {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (stage, fraction) = text
+            .split_once(':')
+            .ok_or_else(|| format!("`{text}` is not STAGE:FRACTION, e.g. transform:0.5"))?;
+        let stage = StageId::ALL
+            .into_iter()
+            .find(|s| s.name() == stage)
+            .ok_or_else(|| format!("`{stage}` is not a stage; stages are {}", STAGES.join(", ")))?;
+        let fraction: f64 = fraction
+            .parse()
+            .map_err(|_| format!("`{fraction}` is not a fraction from 0 to 1"))?;
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(format!("`{fraction}` is outside 0..1"));
+        }
+        Ok(FailAt { stage, fraction })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub workers: usize,
+    pub fail_at: Option<FailAt>,
+    pub resume: bool,
+    /// Attempts per input file when reading fails.
+    pub retries: u32,
+    /// For tests and demonstrations: the first N reads fail once.
+    pub inject_read_failures: u32,
+    pub batch_rows: usize,
+    /// Rows per Parquet row group (what a writer buffers).
+    pub row_group_rows: usize,
+    pub max_line_bytes: usize,
+    pub progress: bool,
+}
+
+impl RunConfig {
+    pub fn new(input: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        RunConfig {
+            input: input.into(),
+            out: out.into(),
+            workers: 1,
+            fail_at: None,
+            resume: false,
+            retries: 3,
+            inject_read_failures: 0,
+            batch_rows: 65_536,
+            row_group_rows: 1 << 20,
+            max_line_bytes: 1 << 20,
+            progress: false,
+        }
+    }
+}
+
+/// How a stage came to have its output in this run.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StageStatus {
+    /// The stage ran in this run.
+    #[default]
+    Ran,
+    /// `--resume`: the stage's checkpoint stood for this input.
+    Resumed,
+    /// Raw data is immutable: the same input is never ingested twice.
+    Kept,
+}
+
+impl std::fmt::Display for StageStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StageStatus::Ran => "ran",
+            StageStatus::Resumed => "resumed",
+            StageStatus::Kept => "kept (raw is immutable)",
+        })
+    }
+}
+
+/// Whether a run finished.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Completed,
+    Failed,
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+        })
+    }
+}
+
+/// One stage's measurements.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct StageMetrics {
+    pub name: String,
+    pub status: StageStatus,
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    pub rows_in: u64,
+    pub rows_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub peak_memory_bytes: u64,
+}
+
+impl StageMetrics {
+    pub fn bytes_per_s(&self) -> f64 {
+        if self.wall_s > 0.0 {
+            self.bytes_in as f64 / self.wall_s
+        } else {
+            0.0
+        }
+    }
+    pub fn rows_per_s(&self) -> f64 {
+        if self.wall_s > 0.0 {
+            self.rows_in as f64 / self.wall_s
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Data quality, as the lecture's pitfalls name it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Quality {
+    pub lines: u64,
+    pub blank_lines: u64,
+    pub valid_events: u64,
+    /// Quarantined lines by reason.
+    pub quarantined: BTreeMap<String, u64>,
+    pub null_user_id: u64,
+    pub late_events: u64,
+    /// Fields not in the schema, and how many events carried each.
+    pub unknown_fields: BTreeMap<String, u64>,
+    pub read_retries: u64,
+    pub duplicates_removed: u64,
+    pub page_views: u64,
+    pub invalid_product_ids: u64,
+    pub non_product_page_views: u64,
+}
+
+impl Quality {
+    pub fn quarantined_total(&self) -> u64 {
+        self.quarantined.values().sum()
+    }
+    pub fn null_user_share(&self) -> f64 {
+        if self.valid_events == 0 {
+            0.0
+        } else {
+            self.null_user_id as f64 / self.valid_events as f64
+        }
+    }
+    pub(super) fn add(&mut self, other: &Quality) {
+        self.lines += other.lines;
+        self.blank_lines += other.blank_lines;
+        self.valid_events += other.valid_events;
+        for (reason, count) in &other.quarantined {
+            *self.quarantined.entry(reason.clone()).or_default() += count;
+        }
+        self.null_user_id += other.null_user_id;
+        self.late_events += other.late_events;
+        for (field, count) in &other.unknown_fields {
+            *self.unknown_fields.entry(field.clone()).or_default() += count;
+        }
+        self.read_retries += other.read_retries;
+        self.duplicates_removed += other.duplicates_removed;
+        self.page_views += other.page_views;
+        self.invalid_product_ids += other.invalid_product_ids;
+        self.non_product_page_views += other.non_product_page_views;
+    }
+}
+
+/// What a finished stage leaves beside its output.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Manifest {
+    stage: String,
+    /// Fingerprint of what the stage read.
+    input_fingerprint: String,
+    metrics: StageMetrics,
+    quality: Quality,
+    files: Vec<String>,
+}
+
+/// What a stage hands back: its counts, and what it found in the data.
+struct Ran {
+    metrics: StageMetrics,
+    quality: Quality,
+}
+
+/// A stage of the pipeline: it reads what the stage before it published
+/// and writes its own output into `cx.staging`; the context measures it,
+/// writes its manifest and publishes it.
+trait Stage: Sync {
+    fn id(&self) -> StageId;
+    fn run(&self, cx: &StageContext) -> Result<Ran>;
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunReport {
+    pub status: RunStatus,
+    pub failure: Option<String>,
+    pub workers: usize,
+    pub input: String,
+    pub output: String,
+    pub stages: Vec<StageMetrics>,
+    pub quality: Quality,
+    pub output_rows: u64,
+    pub output_dates: Vec<String>,
+}
+
+/// A run that stopped part-way, with the report up to there.
+#[derive(Debug)]
+pub struct RunFailure {
+    pub error: anyhow::Error,
+    pub report: RunReport,
+}
+
+/// The log files to ingest: `*.jsonl` (and `*.json`, `*.log`) in `input`,
+/// sorted; names starting with `_` (the generator's truth) are not logs.
+pub fn log_files(input: &Path) -> Result<Vec<PathBuf>> {
+    if !input.exists() {
+        bail!("input folder `{}` does not exist", input.display());
+    }
+    if !input.is_dir() {
+        bail!("input `{}` is not a folder of log files", input.display());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+        .with_context(|| format!("cannot list `{}`", input.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            !name.starts_with('_')
+                && !name.starts_with('.')
+                && [".jsonl", ".json", ".log"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!(
+            "no log files (*.jsonl, *.json, *.log) in `{}`; generate some with `pipecalc generate --out {}`",
+            input.display(),
+            input.display()
+        );
+    }
+    Ok(files)
+}
+
+fn input_fingerprint(files: &[PathBuf]) -> String {
+    let mut text = String::new();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        text.push_str(&format!("{name}\t{}\n", file_size(file)));
+    }
+    format!("{:016x}", fnv1a(text.as_bytes()))
+}
+
+fn manifest_fingerprint(dir: &Path) -> Result<String> {
+    let text = std::fs::read(dir.join(MANIFEST))
+        .with_context(|| format!("`{}` has no manifest", dir.display()))?;
+    Ok(format!("{:016x}", fnv1a(&text)))
+}
+
+/// Groups Parquet files by their `date=…` folder.
+pub(super) fn by_date(files: Vec<PathBuf>) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut groups: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let date = file
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("date="))
+            .unwrap_or("unknown")
+            .to_string();
+        groups.entry(date).or_default().push(file);
+    }
+    groups
+}
+
+/// A finished stage's manifest, if it stands for this input.
+fn standing(config: &RunConfig, name: &str, fingerprint: &str) -> Option<Manifest> {
+    let manifest: Manifest = read_json(&config.out.join(name).join(MANIFEST)).ok()?;
+    (manifest.input_fingerprint == fingerprint).then_some(manifest)
+}
+
+/// Runs the pipeline; on failure returns the report up to the stage that stopped.
+pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
+    let mut report = RunReport {
+        status: RunStatus::Failed,
+        failure: None,
+        workers: config.workers,
+        input: config.input.display().to_string(),
+        output: config.out.display().to_string(),
+        stages: Vec::new(),
+        quality: Quality::default(),
+        output_rows: 0,
+        output_dates: Vec::new(),
+    };
+    let result = run_stages(config, &mut report);
+    match result {
+        Ok(()) => {
+            report.status = RunStatus::Completed;
+            let _ = write_json(
+                &config.out.join("run.json"),
+                &super::metrics::RunDocument::of(&report),
+            );
+            Ok(report)
+        }
+        Err(error) => {
+            report.failure = Some(format!("{error:#}"));
+            if config.out.exists() {
+                let _ = write_json(
+                    &config.out.join("run.json"),
+                    &super::metrics::RunDocument::of(&report),
+                );
+            }
+            Err(Box::new(RunFailure { error, report }))
+        }
+    }
+}
+
+fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
+    if config.workers == 0 {
+        bail!("`--workers` is 0; the pipeline needs at least one worker");
+    }
+    let files = log_files(&config.input)?;
+    std::fs::create_dir_all(&config.out)
+        .with_context(|| format!("cannot create output folder `{}`", config.out.display()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.workers)
+        .build()
+        .map_err(|e| anyhow!("cannot start {} workers: {e}", config.workers))?;
+    pool.install(|| -> Result<()> {
+        let mut fingerprint = input_fingerprint(&files);
+        let ingest = Ingest { files: &files };
+        let stages: [&dyn Stage; 4] = [&ingest, &Transform, &Aggregate, &Load];
+        for stage in stages {
+            let id = stage.id();
+            let name = id.dataset();
+            let existing = standing(config, name, &fingerprint);
+            let manifest = match existing {
+                // Raw is immutable: the same input is never ingested twice.
+                Some(mut manifest) if id == StageId::Ingest || config.resume => {
+                    manifest.metrics.status = if config.resume {
+                        StageStatus::Resumed
+                    } else {
+                        StageStatus::Kept
+                    };
+                    manifest
+                }
+                _ => {
+                    if id == StageId::Ingest && config.out.join(name).join(MANIFEST).exists() {
+                        bail!(
+                            "`{}` holds raw data from other input; raw data is immutable, so write this run to another --out",
+                            config.out.join(name).display()
+                        );
+                    }
+                    let upstream_rows = report.stages.last().map_or(0, |s| s.rows_out);
+                    StageContext::start(config, id, fingerprint.clone(), upstream_rows)
+                        .and_then(|cx| {
+                            let ran = stage.run(&cx)?;
+                            cx.finish(ran)
+                        })
+                        .with_context(|| format!("stage `{}` failed; finished stages are checkpointed, rerun with --resume to continue", id.name()))?
+                }
+            };
+            report.quality.add(&manifest.quality);
+            report.stages.push(manifest.metrics.clone());
+            fingerprint = manifest_fingerprint(&config.out.join(name))?;
+        }
+        Ok(())
+    })?;
+    let views = config.out.join("views");
+    let files = parquet_files(&views)?;
+    report.output_dates = by_date(files).into_keys().collect();
+    report.output_rows = report.stages.last().map_or(0, |s| s.rows_out);
+    Ok(())
+}
