@@ -1,0 +1,397 @@
+//! The scenario file: its YAML schema, its defaults, and its validation.
+//!
+//! Loading happens in two steps. Serde reads the file into the `Raw*`
+//! structs (structure, unknown keys, duplicate keys, YAML syntax), keeping
+//! every value's line. Validation then parses quantities with their units,
+//! checks ranges and cross-field rules, and builds a [`Scenario`] whose every
+//! value is an input [`Fig`] that remembers its key and line. Any problem
+//! stops the load with one error that names the file, the field, the line,
+//! what was wrong and what is accepted; nothing partial comes out.
+
+mod load;
+mod raw;
+mod validate;
+mod what_if;
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use uom::si::f64::{Frequency, Information, InformationRate, Time};
+
+use crate::figure::{Fig, Working};
+use crate::units::{Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
+
+pub use load::{load, parse};
+
+/// The most workers a scenario, a what-if or a search may name. The laws
+/// here model one cluster; past ten thousand workers their coefficients
+/// are not something anyone measured, and a bound keeps every search quick.
+pub const MAX_WORKERS: u32 = 10_000;
+
+fn too_many_workers(count: f64) -> String {
+    format!(
+        "{} workers is more than the {} pipecalc models (one cluster's worth)",
+        crate::units::significant(count, 6),
+        MAX_WORKERS
+    )
+}
+
+/// What limits a stage: its reads and writes, or its computation.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    Io,
+    Cpu,
+}
+
+/// What a stage's throughput is measured against.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    Bytes,
+    #[serde(alias = "rows")]
+    Events,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        })
+    }
+}
+
+/// How long a stage takes, per worker.
+#[derive(Clone, Debug)]
+pub enum Work {
+    /// Bytes per second per worker (`input: bytes`).
+    ByteThroughput(Fig<InformationRate>),
+    /// Events (rows) per second per worker (`input: events`).
+    EventThroughput(Fig<Frequency>),
+    /// A duration measured at the scenario's own volume; it scales linearly
+    /// with the volume factor, which is the lecture's rule.
+    Duration(Fig<Time>),
+}
+
+/// What a stage puts out, relative to what it takes in.
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// Every row, same bytes (or `row_size` bytes per row when given).
+    Same { row_size: Option<Fig<Information>> },
+    /// A fraction of its input rows, such as a filter.
+    Keep {
+        fraction: Fig<Ratio>,
+        row_size: Option<Fig<Information>>,
+    },
+    /// One row per distinct key, never more than its input rows.
+    Keys {
+        keys: Fig<Count>,
+        row_size: Fig<Information>,
+        /// How keys grow with the volume factor k: keys × k^exponent.
+        /// 0: fixed (a catalogue); 1: linear; between: Heaps' law, the
+        /// sub-linear growth of distinct values in Zipf-like data.
+        keys_grow: Option<Fig<Ratio>>,
+    },
+    /// One row per distinct key, the keys drawn from a catalogue of
+    /// `keys_max` with Zipf popularity `skew`: the expected number of
+    /// distinct keys among the stage's input rows.
+    Catalogue {
+        keys_max: Fig<Count>,
+        skew: Fig<Ratio>,
+        row_size: Fig<Information>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum WorkingSet {
+    Input,
+    Output,
+    Fixed(Fig<Information>),
+}
+
+/// How a stage speeds up with N workers.
+#[derive(Clone, Debug)]
+pub enum Parallel {
+    /// The lecture's rule: N workers, N times faster.
+    Linear,
+    /// Amdahl's law: a serial fraction s never speeds up.
+    /// S(N) = 1 / (s + (1 − s) / N).
+    Amdahl { serial_fraction: Fig<Ratio> },
+    /// The Universal Scalability Law: contention σ and coherency κ.
+    /// S(N) = N / (1 + σ(N − 1) + κN(N − 1)); past a point, more is slower.
+    Usl {
+        contention: Fig<Ratio>,
+        coherency: Fig<Ratio>,
+    },
+}
+
+impl Parallel {
+    /// How reports name the model: "linear", "Amdahl s=0.1", "USL σ=0.05 κ=0.001".
+    pub fn label(&self) -> String {
+        match self {
+            Parallel::Linear => "linear".into(),
+            Parallel::Amdahl { serial_fraction } => format!("Amdahl s={}", serial_fraction.human()),
+            Parallel::Usl {
+                contention,
+                coherency,
+            } => format!("USL σ={} κ={}", contention.human(), coherency.human()),
+        }
+    }
+}
+
+/// A resource all workers of a stage share, which caps its speed whatever
+/// the number of workers.
+#[derive(Clone, Debug)]
+pub enum Shares {
+    /// The scenario's network link.
+    Network,
+    /// Another shared resource with this rate (a disk, a database).
+    Rate(Fig<InformationRate>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub name: String,
+    pub bound: Bound,
+    pub measure: Measure,
+    pub work: Work,
+    pub output: Output,
+    pub working_set: WorkingSet,
+    pub parallel: Parallel,
+    pub shares: Option<Shares>,
+}
+
+/// Growth of the data over time, as a multiplier per year.
+#[derive(Clone, Debug)]
+pub struct Growth {
+    pub per_year: f64,
+    /// As written: "10x per 5 years".
+    pub text: String,
+}
+
+/// Defaults for `scale`, `workers` and `growth`.
+#[derive(Clone, Debug)]
+pub struct Scaling {
+    pub factors: Vec<f64>,
+    pub workers: Vec<u32>,
+    /// A compression ratio to show as a what-if beside the stored figures.
+    pub compression: Option<f64>,
+    pub growth: Option<Growth>,
+    pub max_workers: u32,
+}
+
+/// A stage's input or output, named in the scenario as `stage.input` or
+/// `stage.output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataRef {
+    pub stage: usize,
+    pub side: Side,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Input,
+    Output,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub name: String,
+    pub of: DataRef,
+    pub of_text: String,
+    pub retention: Fig<Time>,
+    pub compression_ratio: Fig<Ratio>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub name: String,
+    pub of: DataRef,
+    pub of_text: String,
+    pub direction: Direction,
+    pub window: Option<Fig<Time>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub bandwidth: Fig<InformationRate>,
+    pub transfers: Vec<Transfer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prices {
+    pub compute: Fig<UsdPerHour>,
+    pub billing_increment: Option<Fig<Time>>,
+    pub storage: Option<Fig<UsdPerGbMonth>>,
+    pub egress: Option<Fig<UsdPerGb>>,
+    pub ingress: Fig<UsdPerGb>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub events_per_day: Fig<Count>,
+    pub event_size: Fig<Information>,
+    pub workers: Fig<Count>,
+    pub deadline: Option<Fig<Time>>,
+    pub memory_per_worker: Option<Fig<Information>>,
+    /// Length of a billing month.
+    pub month: Fig<Time>,
+    pub stages: Vec<Stage>,
+    pub storage: Vec<Dataset>,
+    pub network: Option<Network>,
+    pub prices: Prices,
+    /// `--scale`: multiplies events per day; `None` when not scaling.
+    pub volume_factor: Option<Fig<Ratio>>,
+    pub scaling: Scaling,
+}
+
+impl Scenario {
+    /// Every input figure, in file order, with where it came from; what
+    /// `--explain` lists before the working.
+    pub fn inputs(&self) -> Vec<Working> {
+        let mut inputs = vec![
+            self.events_per_day.working(),
+            self.event_size.working(),
+            self.workers.working(),
+        ];
+        inputs.extend(self.deadline.iter().map(Fig::working));
+        inputs.extend(self.memory_per_worker.iter().map(Fig::working));
+        inputs.push(self.month.working());
+        inputs.extend(self.volume_factor.iter().map(Fig::working));
+        for stage in &self.stages {
+            inputs.push(match &stage.work {
+                Work::ByteThroughput(rate) => rate.working(),
+                Work::EventThroughput(rate) => rate.working(),
+                Work::Duration(duration) => duration.working(),
+            });
+            match &stage.output {
+                Output::Same { row_size } => inputs.extend(row_size.iter().map(Fig::working)),
+                Output::Keep { fraction, row_size } => {
+                    inputs.push(fraction.working());
+                    inputs.extend(row_size.iter().map(Fig::working));
+                }
+                Output::Keys {
+                    keys,
+                    row_size,
+                    keys_grow,
+                } => {
+                    inputs.push(keys.working());
+                    inputs.push(row_size.working());
+                    inputs.extend(keys_grow.iter().map(Fig::working));
+                }
+                Output::Catalogue {
+                    keys_max,
+                    skew,
+                    row_size,
+                } => {
+                    inputs.push(keys_max.working());
+                    inputs.push(skew.working());
+                    inputs.push(row_size.working());
+                }
+            }
+            if let WorkingSet::Fixed(size) = &stage.working_set {
+                inputs.push(size.working());
+            }
+        }
+        for dataset in &self.storage {
+            inputs.push(dataset.retention.working());
+            inputs.push(dataset.compression_ratio.working());
+        }
+        if let Some(network) = &self.network {
+            inputs.push(network.bandwidth.working());
+            for transfer in &network.transfers {
+                inputs.extend(transfer.window.iter().map(Fig::working));
+            }
+        }
+        let prices = &self.prices;
+        inputs.push(prices.compute.working());
+        inputs.extend(prices.billing_increment.iter().map(Fig::working));
+        inputs.extend(prices.storage.iter().map(Fig::working));
+        inputs.extend(prices.egress.iter().map(Fig::working));
+        inputs.push(prices.ingress.working());
+        inputs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figure::Source;
+
+    const MINIMAL: &str = "
+volume:
+  events_per_day: 1M
+  event_size: 1 kB
+stages:
+  - name: only
+    bound: cpu
+    input: events
+    throughput: 1k events/s
+prices:
+  compute_usd_per_worker_hour: 1
+";
+
+    #[test]
+    fn a_minimal_scenario_loads_with_documented_defaults() {
+        let scenario = parse(MINIMAL, "minimal.yaml").unwrap();
+        assert_eq!(scenario.name, "minimal");
+        assert_eq!(scenario.workers.value, Count(1.0));
+        assert_eq!(scenario.month.base(), 30.0 * 86400.0);
+        assert!(matches!(scenario.stages[0].work, Work::EventThroughput(_)));
+        assert_eq!(scenario.prices.ingress.value, UsdPerGb(0.0));
+        assert!(matches!(
+            scenario.events_per_day.source,
+            Source::Scenario { line: 3, .. }
+        ));
+    }
+
+    fn error_of(text: &str) -> String {
+        format!("{:#}", parse(text, "t.yaml").unwrap_err())
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest_valid_one() {
+        let text = MINIMAL.replace("    input: events", "    inptu: events");
+        let message = error_of(&text);
+        assert!(
+            message.contains("`stages[0].inptu` (line 8, column 5)"),
+            "{message}"
+        );
+        assert!(message.contains("did you mean `input`?"), "{message}");
+    }
+
+    #[test]
+    fn throughput_must_match_the_measure() {
+        let text = MINIMAL.replace("1k events/s", "5 MB/s");
+        let message = error_of(&text);
+        assert!(
+            message.contains("`5 MB/s` is a data rate, but stage `only` has `input: events`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn zero_rates_are_refused() {
+        let text = MINIMAL.replace("1k events/s", "0 events/s");
+        assert!(error_of(&text).contains("is zero"));
+    }
+}
