@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -170,126 +170,152 @@ fn per_worker(total_rate: f64, workers: usize) -> f64 {
     total_rate / workers.max(1) as f64
 }
 
+/// The calibrated scenario, built as the scenario file's own structure and
+/// written as YAML by the same serde types that read it.
 fn scenario_yaml(
     options: &CalibrateOptions,
     report: &RunReport,
     catalogue: u64,
     chao1: f64,
-) -> String {
-    let stage = |name: &str| -> &StageMetrics {
+) -> Result<String> {
+    use crate::scenario::raw::{self, spanned, value};
+    use crate::scenario::{Bound, Measure};
+    let stage = |name: &str| -> Result<&StageMetrics> {
         report
             .stages
             .iter()
             .find(|s| s.name == name)
-            .expect("the reference pipeline has four stages")
+            .ok_or_else(|| anyhow!("the run has no `{name}` stage to calibrate from"))
     };
     let (ingest, transform, aggregate, load) = (
-        stage("ingest"),
-        stage("transform"),
-        stage("aggregate"),
-        stage("load"),
+        stage("ingest")?,
+        stage("transform")?,
+        stage("aggregate")?,
+        stage("load")?,
     );
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let rate = |s: &StageMetrics, bytes: bool| {
+    let rate = |s: &StageMetrics, measure: Measure| {
         let wall = s.wall_s.max(1e-9);
-        if bytes {
-            format!(
+        match measure {
+            Measure::Bytes => format!(
                 "{} MB/s",
                 significant(
                     per_worker(s.bytes_in as f64 / wall, options.workers) / 1e6,
                     7
                 )
-            )
-        } else {
-            format!(
+            ),
+            Measure::Events => format!(
                 "{} events/s",
                 significant(per_worker(s.rows_in as f64 / wall, options.workers), 7)
-            )
+            ),
         }
     };
-    let size = |bytes: f64| format!("{} B", significant(bytes, 7));
-    let keep = |out: u64, inn: u64| significant(ratio(out, inn).clamp(1e-9, 1.0), 7);
-    let memory =
-        |s: &StageMetrics| format!("{} MB", significant(s.peak_memory_bytes as f64 / 1e6, 6));
-    format!(
-        r#"# Calibrated by `pipecalc calibrate` on {machine}, {today}.
-# Sample: {events} generated events (1 day, seed {seed}), run with {workers} worker(s),
-# median of {repeat} run(s). Throughputs are per worker on this machine; rows,
-# selectivities and row sizes are what the reference pipeline produced from the
-# sample; working sets are each stage's measured peak resident memory.
-#
-#   pipecalc estimate my-laptop.yaml --scale 50      # your laptop's 10M-events day
-name: calibrated
-description: "The reference pipeline as measured on this machine"
+    let size = |bytes: f64| value(format!("{} B", significant(bytes, 7)));
+    let keep = |out: u64, inn: u64| value(significant(ratio(out, inn).clamp(1e-9, 1.0), 7));
+    let row_size = |s: &StageMetrics| size(ratio(s.bytes_out, s.rows_out));
+    let skew = significant(sample_config(options.events, options.seed).zipf_exponent, 6);
+    let output = |keep: Option<raw::Field>, s: &StageMetrics| raw::RawOutput {
+        keep,
+        rows: None,
+        row_size: Some(row_size(s)),
+        keys_grow: None,
+        keys_max: None,
+        key_skew: None,
+    };
+    let make =
+        |name: &str, bound: Bound, measure: Measure, s: &StageMetrics, out: raw::RawOutput| {
+            raw::RawStage {
+                name: spanned(name.to_string()),
+                bound,
+                input: spanned(measure),
+                throughput: Some(value(rate(s, measure))),
+                duration: None,
+                output: Some(spanned(out)),
+                working_set: Some(value(format!(
+                    "{} MB",
+                    significant(s.peak_memory_bytes as f64 / 1e6, 6)
+                ))),
+                parallel: None,
+                shares: None,
+            }
+        };
+    let stages = vec![
+        make(
+            "ingest",
+            Bound::Io,
+            Measure::Bytes,
+            ingest,
+            output(Some(keep(ingest.rows_out, ingest.rows_in)), ingest),
+        ),
+        make(
+            "transform",
+            Bound::Cpu,
+            Measure::Events,
+            transform,
+            output(Some(keep(transform.rows_out, transform.rows_in)), transform),
+        ),
+        make(
+            "aggregate",
+            Bound::Cpu,
+            Measure::Events,
+            aggregate,
+            raw::RawOutput {
+                keys_max: Some(value(catalogue.to_string())),
+                key_skew: Some(value(skew.clone())),
+                ..output(None, aggregate)
+            },
+        ),
+        make("load", Bound::Io, Measure::Bytes, load, output(None, load)),
+    ];
+    let scenario = raw::RawScenario {
+        name: Some("calibrated".into()),
+        description: Some("The reference pipeline as measured on this machine".into()),
+        volume: raw::RawVolume {
+            events_per_day: value(ingest.rows_in.to_string()),
+            event_size: size(ratio(ingest.bytes_in, ingest.rows_in)),
+        },
+        workers: Some(value("1")),
+        deadline: None,
+        memory_per_worker: None,
+        month: None,
+        parallel: None,
+        stages: spanned(stages),
+        storage: Vec::new(),
+        network: None,
+        prices: Some(spanned(raw::RawPrices {
+            compute_usd_per_worker_hour: Some(value("0.5")),
+            ..raw::RawPrices::default()
+        })),
+        scaling: None,
+    };
+    let header = format!(
+        "Calibrated by `pipecalc calibrate` on {machine}, {today}.
+Sample: {events} generated events (1 day, seed {seed}), run with {workers} worker(s),
+median of {repeat} run(s).
 
-volume:
-  events_per_day: {lines}        # lines read from the sample's logs
-  event_size: {event_size}
+Measured: each stage's throughput (per worker, on this machine), its working
+set (its peak resident memory), and its rows and bytes: events_per_day is the
+lines read from the sample's logs, event_size their bytes a line; ingest keeps
+the valid events and transform the deduplicated product page views, and each
+row_size is the Parquet bytes a row that stage wrote.
 
-workers: 1
+Not measured: aggregate's keys_max and key_skew are the data's, the generator's
+{catalogue} products with Zipf skew {skew} (for your own data, the products you
+sell); the sample saw {keys} keys, and from it alone the Chao1 estimate of the
+catalogue is at least {chao1}. The compute price is a placeholder: put your own.
 
-stages:
-  - name: ingest
-    bound: io
-    input: bytes
-    throughput: {ingest_rate}
-    output: {{ keep: {ingest_keep}, row_size: {ingest_row} }}   # valid events, raw Parquet bytes a row
-    working_set: {ingest_memory}
-  - name: transform
-    bound: cpu
-    input: events
-    throughput: {transform_rate}
-    output: {{ keep: {transform_keep}, row_size: {transform_row} }}   # deduplicated product page views
-    working_set: {transform_memory}
-  - name: aggregate
-    bound: cpu
-    input: events
-    throughput: {aggregate_rate}
-    # One row per (date, product) key viewed. Product views are drawn from a
-    # catalogue with Zipf-like popularity, so more events see more of it, never
-    # more than all of it. keys_max and key_skew are the data's, not measured:
-    # the generator's {catalogue} products with skew {skew} (for your own data,
-    # the products you sell). The sample saw {keys} keys; from it alone, the
-    # Chao1 estimate of the catalogue is at least {chao1}.
-    output: {{ keys_max: {catalogue}, key_skew: {skew}, row_size: {aggregate_row} }}
-    working_set: {aggregate_memory}
-  - name: load
-    bound: io
-    input: bytes
-    throughput: {load_rate}
-    output: {{ row_size: {load_row} }}
-    working_set: {load_memory}
-
-prices:
-  compute_usd_per_worker_hour: 0.50   # not measured: put your own price here
-"#,
+  pipecalc estimate my-laptop.yaml --scale 50      # your laptop's 10M-events day
+",
         machine = machine(),
         today = today(),
         events = options.events,
         seed = options.seed,
         workers = options.workers,
         repeat = options.repeat,
-        lines = ingest.rows_in,
-        event_size = size(ratio(ingest.bytes_in, ingest.rows_in)),
-        ingest_rate = rate(ingest, true),
-        ingest_keep = keep(ingest.rows_out, ingest.rows_in),
-        ingest_row = size(ratio(ingest.bytes_out, ingest.rows_out)),
-        ingest_memory = memory(ingest),
-        transform_rate = rate(transform, false),
-        transform_keep = keep(transform.rows_out, transform.rows_in),
-        transform_row = size(ratio(transform.bytes_out, transform.rows_out)),
-        transform_memory = memory(transform),
-        aggregate_rate = rate(aggregate, false),
         keys = aggregate.rows_out.max(1),
-        aggregate_row = size(ratio(aggregate.bytes_out, aggregate.rows_out)),
-        catalogue = catalogue,
-        skew = significant(sample_config(options.events, options.seed).zipf_exponent, 6),
         chao1 = chao1.round() as u64,
-        aggregate_memory = memory(aggregate),
-        load_rate = rate(load, true),
-        load_row = size(ratio(load.bytes_out, load.rows_out)),
-        load_memory = memory(load),
-    )
+    );
+    raw::to_yaml(&scenario, &header)
 }
 
 fn sample_config(events: u64, seed: u64) -> GeneratorConfig {
@@ -317,7 +343,7 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
     let (report, lake) = measure(&logs, &scratch.0, options.workers, options.repeat)?;
     let (_, chao1) = key_census(&lake.join("processed"))?;
     let catalogue = u64::from(sample_config(options.events, options.seed).products);
-    let yaml = scenario_yaml(options, &report, catalogue, chao1);
+    let yaml = scenario_yaml(options, &report, catalogue, chao1)?;
     // What calibrate writes must be what the calculator reads.
     crate::scenario::parse(&yaml, "calibrated.yaml")
         .context("the calibrated scenario does not load; this is a pipecalc bug")?;

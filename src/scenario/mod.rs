@@ -9,7 +9,7 @@
 //! what was wrong and what is accepted; nothing partial comes out.
 
 mod load;
-mod raw;
+pub mod raw;
 mod validate;
 mod what_if;
 

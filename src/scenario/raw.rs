@@ -1,12 +1,13 @@
-//! The scenario file as written by hand: the structure serde reads, with
-//! every value kept as text beside its line and column, for validation to
-//! parse through the one grammar.
+//! The scenario file's own structure: what serde reads from a file a person
+//! wrote (every value kept as text beside its line and column, for
+//! validation to parse through the one grammar), and what pipecalc writes
+//! when it writes a scenario (`calibrate`), so both use one set of keys.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
-use serde_saphyr::Spanned;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
 
 use super::{Bound, Direction, Measure};
 
@@ -14,7 +15,7 @@ use super::{Bound, Direction, Measure};
 /// `0.023`, so units are parsed by one grammar in `units`.
 
 #[derive(Clone, Debug)]
-pub(super) struct Scalar(pub(super) String);
+pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -44,118 +45,236 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-pub(super) type Field = Spanned<Scalar>;
+pub type Field = Spanned<Scalar>;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawScenario {
-    pub(super) name: Option<String>,
-    pub(super) description: Option<String>,
-    pub(super) volume: RawVolume,
-    pub(super) workers: Option<Field>,
-    pub(super) deadline: Option<Field>,
-    pub(super) memory_per_worker: Option<Field>,
-    pub(super) month: Option<Field>,
-    pub(super) parallel: Option<Spanned<RawParallel>>,
-    pub(super) stages: Spanned<Vec<RawStage>>,
-    #[serde(default)]
-    pub(super) storage: Vec<RawDataset>,
-    pub(super) network: Option<RawNetwork>,
-    pub(super) prices: Option<Spanned<RawPrices>>,
-    pub(super) scaling: Option<RawScaling>,
+/// A value as a person would type it (`12 MB/s`, `0.5`), for a scenario
+/// written by pipecalc.
+pub fn value(text: impl Into<String>) -> Field {
+    spanned(Scalar(text.into()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawParallel {
-    pub(super) model: ParallelKind,
-    pub(super) serial_fraction: Option<Field>,
-    pub(super) contention: Option<Field>,
-    pub(super) coherency: Option<Field>,
+/// Anything, at no place in a file: what pipecalc writes has no lines yet.
+pub fn spanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+/// Numbers are written bare and everything else as text, so `keep: 0.5`
+/// does not come out as `keep: "0.5"`.
+impl Serialize for Scalar {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if let Ok(whole) = self.0.parse::<i64>() {
+            serializer.serialize_i64(whole)
+        } else if let Some(number) = self.0.parse::<f64>().ok().filter(|n| n.is_finite()) {
+            serializer.serialize_f64(number)
+        } else {
+            serializer.serialize_str(&self.0)
+        }
+    }
+}
+
+/// The scenario as YAML, with `header` as a comment block above it.
+pub fn to_yaml(scenario: &RawScenario, header: &str) -> anyhow::Result<String> {
+    let body = serde_saphyr::to_string(scenario)
+        .map_err(|e| anyhow::anyhow!("cannot write the scenario as YAML: {e}"))?;
+    let comments: String = header
+        .lines()
+        .map(|line| {
+            if line.is_empty() {
+                "#\n".to_string()
+            } else {
+                format!("# {line}\n")
+            }
+        })
+        .collect();
+    Ok(format!("{comments}{body}"))
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub volume: RawVolume,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_per_worker: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<Spanned<RawParallel>>,
+    pub stages: Spanned<Vec<RawStage>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<RawDataset>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<RawNetwork>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Spanned<RawPrices>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<RawScaling>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParallel {
+    pub model: ParallelKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial_fraction: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contention: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coherency: Option<Field>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub(super) enum ParallelKind {
+pub enum ParallelKind {
     Linear,
     Amdahl,
     Usl,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawScaling {
-    pub(super) factors: Option<Spanned<Vec<Field>>>,
-    pub(super) workers: Option<Spanned<Vec<Field>>>,
-    pub(super) compression: Option<Field>,
-    pub(super) growth: Option<Field>,
-    pub(super) max_workers: Option<Field>,
+pub struct RawScaling {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Spanned<Vec<Field>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workers: Option<Spanned<Vec<Field>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_workers: Option<Field>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawVolume {
-    pub(super) events_per_day: Field,
-    pub(super) event_size: Field,
+pub struct RawVolume {
+    pub events_per_day: Field,
+    pub event_size: Field,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawStage {
-    pub(super) name: Spanned<String>,
-    pub(super) bound: Bound,
-    pub(super) input: Spanned<Measure>,
-    pub(super) throughput: Option<Field>,
-    pub(super) duration: Option<Field>,
-    pub(super) output: Option<Spanned<RawOutput>>,
-    pub(super) working_set: Option<Field>,
-    pub(super) parallel: Option<Spanned<RawParallel>>,
-    pub(super) shares: Option<Field>,
+pub struct RawStage {
+    pub name: Spanned<String>,
+    pub bound: Bound,
+    pub input: Spanned<Measure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Spanned<RawOutput>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_set: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<Spanned<RawParallel>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Field>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawOutput {
-    pub(super) keep: Option<Field>,
-    pub(super) rows: Option<Field>,
-    pub(super) row_size: Option<Field>,
-    pub(super) keys_grow: Option<Field>,
-    pub(super) keys_max: Option<Field>,
-    pub(super) key_skew: Option<Field>,
+pub struct RawOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_size: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_grow: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_max: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_skew: Option<Field>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawDataset {
-    pub(super) name: Spanned<String>,
-    pub(super) of: Spanned<String>,
-    pub(super) retention: Field,
-    pub(super) compression_ratio: Option<Field>,
+pub struct RawDataset {
+    pub name: Spanned<String>,
+    pub of: Spanned<String>,
+    pub retention: Field,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression_ratio: Option<Field>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawNetwork {
-    pub(super) bandwidth: Field,
-    #[serde(default)]
-    pub(super) transfers: Vec<RawTransfer>,
+pub struct RawNetwork {
+    pub bandwidth: Field,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<RawTransfer>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawTransfer {
-    pub(super) name: Spanned<String>,
-    pub(super) of: Spanned<String>,
-    pub(super) direction: Direction,
-    pub(super) window: Option<Field>,
+pub struct RawTransfer {
+    pub name: Spanned<String>,
+    pub of: Spanned<String>,
+    pub direction: Direction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Field>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawPrices {
-    pub(super) compute_usd_per_worker_hour: Option<Field>,
-    pub(super) billing_increment: Option<Field>,
-    pub(super) storage_usd_per_gb_month: Option<Field>,
-    pub(super) egress_usd_per_gb: Option<Field>,
-    pub(super) ingress_usd_per_gb: Option<Field>,
+pub struct RawPrices {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_usd_per_worker_hour: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_increment: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_usd_per_gb_month: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egress_usd_per_gb: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_usd_per_gb: Option<Field>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What pipecalc writes reads back as the same scenario: every bundled
+    /// scenario, read into the raw structure and written out again, gives
+    /// the same estimate.
+    #[test]
+    fn a_written_scenario_reads_back_the_same() {
+        for (file, text) in [
+            (
+                "clickstream.yaml",
+                include_str!("../../scenarios/clickstream.yaml"),
+            ),
+            (
+                "sessionize.yaml",
+                include_str!("../../scenarios/sessionize.yaml"),
+            ),
+            (
+                "telemetry-wan.yaml",
+                include_str!("../../scenarios/telemetry-wan.yaml"),
+            ),
+        ] {
+            let raw: RawScenario = serde_saphyr::from_str(text).unwrap();
+            let written = to_yaml(&raw, "written back\n\nby a test").unwrap();
+            assert!(written.starts_with("# written back\n#\n# by a test\n"));
+            let summary = |text: &str| {
+                let scenario = crate::scenario::parse(text, file).unwrap();
+                let estimate = crate::model::estimate(&scenario);
+                crate::model::summary::summary(&estimate)
+                    .into_iter()
+                    .map(|m| (m.key, m.amount))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(summary(text), summary(&written), "{file}:\n{written}");
+        }
+    }
 }
