@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
+use pipecalc::args::*;
 use pipecalc::commands::{self, ExitStatus};
 use pipecalc::reference::generator::GeneratorConfig;
 use pipecalc::reference::pipeline::RunConfig;
 use pipecalc::report::{Format, Style};
-use pipecalc::scenario::MAX_WORKERS;
 
 #[derive(Parser)]
 #[command(
@@ -112,167 +112,17 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct GenerateArgs {
-    /// Events in all (a count: 100000, 1M).
-    #[arg(long, default_value = "100K", value_parser = events)]
-    pub events: u64,
-    /// Days of logs.
-    #[arg(long, default_value_t = 1)]
-    pub days: u32,
-    /// Random seed: the same seed writes the same bytes.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub config: GeneratorConfig,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// Distinct products (popularity is Zipf-like).
-    #[arg(long, default_value_t = 50_000)]
-    pub products: u32,
-    /// Share of events that are page views.
-    #[arg(long, default_value_t = 0.8)]
-    pub page_view_share: f64,
-    /// Share of events with a null user_id.
-    #[arg(long, default_value_t = 0.05)]
-    pub null_user_share: f64,
-    /// Share of events written twice.
-    #[arg(long, default_value_t = 0.01)]
-    pub duplicate_share: f64,
-    /// Share of product page views with an invalid product id.
-    #[arg(long, default_value_t = 0.005)]
-    pub invalid_product_share: f64,
-    /// Share of lines cut short (malformed JSON).
-    #[arg(long, default_value_t = 0.001)]
-    pub malformed_share: f64,
-    /// Share of events without a timestamp.
-    #[arg(long, default_value_t = 0.001)]
-    pub missing_field_share: f64,
-    /// Share of events that arrive 1 to 3 hours late.
-    #[arg(long, default_value_t = 0.01)]
-    pub late_share: f64,
-    /// From this fraction of the hours on, events carry a new field (schema drift).
-    #[arg(long, default_value_t = 0.5)]
-    pub drift_from: f64,
-}
-
-/// A whole count of events, at least one: `100000`, `1M`, `200K`.
-fn events(text: &str) -> Result<u64, String> {
-    let count = pipecalc::units::parse_count(text)?.0;
-    if !(1.0..=1e12).contains(&count) || count.fract() != 0.0 {
-        return Err(format!(
-            "`{text}` is not a whole number of events from 1 to 1T"
-        ));
-    }
-    Ok(count as u64)
-}
-
-fn number(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|value| value.is_finite())
-        .ok_or_else(|| format!("`{text}` is not a number"))
-}
-
-fn whole(text: &str, least: u64, most: u64, what: &str) -> Result<u64, String> {
-    let value = number(text)?;
-    if value.fract() != 0.0 || value < least as f64 || value > most as f64 {
-        return Err(format!(
-            "`{text}` is not a whole number of {what} from {least} to {most}"
-        ));
-    }
-    Ok(value as u64)
-}
-
-/// A worker count for the calculator: 1 to [`MAX_WORKERS`].
-fn workers(text: &str) -> Result<u32, String> {
-    whole(text, 1, u64::from(MAX_WORKERS), "workers").map(|n| n as u32)
-}
-
-/// Threads for the reference pipeline: more than 1024 on one machine only
-/// contend, and each holds a batch in memory.
-fn threads(text: &str) -> Result<usize, String> {
-    whole(text, 1, 1024, "worker threads").map(|n| n as usize)
-}
-
-fn repeat(text: &str) -> Result<usize, String> {
-    whole(text, 1, 100, "runs").map(|n| n as usize)
-}
-
-fn batch_rows(text: &str) -> Result<usize, String> {
-    whole(text, 1, 1 << 24, "rows").map(|n| n as usize)
-}
-
-/// The longest line the pipeline reads: 1 KiB to 1 GiB, so the limit can
-/// never wrap around.
-fn max_line_bytes(text: &str) -> Result<usize, String> {
-    whole(text, 1 << 10, 1 << 30, "bytes").map(|n| n as usize)
-}
-
-/// A number that `accept` allows, else `refusal` (which says what to write).
-fn number_where(text: &str, accept: impl Fn(f64) -> bool, refusal: &str) -> Result<f64, String> {
-    let value = number(text)?;
-    if accept(value) {
-        Ok(value)
-    } else {
-        Err(format!("`{text}` {refusal}"))
-    }
-}
-
-/// A volume factor: above zero (0.5 halves the data, 10 is ten times).
-fn factor(text: &str) -> Result<f64, String> {
-    number_where(
-        text,
-        |v| v > 0.0 && v <= 1e9,
-        "is not a volume factor; use a number above 0 and at most 1e9 (2 doubles the data, 0.5 halves it)",
-    )
-}
-
-/// A compression what-if: 1 or more (5 stores a fifth).
-fn compression(text: &str) -> Result<f64, String> {
-    number_where(
-        text,
-        |v| (1.0..=1e6).contains(&v),
-        "is not a compression ratio; use 1 or more (5 stores a fifth; below 1 would expand the data)",
-    )
-}
-
-/// A tolerance in percent, 0 or more.
-fn tolerance(text: &str) -> Result<f64, String> {
-    number_where(
-        text,
-        |v| v >= 0.0,
-        "is not a tolerance; use a percentage of 0 or more",
-    )
 }
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// Folder of log files (*.jsonl).
-    #[arg(long)]
-    pub input: PathBuf,
-    /// Output folder (the data lake).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Worker threads (1 to 1024).
-    #[arg(long, default_value_t = 1, value_parser = threads, allow_negative_numbers = true)]
-    pub workers: usize,
-    /// Crash on purpose part-way through a stage, e.g. transform:0.5.
-    #[arg(long, value_name = "STAGE:FRACTION")]
-    pub fail_at: Option<pipecalc::reference::pipeline::FailAt>,
-    /// Continue from the last completed stage.
-    #[arg(long)]
-    pub resume: bool,
-    /// Attempts per log file when reading fails.
-    #[arg(long, default_value_t = 3)]
-    pub retries: u32,
-    /// Make the first N file reads fail once (to see retries at work).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub inject_read_failures: u32,
-    /// Rows per Parquet batch.
-    #[arg(long, default_value_t = 65_536, value_parser = batch_rows, allow_negative_numbers = true)]
-    pub batch_rows: usize,
-    /// Lines longer than this are quarantined.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", value_parser = max_line_bytes, allow_negative_numbers = true)]
-    pub max_line_bytes: usize,
+    #[command(flatten)]
+    pub config: RunConfig,
     /// Output format of the report.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -280,18 +130,8 @@ pub struct RunArgs {
 
 #[derive(Args)]
 pub struct CalibrateArgs {
-    /// Events in the sample (a count: 200K).
-    #[arg(long, default_value = "200K", value_parser = events)]
-    pub events: u64,
-    /// Workers to measure with (throughputs are written per worker).
-    #[arg(long, default_value_t = 1, value_parser = threads, allow_negative_numbers = true)]
-    pub workers: usize,
-    /// Runs to take the median of.
-    #[arg(long, default_value_t = 3, value_parser = repeat, allow_negative_numbers = true)]
-    pub repeat: usize,
-    /// Seed of the generated sample.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub options: pipecalc::validate::CalibrateOptions,
     /// Where to write the scenario [default: print it].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -437,47 +277,17 @@ pub fn run(cli: Cli) -> Result<(String, ExitStatus)> {
         Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
         Command::Check { scenarios } => commands::check(&scenarios),
         Command::Schema { document } => commands::schema(&document),
-        Command::Calibrate(args) => commands::calibrate(
-            &pipecalc::validate::CalibrateOptions {
-                events: args.events,
-                workers: args.workers,
-                repeat: args.repeat,
-                seed: args.seed,
-            },
-            args.out.as_deref(),
-        ),
-        Command::Generate(args) => commands::generate(
-            &GeneratorConfig {
-                events: args.events,
-                days: args.days,
-                seed: args.seed,
-                products: args.products,
-                page_view_share: args.page_view_share,
-                null_user_share: args.null_user_share,
-                duplicate_share: args.duplicate_share,
-                invalid_product_share: args.invalid_product_share,
-                malformed_share: args.malformed_share,
-                missing_field_share: args.missing_field_share,
-                late_share: args.late_share,
-                drift_from: args.drift_from,
-                ..GeneratorConfig::default()
-            },
-            &args.out,
-        ),
+        Command::Calibrate(args) => commands::calibrate(&args.options, args.out.as_deref()),
+        Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
             let output = Output {
                 format: args.format,
                 explain: false,
             };
-            let mut config = RunConfig::new(args.input, args.out);
-            config.workers = args.workers;
-            config.fail_at = args.fail_at;
-            config.resume = args.resume;
-            config.retries = args.retries;
-            config.inject_read_failures = args.inject_read_failures;
-            config.batch_rows = args.batch_rows;
-            config.max_line_bytes = args.max_line_bytes;
-            config.progress = true;
+            let config = RunConfig {
+                progress: true,
+                ..args.config
+            };
             commands::run(&config, &output.options())
         }
     }?;

@@ -30,6 +30,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod args;
 pub mod commands;
 pub mod compare;
 pub mod contract;

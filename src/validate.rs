@@ -123,11 +123,19 @@ fn key_census(processed: &Path) -> Result<(u64, f64)> {
     Ok((seen, seen as f64 + unseen))
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct CalibrateOptions {
+    /// Events in the sample (a count: 200K).
+    #[arg(long, default_value = "200K", value_parser = crate::args::events)]
     pub events: u64,
+    /// Workers to measure with (throughputs are written per worker).
+    #[arg(long, default_value_t = 1, value_parser = crate::args::threads, allow_negative_numbers = true)]
     pub workers: usize,
+    /// Runs to take the median of.
+    #[arg(long, default_value_t = 3, value_parser = crate::args::repeat, allow_negative_numbers = true)]
     pub repeat: usize,
+    /// Seed of the generated sample.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 

@@ -20,27 +20,52 @@ use serde::{Deserialize, Serialize};
 use super::calendar::{date_string, days_from_civil, timestamp_string, MS_PER_DAY};
 
 /// What to generate, with the lecture's mix and defects by default.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, clap::Args)]
 pub struct GeneratorConfig {
+    /// Events in all (a count: 100000, 1M).
+    #[arg(long, default_value = "100K", value_parser = crate::args::events)]
     pub events: u64,
+    /// Days of logs.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: u32,
+    /// Random seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// The first day, as days since 1970-01-01 (2024-01-15 by default).
+    #[arg(skip = days_from_civil(2024, 1, 15))]
     pub start_day: i64,
+    /// Distinct products (popularity is Zipf-like).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub products: u32,
     /// Zipf exponent of product popularity.
+    #[arg(skip = 1.0)]
     pub zipf_exponent: f64,
+    /// Share of events that are page views.
+    #[arg(long, default_value_t = 0.8, value_parser = crate::args::share)]
     pub page_view_share: f64,
     /// Of page views, the share on a product page.
+    #[arg(skip = 0.9)]
     pub product_page_share: f64,
+    /// Share of events with a null user_id.
+    #[arg(long, default_value_t = 0.05, value_parser = crate::args::share)]
     pub null_user_share: f64,
+    /// Share of events written twice.
+    #[arg(long, default_value_t = 0.01, value_parser = crate::args::share)]
     pub duplicate_share: f64,
-    /// Of product page views, the share with an invalid product id.
+    /// Share of product page views with an invalid product id.
+    #[arg(long, default_value_t = 0.005, value_parser = crate::args::share)]
     pub invalid_product_share: f64,
+    /// Share of lines cut short (malformed JSON).
+    #[arg(long, default_value_t = 0.001, value_parser = crate::args::share)]
     pub malformed_share: f64,
+    /// Share of events without a timestamp.
+    #[arg(long, default_value_t = 0.001, value_parser = crate::args::share)]
     pub missing_field_share: f64,
+    /// Share of events that arrive 1 to 3 hours late.
+    #[arg(long, default_value_t = 0.01, value_parser = crate::args::share)]
     pub late_share: f64,
-    /// From this fraction of the hours on, events carry a new field.
+    /// From this fraction of the hours on, events carry a new field (schema drift).
+    #[arg(long, default_value_t = 0.5, value_parser = crate::args::share)]
     pub drift_from: f64,
 }
 

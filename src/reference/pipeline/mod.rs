@@ -100,21 +100,40 @@ impl std::str::FromStr for FailAt {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, clap::Args)]
 pub struct RunConfig {
+    /// Folder of log files (*.jsonl).
+    #[arg(long)]
     pub input: PathBuf,
+    /// Output folder (the data lake).
+    #[arg(long)]
     pub out: PathBuf,
+    /// Worker threads (1 to 1024).
+    #[arg(long, default_value_t = 1, value_parser = crate::args::threads, allow_negative_numbers = true)]
     pub workers: usize,
+    /// Crash on purpose part-way through a stage, e.g. transform:0.5.
+    #[arg(long, value_name = "STAGE:FRACTION")]
     pub fail_at: Option<FailAt>,
+    /// Continue from the last completed stage.
+    #[arg(long)]
     pub resume: bool,
-    /// Attempts per input file when reading fails.
+    /// Attempts per log file when reading fails.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub retries: u32,
-    /// For tests and demonstrations: the first N reads fail once.
+    /// Make the first N file reads fail once (to see retries at work).
+    #[arg(long, default_value_t = 0, value_name = "N")]
     pub inject_read_failures: u32,
+    /// Rows per Parquet batch.
+    #[arg(long, default_value_t = 65_536, value_parser = crate::args::batch_rows, allow_negative_numbers = true)]
     pub batch_rows: usize,
     /// Rows per Parquet row group (what a writer buffers).
+    #[arg(skip = 1usize << 20)]
     pub row_group_rows: usize,
+    /// Lines longer than this are quarantined.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", value_parser = crate::args::max_line_bytes, allow_negative_numbers = true)]
     pub max_line_bytes: usize,
+    /// A progress bar on a terminal.
+    #[arg(skip)]
     pub progress: bool,
 }
 
@@ -470,4 +489,32 @@ fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
     report.output_dates = by_date(files).into_keys().collect();
     report.output_rows = report.stages.last().map_or(0, |s| s.rows_out);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::generator::GeneratorConfig;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Run {
+        #[command(flatten)]
+        config: RunConfig,
+    }
+
+    #[derive(Parser)]
+    struct Generate {
+        #[command(flatten)]
+        config: GeneratorConfig,
+    }
+
+    /// The command line's defaults are the library's: one set of numbers.
+    #[test]
+    fn the_command_line_defaults_are_the_library_defaults() {
+        let run = Run::try_parse_from(["run", "--input", "logs", "--out", "lake"]).unwrap();
+        assert_eq!(run.config, RunConfig::new("logs", "lake"));
+        let generate = Generate::try_parse_from(["generate"]).unwrap();
+        assert_eq!(generate.config, GeneratorConfig::default());
+    }
 }
