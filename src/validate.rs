@@ -394,11 +394,39 @@ pub struct ValidateOptions {
     pub tolerances: Tolerances,
 }
 
+/// Which figure of a stage is held against its measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureKind {
+    RowsIn,
+    RowsOut,
+    BytesIn,
+    BytesOut,
+    #[serde(rename = "time_s")]
+    Time,
+    #[serde(rename = "peak_memory_bytes")]
+    PeakMemory,
+}
+
+impl FigureKind {
+    /// What a person calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FigureKind::RowsIn => "rows in",
+            FigureKind::RowsOut => "rows out",
+            FigureKind::BytesIn => "bytes in",
+            FigureKind::BytesOut => "bytes out",
+            FigureKind::Time => "time",
+            FigureKind::PeakMemory => "peak memory",
+        }
+    }
+}
+
 /// One figure, predicted and measured.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Figure {
-    /// `time_s`, `rows_out`, `bytes_in`, `bytes_out`, `peak_memory_bytes`.
-    pub name: String,
+    /// `rows_in`, `rows_out`, `bytes_in`, `bytes_out`, `time_s` or `peak_memory_bytes`.
+    pub name: FigureKind,
     /// A stage, or `pipeline` for end to end.
     pub stage: String,
     pub workers: usize,
@@ -571,11 +599,11 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
             let actual = &measured.stages[index];
             let speedup_at_n =
                 base_run.map(|b| (*n, runs[b].stages[index].wall_s / actual.wall_s.max(1e-9)));
-            let mut push = |name: &str, p: f64, m: f64, tolerance: f64, timing: bool| {
+            let mut push = |name: FigureKind, p: f64, m: f64, tolerance: f64, timing: bool| {
                 let error = error_pct(p, m);
                 let within = error.abs() <= tolerance * 100.0;
                 figures.push(Figure {
-                    name: name.to_string(),
+                    name,
                     stage: stage.to_string(),
                     workers: *n,
                     predicted: clean(p),
@@ -588,28 +616,28 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
             // Rows and bytes do not depend on the workers: shown once.
             if Some(*n) == options.workers.first().copied() {
                 push(
-                    "rows_in",
+                    FigureKind::RowsIn,
                     flow.rows_in.base(),
                     actual.rows_in as f64,
                     tolerances.rows,
                     false,
                 );
                 push(
-                    "rows_out",
+                    FigureKind::RowsOut,
                     flow.rows_out.base(),
                     actual.rows_out as f64,
                     tolerances.rows,
                     false,
                 );
                 push(
-                    "bytes_in",
+                    FigureKind::BytesIn,
                     flow.bytes_in.base(),
                     actual.bytes_in as f64,
                     tolerances.bytes,
                     false,
                 );
                 push(
-                    "bytes_out",
+                    FigureKind::BytesOut,
                     flow.bytes_out.base(),
                     actual.bytes_out as f64,
                     tolerances.bytes,
@@ -617,14 +645,14 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
                 );
             }
             push(
-                "time_s",
+                FigureKind::Time,
                 timed.parallel.base(),
                 actual.wall_s,
                 tolerances.time,
                 true,
             );
             push(
-                "peak_memory_bytes",
+                FigureKind::PeakMemory,
                 memory.per_worker.base(),
                 actual.peak_memory_bytes as f64,
                 tolerances.memory,
@@ -635,7 +663,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
         let error = error_pct(predicted.time.parallel.base(), total);
         let within = error.abs() <= tolerances.time * 100.0;
         figures.push(Figure {
-            name: "time_s".into(),
+            name: FigureKind::Time,
             stage: "pipeline".into(),
             workers: *n,
             predicted: clean(predicted.time.parallel.base()),
@@ -647,7 +675,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
     }
     for figure in figures
         .iter_mut()
-        .filter(|f| f.name == "bytes_out" && !f.within_tolerance && f.stage != "load")
+        .filter(|f| f.name == FigureKind::BytesOut && !f.within_tolerance && f.stage != "load")
     {
         figure.cause = Some(if figure.measured < figure.predicted {
             "Parquet compresses better with more rows per file (dictionaries and page headers amortize), so bytes per row fall at the larger size".into()
@@ -657,7 +685,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
     }
     for figure in figures
         .iter_mut()
-        .filter(|f| f.name == "bytes_in" && !f.within_tolerance && f.stage != "ingest")
+        .filter(|f| f.name == FigureKind::BytesIn && !f.within_tolerance && f.stage != "ingest")
     {
         figure.cause =
             Some("these are the previous stage's output bytes: see its bytes out".into());
@@ -666,7 +694,7 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
     // peak as a fixed working set per worker.
     for figure in figures
         .iter_mut()
-        .filter(|f| f.name == "peak_memory_bytes" && !f.within_tolerance)
+        .filter(|f| f.name == FigureKind::PeakMemory && !f.within_tolerance)
     {
         figure.cause = Some(if figure.measured > figure.predicted {
             "memory grows with the data here (deduplication keeps 8 bytes an event of a date; row groups buffer up to a million rows), while the calibration held the sample's peak fixed".into()

@@ -3,7 +3,7 @@
 //! the report has its structure. Timings are redacted in the snapshot,
 //! never asserted.
 
-use pipecalc::validate::{validate, Tolerances, ValidateOptions};
+use pipecalc::validate::{validate, FigureKind, Tolerances, ValidateOptions};
 
 #[test]
 fn rows_and_bytes_are_predicted_within_tolerance() {
@@ -20,7 +20,7 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
     // Every stage's rows, in and out, within ±2%.
     let rows: Vec<_> = figures
         .iter()
-        .filter(|f| f.name.starts_with("rows"))
+        .filter(|f| matches!(f.name, FigureKind::RowsIn | FigureKind::RowsOut))
         .collect();
     assert_eq!(rows.len(), 8);
     for figure in &rows {
@@ -30,16 +30,18 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
     // miss carries its cause.
     let input = figures
         .iter()
-        .find(|f| f.name == "bytes_in" && f.stage == "ingest")
+        .find(|f| f.name == FigureKind::BytesIn && f.stage == "ingest")
         .unwrap();
     assert!(input.within_tolerance, "{input:?}");
     for figure in figures
         .iter()
-        .filter(|f| !f.within_tolerance && f.name != "rows_in")
+        .filter(|f| !f.within_tolerance && f.name != FigureKind::RowsIn)
     {
-        if figure.name != "bytes_in" {
+        if figure.name != FigureKind::BytesIn {
             assert!(
-                figure.cause.is_some() || figure.stage == "pipeline" || figure.name == "bytes_out",
+                figure.cause.is_some()
+                    || figure.stage == "pipeline"
+                    || figure.name == FigureKind::BytesOut,
                 "{figure:?}"
             );
         }
@@ -48,7 +50,7 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
     for workers in [1, 2] {
         let times = figures
             .iter()
-            .filter(|f| f.name == "time_s" && f.workers == workers)
+            .filter(|f| f.name == FigureKind::Time && f.workers == workers)
             .count();
         assert_eq!(
             times, 5,

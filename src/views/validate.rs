@@ -7,27 +7,20 @@ use serde::Serialize;
 
 use crate::contract::Versions;
 use crate::units::{human_bytes, human_count, human_duration, significant};
-use crate::validate::{Figure, StageFit, Tolerances, Validation};
+use crate::validate::{Figure, FigureKind, StageFit, Tolerances, Validation};
 
 use crate::report::{Document, Section};
 
-fn amount(name: &str, value: f64) -> String {
-    match name {
-        "time_s" => human_duration(value),
-        "rows_in" | "rows_out" => format!("{}", value.round() as i64),
-        _ => human_bytes(value),
+fn amount(kind: FigureKind, value: f64) -> String {
+    match kind {
+        FigureKind::Time => human_duration(value),
+        FigureKind::RowsIn | FigureKind::RowsOut => format!("{}", value.round() as i64),
+        FigureKind::BytesIn | FigureKind::BytesOut | FigureKind::PeakMemory => human_bytes(value),
     }
 }
 
 fn label(figure: &Figure) -> &'static str {
-    match figure.name.as_str() {
-        "time_s" => "time",
-        "rows_in" => "rows in",
-        "rows_out" => "rows out",
-        "bytes_in" => "bytes in",
-        "bytes_out" => "bytes out",
-        _ => "peak memory",
-    }
+    figure.name.label()
 }
 
 fn signed_percent(value: f64) -> String {
@@ -98,8 +91,8 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             label(figure).to_string(),
             figure.stage.clone(),
             figure.workers.to_string(),
-            amount(&figure.name, figure.predicted),
-            amount(&figure.name, figure.measured),
+            amount(figure.name, figure.predicted),
+            amount(figure.name, figure.measured),
             signed_percent(figure.error_pct),
             if figure.within_tolerance { "ok" } else { "OFF" }.to_string(),
         ]);
@@ -206,7 +199,7 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             let predicted = validation
                 .figures
                 .iter()
-                .find(|f| f.name == "time_s" && &f.stage == stage && f.workers == first)
+                .find(|f| f.name == FigureKind::Time && &f.stage == stage && f.workers == first)
                 .map_or(0.0, |f| f.predicted);
             versus.row([
                 stage.clone(),
