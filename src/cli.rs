@@ -229,7 +229,34 @@ pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOpti
 }
 
 /// Runs the command: the text to print and how the process exits.
-pub fn run(cli: Cli) -> Result<(String, ExitStatus)> {
+/// What a command printed, how it exits, and the error to print after its
+/// text (a pipeline run that stopped reports what it finished first).
+pub struct Outcome {
+    pub text: String,
+    pub status: ExitStatus,
+    pub error: Option<anyhow::Error>,
+}
+
+pub fn run(cli: Cli) -> Outcome {
+    match dispatch(cli) {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome {
+            text: String::new(),
+            status: ExitStatus::Error,
+            error: Some(error),
+        },
+    }
+}
+
+fn done(text: String, status: ExitStatus) -> Result<Outcome> {
+    Ok(Outcome {
+        text,
+        status,
+        error: None,
+    })
+}
+
+fn dispatch(cli: Cli) -> Result<Outcome> {
     let text = match cli.command {
         Command::Validate(args) => {
             let options = validate_options(&args);
@@ -240,7 +267,7 @@ pub fn run(cli: Cli) -> Result<(String, ExitStatus)> {
             } else {
                 ExitStatus::CheckFailed
             };
-            return Ok((text, status));
+            return done(text, status);
         }
         Command::Estimate {
             scenario,
@@ -288,8 +315,17 @@ pub fn run(cli: Cli) -> Result<(String, ExitStatus)> {
                 progress: true,
                 ..args.config
             };
-            commands::run(&config, &output.options())
+            let (text, error) = commands::run(&config, &output.options())?;
+            return Ok(Outcome {
+                text,
+                status: if error.is_some() {
+                    ExitStatus::Error
+                } else {
+                    ExitStatus::Success
+                },
+                error,
+            });
         }
     }?;
-    Ok((text, ExitStatus::Success))
+    done(text, ExitStatus::Success)
 }

@@ -233,36 +233,55 @@ pub fn generate(
 }
 
 /// `pipecalc run`: the reference pipeline, with its report.
-pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<String> {
+/// `pipecalc run`: the report, and the error when the run stopped. A run
+/// that stopped still reports what it finished and what it lost.
+pub fn run(
+    config: &crate::reference::pipeline::RunConfig,
+    output: &Output,
+) -> Result<(String, Option<anyhow::Error>)> {
     match crate::reference::pipeline::run(config) {
-        Ok(run) => emit(
-            output,
-            || views::run::document(&run),
-            || crate::reference::metrics::RunDocument::of(&run),
-            "/stages",
-        ),
+        Ok(run) => Ok((
+            emit(
+                output,
+                || views::run::document(&run),
+                || crate::reference::metrics::RunDocument::of(&run),
+                "/stages",
+            )?,
+            None,
+        )),
         Err(failure) => {
-            let done: Vec<&str> = failure
-                .report
-                .stages
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            let report = config.out.join("run.json");
-            let report = if report.exists() {
-                format!(" (report in {})", report.display())
+            let failure = *failure;
+            let report = &failure.report;
+            // A run refused before it began (bad input, a folder in use)
+            // has nothing to report but the error.
+            let text = if failure.began {
+                emit(
+                    output,
+                    || views::run::document(report),
+                    || crate::reference::metrics::RunDocument::of(report),
+                    "/stages",
+                )?
+            } else {
+                String::new()
+            };
+            let done: Vec<&str> = report.stages.iter().map(|s| s.name.as_str()).collect();
+            let saved = config
+                .out
+                .join(crate::reference::pipeline::FAILED_RUN_REPORT);
+            let saved = if failure.began && saved.exists() {
+                format!(" (report in {})", saved.display())
             } else {
                 String::new()
             };
             let message = if done.is_empty() {
-                format!("the run stopped before any stage finished{report}")
+                format!("the run stopped before any stage finished{saved}")
             } else {
                 format!(
-                    "the run stopped; stages completed and checkpointed: {}{report}",
+                    "the run stopped; stages completed and checkpointed: {}{saved}",
                     done.join(", ")
                 )
             };
-            Err(failure.error.context(message))
+            Ok((text, Some(failure.error.context(message))))
         }
     }
 }

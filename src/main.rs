@@ -12,25 +12,28 @@ use pipecalc::commands::ExitStatus;
 
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap; --help and --version exit 0.
-    let status = match cli::run(cli::Cli::parse()) {
-        Ok((text, status)) => match std::io::stdout().lock().write_all(text.as_bytes()) {
-            Ok(()) => status,
-            // A closed pipe (`| head`) is not an error worth a message.
-            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => status,
-            Err(error) => {
-                let _ = writeln!(std::io::stderr(), "error: cannot write the output: {error}");
-                ExitStatus::Error
-            }
-        },
-        Err(error) => {
-            // The chain, never a backtrace, whatever RUST_BACKTRACE says.
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {error}");
-            for cause in error.chain().skip(1) {
-                let _ = writeln!(stderr, "caused by: {cause}");
-            }
-            ExitStatus::Error
+    let outcome = cli::run(cli::Cli::parse());
+    let mut status = outcome.status;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(outcome.text.as_bytes())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Err(error) = written {
+        // A closed pipe (`| head`) is not an error worth a message.
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {error}");
+            status = ExitStatus::Error;
         }
-    };
+    }
+    if let Some(error) = outcome.error {
+        // The chain, never a backtrace, whatever RUST_BACKTRACE says.
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {error}");
+        for cause in error.chain().skip(1) {
+            let _ = writeln!(stderr, "caused by: {cause}");
+        }
+        status = ExitStatus::Error;
+    }
     ExitCode::from(status as u8)
 }

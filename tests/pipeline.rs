@@ -1,35 +1,14 @@
 //! The reference pipeline against the generator's ground truth: the
 //! generator knows what it wrote, so every count has an independent oracle.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::UInt64Type;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use common::{contents, read_views, Scratch};
 use pipecalc::reference::generator::{generate, GeneratorConfig, Truth};
 use pipecalc::reference::pipeline::{run, FailAt, RunConfig, RunReport, StageStatus};
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("pipecalc-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, child: &str) -> PathBuf {
-        self.0.join(child)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn small(events: u64) -> GeneratorConfig {
     GeneratorConfig {
@@ -44,68 +23,6 @@ fn config(input: &Path, out: &Path) -> RunConfig {
     let mut config = RunConfig::new(input, out);
     config.batch_rows = 4096;
     config
-}
-
-/// The final output read back with arrow-rs's own reader, independently of
-/// the pipeline's code: (date from the folder, product) → views.
-fn read_views(lake: &Path) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let mut views: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for entry in std::fs::read_dir(lake.join("views")).unwrap() {
-        let folder = entry.unwrap().path();
-        let Some(date) = folder
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("date="))
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        for file in std::fs::read_dir(&folder).unwrap() {
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(File::open(file.unwrap().path()).unwrap())
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let products = batch
-                    .column_by_name("product_id")
-                    .unwrap()
-                    .as_string::<i32>();
-                let counts = batch
-                    .column_by_name("view_count")
-                    .unwrap()
-                    .as_primitive::<UInt64Type>();
-                for row in 0..batch.num_rows() {
-                    let previous = views
-                        .entry(date.clone())
-                        .or_default()
-                        .insert(products.value(row).to_string(), counts.value(row));
-                    assert!(previous.is_none(), "a (date, product) pair appears twice");
-                }
-            }
-        }
-    }
-    views
-}
-
-/// Every file under `dir` (manifests and run.json aside, which hold timings).
-fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_dir() {
-                pending.push(path);
-            } else if name != "_manifest.json" && name != "run.json" {
-                let relative = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn generated(scratch: &Scratch, events: u64) -> (PathBuf, Truth) {
@@ -251,11 +168,31 @@ fn transient_read_failures_are_retried_and_counted() {
     assert_eq!(report.quality.read_retries, 2);
     assert_eq!(read_views(&scratch.path("lake")), truth.views);
 
-    let mut hopeless = config(&logs, &scratch.path("lake2"));
-    hopeless.inject_read_failures = 1000;
-    hopeless.retries = 2;
+    // More failures than files: each file fails once and is retried once,
+    // so the run loses nothing (issue 9, item 11).
+    let mut every_file = config(&logs, &scratch.path("lake2"));
+    every_file.inject_read_failures = 1000;
+    every_file.retries = 2;
+    let report = run(&every_file).unwrap();
+    let files = std::fs::read_dir(&logs)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".jsonl")
+        })
+        .count() as u64;
+    assert_eq!(report.quality.read_retries, files);
+    assert_eq!(read_views(&scratch.path("lake2")), truth.views);
+
+    // No retries allowed: the first injected failure stops the run.
+    let mut hopeless = config(&logs, &scratch.path("lake3"));
+    hopeless.inject_read_failures = 1;
+    hopeless.retries = 1;
     let failure = run(&hopeless).unwrap_err();
-    assert!(format!("{:#}", failure.error).contains("failed after 2 attempt(s)"));
+    assert!(format!("{:#}", failure.error).contains("failed after 1 attempt(s)"));
 }
 
 #[test]

@@ -60,6 +60,10 @@ pub struct RunDocument {
     pub quality: QualityRecord,
     pub output_rows: u64,
     pub output_dates: Vec<String>,
+    /// Files in the input folder that were not read, each with the reason.
+    pub skipped_inputs: Vec<String>,
+    /// What a killed earlier run left behind and this one removed.
+    pub cleared_leftovers: Vec<String>,
 }
 
 impl RunDocument {
@@ -104,6 +108,8 @@ impl RunDocument {
             },
             output_rows: report.output_rows,
             output_dates: report.output_dates.clone(),
+            skipped_inputs: report.skipped_inputs.clone(),
+            cleared_leftovers: report.cleared_leftovers.clone(),
         }
     }
 }

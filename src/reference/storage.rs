@@ -1,10 +1,14 @@
-//! Parquet files and stage checkpoints.
+//! Parquet files, stage checkpoints, and durable publishing.
 //!
-//! A stage writes into a hidden staging folder and publishes it with one
-//! rename, after writing its `_manifest.json`; a crash leaves nothing
-//! half-written where readers look. The manifest records what the stage
-//! read (a fingerprint of its input) so `--resume` can tell whether a
-//! finished stage still stands.
+//! A stage writes into a hidden staging folder and publishes it in one
+//! atomic step after writing its `_manifest.json`: every file and folder in
+//! it is fsynced first, then the folder takes the published name by one
+//! rename (or, over an older output, one atomic exchange where the OS has
+//! it: `renameat2(RENAME_EXCHANGE)` on Linux, `renamex_np(RENAME_SWAP)` on
+//! macOS). A reader sees the old complete output or the new one, never a
+//! torn file and never no output. The manifest records what the stage read
+//! (a fingerprint of its input) so `--resume` can tell whether a finished
+//! stage still stands.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -54,12 +58,14 @@ impl ParquetSink {
             .with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
-    /// Writes the footer and closes the file.
+    /// Writes the footer and closes the file, on disk (fsynced).
     pub fn finish(self) -> Result<()> {
-        self.writer
-            .close()
+        let file = self
+            .writer
+            .into_inner()
             .with_context(|| format!("cannot finish `{}`", self.path.display()))?;
-        Ok(())
+        file.sync_all()
+            .with_context(|| format!("cannot flush `{}` to disk", self.path.display()))
     }
 }
 
@@ -123,9 +129,114 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String> {
     Ok(text)
 }
 
+/// Writes `value` as JSON durably and atomically: a reader finds the old
+/// file or the new one, whole.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    std::fs::write(path, to_json(value)?)
-        .with_context(|| format!("cannot write `{}`", path.display()))
+    write_atomic(path, to_json(value)?.as_bytes())
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it: written,
+/// fsynced, renamed over `path`, and the folder fsynced, so neither a crash
+/// nor a full disk leaves a torn or empty file where the old one was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error).with_context(|| format!("cannot write `{}`", path.display()));
+    }
+    if let Err(error) = std::fs::rename(&temporary, path) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error).with_context(|| format!("cannot write `{}`", path.display()));
+    }
+    sync_dir(folder)
+}
+
+/// Fsyncs a folder, so the names in it (a rename, a new file) survive a
+/// power loss. Windows has no folder handle to flush; NTFS journals names.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|folder| folder.sync_all())
+            .with_context(|| format!("cannot flush folder `{}` to disk", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Fsyncs every file and folder under `dir`, and `dir` itself.
+pub fn sync_tree(dir: &Path) -> Result<()> {
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list `{}`", folder.display()))?
+        {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                pending.push(path);
+            } else {
+                File::open(&path)
+                    .and_then(|file| file.sync_all())
+                    .with_context(|| format!("cannot flush `{}` to disk", path.display()))?;
+            }
+        }
+        sync_dir(&folder)?;
+    }
+    Ok(())
+}
+
+/// Swaps two folders in one atomic step, where the OS can: `Ok(false)`
+/// where it cannot, having changed nothing.
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    #[cfg(any(all(target_os = "linux", target_env = "gnu"), target_os = "macos"))]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let a = CString::new(a.as_os_str().as_bytes())?;
+        let b = CString::new(b.as_os_str().as_bytes())?;
+        // SAFETY: both paths are NUL-terminated C strings that outlive the call.
+        #[cfg(target_os = "linux")]
+        let status = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        // SAFETY: as above.
+        #[cfg(target_os = "macos")]
+        let status = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
+        if status == 0 {
+            return Ok(true);
+        }
+        let error = std::io::Error::last_os_error();
+        // A file system without the exchange (EINVAL) or a kernel without
+        // the call (ENOSYS): fall back to two renames.
+        match error.raw_os_error() {
+            Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::ENOTSUP) => Ok(false),
+            _ => Err(error),
+        }
+    }
+    #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_os = "macos")))]
+    {
+        let _ = (a, b);
+        Ok(false)
+    }
 }
 
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
@@ -152,23 +263,69 @@ pub fn fresh_staging(out: &Path, stage: &str) -> Result<PathBuf> {
     Ok(staging)
 }
 
-/// Publishes a staged stage output as `out/<name>` with renames only, so a
-/// reader sees either the old complete output or the new complete one.
+/// Publishes a staged stage output as `out/<name>`: everything in it is
+/// fsynced, then it takes the name in one atomic step, so a reader (or a
+/// power loss) sees the old complete output or the new one.
 pub fn publish(out: &Path, stage: &str, name: &str) -> Result<PathBuf> {
     let staging = staging_dir(out, stage);
     let target = out.join(name);
-    let retired = out.join(format!(".retired-{name}"));
-    if retired.exists() {
-        std::fs::remove_dir_all(&retired)?;
-    }
-    if target.exists() {
+    sync_tree(&staging)?;
+    crash_point(&format!("before-publish-{stage}"));
+    if !target.exists() {
+        std::fs::rename(&staging, &target)
+            .with_context(|| format!("cannot publish `{}`", target.display()))?;
+    } else if exchange(&staging, &target)
+        .with_context(|| format!("cannot publish `{}`", target.display()))?
+    {
+        // The staging folder now holds the old output.
+        crash_point(&format!("after-publish-{stage}"));
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove the old `{}`", target.display()))?;
+    } else {
+        // No atomic exchange here: for an instant between these two
+        // renames there is no `out/<name>` (README, "Reliability").
+        let retired = out.join(format!(".retired-{name}"));
+        if retired.exists() {
+            std::fs::remove_dir_all(&retired)?;
+        }
         std::fs::rename(&target, &retired)
             .with_context(|| format!("cannot move aside `{}`", target.display()))?;
-    }
-    std::fs::rename(&staging, &target)
-        .with_context(|| format!("cannot publish `{}`", target.display()))?;
-    if retired.exists() {
+        std::fs::rename(&staging, &target)
+            .with_context(|| format!("cannot publish `{}`", target.display()))?;
         std::fs::remove_dir_all(&retired)?;
     }
+    sync_dir(out)?;
     Ok(target)
+}
+
+/// For the crash tests: `PIPECALC_TEST_CRASH=after-publish-load` kills the
+/// process at that point, as a power cut or `kill -9` would. Costs one
+/// environment lookup per publish.
+fn crash_point(point: &str) {
+    if std::env::var_os("PIPECALC_TEST_CRASH").is_some_and(|p| p == point) {
+        std::process::abort();
+    }
+}
+
+/// Removes what a killed run left behind: staging folders, retired outputs
+/// and temporary files. Only ever called under the output folder's lock.
+pub fn clear_leftovers(out: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for entry in
+        std::fs::read_dir(out).with_context(|| format!("cannot list `{}`", out.display()))?
+    {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if name.starts_with(".staging-") || name.starts_with(".retired-") {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot remove `{}`", path.display()))?;
+            removed.push(path);
+        } else if name.starts_with('.') && name.ends_with(".tmp") {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove `{}`", path.display()))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }

@@ -3,7 +3,7 @@
 //! (`reference::metrics`).
 
 use crate::reference::metrics::NULL_USER_ALERT;
-use crate::reference::pipeline::RunReport;
+use crate::reference::pipeline::{RunReport, RunStatus, STAGES};
 use crate::report::{Document, Section};
 use crate::units::{human_byte_rate, human_bytes, human_count, human_duration};
 
@@ -40,6 +40,23 @@ pub fn document(report: &RunReport) -> Document {
             human_byte_rate(stage.bytes_per_s()),
             human_count(stage.rows_per_s()),
         ]);
+    }
+    if report.status == RunStatus::Failed {
+        // What the failure cost: the stage that stopped kept nothing of
+        // its partial work, and the stages after it did not run.
+        for (index, name) in STAGES.iter().enumerate().skip(report.stages.len()) {
+            let status = if index == report.stages.len() {
+                "FAILED: partial output discarded"
+            } else {
+                "not run"
+            };
+            let mut row = vec![name.to_string(), status.to_string()];
+            row.extend(std::iter::repeat_n("—".to_string(), 9));
+            stages.row(row);
+        }
+        if !report.stages.is_empty() {
+            stages.note("the stages above the failure are checkpointed; `--resume` continues from the first that did not finish");
+        }
     }
     let wall: f64 = report.stages.iter().map(|s| s.wall_s).sum();
     let bytes_in = report.stages.first().map_or(0, |s| s.bytes_in);
@@ -129,6 +146,12 @@ pub fn document(report: &RunReport) -> Document {
     ]);
     if let Some(failure) = &report.failure {
         output.note(format!("stopped: {failure}"));
+    }
+    for skipped in &report.skipped_inputs {
+        output.note(format!("NOT READ: {skipped}"));
+    }
+    for cleared in &report.cleared_leftovers {
+        output.note(format!("removed what a killed run left: {cleared}"));
     }
     Document {
         title: format!("pipecalc run: {} → {}", report.input, report.output),

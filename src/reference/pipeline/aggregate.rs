@@ -9,7 +9,7 @@ use arrow_array::RecordBatch;
 use rayon::prelude::*;
 
 use super::context::StageContext;
-use super::{by_date, columns, Quality, Ran, Stage, StageId, StageMetrics};
+use super::{by_date, columns, Ran, Stage, StageId, StageMetrics};
 use crate::reference::storage::{parquet_files, read_batches, total_size, ParquetSink};
 
 /// Counts views per (date, product_id).
@@ -80,7 +80,7 @@ impl Stage for Aggregate {
         sink.finish()?;
         Ok(Ran {
             metrics,
-            quality: Quality::default(),
+            ..Ran::default()
         })
     }
 }

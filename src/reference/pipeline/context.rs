@@ -72,9 +72,20 @@ impl<'a> StageContext<'a> {
 
     /// Measures the stage, writes its manifest and publishes its output.
     pub fn finish(self, ran: Ran) -> Result<Manifest> {
+        // A `--fail-at` point past the last unit of work (STAGE:1.0, or a
+        // fraction of an estimated total) fires here, before publishing.
+        if let Some(fail) = self.config.fail_at.filter(|f| f.stage == self.stage) {
+            bail!(
+                "injected failure in {} at {}% (--fail-at), after its last batch and before it published",
+                self.stage.name(),
+                crate::units::significant(fail.fraction * 100.0, 3)
+            );
+        }
         let Ran {
             mut metrics,
             quality,
+            input_fingerprint,
+            inputs,
         } = ran;
         let files = parquet_files(&self.staging)?;
         metrics.bytes_out = total_size(&files);
@@ -85,10 +96,11 @@ impl<'a> StageContext<'a> {
         metrics.status = StageStatus::Ran;
         let manifest = Manifest {
             stage: self.stage.name().into(),
-            input_fingerprint: self.fingerprint,
+            input_fingerprint: input_fingerprint.unwrap_or(self.fingerprint),
             metrics,
             quality,
             files: relative_files(&self.staging, &files),
+            inputs,
         };
         write_json(&self.staging.join(MANIFEST), &manifest)?;
         publish(&self.config.out, self.stage.name(), self.stage.dataset())?;

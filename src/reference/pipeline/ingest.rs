@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::columns::schema_raw;
 use super::context::{StageContext, Tripwire};
+use super::input::{fingerprint, ContentHash, InputFile, InputRecord};
 use super::{Quality, Ran, RunConfig, Stage, StageId};
 use crate::reference::calendar::{date_string, days_from_civil, MS_PER_DAY};
 use crate::reference::event::{validate, Refusal};
@@ -23,7 +24,7 @@ use crate::reference::storage::{total_size, ParquetSink};
 /// as raw Parquet by date, one part per log file; refused lines go to
 /// `_quarantine/` with their reason.
 pub(super) struct Ingest<'a> {
-    pub files: &'a [PathBuf],
+    pub files: &'a [InputFile],
 }
 
 impl Stage for Ingest<'_> {
@@ -33,17 +34,18 @@ impl Stage for Ingest<'_> {
 
     fn run(&self, cx: &StageContext) -> Result<Ran> {
         let (config, files, staging) = (cx.config, self.files, &cx.staging);
-        let total_bytes: u64 = total_size(files);
+        let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+        let total_bytes: u64 = total_size(&paths);
         // The tripwire counts rows; estimate the total from ~500 bytes a line.
         let tripwire = cx.tripwire(total_bytes / 500);
         let failures = ReadFailures {
-            remaining: AtomicU32::new(config.inject_read_failures),
+            files_left: AtomicU32::new(config.inject_read_failures),
         };
         let bar = cx.progress(files.len() as u64, "files");
         let results: Vec<FileIngest> = files
             .par_iter()
-            .map(|path| {
-                let done = ingest_file(config, path, staging, &failures, &tripwire);
+            .map(|file| {
+                let done = ingest_file(config, file, staging, &failures, &tripwire);
                 bar.inc(1);
                 done
             })
@@ -57,7 +59,14 @@ impl Stage for Ingest<'_> {
         }
         metrics.rows_in = quality.lines;
         metrics.rows_out = quality.valid_events;
-        Ok(Ran { metrics, quality })
+        // The input's fingerprint is of what was read, taken while reading.
+        let inputs: Vec<InputRecord> = results.into_iter().map(|r| r.input).collect();
+        Ok(Ran {
+            metrics,
+            quality,
+            input_fingerprint: Some(fingerprint(&inputs)),
+            inputs,
+        })
     }
 }
 
@@ -104,39 +113,46 @@ impl RawColumns {
 }
 
 /// What ingesting one log file produced.
-#[derive(Default)]
 struct FileIngest {
     quality: Quality,
     bytes_in: u64,
+    input: InputRecord,
 }
 
+/// `--inject-read-failures N`: the first N files read each fail once, on
+/// their first attempt, and are retried.
 struct ReadFailures {
-    remaining: AtomicU32,
+    files_left: AtomicU32,
 }
 
 impl ReadFailures {
-    fn maybe_fail(&self) -> std::io::Result<()> {
-        let taken = self
-            .remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-        match taken {
-            Ok(_) => Err(std::io::Error::other("injected transient read failure")),
-            Err(_) => Ok(()),
-        }
+    /// Whether this file's first read is one that fails.
+    fn take(&self) -> bool {
+        self.files_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 }
 
 fn ingest_file(
     config: &RunConfig,
-    path: &Path,
+    file: &InputFile,
     staging: &Path,
     failures: &ReadFailures,
     tripwire: &Tripwire,
 ) -> Result<FileIngest> {
+    let mut fail_first = failures.take();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match ingest_file_once(config, path, staging, failures, tripwire) {
+        let outcome = if std::mem::take(&mut fail_first) {
+            Err(anyhow::Error::new(std::io::Error::other(
+                "injected transient read failure (--inject-read-failures)",
+            )))
+        } else {
+            ingest_file_once(config, file, staging, tripwire)
+        };
+        match outcome {
             Ok(mut done) => {
                 done.quality.read_retries += u64::from(attempt - 1);
                 return Ok(done);
@@ -146,7 +162,7 @@ fn ingest_file(
                 if !transient || attempt >= config.retries.max(1) {
                     return Err(error.context(format!(
                         "reading `{}` failed after {attempt} attempt(s)",
-                        path.display()
+                        file.path.display()
                     )));
                 }
             }
@@ -154,48 +170,72 @@ fn ingest_file(
     }
 }
 
+/// Skips the rest of a line, up to and including its newline, in bounded
+/// memory: the bytes pass through the hash and are counted, never kept.
+fn skip_line(reader: &mut impl BufRead, hash: &mut ContentHash) -> std::io::Result<u64> {
+    let mut skipped = 0u64;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(end) => (end + 1, true),
+            None => (buffer.len(), false),
+        };
+        hash.update(&buffer[..used]);
+        reader.consume(used);
+        skipped += used as u64;
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
 fn ingest_file_once(
     config: &RunConfig,
-    path: &Path,
+    file: &InputFile,
     staging: &Path,
-    failures: &ReadFailures,
     tripwire: &Tripwire,
 ) -> Result<FileIngest> {
-    failures.maybe_fail()?;
-    let file = File::open(path)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let source = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let path = &file.path;
+    let opened = File::open(path)?;
+    let mut reader = BufReader::with_capacity(1 << 20, opened);
+    let source = file.name.clone();
+    let part = &file.part;
     let hour_start = file_hour_ms(path);
-    let mut done = FileIngest::default();
+    let mut done = FileIngest {
+        quality: Quality::default(),
+        bytes_in: 0,
+        input: InputRecord {
+            name: file.name.clone(),
+            bytes: 0,
+            xxh3: String::new(),
+        },
+    };
+    let mut hash = ContentHash::default();
     let mut by_day: BTreeMap<i64, (RawColumns, Option<ParquetSink>)> = BTreeMap::new();
     let mut quarantine = String::new();
-    let part_path =
-        |day: i64| staging.join(format!("date={}/part-{stem}.parquet", date_string(day)));
+    let part_path = |day: i64| staging.join(format!("date={}/{part}.parquet", date_string(day)));
+    // One byte past the limit tells a line at the limit from a longer one.
+    let limit = u64::try_from(config.max_line_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     let mut line = Vec::with_capacity(1024);
     loop {
         line.clear();
         // Read at most one byte past the limit, so a 10 MB line costs no
         // more memory than the limit; the rest of it is skipped.
-        let read = (&mut reader)
-            .take(config.max_line_bytes as u64 + 1)
-            .read_until(b'\n', &mut line)?;
+        let read = (&mut reader).take(limit).read_until(b'\n', &mut line)?;
         if read == 0 {
             break;
         }
-        let mut too_long = 0usize;
+        hash.update(&line);
+        let mut too_long = 0u64;
         if !line.ends_with(b"\n") && line.len() > config.max_line_bytes {
-            let mut skipped = Vec::new();
-            reader.read_until(b'\n', &mut skipped)?;
-            too_long = line.len() + skipped.len();
+            too_long = line.len() as u64 + skip_line(&mut reader, &mut hash)?;
         }
-        done.bytes_in += read as u64;
+        done.bytes_in += read as u64 + too_long.saturating_sub(line.len() as u64);
         while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             line.pop();
         }
@@ -207,7 +247,7 @@ fn ingest_file_once(
         }
         let outcome = if too_long > 0 {
             Err(Refusal::TooLong {
-                bytes: too_long.saturating_sub(1),
+                bytes: usize::try_from(too_long.saturating_sub(1)).unwrap_or(usize::MAX),
                 limit: config.max_line_bytes,
             })
         } else {
@@ -301,9 +341,33 @@ fn ingest_file_once(
         sink.finish()?;
     }
     if !quarantine.is_empty() {
-        let path = staging.join(format!("_quarantine/{stem}.jsonl"));
-        std::fs::create_dir_all(path.parent().expect("a folder"))?;
-        std::fs::write(&path, quarantine)?;
+        let folder = staging.join("_quarantine");
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(folder.join(format!("{part}.jsonl")), quarantine)?;
     }
+    done.input.bytes = done.bytes_in;
+    done.input.xxh3 = hash.hex();
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// The rest of a long line is counted and hashed as it streams past,
+    /// and the next line is read whole.
+    #[test]
+    fn skipping_a_line_counts_every_byte_and_stops_at_its_end() {
+        let long = std::io::repeat(b'a').take(20 << 20);
+        let rest: &[u8] = b"\nnext\n";
+        let mut reader = BufReader::with_capacity(64 << 10, long.chain(rest));
+        let mut hash = ContentHash::default();
+        assert_eq!(skip_line(&mut reader, &mut hash).unwrap(), (20 << 20) + 1);
+        let mut next = String::new();
+        reader.read_line(&mut next).unwrap();
+        assert_eq!(next, "next\n");
+        // At the end of the input there is nothing left to skip.
+        assert_eq!(skip_line(&mut reader, &mut hash).unwrap(), 0);
+    }
 }

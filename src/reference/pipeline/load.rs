@@ -8,7 +8,7 @@ use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::RecordBatch;
 
 use super::context::StageContext;
-use super::{columns, Quality, Ran, Stage, StageId, StageMetrics};
+use super::{columns, Ran, Stage, StageId, StageMetrics};
 use crate::reference::storage::{file_size, read_batches, ParquetSink};
 
 /// Writes the counts as the final output, partitioned by date.
@@ -70,7 +70,7 @@ impl Stage for Load {
         bar.finish_and_clear();
         Ok(Ran {
             metrics,
-            quality: Quality::default(),
+            ..Ran::default()
         })
     }
 }

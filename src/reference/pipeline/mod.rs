@@ -21,20 +21,24 @@ mod aggregate;
 mod columns;
 mod context;
 mod ingest;
+pub mod input;
 mod load;
 mod transform;
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::storage::{file_size, fnv1a, parquet_files, read_json, write_json, MANIFEST};
+use super::storage::{clear_leftovers, fnv1a, parquet_files, read_json, write_json, MANIFEST};
 use aggregate::Aggregate;
 use context::StageContext;
 use ingest::Ingest;
+use input::InputRecord;
 use load::Load;
 use transform::Transform;
 
@@ -135,6 +139,9 @@ pub struct RunConfig {
     /// A progress bar on a terminal.
     #[arg(skip)]
     pub progress: bool,
+    /// Also read log files that are links out of the input folder.
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 impl RunConfig {
@@ -151,6 +158,7 @@ impl RunConfig {
             row_group_rows: 1 << 20,
             max_line_bytes: 1 << 20,
             progress: false,
+            follow_symlinks: false,
         }
     }
 }
@@ -285,12 +293,22 @@ struct Manifest {
     metrics: StageMetrics,
     quality: Quality,
     files: Vec<String>,
+    /// The raw stage's input files with their content hashes, to name the
+    /// files that changed when a different input is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<InputRecord>,
 }
 
 /// What a stage hands back: its counts, and what it found in the data.
+#[derive(Default)]
 struct Ran {
     metrics: StageMetrics,
     quality: Quality,
+    /// What the stage read, when only reading it could tell (ingest's
+    /// content hash); otherwise the fingerprint it started with.
+    input_fingerprint: Option<String>,
+    /// Ingest's input files, each with its size and hash.
+    inputs: Vec<InputRecord>,
 }
 
 /// A stage of the pipeline: it reads what the stage before it published
@@ -312,6 +330,10 @@ pub struct RunReport {
     pub quality: Quality,
     pub output_rows: u64,
     pub output_dates: Vec<String>,
+    /// Files in the input folder that were not read, each with the reason.
+    pub skipped_inputs: Vec<String>,
+    /// What a killed earlier run left behind and this one removed.
+    pub cleared_leftovers: Vec<String>,
 }
 
 /// A run that stopped part-way, with the report up to there.
@@ -319,54 +341,9 @@ pub struct RunReport {
 pub struct RunFailure {
     pub error: anyhow::Error,
     pub report: RunReport,
-}
-
-/// The log files to ingest: `*.jsonl` (and `*.json`, `*.log`) in `input`,
-/// sorted; names starting with `_` (the generator's truth) are not logs.
-pub fn log_files(input: &Path) -> Result<Vec<PathBuf>> {
-    if !input.exists() {
-        bail!("input folder `{}` does not exist", input.display());
-    }
-    if !input.is_dir() {
-        bail!("input `{}` is not a folder of log files", input.display());
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-        .with_context(|| format!("cannot list `{}`", input.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            !name.starts_with('_')
-                && !name.starts_with('.')
-                && [".jsonl", ".json", ".log"]
-                    .iter()
-                    .any(|ext| name.ends_with(ext))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!(
-            "no log files (*.jsonl, *.json, *.log) in `{}`; generate some with `pipecalc generate --out {}`",
-            input.display(),
-            input.display()
-        );
-    }
-    Ok(files)
-}
-
-fn input_fingerprint(files: &[PathBuf]) -> String {
-    let mut text = String::new();
-    for file in files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        text.push_str(&format!("{name}\t{}\n", file_size(file)));
-    }
-    format!("{:016x}", fnv1a(text.as_bytes()))
+    /// Whether the run began (held the output folder) before it stopped;
+    /// a refused run wrote nothing.
+    pub began: bool,
 }
 
 fn manifest_fingerprint(dir: &Path) -> Result<String> {
@@ -397,6 +374,55 @@ fn standing(config: &RunConfig, name: &str, fingerprint: &str) -> Option<Manifes
     (manifest.input_fingerprint == fingerprint).then_some(manifest)
 }
 
+/// The lock file inside `--out` that one run at a time holds.
+pub const LOCK: &str = ".pipecalc.lock";
+
+/// Holds `--out` for one run: a second run into the same folder is refused
+/// at once, naming the process that holds it. Readers of the published
+/// output never take it, so they are never blocked.
+fn lock(out: &Path) -> Result<File> {
+    use std::io::{Seek, Write};
+    let path = out.join(LOCK);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file `{}`", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            bail!(
+                "`{}` is in use by another pipecalc run{}; wait for it to finish, or write this run to another --out",
+                out.display(),
+                if holder.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({holder})")
+                }
+            );
+        }
+        Err(std::fs::TryLockError::Error(error)) => {
+            return Err(error).with_context(|| format!("cannot lock `{}`", path.display()));
+        }
+    }
+    // Who holds it, for the message a second run gets.
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = write!(file, "process {}", std::process::id());
+    let _ = file.sync_all();
+    Ok(file)
+}
+
+/// The report of the last run that completed.
+pub const RUN_REPORT: &str = "run.json";
+/// The report of the last run that failed; a failed run never replaces
+/// the report of the last one that completed.
+pub const FAILED_RUN_REPORT: &str = "failed-run.json";
+
 /// Runs the pipeline; on failure returns the report up to the stage that stopped.
 pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
     let mut report = RunReport {
@@ -409,49 +435,165 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
         quality: Quality::default(),
         output_rows: 0,
         output_dates: Vec::new(),
+        skipped_inputs: Vec::new(),
+        cleared_leftovers: Vec::new(),
     };
-    let result = run_stages(config, &mut report);
-    match result {
-        Ok(()) => {
-            report.status = RunStatus::Completed;
-            let _ = write_json(
-                &config.out.join("run.json"),
-                &super::metrics::RunDocument::of(&report),
-            );
-            Ok(report)
-        }
+    // Refused before the lock (bad input, a folder in use): nothing is
+    // written, not even a report.
+    let held = match prepare(config, &mut report) {
+        Ok(held) => held,
         Err(error) => {
             report.failure = Some(format!("{error:#}"));
-            if config.out.exists() {
-                let _ = write_json(
-                    &config.out.join("run.json"),
-                    &super::metrics::RunDocument::of(&report),
-                );
-            }
-            Err(Box::new(RunFailure { error, report }))
+            return Err(Box::new(RunFailure {
+                error,
+                report,
+                began: false,
+            }));
+        }
+    };
+    let result = run_stages(config, &held.inputs, &mut report).and_then(|()| {
+        report.status = RunStatus::Completed;
+        write_json(
+            &config.out.join(RUN_REPORT),
+            &super::metrics::RunDocument::of(&report),
+        )?;
+        let failed = config.out.join(FAILED_RUN_REPORT);
+        if failed.exists() {
+            std::fs::remove_file(&failed)
+                .with_context(|| format!("cannot remove `{}`", failed.display()))?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(report),
+        Err(error) => {
+            report.status = RunStatus::Failed;
+            report.failure = Some(format!("{error:#}"));
+            let written = write_json(
+                &config.out.join(FAILED_RUN_REPORT),
+                &super::metrics::RunDocument::of(&report),
+            );
+            let error = match written {
+                Ok(()) => error,
+                Err(also) => {
+                    error.context(format!("and its report could not be written: {also:#}"))
+                }
+            };
+            Err(Box::new(RunFailure {
+                error,
+                report,
+                began: true,
+            }))
         }
     }
 }
 
-fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
+/// What a run holds while its stages run.
+struct Held {
+    inputs: Vec<input::InputFile>,
+    _lock: File,
+}
+
+fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
     if config.workers == 0 {
         bail!("`--workers` is 0; the pipeline needs at least one worker");
     }
-    let files = log_files(&config.input)?;
+    let inputs = input::log_files(&config.input, config.follow_symlinks)?;
+    report.skipped_inputs = inputs.skipped.clone();
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output folder `{}`", config.out.display()))?;
+    let lock = lock(&config.out)?;
+    report.cleared_leftovers = clear_leftovers(&config.out)?
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    Ok(Held {
+        inputs: inputs.files,
+        _lock: lock,
+    })
+}
+
+/// Holds the input against the raw stage's manifest: the same files with
+/// the same bytes, or an error that names what changed.
+fn check_input(config: &RunConfig, files: &[input::InputFile], manifest: &Manifest) -> Result<()> {
+    let records: Vec<InputRecord> = files
+        .par_iter()
+        .map(|f| input::hash_file(&f.path))
+        .collect::<Result<_>>()?;
+    if input::fingerprint(&records) == manifest.input_fingerprint {
+        return Ok(());
+    }
+    let before: BTreeMap<&str, &InputRecord> = manifest
+        .inputs
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    let now: BTreeMap<&str, &InputRecord> = records.iter().map(|r| (r.name.as_str(), r)).collect();
+    let mut changes: Vec<String> = Vec::new();
+    for (name, record) in &now {
+        match before.get(name) {
+            None => changes.push(format!("{name} is new")),
+            Some(old) if old != record => changes.push(format!("{name} changed")),
+            Some(_) => {}
+        }
+    }
+    for name in before.keys().filter(|n| !now.contains_key(*n)) {
+        changes.push(format!("{name} is gone"));
+    }
+    let shown: Vec<&String> = changes.iter().take(5).collect();
+    bail!(
+        "`{}` holds raw data from other input{}; raw data is immutable, so write this run to another --out, or delete `{}` to start over",
+        config.out.join(StageId::Ingest.dataset()).display(),
+        if shown.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({}{})",
+                shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                if changes.len() > shown.len() {
+                    format!(" and {} more", changes.len() - shown.len())
+                } else {
+                    String::new()
+                }
+            )
+        },
+        config.out.display()
+    )
+}
+
+fn run_stages(
+    config: &RunConfig,
+    files: &[input::InputFile],
+    report: &mut RunReport,
+) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.workers)
         .build()
         .map_err(|e| anyhow!("cannot start {} workers: {e}", config.workers))?;
     pool.install(|| -> Result<()> {
-        let mut fingerprint = input_fingerprint(&files);
-        let ingest = Ingest { files: &files };
+        let ingest = Ingest { files };
         let stages: [&dyn Stage; 4] = [&ingest, &Transform, &Aggregate, &Load];
+        // Ingest's fingerprint is the input's content, which only reading
+        // it can tell: checked against the raw manifest, or taken by ingest.
+        let mut fingerprint = String::new();
         for stage in stages {
             let id = stage.id();
             let name = id.dataset();
-            let existing = standing(config, name, &fingerprint);
+            let existing = if id == StageId::Ingest {
+                match read_json::<Manifest>(&config.out.join(name).join(MANIFEST)) {
+                    Ok(manifest) => {
+                        check_input(config, files, &manifest)?;
+                        Some(manifest)
+                    }
+                    Err(_) if config.out.join(name).exists() => bail!(
+                        "`{}` is not a raw folder pipecalc wrote (it has no readable manifest); write this run to another --out",
+                        config.out.join(name).display()
+                    ),
+                    Err(_) => None,
+                }
+            } else {
+                standing(config, name, &fingerprint)
+            };
             let manifest = match existing {
                 // Raw is immutable: the same input is never ingested twice.
                 Some(mut manifest) if id == StageId::Ingest || config.resume => {
@@ -463,17 +605,19 @@ fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
                     manifest
                 }
                 _ => {
-                    if id == StageId::Ingest && config.out.join(name).join(MANIFEST).exists() {
-                        bail!(
-                            "`{}` holds raw data from other input; raw data is immutable, so write this run to another --out",
-                            config.out.join(name).display()
-                        );
-                    }
                     let upstream_rows = report.stages.last().map_or(0, |s| s.rows_out);
                     StageContext::start(config, id, fingerprint.clone(), upstream_rows)
                         .and_then(|cx| {
                             let ran = stage.run(&cx)?;
                             cx.finish(ran)
+                        })
+                        .inspect_err(|_| {
+                            // A stage that fails keeps nothing of its partial
+                            // work (a killed one's is cleared by the next run).
+                            let _ = std::fs::remove_dir_all(super::storage::staging_dir(
+                                &config.out,
+                                id.name(),
+                            ));
                         })
                         .with_context(|| format!("stage `{}` failed; finished stages are checkpointed, rerun with --resume to continue", id.name()))?
                 }
@@ -484,7 +628,7 @@ fn run_stages(config: &RunConfig, report: &mut RunReport) -> Result<()> {
         }
         Ok(())
     })?;
-    let views = config.out.join("views");
+    let views = config.out.join(StageId::Load.dataset());
     let files = parquet_files(&views)?;
     report.output_dates = by_date(files).into_keys().collect();
     report.output_rows = report.stages.last().map_or(0, |s| s.rows_out);

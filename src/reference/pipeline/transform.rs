@@ -137,7 +137,11 @@ impl Stage for Transform {
             }
         }
         bar.finish_and_clear();
-        Ok(Ran { metrics, quality })
+        Ok(Ran {
+            metrics,
+            quality,
+            ..Ran::default()
+        })
     }
 }
 

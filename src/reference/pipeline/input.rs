@@ -1,0 +1,239 @@
+//! The input folder: which files are logs, what each one's raw part is
+//! called, and the content fingerprint that tells an unchanged input from
+//! an edited one.
+//!
+//! Raw parts are named from each file's place in the sorted list and its
+//! whole name (`part-00003-x.jsonl.parquet`), so `x.jsonl`, `x.json` and
+//! `x.log`, or two names that read the same once made valid UTF-8, never
+//! write to one part. Symbolic links are read only when they point inside
+//! the input folder, unless `--follow-symlinks` says otherwise; a link that
+//! is skipped is named in the run report.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+/// One log file to ingest.
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The file's name, as the reports show it.
+    pub name: String,
+    /// The stem of its raw part and quarantine file, unique in the run.
+    pub part: String,
+}
+
+/// The log files to read, and the files left out with the reason.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    pub files: Vec<InputFile>,
+    pub skipped: Vec<String>,
+}
+
+/// What the raw manifest remembers of each input file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputRecord {
+    pub name: String,
+    pub bytes: u64,
+    /// XXH3-128 of the file's bytes, in hex.
+    pub xxh3: String,
+}
+
+fn is_log_name(name: &str) -> bool {
+    !name.starts_with('_')
+        && !name.starts_with('.')
+        && [".jsonl", ".json", ".log"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+/// A name safe in any file system: letters, digits, `.`, `-` and `_` kept,
+/// anything else `_`.
+fn safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The log files in `input` (`*.jsonl`, `*.json`, `*.log`), sorted by name;
+/// names starting with `_` (the generator's truth) or `.` are not logs.
+pub fn log_files(input: &Path, follow_symlinks: bool) -> Result<Inputs> {
+    if !input.exists() {
+        bail!("input folder `{}` does not exist", input.display());
+    }
+    if !input.is_dir() {
+        bail!("input `{}` is not a folder of log files", input.display());
+    }
+    let root = input
+        .canonicalize()
+        .with_context(|| format!("cannot resolve `{}`", input.display()))?;
+    let mut found: Vec<(PathBuf, String)> = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in
+        std::fs::read_dir(input).with_context(|| format!("cannot list `{}`", input.display()))?
+    {
+        let entry = entry.with_context(|| format!("cannot list `{}`", input.display()))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_log_name(&name) {
+            continue;
+        }
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        if kind.is_symlink() {
+            let target = std::fs::canonicalize(&path);
+            match target {
+                Ok(target) if !target.is_file() => {
+                    skipped.push(format!("{name}: a link to something that is not a file"));
+                    continue;
+                }
+                Ok(target) if !target.starts_with(&root) && !follow_symlinks => {
+                    skipped.push(format!(
+                        "{name}: a link out of the input folder (to {}); --follow-symlinks reads it",
+                        target.display()
+                    ));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    skipped.push(format!("{name}: a broken link"));
+                    continue;
+                }
+            }
+        } else if !kind.is_file() {
+            continue;
+        }
+        found.push((path, name));
+    }
+    found.sort();
+    if found.is_empty() {
+        bail!(
+            "no log files (*.jsonl, *.json, *.log) in `{}`{}; generate some with `pipecalc generate --out {}`",
+            input.display(),
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped: {})", skipped.join("; "))
+            },
+            input.display()
+        );
+    }
+    let files = found
+        .into_iter()
+        .enumerate()
+        .map(|(index, (path, name))| InputFile {
+            part: format!("part-{index:05}-{}", safe(&name)),
+            path,
+            name,
+        })
+        .collect();
+    Ok(Inputs { files, skipped })
+}
+
+/// XXH3-128 of what a reader has seen, fed as it reads.
+#[derive(Clone, Default)]
+pub struct ContentHash(Xxh3);
+
+impl ContentHash {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    pub fn hex(&self) -> String {
+        format!("{:032x}", self.0.digest128())
+    }
+}
+
+/// Hashes one file's bytes (to check an input against the raw manifest
+/// without ingesting it again).
+pub fn hash_file(path: &Path) -> Result<InputRecord> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut hash = ContentHash::default();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        bytes += read as u64;
+        hash.update(&buffer[..read]);
+    }
+    Ok(InputRecord {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+        xxh3: hash.hex(),
+    })
+}
+
+/// One fingerprint for the whole input: every file's name, size and hash.
+pub fn fingerprint(records: &[InputRecord]) -> String {
+    let mut hash = ContentHash::default();
+    for record in records {
+        hash.update(format!("{}\t{}\t{}\n", record.name, record.bytes, record.xxh3).as_bytes());
+    }
+    hash.hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_stem_many_files_never_share_a_part() {
+        let dir = std::env::temp_dir().join(format!("pipecalc-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            "x.jsonl",
+            "x.json",
+            "x.log",
+            "x y.jsonl",
+            "x_y.jsonl",
+            "_truth.json",
+        ] {
+            std::fs::write(dir.join(name), "{}\n").unwrap();
+        }
+        let inputs = log_files(&dir, false).unwrap();
+        let parts: std::collections::BTreeSet<&str> =
+            inputs.files.iter().map(|f| f.part.as_str()).collect();
+        assert_eq!(inputs.files.len(), 5);
+        assert_eq!(parts.len(), 5, "{parts:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_changed_byte_changes_the_fingerprint() {
+        let record = |text: &str| {
+            let mut hash = ContentHash::default();
+            hash.update(text.as_bytes());
+            InputRecord {
+                name: "a.jsonl".into(),
+                bytes: text.len() as u64,
+                xxh3: hash.hex(),
+            }
+        };
+        assert_ne!(
+            fingerprint(&[record("{\"a\":1}\n")]),
+            fingerprint(&[record("{\"a\":2}\n")])
+        );
+        assert_eq!(
+            fingerprint(&[record("{\"a\":1}\n")]),
+            fingerprint(&[record("{\"a\":1}\n")])
+        );
+    }
+}

@@ -1,0 +1,363 @@
+//! The reference pipeline loses no data (issue 9): one test per way it
+//! used to lose some while exiting 0. Each compares against a clean run or
+//! the generator's truth, never against a timing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{contents, read_views, Scratch};
+use pipecalc::reference::generator::{generate, GeneratorConfig, Truth};
+use pipecalc::reference::pipeline::{run, FailAt, RunConfig, StageStatus, FAILED_RUN_REPORT, LOCK};
+
+fn logs(scratch: &Scratch, events: u64) -> (PathBuf, Truth) {
+    let logs = scratch.path("logs");
+    let config = GeneratorConfig {
+        events,
+        days: 1,
+        seed: 5,
+        ..GeneratorConfig::default()
+    };
+    let truth = generate(&config, &logs).unwrap();
+    (logs, truth)
+}
+
+fn config(input: &Path, out: &Path) -> RunConfig {
+    let mut config = RunConfig::new(input, out);
+    config.batch_rows = 2048;
+    config
+}
+
+fn pipecalc(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipecalc"));
+    command.args(args);
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Item 1: while one run holds `--out`, another is refused at once, names
+/// the folder and the process, and writes nothing.
+#[test]
+fn a_second_run_into_a_held_folder_is_refused() {
+    let scratch = Scratch::new("lock");
+    let (logs, _) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    std::fs::create_dir_all(&lake).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lake.join(LOCK))
+        .unwrap();
+    held.try_lock().unwrap();
+    std::fs::write(lake.join(LOCK), "process 424242").unwrap();
+    let refused = pipecalc(&["run", "--input", path(&logs), "--out", path(&lake)])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let message = text(&refused);
+    assert!(
+        message.contains("in use by another pipecalc run (process 424242)"),
+        "{message}"
+    );
+    assert!(!lake.join("raw").exists() && !lake.join("run.json").exists());
+    drop(held);
+    let ran = pipecalc(&["run", "--input", path(&logs), "--out", path(&lake)])
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", text(&ran));
+}
+
+/// Item 1, as users hit it: two runs started together into one folder.
+/// Whichever order they take, no run reports a loss as success, and the
+/// lake equals a clean run's.
+#[test]
+fn two_runs_started_together_lose_nothing() {
+    let scratch = Scratch::new("race");
+    let (logs, truth) = logs(&scratch, 60_000);
+    let lake = scratch.path("lake");
+    let args = ["run", "--input", path(&logs), "--out", path(&lake)];
+    let start = || {
+        pipecalc(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (start(), start());
+    let outcomes = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    let succeeded = outcomes.iter().filter(|o| o.status.success()).count();
+    assert!(succeeded >= 1);
+    for outcome in outcomes.iter().filter(|o| !o.status.success()) {
+        assert_eq!(outcome.status.code(), Some(1));
+        assert!(
+            text(outcome).contains("in use by another pipecalc run"),
+            "{}",
+            text(outcome)
+        );
+    }
+    assert_eq!(read_views(&lake), truth.views);
+    let clean = scratch.path("clean");
+    run(&config(&logs, &clean)).unwrap();
+    assert_eq!(contents(&lake), contents(&clean));
+}
+
+/// Item 2: `x.jsonl`, `x.json` and `x.log` are three inputs, not one.
+#[test]
+fn files_that_share_a_stem_are_all_read() {
+    let scratch = Scratch::new("stems");
+    let (logs, truth) = logs(&scratch, 6_000);
+    // Split one hour's file into three with the same stem.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let busiest = files
+        .iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap()
+        .clone();
+    let text = std::fs::read_to_string(&busiest).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let third = lines.len() / 3;
+    let stem = busiest.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::remove_file(&busiest).unwrap();
+    for (index, extension) in ["jsonl", "json", "log"].iter().enumerate() {
+        let end = if index == 2 {
+            lines.len()
+        } else {
+            (index + 1) * third
+        };
+        let part = lines[index * third..end].join("\n") + "\n";
+        std::fs::write(logs.join(format!("{stem}.{extension}")), part).unwrap();
+    }
+    let lake = scratch.path("lake");
+    let report = run(&config(&logs, &lake)).unwrap();
+    assert_eq!(report.quality.lines, truth.lines);
+    assert_eq!(read_views(&lake), truth.views);
+}
+
+/// Item 3: a limit past any line length reads every line, not none.
+#[test]
+fn a_huge_line_limit_does_not_wrap() {
+    let scratch = Scratch::new("limit");
+    let (logs, truth) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    let mut limitless = config(&logs, &lake);
+    limitless.max_line_bytes = usize::MAX;
+    let report = run(&limitless).unwrap();
+    assert_eq!(report.quality.lines, truth.lines);
+    assert_eq!(read_views(&lake), truth.views);
+}
+
+/// Item 4: an input edited in place (same names, same sizes) is refused
+/// with the file named, and the lake is left as it was.
+#[test]
+fn a_changed_input_with_the_same_sizes_is_refused() {
+    let scratch = Scratch::new("changed");
+    let (logs, _) = logs(&scratch, 3_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let before = contents(&lake);
+    // The same input again is kept, not ingested twice.
+    let again = run(&config(&logs, &lake)).unwrap();
+    assert_eq!(again.stages[0].status, StageStatus::Kept);
+    // One digit changed, the size the same.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let edited = &files[0];
+    let mut bytes = std::fs::read(edited).unwrap();
+    let digit = bytes.iter().position(u8::is_ascii_digit).unwrap();
+    bytes[digit] = if bytes[digit] == b'9' {
+        b'8'
+    } else {
+        bytes[digit] + 1
+    };
+    std::fs::write(edited, &bytes).unwrap();
+    let refused = run(&config(&logs, &lake)).unwrap_err();
+    let message = format!("{:#}", refused.error);
+    let name = edited.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        message.contains("holds raw data from other input"),
+        "{message}"
+    );
+    assert!(message.contains(&format!("{name} changed")), "{message}");
+    assert!(message.contains("to start over"), "{message}");
+    assert_eq!(contents(&lake), before);
+}
+
+/// Item 5: a line far past the limit is quarantined by its length and
+/// counted in full; the lines around it are read.
+#[test]
+fn a_line_past_the_limit_is_quarantined_whole() {
+    let scratch = Scratch::new("longline");
+    let (logs, truth) = logs(&scratch, 2_000);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let target = &files[0];
+    let mut text = std::fs::read_to_string(target).unwrap();
+    let long = format!("{{\"padding\":\"{}\"}}\n", "x".repeat(3 << 20));
+    text.insert_str(0, &long);
+    std::fs::write(target, &text).unwrap();
+    let lake = scratch.path("lake");
+    let mut limited = config(&logs, &lake);
+    limited.max_line_bytes = 64 << 10;
+    let report = run(&limited).unwrap();
+    assert_eq!(report.quality.quarantined.get("too_long"), Some(&1));
+    assert_eq!(report.quality.lines, truth.lines + 1);
+    assert_eq!(report.stages[0].bytes_in, truth.bytes + long.len() as u64);
+    assert_eq!(read_views(&lake), truth.views);
+}
+
+/// Item 6: killed at either side of publishing, a reader finds the old
+/// complete output or the new one, and the next run finishes the job.
+#[test]
+fn a_crash_around_publish_leaves_a_complete_output() {
+    let scratch = Scratch::new("publish");
+    let (logs, truth) = logs(&scratch, 4_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let published = contents(&lake);
+    for point in ["before-publish-load", "after-publish-load"] {
+        let crashed = pipecalc(&["run", "--input", path(&logs), "--out", path(&lake)])
+            .env("PIPECALC_TEST_CRASH", point)
+            .output()
+            .unwrap();
+        assert!(!crashed.status.success(), "{point}: the hook did not fire");
+        // What readers see: the views, complete, equal to the truth.
+        assert_eq!(read_views(&lake), truth.views, "{point}");
+        let rerun = run(&config(&logs, &lake)).unwrap();
+        assert!(rerun
+            .cleared_leftovers
+            .iter()
+            .all(|p| p.contains(".staging-")));
+        assert_eq!(contents(&lake), published, "{point}");
+    }
+}
+
+/// Item 7: `--fail-at` at 99 % and 100 % fires, so the run does not exit 0.
+#[test]
+fn fail_at_the_very_end_fires() {
+    let scratch = Scratch::new("failend");
+    let (logs, _) = logs(&scratch, 2_000);
+    for (index, point) in ["transform:0.99", "transform:1.0", "load:1.0", "ingest:1.0"]
+        .iter()
+        .enumerate()
+    {
+        let lake = scratch.path(&format!("lake{index}"));
+        let mut failing = config(&logs, &lake);
+        failing.fail_at = Some(point.parse::<FailAt>().unwrap());
+        let failure = run(&failing).unwrap_err();
+        assert!(
+            format!("{:#}", failure.error).contains("injected failure"),
+            "{point}"
+        );
+        // And the stage it failed in published nothing.
+        let stage: FailAt = point.parse().unwrap();
+        let dataset = ["raw", "processed", "aggregated", "views"][stage.stage as usize];
+        assert!(!lake.join(dataset).exists(), "{point}");
+    }
+}
+
+/// Item 8: a report that cannot be written fails the run, and a failed run
+/// never replaces the report of the last run that completed.
+#[test]
+fn the_report_is_written_or_the_run_fails() {
+    let scratch = Scratch::new("report");
+    let (logs, _) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let completed = std::fs::read(lake.join("run.json")).unwrap();
+    let mut failing = config(&logs, &lake);
+    failing.fail_at = Some("aggregate:0.5".parse().unwrap());
+    failing.resume = false;
+    run(&failing).unwrap_err();
+    assert_eq!(std::fs::read(lake.join("run.json")).unwrap(), completed);
+    assert!(lake.join(FAILED_RUN_REPORT).exists());
+    // A completed run clears the failed report.
+    run(&config(&logs, &lake)).unwrap();
+    assert!(!lake.join(FAILED_RUN_REPORT).exists());
+
+    let blocked = scratch.path("blocked");
+    std::fs::create_dir_all(blocked.join("run.json")).unwrap();
+    std::fs::write(blocked.join("run.json").join("keep"), "x").unwrap();
+    let failure = run(&config(&logs, &blocked)).unwrap_err();
+    assert!(
+        format!("{:#}", failure.error).contains("run.json"),
+        "{:#}",
+        failure.error
+    );
+}
+
+/// Item 9: a killed run's staging folder goes at the next run, resumed or
+/// not, and the report says so.
+#[test]
+fn leftovers_of_a_killed_run_are_cleared() {
+    let scratch = Scratch::new("leftovers");
+    let (logs, _) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let published = contents(&lake);
+    let leftover = lake.join(".staging-transform");
+    std::fs::create_dir_all(leftover.join("date=2024-01-15")).unwrap();
+    std::fs::write(leftover.join("date=2024-01-15/part-x.parquet"), "half").unwrap();
+    let mut resume = config(&logs, &lake);
+    resume.resume = true;
+    let report = run(&resume).unwrap();
+    assert!(!leftover.exists());
+    assert_eq!(report.cleared_leftovers.len(), 1);
+    assert_eq!(contents(&lake), published);
+}
+
+/// Item 10: a link out of the input folder is not read (and is named in
+/// the report) unless asked for; a link inside it is read.
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_input_folder_are_not_followed() {
+    let scratch = Scratch::new("links");
+    let (logs, truth) = logs(&scratch, 2_000);
+    let outside = scratch.path("secret.txt");
+    std::fs::write(&outside, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    std::os::unix::fs::symlink(&outside, logs.join("x.jsonl")).unwrap();
+    let lake = scratch.path("lake");
+    let report = run(&config(&logs, &lake)).unwrap();
+    assert_eq!(report.quality.lines, truth.lines);
+    assert_eq!(report.skipped_inputs.len(), 1);
+    assert!(report.skipped_inputs[0].starts_with("x.jsonl: a link out of the input folder"));
+    let quarantine = lake.join("raw/_quarantine");
+    for entry in std::fs::read_dir(&quarantine).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("root:x"), "the link's target was read");
+    }
+
+    let mut following = config(&logs, &scratch.path("lake2"));
+    following.follow_symlinks = true;
+    let report = run(&following).unwrap();
+    assert_eq!(report.quality.lines, truth.lines + 1);
+    assert!(report.skipped_inputs.is_empty());
+}
