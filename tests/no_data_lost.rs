@@ -23,6 +23,17 @@ fn logs(scratch: &Scratch, events: u64) -> (PathBuf, Truth) {
     (logs, truth)
 }
 
+/// The generated hour files, sorted.
+fn jsonl_files(logs: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
 fn config(input: &Path, out: &Path) -> RunConfig {
     let mut config = RunConfig::new(input, out);
     config.batch_rows = 2048;
@@ -123,12 +134,7 @@ fn files_that_share_a_stem_are_all_read() {
     let scratch = Scratch::new("stems");
     let (logs, truth) = logs(&scratch, 6_000);
     // Split one hour's file into three with the same stem.
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
+    let files = jsonl_files(&logs);
     let busiest = files
         .iter()
         .max_by_key(|p| std::fs::metadata(p).unwrap().len())
@@ -180,12 +186,7 @@ fn a_changed_input_with_the_same_sizes_is_refused() {
     let again = run(&config(&logs, &lake)).unwrap();
     assert_eq!(again.stages[0].status, StageStatus::Kept);
     // One digit changed, the size the same.
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
+    let files = jsonl_files(&logs);
     let edited = &files[0];
     let mut bytes = std::fs::read(edited).unwrap();
     let digit = bytes.iter().position(u8::is_ascii_digit).unwrap();
@@ -213,12 +214,7 @@ fn a_changed_input_with_the_same_sizes_is_refused() {
 fn a_line_past_the_limit_is_quarantined_whole() {
     let scratch = Scratch::new("longline");
     let (logs, truth) = logs(&scratch, 2_000);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&logs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
+    let files = jsonl_files(&logs);
     let target = &files[0];
     let mut text = std::fs::read_to_string(target).unwrap();
     let long = format!("{{\"padding\":\"{}\"}}\n", "x".repeat(3 << 20));
