@@ -3,7 +3,7 @@
 //! (`reference::metrics`).
 
 use crate::reference::metrics::NULL_USER_ALERT;
-use crate::reference::pipeline::{RunReport, RunStatus, STAGES};
+use crate::reference::pipeline::{RunReport, RunStatus, StageStatus, STAGES};
 use crate::report::{Document, Section};
 use crate::units::{human_byte_rate, human_bytes, human_count, human_duration};
 
@@ -57,6 +57,29 @@ pub fn document(report: &RunReport) -> Document {
         if !report.stages.is_empty() {
             stages.note("the stages above the failure are checkpointed; `--resume` continues from the first that did not finish");
         }
+    }
+    let resumed: Vec<&str> = report
+        .stages
+        .iter()
+        .filter(|s| s.status == StageStatus::Resumed)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !resumed.is_empty() {
+        let redone: Vec<&str> = report
+            .stages
+            .iter()
+            .filter(|s| s.status == StageStatus::Ran)
+            .map(|s| s.name.as_str())
+            .collect();
+        stages.note(format!(
+            "resumed from checkpoints: {}; redone: {}",
+            resumed.join(", "),
+            if redone.is_empty() {
+                "nothing".to_string()
+            } else {
+                redone.join(", ")
+            }
+        ));
     }
     let wall: f64 = report.stages.iter().map(|s| s.wall_s).sum();
     let bytes_in = report.stages.first().map_or(0, |s| s.bytes_in);
