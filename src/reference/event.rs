@@ -1,4 +1,6 @@
-//! One log line: parsed, validated, or refused with a reason.
+//! One log line: parsed, validated, or refused with a reason; and the
+//! [`LogFormat`] that says how to read a log pipecalc did not write (its
+//! field names, its product pages, how late is late).
 //!
 //! The parser is a hand-written serde visitor so that it can note fields it
 //! does not know (schema drift) without buffering the line into a generic
@@ -7,10 +9,119 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use anyhow::{bail, Result};
+use regex::Regex;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::calendar::parse_timestamp;
+/// The fields pipecalc reads, under the lecture's names.
+pub const FIELDS: [&str; 11] = [
+    "event_id",
+    "user_id",
+    "session_id",
+    "page",
+    "timestamp",
+    "action",
+    "user_agent",
+    "referrer",
+    "ip",
+    "locale",
+    "screen",
+];
+
+/// The default product rule: `/product/p` and six digits, the generator's.
+pub const DEFAULT_PRODUCT_PATTERN: &str = r"^/product/(p[0-9]{6})(?:[?#].*)?$";
+/// Pages under this prefix are product pages; one the pattern does not
+/// match has an invalid product id.
+pub const DEFAULT_PRODUCT_PAGES: &str = "/product/";
+/// How far behind the latest event already seen in its file an event may
+/// be and still be on time: 5 minutes.
+pub const DEFAULT_ALLOWED_LATENESS_MS: i64 = 5 * 60 * 1000;
+
+/// How to read a log: the JSON key of each field, which pages are product
+/// pages and where their id is, and the lateness allowed before an event
+/// counts as late.
+#[derive(Clone, Debug)]
+pub struct LogFormat {
+    /// The JSON key of each of [`FIELDS`], in that order.
+    keys: [String; 11],
+    product_pattern: Regex,
+    product_pages: String,
+    pub allowed_lateness_ms: i64,
+}
+
+impl Default for LogFormat {
+    fn default() -> Self {
+        LogFormat::new(
+            &[],
+            DEFAULT_PRODUCT_PATTERN,
+            DEFAULT_PRODUCT_PAGES,
+            DEFAULT_ALLOWED_LATENESS_MS,
+        )
+        .expect("the default format is valid")
+    }
+}
+
+impl LogFormat {
+    /// `renames`: `(field, key)` pairs, `("timestamp", "ts")`; `pattern`: a
+    /// regular expression with one capture group, the product id.
+    pub fn new(
+        renames: &[(String, String)],
+        pattern: &str,
+        product_pages: &str,
+        allowed_lateness_ms: i64,
+    ) -> Result<LogFormat> {
+        let mut keys = FIELDS.map(str::to_string);
+        for (field, key) in renames {
+            let Some(index) = FIELDS.iter().position(|f| f == field) else {
+                bail!(
+                    "`--field {field}={key}`: `{field}` is not a field pipecalc reads; fields are {}",
+                    FIELDS.join(", ")
+                );
+            };
+            if key.is_empty() {
+                bail!("`--field {field}=`: give the key the logs use, e.g. `--field {field}=ts`");
+            }
+            keys[index] = key.clone();
+        }
+        for (index, key) in keys.iter().enumerate() {
+            if let Some(other) = keys[index + 1..].iter().position(|k| k == key) {
+                bail!(
+                    "`{key}` is the key of both `{}` and `{}`; each field needs its own key",
+                    FIELDS[index],
+                    FIELDS[index + 1 + other]
+                );
+            }
+        }
+        let product_pattern = Regex::new(pattern).map_err(|e| {
+            anyhow::anyhow!("`--product-pattern {pattern}` is not a regular expression: {e}")
+        })?;
+        if product_pattern.captures_len() != 2 {
+            bail!(
+                "`--product-pattern {pattern}` has {} capture groups; it needs exactly one, around the product id, e.g. `^/product/([0-9]+)$`",
+                product_pattern.captures_len() - 1
+            );
+        }
+        Ok(LogFormat {
+            keys,
+            product_pattern,
+            product_pages: product_pages.to_string(),
+            allowed_lateness_ms,
+        })
+    }
+
+    /// The product id of a page: `Ok(id)` on a product page the pattern
+    /// matches, else why not.
+    pub fn product_id<'a>(&self, page: &'a str) -> Result<&'a str, ProductError> {
+        if !page.starts_with(&self.product_pages) {
+            return Err(ProductError::NotAProductPage);
+        }
+        match self.product_pattern.captures(page).and_then(|c| c.get(1)) {
+            Some(id) if !id.as_str().is_empty() => Ok(id.as_str()),
+            _ => Err(ProductError::Invalid),
+        }
+    }
+}
 
 /// A log line's fields, as written.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -30,42 +141,130 @@ pub struct RawEvent {
     pub extra: BTreeMap<String, String>,
 }
 
-impl<'de> Deserialize<'de> for RawEvent {
+/// Reads one event under a [`LogFormat`]'s keys.
+struct EventSeed<'f>(&'f LogFormat);
+
+impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = RawEvent;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawEvent, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventSeed<'_> {
+    type Value = RawEvent;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEvent, A::Error> {
+        let mut event = RawEvent::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let Some(field) = self.0.keys.iter().position(|k| k == key.as_ref()) else {
+                let value: serde_json::Value = map.next_value()?;
+                event.extra.insert(key.into_owned(), value.to_string());
+                continue;
+            };
+            // The timestamp may be a number: epoch seconds or milliseconds.
+            let value = if field == 4 {
+                map.next_value::<Option<TextOrNumber>>()?.and_then(|v| v.0)
+            } else {
+                map.next_value::<Option<TextOrOther>>()?.and_then(|v| v.0)
+            };
+            *event.slot(field) = value;
+        }
+        Ok(event)
+    }
+}
+
+impl RawEvent {
+    /// The field at `index` of [`FIELDS`].
+    fn slot(&mut self, index: usize) -> &mut Option<String> {
+        match index {
+            0 => &mut self.event_id,
+            1 => &mut self.user_id,
+            2 => &mut self.session_id,
+            3 => &mut self.page,
+            4 => &mut self.timestamp,
+            5 => &mut self.action,
+            6 => &mut self.user_agent,
+            7 => &mut self.referrer,
+            8 => &mut self.ip,
+            9 => &mut self.locale,
+            _ => &mut self.screen,
+        }
+    }
+}
+
+/// A timestamp as written: text, or a number kept as its text.
+struct TextOrNumber(Option<String>);
+
+impl<'de> Deserialize<'de> for TextOrNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EventVisitor;
-        impl<'de> Visitor<'de> for EventVisitor {
-            type Value = RawEvent;
+        struct TimeVisitor;
+        impl<'de> Visitor<'de> for TimeVisitor {
+            type Value = TextOrNumber;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
+                f.write_str("a timestamp")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEvent, A::Error> {
-                let mut event = RawEvent::default();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    let slot = match key.as_ref() {
-                        "event_id" => &mut event.event_id,
-                        "user_id" => &mut event.user_id,
-                        "session_id" => &mut event.session_id,
-                        "page" => &mut event.page,
-                        "timestamp" => &mut event.timestamp,
-                        "action" => &mut event.action,
-                        "user_agent" => &mut event.user_agent,
-                        "referrer" => &mut event.referrer,
-                        "ip" => &mut event.ip,
-                        "locale" => &mut event.locale,
-                        "screen" => &mut event.screen,
-                        other => {
-                            let value: serde_json::Value = map.next_value()?;
-                            event.extra.insert(other.to_string(), value.to_string());
-                            continue;
-                        }
-                    };
-                    *slot = map.next_value::<Option<TextOrOther>>()?.and_then(|v| v.0);
-                }
-                Ok(event)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(Some(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(Some(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(Some(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(None))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<TextOrNumber, E> {
+                Ok(TextOrNumber(Some(v.to_string())))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TextOrNumber, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(TextOrNumber(Some("[…]".into())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextOrNumber, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(TextOrNumber(Some("{…}".into())))
             }
         }
-        deserializer.deserialize_map(EventVisitor)
+        deserializer.deserialize_any(TimeVisitor)
     }
+}
+
+/// Epoch numbers below this are seconds (up to the year 5138), at or above
+/// it milliseconds (from March 1973).
+const EPOCH_MILLIS_FROM: f64 = 1e11;
+
+/// A timestamp in milliseconds since 1970 UTC: RFC 3339 with `Z` or any
+/// offset (`2024-01-15T01:30:00.000+01:00`), or epoch seconds or
+/// milliseconds as a number.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    if let Ok(number) = text.parse::<f64>() {
+        if !number.is_finite() {
+            return None;
+        }
+        let millis = if number.abs() < EPOCH_MILLIS_FROM {
+            number * 1000.0
+        } else {
+            number
+        };
+        // Years 0 to 9999, as RFC 3339 can write them.
+        return (-62_167_219_200_000.0..=253_402_300_799_999.0)
+            .contains(&millis)
+            .then(|| millis.floor() as i64);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.timestamp_millis())
 }
 
 /// A string field; a number or other value where a string belongs is kept
@@ -152,9 +351,10 @@ impl fmt::Display for Refusal {
             }
             Refusal::Malformed(why) => write!(f, "malformed JSON: {why}"),
             Refusal::MissingTimestamp => f.write_str("no timestamp"),
-            Refusal::BadTimestamp(text) => {
-                write!(f, "timestamp `{text}` is not YYYY-MM-DDTHH:MM:SS[.mmm]Z")
-            }
+            Refusal::BadTimestamp(text) => write!(
+                f,
+                "timestamp `{text}` is neither RFC 3339 (2024-01-15T07:30:00Z, or with an offset) nor epoch seconds or milliseconds"
+            ),
             Refusal::MissingPage => f.write_str("no page"),
             Refusal::MissingEventId => f.write_str("no event_id"),
         }
@@ -168,8 +368,8 @@ pub struct ValidEvent {
     pub timestamp_ms: i64,
 }
 
-/// Parses and validates one line (without its newline).
-pub fn validate(line: &[u8], limit: usize) -> Result<ValidEvent, Refusal> {
+/// Parses and validates one line (without its newline) under the format.
+pub fn validate(line: &[u8], limit: usize, format: &LogFormat) -> Result<ValidEvent, Refusal> {
     if line.len() > limit {
         return Err(Refusal::TooLong {
             bytes: line.len(),
@@ -177,8 +377,11 @@ pub fn validate(line: &[u8], limit: usize) -> Result<ValidEvent, Refusal> {
         });
     }
     let text = std::str::from_utf8(line).map_err(|_| Refusal::NotUtf8)?;
-    let raw: RawEvent =
-        serde_json::from_str(text).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let raw = EventSeed(format)
+        .deserialize(&mut parser)
+        .and_then(|raw| parser.end().map(|()| raw))
+        .map_err(|e| Refusal::Malformed(e.to_string()))?;
     let timestamp = raw.timestamp.as_deref().ok_or(Refusal::MissingTimestamp)?;
     let timestamp_ms =
         parse_timestamp(timestamp).ok_or_else(|| Refusal::BadTimestamp(timestamp.to_string()))?;
@@ -189,21 +392,6 @@ pub fn validate(line: &[u8], limit: usize) -> Result<ValidEvent, Refusal> {
         return Err(Refusal::MissingEventId);
     }
     Ok(ValidEvent { raw, timestamp_ms })
-}
-
-/// The product id of a product page: `/product/p` and six digits.
-pub fn product_id(page: &str) -> Result<&str, ProductError> {
-    let Some(id) = page.strip_prefix("/product/") else {
-        return Err(ProductError::NotAProductPage);
-    };
-    let id = id.split(['?', '#']).next().unwrap_or("");
-    let well_formed =
-        id.len() == 7 && id.starts_with('p') && id[1..].bytes().all(|b| b.is_ascii_digit());
-    if well_formed {
-        Ok(id)
-    } else {
-        Err(ProductError::Invalid)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,21 +406,29 @@ mod tests {
 
     const LINE: &str = r#"{"event_id":"e1","user_id":null,"session_id":"s1","page":"/product/p000123","timestamp":"2024-01-15T00:00:01.000Z","action":"page_view","experiment":"x","n":3}"#;
 
+    fn check(line: &[u8]) -> Result<ValidEvent, Refusal> {
+        validate(line, 1 << 20, &LogFormat::default())
+    }
+
     #[test]
     fn a_good_line_with_new_fields() {
-        let event = validate(LINE.as_bytes(), 1 << 20).unwrap();
+        let event = check(LINE.as_bytes()).unwrap();
         assert_eq!(event.raw.user_id, None);
         assert_eq!(event.raw.extra["experiment"], "\"x\"");
         assert_eq!(event.raw.extra["n"], "3");
         assert_eq!(
-            product_id(event.raw.page.as_deref().unwrap()),
+            LogFormat::default().product_id(event.raw.page.as_deref().unwrap()),
             Ok("p000123")
         );
     }
 
     #[test]
     fn bad_lines_are_refused_with_a_reason() {
-        let refuse = |line: &[u8]| validate(line, 200).unwrap_err().category();
+        let refuse = |line: &[u8]| {
+            validate(line, 200, &LogFormat::default())
+                .unwrap_err()
+                .category()
+        };
         assert_eq!(refuse(&LINE.as_bytes()[..40]), "malformed_json");
         assert_eq!(refuse(b"\xff\xfe binary"), "not_utf8");
         assert_eq!(
@@ -243,19 +439,87 @@ mod tests {
             "missing_timestamp"
         );
         assert_eq!(
-            refuse(LINE.replace("2024-01-15T00", "2024-01-15 00").as_bytes()),
+            refuse(LINE.replace("2024-01-15T00", "yesterday at 00").as_bytes()),
             "bad_timestamp"
         );
         assert_eq!(refuse(&[b'x'; 300]), "too_long");
         assert_eq!(refuse(b"[1,2]"), "malformed_json");
+        assert_eq!(
+            refuse(format!("{LINE} trailing").as_bytes()),
+            "malformed_json"
+        );
     }
 
     #[test]
-    fn product_ids_are_p_and_six_digits() {
-        assert_eq!(product_id("/product/p012345?ref=x"), Ok("p012345"));
-        assert_eq!(product_id("/product/p-1"), Err(ProductError::Invalid));
-        assert_eq!(product_id("/product/p1234567"), Err(ProductError::Invalid));
-        assert_eq!(product_id("/product/"), Err(ProductError::Invalid));
-        assert_eq!(product_id("/cart"), Err(ProductError::NotAProductPage));
+    fn product_ids_are_p_and_six_digits_by_default() {
+        let format = LogFormat::default();
+        assert_eq!(format.product_id("/product/p012345?ref=x"), Ok("p012345"));
+        assert_eq!(
+            format.product_id("/product/p-1"),
+            Err(ProductError::Invalid)
+        );
+        assert_eq!(
+            format.product_id("/product/p1234567"),
+            Err(ProductError::Invalid)
+        );
+        assert_eq!(format.product_id("/product/"), Err(ProductError::Invalid));
+        assert_eq!(
+            format.product_id("/cart"),
+            Err(ProductError::NotAProductPage)
+        );
+    }
+
+    #[test]
+    fn another_site_s_product_pages_and_field_names() {
+        let renames = [
+            ("timestamp".to_string(), "ts".to_string()),
+            ("page".to_string(), "url".to_string()),
+        ];
+        let format = LogFormat::new(&renames, r"^/product/([0-9]+)$", "/product/", 0).unwrap();
+        assert_eq!(format.product_id("/product/12345"), Ok("12345"));
+        assert_eq!(
+            format.product_id("/product/abc"),
+            Err(ProductError::Invalid)
+        );
+        let event = validate(
+            br#"{"event_id":"a","url":"/product/7","ts":1705282200123,"page":"kept as extra"}"#,
+            1 << 20,
+            &format,
+        )
+        .unwrap();
+        assert_eq!(event.raw.page.as_deref(), Some("/product/7"));
+        assert_eq!(event.timestamp_ms, 1_705_282_200_123);
+        assert_eq!(event.raw.extra["page"], "\"kept as extra\"");
+    }
+
+    #[test]
+    fn bad_formats_are_refused_at_start_up() {
+        let error = |renames: &[(String, String)], pattern: &str| {
+            LogFormat::new(renames, pattern, "/", 0)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error(&[], "([").contains("not a regular expression"));
+        assert!(error(&[], "^/p/[0-9]+$").contains("0 capture groups"));
+        assert!(error(&[], "^/(p)/([0-9]+)$").contains("2 capture groups"));
+        let unknown = [("time".to_string(), "ts".to_string())];
+        assert!(error(&unknown, "(x)").contains("not a field pipecalc reads"));
+        let twice = [("page".to_string(), "event_id".to_string())];
+        assert!(error(&twice, "(x)").contains("the key of both"));
+    }
+
+    #[test]
+    fn timestamps_with_offsets_and_epochs() {
+        let utc = parse_timestamp("2024-01-16T04:30:00Z").unwrap();
+        // Half past eleven at night in New York is the next day in UTC.
+        assert_eq!(parse_timestamp("2024-01-15T23:30:00-05:00"), Some(utc));
+        assert_eq!(parse_timestamp("2024-01-16T05:30:00.000+01:00"), Some(utc));
+        assert_eq!(parse_timestamp("1705379400"), Some(utc));
+        assert_eq!(parse_timestamp("1705379400000"), Some(utc));
+        assert_eq!(parse_timestamp("1705379400.5"), Some(utc + 500));
+        assert_eq!(parse_timestamp("2024-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(parse_timestamp("1e300"), None);
+        assert_eq!(parse_timestamp("NaN"), None);
     }
 }

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{date_string, days_from_civil, timestamp_string, MS_PER_DAY};
+use super::event::DEFAULT_ALLOWED_LATENESS_MS;
 
 /// What to generate, with the lecture's mix and defects by default.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, clap::Args)]
@@ -103,6 +104,8 @@ pub struct Truth {
     /// Extra copies of events already written.
     pub duplicates: u64,
     pub null_user: u64,
+    /// Events more than the allowed lateness behind the latest event
+    /// already written to their file (the pipeline's watermark rule).
     pub late: u64,
     pub drifted: u64,
     /// Distinct page-view events.
@@ -221,7 +224,10 @@ fn generate_hour(
     let hour_start = day * MS_PER_DAY + (hour_index % 24) as i64 * 3_600_000;
     let drifted = hour_index as f64 >= config.drift_from * total_hours as f64;
     let mut truth = Truth::default();
-    let mut out = String::with_capacity(events as usize * 520);
+    // Lines in the order they arrive, as a server writes them: (arrival,
+    // the line as many times as it was written, its event time if the
+    // pipeline can read one).
+    let mut arrivals: Vec<(i64, String, Option<i64>)> = Vec::with_capacity(events as usize);
     let mut line = String::with_capacity(1024);
     for i in 0..events {
         line.clear();
@@ -305,11 +311,14 @@ fn generate_hour(
         } else {
             1
         };
-        for _ in 0..copies {
-            out.push_str(&line);
-            truth.lines += 1;
-            truth.bytes += line.len() as u64;
-        }
+        truth.lines += copies;
+        truth.bytes += copies * line.len() as u64;
+        let readable = !malformed && !missing;
+        arrivals.push((
+            hour_start + offset,
+            line.repeat(copies as usize),
+            readable.then_some(timestamp),
+        ));
         if malformed {
             truth.malformed += 1;
             continue;
@@ -322,9 +331,6 @@ fn generate_hour(
         truth.duplicates += copies - 1;
         if null_user {
             truth.null_user += copies;
-        }
-        if late {
-            truth.late += copies;
         }
         if drifted {
             truth.drifted += copies;
@@ -343,6 +349,23 @@ fn generate_hour(
                 }
                 Page::Invalid => truth.invalid_product += 1,
                 Page::Other => truth.non_product_page_views += 1,
+            }
+        }
+    }
+    arrivals.sort_by_key(|(arrival, _, _)| *arrival);
+    let mut out = String::with_capacity(events as usize * 520);
+    // Late as the pipeline defines it: more than the allowed lateness
+    // behind the latest event already seen in the file.
+    let mut watermark: Option<i64> = None;
+    for (_, lines, timestamp) in &arrivals {
+        out.push_str(lines);
+        if let Some(time) = timestamp {
+            for _ in 0..lines.matches('\n').count() {
+                match watermark {
+                    Some(latest) if *time < latest - DEFAULT_ALLOWED_LATENESS_MS => truth.late += 1,
+                    Some(latest) if latest >= *time => {}
+                    _ => watermark = Some(*time),
+                }
             }
         }
     }

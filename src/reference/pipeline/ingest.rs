@@ -1,8 +1,7 @@
 //! Ingest: log lines in, valid events out as raw Parquet by date.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -14,10 +13,10 @@ use rayon::prelude::*;
 
 use super::columns::schema_raw;
 use super::context::{StageContext, Tripwire};
-use super::input::{fingerprint, ContentHash, InputFile, InputRecord};
+use super::input::{self, fingerprint, InputFile, InputRecord};
 use super::{Quality, Ran, RunConfig, Stage, StageId};
-use crate::reference::calendar::{date_string, days_from_civil, MS_PER_DAY};
-use crate::reference::event::{validate, Refusal};
+use crate::reference::calendar::{date_string, MS_PER_DAY};
+use crate::reference::event::{validate, LogFormat, Refusal};
 use crate::reference::storage::{total_size, ParquetSink};
 
 /// Reads the log files, validates every line, and writes the valid events
@@ -25,6 +24,7 @@ use crate::reference::storage::{total_size, ParquetSink};
 /// `_quarantine/` with their reason.
 pub(super) struct Ingest<'a> {
     pub files: &'a [InputFile],
+    pub format: &'a LogFormat,
 }
 
 impl Stage for Ingest<'_> {
@@ -45,7 +45,7 @@ impl Stage for Ingest<'_> {
         let results: Vec<FileIngest> = files
             .par_iter()
             .map(|file| {
-                let done = ingest_file(config, file, staging, &failures, &tripwire);
+                let done = ingest_file(config, self.format, file, staging, &failures, &tripwire);
                 bar.inc(1);
                 done
             })
@@ -68,21 +68,6 @@ impl Stage for Ingest<'_> {
             inputs,
         })
     }
-}
-
-/// Start of the hour a log file covers, from a name like `2024-01-15T07.jsonl`.
-fn file_hour_ms(path: &Path) -> Option<i64> {
-    let name = path.file_stem()?.to_str()?;
-    let (date, hour) = name.split_once('T')?;
-    let mut parts = date.split('-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    let hour: i64 = hour.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(0..24).contains(&hour) {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * MS_PER_DAY + hour * 3_600_000)
 }
 
 struct RawColumns {
@@ -136,6 +121,7 @@ impl ReadFailures {
 
 fn ingest_file(
     config: &RunConfig,
+    format: &LogFormat,
     file: &InputFile,
     staging: &Path,
     failures: &ReadFailures,
@@ -150,7 +136,7 @@ fn ingest_file(
                 "injected transient read failure (--inject-read-failures)",
             )))
         } else {
-            ingest_file_once(config, file, staging, tripwire)
+            ingest_file_once(config, format, file, staging, tripwire)
         };
         match outcome {
             Ok(mut done) => {
@@ -171,8 +157,8 @@ fn ingest_file(
 }
 
 /// Skips the rest of a line, up to and including its newline, in bounded
-/// memory: the bytes pass through the hash and are counted, never kept.
-fn skip_line(reader: &mut impl BufRead, hash: &mut ContentHash) -> std::io::Result<u64> {
+/// memory: the bytes are counted, never kept.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<u64> {
     let mut skipped = 0u64;
     loop {
         let buffer = reader.fill_buf()?;
@@ -183,7 +169,6 @@ fn skip_line(reader: &mut impl BufRead, hash: &mut ContentHash) -> std::io::Resu
             Some(end) => (end + 1, true),
             None => (buffer.len(), false),
         };
-        hash.update(&buffer[..used]);
         reader.consume(used);
         skipped += used as u64;
         if done {
@@ -194,16 +179,15 @@ fn skip_line(reader: &mut impl BufRead, hash: &mut ContentHash) -> std::io::Resu
 
 fn ingest_file_once(
     config: &RunConfig,
+    format: &LogFormat,
     file: &InputFile,
     staging: &Path,
     tripwire: &Tripwire,
 ) -> Result<FileIngest> {
     let path = &file.path;
-    let opened = File::open(path)?;
-    let mut reader = BufReader::with_capacity(1 << 20, opened);
+    let (mut reader, compression, raw) = input::open(path)?;
     let source = file.name.clone();
     let part = &file.part;
-    let hour_start = file_hour_ms(path);
     let mut done = FileIngest {
         quality: Quality::default(),
         bytes_in: 0,
@@ -213,7 +197,9 @@ fn ingest_file_once(
             xxh3: String::new(),
         },
     };
-    let mut hash = ContentHash::default();
+    // The latest event time seen so far in this file: an event more than
+    // the allowed lateness behind it is late.
+    let mut watermark: Option<i64> = None;
     let mut by_day: BTreeMap<i64, (RawColumns, Option<ParquetSink>)> = BTreeMap::new();
     let mut quarantine = String::new();
     let part_path = |day: i64| staging.join(format!("date={}/{part}.parquet", date_string(day)));
@@ -222,18 +208,32 @@ fn ingest_file_once(
         .unwrap_or(u64::MAX)
         .saturating_add(1);
     let mut line = Vec::with_capacity(1024);
+    let mut corrupt: Option<std::io::Error> = None;
     loop {
         line.clear();
         // Read at most one byte past the limit, so a 10 MB line costs no
         // more memory than the limit; the rest of it is skipped.
-        let read = (&mut reader).take(limit).read_until(b'\n', &mut line)?;
+        let mut read_line = || -> std::io::Result<(usize, u64)> {
+            let read = (&mut reader).take(limit).read_until(b'\n', &mut line)?;
+            let mut too_long = 0u64;
+            if !line.ends_with(b"\n") && line.len() > config.max_line_bytes {
+                too_long = line.len() as u64 + skip_line(&mut reader)?;
+            }
+            Ok((read, too_long))
+        };
+        let (read, too_long) = match read_line() {
+            Ok(read) => read,
+            // A compressed stream that stops making sense is the file's
+            // fault, not a transient one: what came before it is kept, and
+            // the rest is reported below.
+            Err(error) if compression != input::Compression::None => {
+                corrupt = Some(error);
+                break;
+            }
+            Err(error) => return Err(error.into()),
+        };
         if read == 0 {
             break;
-        }
-        hash.update(&line);
-        let mut too_long = 0u64;
-        if !line.ends_with(b"\n") && line.len() > config.max_line_bytes {
-            too_long = line.len() as u64 + skip_line(&mut reader, &mut hash)?;
         }
         done.bytes_in += read as u64 + too_long.saturating_sub(line.len() as u64);
         while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
@@ -251,7 +251,7 @@ fn ingest_file_once(
                 limit: config.max_line_bytes,
             })
         } else {
-            validate(&line, config.max_line_bytes)
+            validate(&line, config.max_line_bytes, format)
         };
         let event = match outcome {
             Ok(event) => event,
@@ -276,8 +276,12 @@ fn ingest_file_once(
         if event.raw.user_id.is_none() {
             quality.null_user_id += 1;
         }
-        if hour_start.is_some_and(|start| event.timestamp_ms < start) {
-            quality.late_events += 1;
+        match watermark {
+            Some(latest) if event.timestamp_ms < latest - format.allowed_lateness_ms => {
+                quality.late_events += 1;
+            }
+            Some(latest) if latest >= event.timestamp_ms => {}
+            _ => watermark = Some(event.timestamp_ms),
         }
         for field in event.raw.extra.keys() {
             *quality.unknown_fields.entry(field.clone()).or_default() += 1;
@@ -340,13 +344,39 @@ fn ingest_file_once(
         }
         sink.finish()?;
     }
+    if let Some(error) = corrupt {
+        let quality = &mut done.quality;
+        *quality
+            .quarantined
+            .entry("corrupt_compressed".into())
+            .or_default() += 1;
+        let record = serde_json::json!({
+            "file": source,
+            "line": quality.lines + 1,
+            "reason": format!("the compressed stream is corrupt from here on ({error}); the lines before it were read, the rest of the file was not"),
+            "raw": "",
+        });
+        quarantine.push_str(&record.to_string());
+        quarantine.push('\n');
+    }
     if !quarantine.is_empty() {
         let folder = staging.join("_quarantine");
         std::fs::create_dir_all(&folder)?;
         std::fs::write(folder.join(format!("{part}.jsonl")), quarantine)?;
     }
-    done.input.bytes = done.bytes_in;
-    done.input.xxh3 = hash.hex();
+    // The fingerprint is of the file as stored; where reading stopped
+    // before its end (a corrupt stream), the rest is hashed here.
+    let stored = std::fs::metadata(path)?.len();
+    let seen = raw.borrow().clone();
+    done.input = if seen.bytes == stored {
+        InputRecord {
+            name: file.name.clone(),
+            bytes: seen.bytes,
+            xxh3: seen.hash.hex(),
+        }
+    } else {
+        input::hash_file(path)?
+    };
     Ok(done)
 }
 
@@ -355,19 +385,18 @@ mod tests {
     use super::*;
     use std::io::Read;
 
-    /// The rest of a long line is counted and hashed as it streams past,
+    /// The rest of a long line is counted as it streams past,
     /// and the next line is read whole.
     #[test]
     fn skipping_a_line_counts_every_byte_and_stops_at_its_end() {
         let long = std::io::repeat(b'a').take(20 << 20);
         let rest: &[u8] = b"\nnext\n";
-        let mut reader = BufReader::with_capacity(64 << 10, long.chain(rest));
-        let mut hash = ContentHash::default();
-        assert_eq!(skip_line(&mut reader, &mut hash).unwrap(), (20 << 20) + 1);
+        let mut reader = std::io::BufReader::with_capacity(64 << 10, long.chain(rest));
+        assert_eq!(skip_line(&mut reader).unwrap(), (20 << 20) + 1);
         let mut next = String::new();
         reader.read_line(&mut next).unwrap();
         assert_eq!(next, "next\n");
         // At the end of the input there is nothing left to skip.
-        assert_eq!(skip_line(&mut reader, &mut hash).unwrap(), 0);
+        assert_eq!(skip_line(&mut reader).unwrap(), 0);
     }
 }

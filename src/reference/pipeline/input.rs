@@ -2,6 +2,15 @@
 //! called, and the content fingerprint that tells an unchanged input from
 //! an edited one.
 //!
+//! Logs are newline-delimited JSON named `*.jsonl`, `*.ndjson`, `*.json`
+//! or `*.log`, each also gzip- or zstd-compressed (`*.jsonl.gz`,
+//! `*.ndjson.zst`). Compression is told by the file's first bytes, so a
+//! gzipped file without `.gz` is still read; it is decompressed as it
+//! streams, never to disk and never whole into memory. Every other entry of
+//! the folder is named in the run report with the reason it was not read,
+//! except names starting with `.` or `_`, which by the convention of Hadoop
+//! and Spark (`_SUCCESS`) and of the generator (`_truth.json`) are metadata.
+//!
 //! Raw parts are named from each file's place in the sorted list and its
 //! whole name (`part-00003-x.jsonl.parquet`), so `x.jsonl`, `x.json` and
 //! `x.log`, or two names that read the same once made valid UTF-8, never
@@ -9,8 +18,10 @@
 //! the input folder, unless `--follow-symlinks` says otherwise; a link that
 //! is skipped is named in the run report.
 
-use std::io::Read;
+use std::cell::RefCell;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -42,12 +53,23 @@ pub struct InputRecord {
     pub xxh3: String,
 }
 
+/// What the input folder reads, for messages.
+pub const READS: &str = ".jsonl, .ndjson, .json or .log, each also .gz or .zst";
+
+/// Metadata by convention (`_SUCCESS`, `_truth.json`, `.DS_Store`): never a
+/// log, never reported.
+fn is_metadata(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.')
+}
+
 fn is_log_name(name: &str) -> bool {
-    !name.starts_with('_')
-        && !name.starts_with('.')
-        && [".jsonl", ".json", ".log"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
+    let plain = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    [".jsonl", ".ndjson", ".json", ".log"]
+        .iter()
+        .any(|ext| plain.ends_with(ext))
 }
 
 /// A name safe in any file system: letters, digits, `.`, `-` and `_` kept,
@@ -84,12 +106,22 @@ pub fn log_files(input: &Path, follow_symlinks: bool) -> Result<Inputs> {
         let entry = entry.with_context(|| format!("cannot list `{}`", input.display()))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !is_log_name(&name) {
+        if is_metadata(&name) {
             continue;
         }
         let kind = entry
             .file_type()
             .with_context(|| format!("cannot read `{}`", path.display()))?;
+        if kind.is_dir() {
+            skipped.push(format!(
+                "{name}/: a folder; logs are read from the top level of the input folder"
+            ));
+            continue;
+        }
+        if !is_log_name(&name) {
+            skipped.push(format!("{name}: not a log file (reads {READS})"));
+            continue;
+        }
         if kind.is_symlink() {
             let target = std::fs::canonicalize(&path);
             match target {
@@ -111,6 +143,7 @@ pub fn log_files(input: &Path, follow_symlinks: bool) -> Result<Inputs> {
                 }
             }
         } else if !kind.is_file() {
+            skipped.push(format!("{name}: not a regular file"));
             continue;
         }
         found.push((path, name));
@@ -118,7 +151,7 @@ pub fn log_files(input: &Path, follow_symlinks: bool) -> Result<Inputs> {
     found.sort();
     if found.is_empty() {
         bail!(
-            "no log files (*.jsonl, *.json, *.log) in `{}`{}; generate some with `pipecalc generate --out {}`",
+            "no log files ({READS}) in `{}`{}; generate some with `pipecalc generate --out {}`",
             input.display(),
             if skipped.is_empty() {
                 String::new()
@@ -151,6 +184,76 @@ impl ContentHash {
     pub fn hex(&self) -> String {
         format!("{:032x}", self.0.digest128())
     }
+}
+
+/// How a log file is compressed, told by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// The raw bytes read from a file so far: their hash and their count.
+#[derive(Clone, Default)]
+pub struct RawRead {
+    pub hash: ContentHash,
+    pub bytes: u64,
+}
+
+/// A reader that hashes and counts the file's own bytes as they pass, under
+/// any decompression, so the fingerprint is of the file as stored.
+struct Hashing<R> {
+    inner: R,
+    seen: Rc<RefCell<RawRead>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        let mut seen = self.seen.borrow_mut();
+        seen.hash.update(&buffer[..read]);
+        seen.bytes += read as u64;
+        Ok(read)
+    }
+}
+
+/// An open log file: its text lines, what it is compressed with, and its
+/// raw bytes as they are read.
+pub type OpenLog = (Box<dyn BufRead>, Compression, Rc<RefCell<RawRead>>);
+
+/// Opens a log file as text lines, decompressing as it streams.
+pub fn open(path: &Path) -> std::io::Result<OpenLog> {
+    let seen = Rc::new(RefCell::new(RawRead::default()));
+    let file = std::fs::File::open(path)?;
+    let mut raw = BufReader::with_capacity(
+        1 << 20,
+        Hashing {
+            inner: file,
+            seen: Rc::clone(&seen),
+        },
+    );
+    let head = raw.fill_buf()?;
+    let compression = if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let lines: Box<dyn BufRead> = match compression {
+        Compression::None => Box::new(raw),
+        // Every member of a multi-member file (`cat a.gz b.gz`), as gzip reads it.
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(raw),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            1 << 20,
+            zstd::stream::read::Decoder::with_buffer(raw)?,
+        )),
+    };
+    Ok((lines, compression, seen))
 }
 
 /// Hashes one file's bytes (to check an input against the raw manifest

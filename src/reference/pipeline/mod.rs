@@ -34,6 +34,7 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::event::LogFormat;
 use super::storage::{clear_leftovers, fnv1a, parquet_files, read_json, write_json, MANIFEST};
 use aggregate::Aggregate;
 use context::StageContext;
@@ -142,6 +143,33 @@ pub struct RunConfig {
     /// Also read log files that are links out of the input folder.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Where the product id is in a product page: a regular expression with one capture group.
+    #[arg(long, value_name = "REGEX", default_value = crate::reference::event::DEFAULT_PRODUCT_PATTERN)]
+    pub product_pattern: String,
+    /// Pages under this prefix are product pages (one the pattern does not match has an invalid id).
+    #[arg(long, value_name = "PREFIX", default_value = crate::reference::event::DEFAULT_PRODUCT_PAGES)]
+    pub product_pages: String,
+    /// A field under another key in these logs, e.g. --field timestamp=ts --field page=url.
+    #[arg(long = "field", value_name = "FIELD=KEY", value_parser = field_rename)]
+    pub fields: Vec<(String, String)>,
+    /// How far behind the latest event already seen in its file an event may be and still be on time.
+    #[arg(long, value_name = "DURATION", default_value = "5 min", value_parser = lateness)]
+    pub allowed_lateness_ms: i64,
+}
+
+fn field_rename(text: &str) -> Result<(String, String), String> {
+    let (field, key) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FIELD=KEY, e.g. timestamp=ts"))?;
+    Ok((field.trim().to_string(), key.trim().to_string()))
+}
+
+fn lateness(text: &str) -> Result<i64, String> {
+    let seconds = crate::units::parse_duration(text)?.value;
+    if !(0.0..=30.0 * 86_400.0).contains(&seconds) {
+        return Err(format!("`{text}` is not a lateness from 0 to 30 days"));
+    }
+    Ok((seconds * 1000.0).round() as i64)
 }
 
 impl RunConfig {
@@ -159,6 +187,10 @@ impl RunConfig {
             max_line_bytes: 1 << 20,
             progress: false,
             follow_symlinks: false,
+            product_pattern: crate::reference::event::DEFAULT_PRODUCT_PATTERN.into(),
+            product_pages: crate::reference::event::DEFAULT_PRODUCT_PAGES.into(),
+            fields: Vec::new(),
+            allowed_lateness_ms: crate::reference::event::DEFAULT_ALLOWED_LATENESS_MS,
         }
     }
 }
@@ -451,7 +483,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
             }));
         }
     };
-    let result = run_stages(config, &held.inputs, &mut report).and_then(|()| {
+    let result = run_stages(config, &held.inputs, &held.format, &mut report).and_then(|()| {
         report.status = RunStatus::Completed;
         write_json(
             &config.out.join(RUN_REPORT),
@@ -491,6 +523,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
 /// What a run holds while its stages run.
 struct Held {
     inputs: Vec<input::InputFile>,
+    format: LogFormat,
     _lock: File,
 }
 
@@ -498,6 +531,12 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
     if config.workers == 0 {
         bail!("`--workers` is 0; the pipeline needs at least one worker");
     }
+    let format = LogFormat::new(
+        &config.fields,
+        &config.product_pattern,
+        &config.product_pages,
+        config.allowed_lateness_ms,
+    )?;
     let inputs = input::log_files(&config.input, config.follow_symlinks)?;
     report.skipped_inputs = inputs.skipped.clone();
     std::fs::create_dir_all(&config.out)
@@ -509,6 +548,7 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
         .collect();
     Ok(Held {
         inputs: inputs.files,
+        format,
         _lock: lock,
     })
 }
@@ -564,6 +604,7 @@ fn check_input(config: &RunConfig, files: &[input::InputFile], manifest: &Manife
 fn run_stages(
     config: &RunConfig,
     files: &[input::InputFile],
+    format: &LogFormat,
     report: &mut RunReport,
 ) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -571,8 +612,9 @@ fn run_stages(
         .build()
         .map_err(|e| anyhow!("cannot start {} workers: {e}", config.workers))?;
     pool.install(|| -> Result<()> {
-        let ingest = Ingest { files };
-        let stages: [&dyn Stage; 4] = [&ingest, &Transform, &Aggregate, &Load];
+        let ingest = Ingest { files, format };
+        let transform = Transform { format };
+        let stages: [&dyn Stage; 4] = [&ingest, &transform, &Aggregate, &Load];
         // Ingest's fingerprint is the input's content, which only reading
         // it can tell: checked against the raw manifest, or taken by ingest.
         let mut fingerprint = String::new();

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::context::StageContext;
 use super::{by_date, columns, Quality, Ran, RunConfig, Stage, StageId};
-use crate::reference::event::{product_id, ProductError};
+use crate::reference::event::{LogFormat, ProductError};
 use crate::reference::storage::{fnv1a, parquet_files, read_batches, total_size, ParquetSink};
 
 /// A raw row's fate in the transform.
@@ -28,9 +28,11 @@ enum Kept {
 
 /// Keeps the page views of product pages, deduplicated by (event_id,
 /// timestamp), one processed part per raw part.
-pub(super) struct Transform;
+pub(super) struct Transform<'a> {
+    pub format: &'a LogFormat,
+}
 
-impl Stage for Transform {
+impl Stage for Transform<'_> {
     fn id(&self) -> StageId {
         StageId::Transform
     }
@@ -72,7 +74,7 @@ impl Stage for Transform {
                                     if actions.is_null(row) || actions.value(row) != "page_view" {
                                         Kept::Other
                                     } else {
-                                        match product_id(pages.value(row)) {
+                                        match self.format.product_id(pages.value(row)) {
                                             Ok(product) => Kept::View {
                                                 event_id: event_id.to_string(),
                                                 product: product.to_string(),
