@@ -315,15 +315,18 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 progress: true,
                 ..args.config
             };
-            let (text, error) = commands::run(&config, &output.options())?;
+            let ran = commands::run(&config, &output.options())?;
+            for warning in &ran.warnings {
+                eprintln!("warning: {warning}");
+            }
             return Ok(Outcome {
-                text,
-                status: if error.is_some() {
+                text: ran.text,
+                status: if ran.error.is_some() {
                     ExitStatus::Error
                 } else {
                     ExitStatus::Success
                 },
-                error,
+                error: ran.error,
             });
         }
     }?;

@@ -233,22 +233,36 @@ pub fn generate(
 }
 
 /// `pipecalc run`: the reference pipeline, with its report.
-/// `pipecalc run`: the report, and the error when the run stopped. A run
-/// that stopped still reports what it finished and what it lost.
-pub fn run(
-    config: &crate::reference::pipeline::RunConfig,
-    output: &Output,
-) -> Result<(String, Option<anyhow::Error>)> {
+/// What `pipecalc run` prints, warns and fails with.
+pub struct RunOutcome {
+    pub text: String,
+    /// For stderr: what the run did not read, so a skip is never silent.
+    pub warnings: Vec<String>,
+    /// Why the run stopped; it still reports what it finished and lost.
+    pub error: Option<anyhow::Error>,
+}
+
+fn skipped_warnings(report: &crate::reference::pipeline::RunReport) -> Vec<String> {
+    report
+        .skipped_inputs
+        .iter()
+        .map(|skipped| format!("not read: {skipped}"))
+        .collect()
+}
+
+/// `pipecalc run`.
+pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<RunOutcome> {
     match crate::reference::pipeline::run(config) {
-        Ok(run) => Ok((
-            emit(
+        Ok(run) => Ok(RunOutcome {
+            text: emit(
                 output,
                 || views::run::document(&run),
                 || crate::reference::metrics::RunDocument::of(&run),
                 "/stages",
             )?,
-            None,
-        )),
+            warnings: skipped_warnings(&run),
+            error: None,
+        }),
         Err(failure) => {
             let failure = *failure;
             let report = &failure.report;
@@ -281,7 +295,11 @@ pub fn run(
                     done.join(", ")
                 )
             };
-            Ok((text, Some(failure.error.context(message))))
+            Ok(RunOutcome {
+                text,
+                warnings: skipped_warnings(report),
+                error: Some(failure.error.context(message)),
+            })
         }
     }
 }
