@@ -1,34 +1,47 @@
-//! Per-stage measurements: wall time, CPU time, peak memory.
+//! Per-stage measurements: wall time, CPU time, peak memory — each where
+//! the platform can measure it, and `None` ("not measured") where it
+//! cannot, never 0.
 //!
-//! CPU time is the process's (all worker threads) from `getrusage`. Peak
-//! memory is the process's resident high-water mark (`VmHWM`), reset before
-//! each stage through `/proc/self/clear_refs` so each stage reports its own
-//! peak. Where Linux's /proc is not there, peak memory is reported as 0.
+//! - Wall time: everywhere (`Instant`).
+//! - CPU time: the process's (all worker threads) from `getrusage` on Unix
+//!   (Linux, macOS); not measured on Windows.
+//! - Peak memory: the process's resident high-water mark (`VmHWM`), reset
+//!   before each stage through `/proc/self/clear_refs` so each stage
+//!   reports its own peak: Linux only. macOS keeps a high-water mark for
+//!   the whole process and cannot reset it, so a stage's own peak is not
+//!   measured there, nor on Windows.
 
 use std::time::Instant;
 
 pub struct Probe {
     started: Instant,
-    cpu_started: f64,
+    cpu_started: Option<f64>,
+    /// Whether the high-water mark was reset, so the peak is this stage's.
+    peak_reset: bool,
 }
 
 /// Process CPU time (user + system) in seconds.
-pub fn cpu_seconds() -> f64 {
+#[cfg(unix)]
+pub fn cpu_seconds() -> Option<f64> {
     // SAFETY: getrusage writes into the zeroed struct we pass and reads nothing else.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let status = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     if status != 0 {
-        return 0.0;
+        return None;
     }
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+pub fn cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// The resident high-water mark in bytes, from /proc/self/status.
-pub fn peak_rss_bytes() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
+#[cfg(target_os = "linux")]
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -39,31 +52,73 @@ pub fn peak_rss_bytes() -> u64 {
                 .parse::<u64>()
                 .ok()
         })
-        .map_or(0, |kib| kib * 1024)
+        .map(|kib| kib * 1024)
 }
 
-/// Resets the high-water mark to the current resident size.
-fn reset_peak() {
-    // "5" resets the peak RSS (Linux 4.0+); failure only makes the peak
-    // cover earlier stages too, so it is ignored.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+#[cfg(not(target_os = "linux"))]
+pub fn peak_rss_bytes() -> Option<u64> {
+    None
+}
+
+/// Resets the high-water mark to the current resident size; `false` where
+/// it cannot be reset, so a later peak would cover earlier stages too.
+#[cfg(target_os = "linux")]
+fn reset_peak() -> bool {
+    // "5" resets the peak RSS (Linux 4.0+).
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn reset_peak() -> bool {
+    false
 }
 
 impl Probe {
     pub fn start() -> Self {
-        reset_peak();
+        let peak_reset = reset_peak();
         Probe {
             started: Instant::now(),
             cpu_started: cpu_seconds(),
+            peak_reset,
         }
     }
 
-    /// Wall seconds, CPU seconds, peak resident bytes since `start`.
-    pub fn finish(&self) -> (f64, f64, u64) {
-        (
-            self.started.elapsed().as_secs_f64(),
-            (cpu_seconds() - self.cpu_started).max(0.0),
-            peak_rss_bytes(),
-        )
+    /// Wall seconds, CPU seconds and peak resident bytes since `start`;
+    /// `None` for what this platform cannot measure.
+    pub fn finish(&self) -> (f64, Option<f64>, Option<u64>) {
+        let cpu = match (self.cpu_started, cpu_seconds()) {
+            (Some(started), Some(now)) => Some((now - started).max(0.0)),
+            _ => None,
+        };
+        let peak = if self.peak_reset {
+            peak_rss_bytes()
+        } else {
+            None
+        };
+        (self.started.elapsed().as_secs_f64(), cpu, peak)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_measured_is_plausible_and_what_is_not_is_none() {
+        let probe = Probe::start();
+        let work: Vec<u64> = (0..200_000).collect();
+        assert!(work.iter().sum::<u64>() > 0);
+        let (wall, cpu, peak) = probe.finish();
+        assert!(wall >= 0.0);
+        if cfg!(unix) {
+            assert!(cpu.is_some_and(|c| c >= 0.0));
+        } else {
+            assert!(cpu.is_none());
+        }
+        if cfg!(target_os = "linux") {
+            assert!(peak.is_some_and(|p| p > 1_000_000), "{peak:?}");
+        } else {
+            assert!(peak.is_none());
+        }
     }
 }

@@ -82,7 +82,7 @@ impl RunDocument {
                 .map(|s| StageRecord {
                     metrics: StageMetrics {
                         wall_s: clean(s.wall_s),
-                        cpu_s: clean(s.cpu_s),
+                        cpu_s: s.cpu_s.map(clean),
                         ..s.clone()
                     },
                     throughput_bytes_per_s: clean(s.bytes_per_s()),

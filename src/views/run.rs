@@ -31,12 +31,16 @@ pub fn document(report: &RunReport) -> Document {
             stage.name.clone(),
             stage.status.to_string(),
             human_duration(stage.wall_s),
-            human_duration(stage.cpu_s),
+            stage
+                .cpu_s
+                .map_or_else(|| "not measured".into(), human_duration),
             human_count(stage.rows_in as f64),
             human_count(stage.rows_out as f64),
             human_bytes(stage.bytes_in as f64),
             human_bytes(stage.bytes_out as f64),
-            human_bytes(stage.peak_memory_bytes as f64),
+            stage
+                .peak_memory_bytes
+                .map_or_else(|| "not measured".into(), |b| human_bytes(b as f64)),
             human_byte_rate(stage.bytes_per_s()),
             human_count(stage.rows_per_s()),
         ]);

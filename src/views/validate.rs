@@ -63,7 +63,9 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             human_bytes(stage.bytes_in as f64),
             human_bytes(stage.bytes_out as f64),
             human_duration(stage.wall_s),
-            human_bytes(stage.peak_memory_bytes as f64),
+            stage
+                .peak_memory_bytes
+                .map_or_else(|| "not measured".into(), |b| human_bytes(b as f64)),
         ]);
     }
     calibrated.note(format!(

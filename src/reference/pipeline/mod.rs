@@ -241,12 +241,15 @@ pub struct StageMetrics {
     pub name: String,
     pub status: StageStatus,
     pub wall_s: f64,
-    pub cpu_s: f64,
+    /// `None` where the platform cannot measure it (Windows).
+    pub cpu_s: Option<f64>,
     pub rows_in: u64,
     pub rows_out: u64,
     pub bytes_in: u64,
     pub bytes_out: u64,
-    pub peak_memory_bytes: u64,
+    /// This stage's own peak resident memory; `None` where the platform
+    /// cannot measure it (macOS, Windows).
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl StageMetrics {
