@@ -145,7 +145,7 @@ pub fn document(report: &RunReport) -> Document {
     quality.row([
         "late events".to_string(),
         q.late_events.to_string(),
-        "timestamp before its log file's hour; counted on their own date".to_string(),
+        "more than the allowed lateness behind the latest event already seen in its file; counted on their own date".to_string(),
     ]);
     for (field, count) in &q.unknown_fields {
         quality.row([
