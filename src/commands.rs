@@ -192,20 +192,69 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
     Ok(text)
 }
 
+/// Errors already worded for the terminal, one after another, printed as
+/// they are (`check` on many files).
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// An error as the terminal shows it: a scenario error in its own form,
+/// anything else as `error:` and its causes.
+pub fn worded(error: &anyhow::Error) -> String {
+    if error.downcast_ref::<scenario::ScenarioError>().is_some()
+        || error.downcast_ref::<Reported>().is_some()
+    {
+        return error.to_string();
+    }
+    let mut text = format!("error: {error}");
+    for cause in error.chain().skip(1) {
+        text.push_str(&format!("\ncaused by: {cause}"));
+    }
+    text
+}
+
+/// `pipecalc check`: every file, each with its verdict; the errors of every
+/// file that has one, not only the first.
 pub fn check(paths: &[PathBuf]) -> Result<String> {
     let mut out = String::new();
+    let mut errors = Vec::new();
     for path in paths {
-        let scenario = scenario::load(path)?;
-        out.push_str(&format!(
-            "ok: {} ({}: {} stages, {} datasets, {} transfers)\n",
-            path.display(),
-            scenario.name,
-            scenario.stages.len(),
-            scenario.storage.len(),
-            scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
+        match scenario::load(path) {
+            Ok(scenario) => out.push_str(&format!(
+                "ok: {} ({}: {} stages, {} datasets, {} transfers)\n",
+                path.display(),
+                scenario.name,
+                scenario.stages.len(),
+                scenario.storage.len(),
+                scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
+            )),
+            Err(error) => errors.push(worded(&error)),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(out);
+    }
+    let count = errors.len();
+    let mut text = errors.join("\n\n");
+    if paths.len() > 1 {
+        text.push_str(&format!(
+            "\n\n{count} of {} scenarios have errors{}",
+            paths.len(),
+            if out.is_empty() {
+                String::new()
+            } else {
+                format!("; these are fine:\n{}", out.trim_end())
+            }
         ));
     }
-    Ok(out)
+    Err(anyhow::Error::new(Reported(text)))
 }
 
 /// `pipecalc generate`: writes the logs and their ground truth.

@@ -27,12 +27,13 @@ fn main() -> ExitCode {
         }
     }
     if let Some(error) = outcome.error {
-        // The chain, never a backtrace, whatever RUST_BACKTRACE says.
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "error: {error}");
-        for cause in error.chain().skip(1) {
-            let _ = writeln!(stderr, "caused by: {cause}");
-        }
+        // The chain, never a backtrace, whatever RUST_BACKTRACE says; a
+        // scenario error in its own `file:line:col: error:` form.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            pipecalc::commands::worded(&error)
+        );
         status = ExitStatus::Error;
     }
     ExitCode::from(status as u8)

@@ -258,7 +258,7 @@ prices: {{ compute_usd_per_worker_hour: 0.5, storage_usd_per_gb_month: 0.023, eg
             "{events} {size} {throughput}"
         );
         assert!(
-            stderr.contains("(line 1") || stderr.contains("(line 5"),
+            stderr.contains("bad.yaml:1:") || stderr.contains("bad.yaml:5:"),
             "{stderr}"
         );
         assert!(stderr.contains("plausible"), "{stderr}");

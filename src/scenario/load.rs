@@ -3,18 +3,80 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 
 use super::raw::RawScenario;
 use super::validate::Validator;
-use super::Scenario;
+use super::{Scenario, ScenarioError};
 
-/// Reads and validates a scenario file.
+/// The largest scenario pipecalc reads: far above any hand-written file,
+/// far below what would exhaust memory.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+/// Reads and validates a scenario file; `-` reads standard input.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let file = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read scenario `{file}`"))?;
-    parse(&text, &file).with_context(|| format!("invalid scenario `{file}`"))
+    let (text, file) = read(path)?;
+    parse(&text, &file)
+}
+
+/// A scenario's text and the name errors give it. Only regular files (and
+/// standard input) are read, never more than [`MAX_SCENARIO_BYTES`], so a
+/// FIFO, `/dev/zero` or a 2 GB file is refused at once.
+pub fn read(path: &Path) -> Result<(String, String)> {
+    use std::io::Read;
+    let stdin = path == Path::new("-");
+    let file = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut bytes = Vec::new();
+    let limit = MAX_SCENARIO_BYTES + 1;
+    if stdin {
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .context("cannot read the scenario from standard input")?;
+    } else {
+        let metadata =
+            std::fs::metadata(path).with_context(|| format!("cannot read scenario `{file}`"))?;
+        if !metadata.is_file() {
+            anyhow::bail!(
+                "cannot read scenario `{file}`: not a regular file (a scenario is a YAML file, or `-` for standard input)"
+            );
+        }
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read scenario `{file}`"))?;
+    }
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        anyhow::bail!(
+            "cannot read scenario `{file}`: it is larger than {} MiB; a scenario is a short YAML file",
+            MAX_SCENARIO_BYTES >> 20
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid
+            - bytes[..valid]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        anyhow::Error::new(ScenarioError {
+            file: file.clone(),
+            line,
+            column,
+            key: None,
+            message: "not UTF-8 text".into(),
+            help: Some("save the scenario as UTF-8".into()),
+            source_line: None,
+        })
+    })?;
+    Ok((text, file))
 }
 
 /// Parses and validates scenario text; `file` names it in errors and reports.
@@ -30,11 +92,16 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario> {
             })
         },
     );
-    let raw = raw.map_err(|e| anyhow!(describe_yaml_error(&e, &path)))?;
-    Validator { file }.scenario(raw)
+    let raw = raw.map_err(|e| anyhow::Error::new(describe_yaml_error(&e, &path, text, file)))?;
+    Validator { file, text }.scenario(raw)
 }
 
-fn describe_yaml_error(error: &serde_saphyr::Error, path: &str) -> String {
+fn describe_yaml_error(
+    error: &serde_saphyr::Error,
+    path: &str,
+    text: &str,
+    file: &str,
+) -> ScenarioError {
     let message = error.without_snippet().to_string();
     // The parser appends " at line L, column C"; pipecalc puts the place first.
     let message = match message.rfind(" at line ") {
@@ -55,15 +122,10 @@ fn describe_yaml_error(error: &serde_saphyr::Error, path: &str) -> String {
         .replace(".?", "")
         .replace('?', "");
     let path = path.trim_end_matches('.');
-    let place = match error.location() {
-        Some(at) => format!("line {}, column {}", at.line(), at.column()),
-        None => "somewhere in the file".to_string(),
-    };
-    if path.is_empty() {
-        format!("{place}: {message}")
-    } else {
-        format!("`{path}` ({place}): {message}")
-    }
+    let (line, column) = error
+        .location()
+        .map_or((0, 0), |at| (at.line() as usize, at.column() as usize));
+    ScenarioError::at(file, text, line, column, Some(path), &message)
 }
 
 /// Adds "did you mean `keep`?" to serde's unknown-field and unknown-variant

@@ -8,6 +8,7 @@
 //! stops the load with one error that names the file, the field, the line,
 //! what was wrong and what is accepted; nothing partial comes out.
 
+mod error;
 mod load;
 pub mod raw;
 mod validate;
@@ -22,7 +23,8 @@ use uom::si::f64::{Frequency, Information, InformationRate, Time};
 use crate::figure::{Fig, Working};
 use crate::units::{Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
 
-pub use load::{load, parse};
+pub use error::ScenarioError;
+pub use load::{load, parse, read};
 
 /// The most workers a scenario, a what-if or a search may name. The laws
 /// here model one cluster; past ten thousand workers their coefficients
@@ -373,9 +375,10 @@ prices:
         let text = MINIMAL.replace("    input: events", "    inptu: events");
         let message = error_of(&text);
         assert!(
-            message.contains("`stages[0].inptu` (line 8, column 5)"),
+            message.starts_with("t.yaml:8:5: error: unknown field `inptu`"),
             "{message}"
         );
+        assert!(message.contains("key: stages[0].inptu"), "{message}");
         assert!(message.contains("did you mean `input`?"), "{message}");
     }
 

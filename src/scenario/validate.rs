@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde_saphyr::{Location, Spanned};
 use uom::si::f64::{Frequency, Information, InformationRate, Time};
 
@@ -17,15 +17,20 @@ use crate::units::{
 
 pub(super) struct Validator<'a> {
     pub(super) file: &'a str,
-}
-
-fn at(location: &Location) -> String {
-    format!("line {}, column {}", location.line(), location.column())
+    /// The scenario's text, for the line an error shows.
+    pub(super) text: &'a str,
 }
 
 impl Validator<'_> {
     fn error(&self, key: &str, location: &Location, problem: impl fmt::Display) -> anyhow::Error {
-        anyhow!("`{key}` ({}): {problem}", at(location))
+        anyhow::Error::new(ScenarioError::at(
+            self.file,
+            self.text,
+            location.line() as usize,
+            location.column() as usize,
+            Some(key),
+            &problem.to_string(),
+        ))
     }
 
     fn source(&self, key: &str, location: &Location) -> Source {
@@ -866,9 +871,16 @@ impl Validator<'_> {
                 &section.referenced,
                 format!("missing from the `prices:` mapping that starts here; {why}"),
             ),
-            None => {
-                anyhow!("`prices.{name}` is missing: the scenario has no `prices:` section; {why}")
-            }
+            None => anyhow::Error::new(ScenarioError::at(
+                self.file,
+                self.text,
+                0,
+                0,
+                Some(&format!("prices.{name}")),
+                &format!(
+                    "`prices.{name}` is missing: the scenario has no `prices:` section; {why}"
+                ),
+            )),
         };
         let raw = prices;
         let key = |name: &str| format!("prices.{name}");
