@@ -108,3 +108,12 @@ pub fn share(text: &str) -> Result<f64, String> {
         "is not a share; use a fraction from 0 to 1 (0.05 is 5 %)",
     )
 }
+
+/// An amount of US dollars, 0 or more.
+pub fn usd(text: &str) -> Result<f64, String> {
+    number_where(
+        text.trim().trim_start_matches('$'),
+        |v| v >= 0.0,
+        "is not an amount of US dollars; use a number of 0 or more, e.g. 500",
+    )
+}

@@ -5,14 +5,14 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use pipecalc::args::*;
 use pipecalc::commands::{self, ExitStatus};
 use pipecalc::reference::generator::GeneratorConfig;
 use pipecalc::reference::pipeline::RunConfig;
-use pipecalc::report::{Format, Style};
+use pipecalc::report::{Format, Style, Width};
 
 #[derive(Parser)]
 #[command(
@@ -29,15 +29,27 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Estimate time, memory, storage, network and cost for a scenario.
+    #[command(
+        after_help = "Examples:\n  pipecalc estimate scenarios/clickstream.yaml --explain\n  pipecalc estimate scenarios/clickstream.yaml --workers 4 --scale 10\n  cat my.yaml | pipecalc estimate - --format json\n  pipecalc estimate my.yaml --fail-on deadline,memory --max-monthly-usd 500   # exit 3 when breached\n  pipecalc estimate my.yaml -o report.txt --export json=report.json"
+    )]
     Estimate {
-        /// The scenario file (YAML).
+        /// The scenario file (YAML), or - for standard input.
         scenario: PathBuf,
         #[command(flatten)]
         what_if: WhatIf,
+        /// Exit 3 when the estimate breaches any of these: deadline (missed), memory (does not fit), link (a transfer misses its window).
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECKS")]
+        fail_on: Vec<pipecalc::gates::Gate>,
+        /// Exit 3 when the total cost a month is above this many US dollars.
+        #[arg(long, value_name = "USD", value_parser = usd, allow_negative_numbers = true)]
+        max_monthly_usd: Option<f64>,
         #[command(flatten)]
         output: Output,
     },
     /// Project the scenario at other volumes and worker counts, side by side.
+    #[command(
+        after_help = "Examples:\n  pipecalc scale scenarios/clickstream.yaml\n  pipecalc scale scenarios/clickstream.yaml --factors 1,2,10,100 --workers 1,4,10\n  pipecalc scale scenarios/clickstream.yaml --compression 5 --format csv"
+    )]
     Scale {
         /// The scenario file (YAML).
         scenario: PathBuf,
@@ -54,6 +66,9 @@ pub enum Command {
         output: Output,
     },
     /// Find the fewest workers that meet the deadline, with time and cost at each count.
+    #[command(
+        after_help = "Examples:\n  pipecalc workers scenarios/clickstream.yaml\n  pipecalc workers scenarios/clickstream.yaml --scale 10 --max-workers 200"
+    )]
     Workers {
         /// The scenario file (YAML).
         scenario: PathBuf,
@@ -67,6 +82,9 @@ pub enum Command {
         output: Output,
     },
     /// Volume, storage and run time year by year as the data grows.
+    #[command(
+        after_help = "Examples:\n  pipecalc growth scenarios/clickstream.yaml\n  pipecalc growth scenarios/clickstream.yaml --years 10 --growth \"58% per year\""
+    )]
     Growth {
         /// The scenario file (YAML).
         scenario: PathBuf,
@@ -80,29 +98,85 @@ pub enum Command {
         output: Output,
     },
     /// Compare two or more scenarios: changed inputs, then every figure with its change.
+    #[command(
+        after_help = "Examples:\n  pipecalc compare scenarios/clickstream.yaml scenarios/clickstream-10x.yaml\n  pipecalc compare base.yaml change.yaml --fail-above total_usd_per_month=10%   # a pull-request check, exit 3\n  pipecalc compare a.yaml b.yaml c.yaml --format markdown"
+    )]
     Compare {
-        /// The scenario files (YAML); the first is the baseline.
-        #[arg(required = true, num_args = 2..)]
+        /// The scenario files (YAML); the first is the baseline. At least two.
+        #[arg(required = true, value_name = "SCENARIOS")]
         scenarios: Vec<PathBuf>,
+        /// Exit 3 when a figure rises from the baseline by more than this: 10% for every figure, or total_usd_per_month=10% for one (repeatable).
+        #[arg(long, value_name = "[FIGURE=]PCT", value_parser = pipecalc::gates::rise_limit)]
+        fail_above: Vec<pipecalc::gates::RiseLimit>,
         #[command(flatten)]
         output: Output,
     },
     /// Generate synthetic clickstream logs (one JSON-lines file per hour) and their ground truth.
+    #[command(
+        after_help = "Examples:\n  pipecalc generate --out data/logs\n  pipecalc generate --events 1M --days 2 --seed 7 --out data/logs\n  pipecalc generate --events 200K --null-user-share 0.2 --out data/dirty"
+    )]
     Generate(GenerateArgs),
     /// Run the reference pipeline (ingest, transform, aggregate, load) on generated logs.
+    #[command(
+        after_help = "Examples:\n  pipecalc run --input data/logs --out data/lake --workers 2\n  pipecalc run --input data/logs --out data/lake --fail-at transform:0.5   # then --resume\n  pipecalc run --input shop/logs --out shop/lake --field timestamp=ts --field page=url --product-pattern '^/product/([0-9]+)$'"
+    )]
     Run(RunArgs),
     /// Measure this machine with the reference pipeline and write a scenario the calculator reads.
+    #[command(
+        after_help = "Examples:\n  pipecalc calibrate --out my-laptop.yaml\n  pipecalc calibrate --events 500K --workers 2 --repeat 5 --out my-laptop.yaml"
+    )]
     Calibrate(CalibrateArgs),
     /// Hold the model against measured runs: calibrate on a sample, predict a target, run it, compare.
     /// Exit code 0 when every figure is within tolerance, 3 when some are not.
+    #[command(
+        after_help = "Examples:\n  pipecalc validate scenarios/clickstream.yaml\n  pipecalc validate scenarios/clickstream.yaml --sample 100K --target 1M --workers 1,2 --export json=validate.json"
+    )]
     Validate(ValidateArgs),
-    /// Validate scenario files without estimating; exit 1 on the first bad one.
+    /// Validate scenario files without estimating: every bad file's error; exit 1 if any is bad.
+    #[command(
+        after_help = "Examples:\n  pipecalc check scenarios/*.yaml\n  pipecalc init my-pipeline && pipecalc check my-pipeline.yaml"
+    )]
     Check {
         /// The scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Write a scenario to start from: every key with its unit and default, the optional ones commented out.
+    #[command(
+        after_help = "Examples:\n  pipecalc init my-pipeline\n  pipecalc init big --preset large\n  pipecalc init --preset small --stdout | pipecalc estimate -"
+    )]
+    Init {
+        /// The scenario's name; it is written to NAME.yaml (or to standard output with --stdout).
+        #[arg(default_value = "scenario")]
+        name: String,
+        /// Starting numbers.
+        #[arg(long, value_enum, default_value = "lecture")]
+        preset: pipecalc::init::Preset,
+        /// Print the scenario instead of writing NAME.yaml.
+        #[arg(long)]
+        stdout: bool,
+        /// Replace NAME.yaml if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script, e.g. pipecalc completions bash > ~/.local/share/bash-completion/completions/pipecalc.
+    #[command(
+        after_help = "Examples:\n  pipecalc completions bash > ~/.local/share/bash-completion/completions/pipecalc\n  pipecalc completions zsh > ~/.zfunc/_pipecalc\n  pipecalc completions fish > ~/.config/fish/completions/pipecalc.fish\n  pipecalc completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print pipecalc's man page (roff), e.g. pipecalc man > ~/.local/share/man/man1/pipecalc.1.
+    #[command(
+        after_help = "Examples:\n  pipecalc man > ~/.local/share/man/man1/pipecalc.1 && man pipecalc"
+    )]
+    Man,
     /// Print the JSON Schema of a JSON document pipecalc writes (also in docs/schema/).
+    #[command(
+        after_help = "Examples:\n  pipecalc schema estimate > estimate.schema.json\n  pipecalc schema run"
+    )]
     Schema {
         /// Which document: estimate, scale, workers, growth, compare, validate or run (run.json).
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(pipecalc::views::schema::DOCUMENTS))]
@@ -193,6 +267,39 @@ pub struct Output {
     /// Show each figure's formula with the values put in, and where every input came from.
     #[arg(long)]
     pub explain: bool,
+    /// Write the report to FILE instead of the terminal (written whole, or not at all).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write the report in another format to a file, e.g. --export json=report.json --export csv=report.csv.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = export)]
+    pub export: Vec<(Format, PathBuf)>,
+}
+
+/// Tables fit a terminal (or `COLUMNS`, when set); piped output is laid out
+/// at a fixed 120 columns without wrapping, so its bytes are stable.
+fn width(terminal: bool) -> Width {
+    let columns = std::env::var("COLUMNS").ok();
+    if terminal || columns.is_some() {
+        let detected = comfy_table::Table::new().width();
+        Width::of_terminal(columns.as_deref(), detected)
+    } else {
+        Width::Fixed(120)
+    }
+}
+
+/// `json=report.json`: a format and the file it goes to.
+fn export(text: &str) -> Result<(Format, PathBuf), String> {
+    use clap::ValueEnum;
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FORMAT=FILE, e.g. json=report.json"))?;
+    let format = Format::from_str(format.trim(), true).map_err(|_| {
+        format!("`{format}` is not a format; formats are table, markdown, json, csv")
+    })?;
+    if file.trim().is_empty() {
+        return Err(format!("`{text}` names no file, e.g. json=report.json"));
+    }
+    Ok((format, PathBuf::from(file.trim())))
 }
 
 impl Output {
@@ -201,13 +308,9 @@ impl Output {
             format: self.format,
             style: Style {
                 explain: self.explain,
-                // Not a terminal: a fixed width, so piped output is stable.
-                width: if std::io::stdout().is_terminal() {
-                    None
-                } else {
-                    Some(120)
-                },
+                width: width(self.output.is_none() && std::io::stdout().is_terminal()),
             },
+            exports: self.export.clone(),
         }
     }
 }
@@ -256,12 +359,42 @@ fn done(text: String, status: ExitStatus) -> Result<Outcome> {
     })
 }
 
+/// The report to the terminal, or with `--output` to its file (then the
+/// terminal gets nothing).
+fn deliver(text: String, output: &Output) -> Result<String> {
+    match &output.output {
+        Some(path) => {
+            pipecalc::reference::storage::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            Ok(String::new())
+        }
+        None => Ok(text),
+    }
+}
+
+/// A report with its CI gates: exit 3, each breach on stderr, when any.
+fn gated(text: String, breaches: Vec<String>) -> Result<Outcome> {
+    if breaches.is_empty() {
+        return done(text, ExitStatus::Success);
+    }
+    let lines: Vec<String> = breaches
+        .iter()
+        .map(|b| format!("check failed: {b}"))
+        .collect();
+    Ok(Outcome {
+        text,
+        status: ExitStatus::CheckFailed,
+        error: Some(anyhow::Error::new(commands::Reported(lines.join("\n")))),
+    })
+}
+
 fn dispatch(cli: Cli) -> Result<Outcome> {
     let text = match cli.command {
         Command::Validate(args) => {
             let options = validate_options(&args);
             let (text, within) =
                 commands::validate(&args.scenario, &options, &args.output.options())?;
+            let text = deliver(text, &args.output)?;
             let status = if within {
                 ExitStatus::Success
             } else {
@@ -272,44 +405,98 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Estimate {
             scenario,
             what_if,
+            fail_on,
+            max_monthly_usd,
             output,
-        } => commands::estimate(
-            &scenario,
-            &commands::WhatIf {
-                workers: what_if.workers,
-                scale: what_if.scale,
-                compression: what_if.compression,
-            },
-            &output.options(),
-        ),
+        } => {
+            let (text, breaches) = commands::estimate_gated(
+                &scenario,
+                &commands::WhatIf {
+                    workers: what_if.workers,
+                    scale: what_if.scale,
+                    compression: what_if.compression,
+                },
+                &output.options(),
+                &fail_on,
+                max_monthly_usd,
+            )?;
+            return gated(deliver(text, &output)?, breaches);
+        }
         Command::Scale {
             scenario,
             factors,
             workers,
             compression,
             output,
-        } => commands::scale(&scenario, factors, workers, compression, &output.options()),
+        } => commands::scale(&scenario, factors, workers, compression, &output.options())
+            .and_then(|text| deliver(text, &output)),
         Command::Workers {
             scenario,
             scale,
             max_workers,
             output,
-        } => commands::workers(&scenario, scale, max_workers, &output.options()),
+        } => commands::workers(&scenario, scale, max_workers, &output.options())
+            .and_then(|text| deliver(text, &output)),
         Command::Growth {
             scenario,
             years,
             growth,
             output,
-        } => commands::growth(&scenario, years, growth.as_deref(), &output.options()),
-        Command::Compare { scenarios, output } => commands::compare(&scenarios, &output.options()),
+        } => commands::growth(&scenario, years, growth.as_deref(), &output.options())
+            .and_then(|text| deliver(text, &output)),
+        Command::Compare {
+            scenarios,
+            fail_above,
+            output,
+        } => {
+            if scenarios.len() < 2 {
+                use clap::CommandFactory;
+                let mut command = Cli::command().bin_name("pipecalc");
+                command.build();
+                let message = "compare needs at least two scenarios: the baseline, then one or more to compare with it";
+                match command.find_subcommand_mut("compare") {
+                    Some(compare) => compare
+                        .error(clap::error::ErrorKind::TooFewValues, message)
+                        .exit(),
+                    None => command
+                        .error(clap::error::ErrorKind::TooFewValues, message)
+                        .exit(),
+                }
+            }
+            let (text, breaches) =
+                commands::compare_gated(&scenarios, &output.options(), &fail_above)?;
+            return gated(deliver(text, &output)?, breaches);
+        }
         Command::Check { scenarios } => commands::check(&scenarios),
         Command::Schema { document } => commands::schema(&document),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pipecalc", &mut script);
+            Ok(String::from_utf8_lossy(&script).into_owned())
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("cannot write the man page")?;
+            Ok(String::from_utf8_lossy(&page).into_owned())
+        }
+        Command::Init {
+            name,
+            preset,
+            stdout,
+            force,
+        } => commands::init(&name, preset, stdout, force),
         Command::Calibrate(args) => commands::calibrate(&args.options, args.out.as_deref()),
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
             let output = Output {
                 format: args.format,
                 explain: false,
+                output: None,
+                export: Vec::new(),
             };
             let config = RunConfig {
                 progress: true,

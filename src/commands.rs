@@ -26,26 +26,52 @@ pub enum ExitStatus {
 }
 
 /// How a command's report is written.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Output {
     pub format: Format,
     pub style: Style,
+    /// Further formats written to files in the same run (`--export json=run.json`).
+    pub exports: Vec<(Format, PathBuf)>,
+}
+
+impl Output {
+    /// One format to the terminal, nothing else.
+    pub fn new(format: Format, style: Style) -> Output {
+        Output {
+            format,
+            style,
+            exports: Vec::new(),
+        }
+    }
 }
 
 /// Renders a document for people, or the JSON built beside it for
 /// scripts; CSV is the rows of that JSON under `csv_rows`, a JSON pointer.
+/// Each export is rendered from the same results and written to its file.
 fn emit<T: serde::Serialize>(
     output: &Output,
-    document: impl FnOnce() -> Document,
-    json: impl FnOnce() -> T,
+    document: impl Fn() -> Document,
+    json: impl Fn() -> T,
     csv_rows: &str,
 ) -> Result<String> {
-    let value = || serde_json::to_value(json()).context("could not write the JSON document");
-    Ok(match output.format {
-        Format::Json => report::to_json(&crate::contract::stamp(value()?)),
-        Format::Csv => report::csv::render(&value()?, csv_rows),
-        format => report::render(&document(), format, output.style).unwrap_or_default(),
-    })
+    let render = |format: Format, style: Style| -> Result<String> {
+        let value = || serde_json::to_value(json()).context("could not write the JSON document");
+        Ok(match format {
+            Format::Json => report::to_json(&crate::contract::stamp(value()?)),
+            Format::Csv => report::csv::render(&value()?, csv_rows),
+            format => report::render(&document(), format, style).unwrap_or_default(),
+        })
+    };
+    for (format, path) in &output.exports {
+        // A file has no terminal width: tables are as wide as the pipe's.
+        let style = Style {
+            width: report::Width::Fixed(120),
+            ..output.style
+        };
+        crate::reference::storage::write_atomic(path, render(*format, style)?.as_bytes())
+            .with_context(|| format!("cannot export to `{}`", path.display()))?;
+    }
+    render(output.format, output.style)
 }
 
 /// Command-line what-ifs applied on top of a scenario.
@@ -71,15 +97,28 @@ pub fn load(path: &Path, what_if: &WhatIf) -> Result<Scenario> {
 }
 
 pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String> {
+    estimate_gated(path, what_if, output, &[], None).map(|(text, _)| text)
+}
+
+/// `pipecalc estimate` with its CI gates: the text, and each breach.
+pub fn estimate_gated(
+    path: &Path,
+    what_if: &WhatIf,
+    output: &Output,
+    fail_on: &[crate::gates::Gate],
+    max_monthly_usd: Option<f64>,
+) -> Result<(String, Vec<String>)> {
     let scenario = load(path, what_if)?;
     let estimate = crate::model::checked_estimate(&scenario)?;
     let explain = output.style.explain;
-    emit(
+    let text = emit(
         output,
         || views::estimate::document(&scenario, &estimate, explain),
         || views::json::estimate(&scenario, &estimate, explain),
         "/summary",
-    )
+    )?;
+    let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
+    Ok((text, breaches))
 }
 
 pub fn scale(
@@ -161,6 +200,15 @@ pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> R
 }
 
 pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
+    compare_gated(paths, output, &[]).map(|(text, _)| text)
+}
+
+/// `pipecalc compare` with `--fail-above`: the text, and each breach.
+pub fn compare_gated(
+    paths: &[PathBuf],
+    output: &Output,
+    limits: &[crate::gates::RiseLimit],
+) -> Result<(String, Vec<String>)> {
     if paths.len() < 2 {
         return Err(anyhow!("compare needs at least two scenarios"));
     }
@@ -189,7 +237,8 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
             }
         }
     }
-    Ok(text)
+    let breaches = crate::gates::compare_breaches(&comparison, limits);
+    Ok((text, breaches))
 }
 
 /// Errors already worded for the terminal, one after another, printed as
@@ -351,6 +400,39 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             })
         }
     }
+}
+
+/// `pipecalc init`: a commented scenario, written to `NAME.yaml` (never
+/// over an existing file unless `force`) or returned for standard output.
+pub fn init(name: &str, preset: crate::init::Preset, stdout: bool, force: bool) -> Result<String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(anyhow!(
+            "`{name}` is not a scenario name; use letters, digits, `-`, `_` and `.`, e.g. `my-pipeline`"
+        ));
+    }
+    let name = name.trim_end_matches(".yaml");
+    let text = crate::init::scenario(name, preset);
+    if stdout {
+        return Ok(text);
+    }
+    let path = PathBuf::from(format!("{name}.yaml"));
+    if path.exists() && !force {
+        return Err(anyhow!(
+            "`{}` exists; pick another name, or add --force to replace it",
+            path.display()
+        ));
+    }
+    crate::reference::storage::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(format!(
+        "wrote {}: edit its numbers, then\n  pipecalc estimate {} --explain\n",
+        path.display(),
+        path.display()
+    ))
 }
 
 /// `pipecalc schema`: the JSON Schema of one document.

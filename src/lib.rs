@@ -35,6 +35,8 @@ pub mod commands;
 pub mod compare;
 pub mod contract;
 pub mod figure;
+pub mod gates;
+pub mod init;
 pub mod model;
 pub mod reference;
 pub mod report;

@@ -34,7 +34,10 @@ fn main() -> ExitCode {
             "{}",
             pipecalc::commands::worded(&error)
         );
-        status = ExitStatus::Error;
+        // A check that did not pass keeps its own code (3).
+        if status == ExitStatus::Success {
+            status = ExitStatus::Error;
+        }
     }
     ExitCode::from(status as u8)
 }

@@ -249,6 +249,20 @@ pub fn plural(count: f64, noun: &str) -> String {
     }
 }
 
+/// A whole count with its digits grouped by commas, `202,095`: the one
+/// grouping every table uses (JSON never groups).
+pub fn grouped(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 pub fn human_count(value: f64) -> String {
     let text = with_prefix(value, 1000.0, &["", "K", "M", "G", "T"], "");
     text.trim_end().to_string().replace(' ', "")
@@ -725,6 +739,15 @@ impl fmt::Display for Count {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_in_threes() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(202_095), "202,095");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+    }
 
     #[test]
     fn sizes_use_decimal_and_binary_prefixes() {

@@ -22,7 +22,7 @@ fn summary(workers: Option<u32>, scale: Option<f64>) -> (Value, String) {
         report::Format::Table,
         report::Style {
             explain: true,
-            width: Some(120),
+            width: pipecalc::report::Width::Fixed(120),
         },
     )
     .unwrap();

@@ -27,8 +27,9 @@ fn json(explain: bool) -> Output {
         format: Format::Json,
         style: Style {
             explain,
-            width: None,
+            width: pipecalc::report::Width::Fixed(120),
         },
+        exports: Vec::new(),
     }
 }
 

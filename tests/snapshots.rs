@@ -27,8 +27,9 @@ fn output(format: Format, explain: bool) -> Output {
         format,
         style: Style {
             explain,
-            width: Some(120),
+            width: pipecalc::report::Width::Fixed(120),
         },
+        exports: Vec::new(),
     }
 }
 

@@ -140,7 +140,10 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 /// nor a full disk leaves a torn or empty file where the old one was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let folder = path.parent().unwrap_or(Path::new("."));
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -3,12 +3,18 @@
 
 use comfy_table::presets::ASCII_MARKDOWN;
 
-use super::{Document, Style};
+use super::{Document, Section, Style, Width};
+
+/// A cell's text with `|` escaped, so it stays one cell.
+fn escape(cell: &str) -> String {
+    cell.replace('|', "\\|")
+}
 
 pub fn render(document: &Document, style: Style) -> String {
-    // Markdown never wraps cells, terminal or not.
+    // Markdown never wraps cells, terminal or not, and a `|` inside a cell
+    // would end it.
     let style = Style {
-        width: Some(style.width.unwrap_or(200)),
+        width: Width::Fixed(200),
         ..style
     };
     let mut out = format!("# {}\n", document.title);
@@ -22,7 +28,16 @@ pub fn render(document: &Document, style: Style) -> String {
     for section in &document.sections {
         out.push_str(&format!("\n## {}\n\n", section.title));
         if !section.columns.is_empty() {
-            let table = super::table::table(section, style, ASCII_MARKDOWN).to_string();
+            let escaped = Section {
+                columns: section.columns.iter().map(|c| escape(c)).collect(),
+                rows: section
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(|c| escape(c)).collect())
+                    .collect(),
+                ..section.clone()
+            };
+            let table = super::table::table(&escaped, style, ASCII_MARKDOWN).to_string();
             out.push_str(&right_align_markers(&table));
             out.push('\n');
         }

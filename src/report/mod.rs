@@ -62,12 +62,32 @@ pub struct Document {
     pub conventions: Vec<String>,
 }
 
+/// How wide tables may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// Output that is not a terminal: tables as wide as their content, laid
+    /// out the same wherever they are piped, so the bytes are stable.
+    Fixed(u16),
+    /// A terminal this many columns wide: cells wrap at word boundaries, and
+    /// a table that cannot fit even so is shown one row at a time.
+    Fit(u16),
+}
+
+impl Width {
+    /// The terminal's width from `COLUMNS` or the terminal itself; 100 when
+    /// it cannot be told (or reports 0), never a width tables cannot use.
+    pub fn of_terminal(columns: Option<&str>, detected: Option<u16>) -> Width {
+        let from_env = columns.and_then(|c| c.trim().parse::<u16>().ok());
+        let width = from_env.or(detected).filter(|w| *w >= 20).unwrap_or(100);
+        Width::Fit(width)
+    }
+}
+
 /// Options every report command shares.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub explain: bool,
-    /// Fixed table width, for output that is not a terminal.
-    pub width: Option<u16>,
+    pub width: Width,
 }
 
 /// A document in a format for people; `None` for the data formats (JSON,

@@ -1,29 +1,63 @@
 //! Terminal tables (comfy-table).
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use super::{Document, Section, Style};
+use super::{Document, Section, Style, Width};
+
+/// The longest word in a column, header included: the narrowest the column
+/// can be without breaking a word.
+fn longest_words(section: &Section) -> Vec<u16> {
+    (0..section.columns.len())
+        .map(|index| {
+            std::iter::once(&section.columns[index])
+                .chain(section.rows.iter().filter_map(|row| row.get(index)))
+                .flat_map(|cell| cell.split_whitespace())
+                .map(|word| word.chars().count())
+                .max()
+                .unwrap_or(1) as u16
+        })
+        .collect()
+}
+
+/// Whether the section's table fits `width` without breaking a word: each
+/// column's longest word, its padding and its border.
+pub fn fits(section: &Section, width: u16) -> bool {
+    let needed: usize = longest_words(section)
+        .iter()
+        .map(|w| usize::from(*w) + 3)
+        .sum::<usize>()
+        + 1;
+    needed <= usize::from(width)
+}
 
 pub fn table(section: &Section, style: Style, preset: comfy_table::TableStyle) -> Table {
     let mut table = Table::new();
     table.load_style(preset);
-    match style.width {
-        // Not a terminal: a fixed width and no wrapping, so the same report
-        // prints the same bytes wherever it is piped.
-        Some(width) => {
-            table
-                .force_no_tty()
-                .set_width(width)
-                .set_content_arrangement(ContentArrangement::Disabled);
-        }
-        None => {
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-    }
+    table.force_no_tty().set_width(match style.width {
+        Width::Fixed(width) | Width::Fit(width) => width,
+    });
     table.set_header(section.columns.clone());
     for row in &section.rows {
         table.add_row(row.clone());
+    }
+    match style.width {
+        // Not a terminal: no wrapping, so the same report prints the same
+        // bytes wherever it is piped.
+        Width::Fixed(_) => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+        // Wrap at word boundaries: no column narrower than its longest word.
+        Width::Fit(_) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            for (index, longest) in longest_words(section).into_iter().enumerate() {
+                if let Some(column) = table.column_mut(index) {
+                    column.set_constraint(ColumnConstraint::LowerBoundary(
+                        comfy_table::Width::Fixed(longest + 2),
+                    ));
+                }
+            }
+        }
     }
     for index in 1..section.columns.len() {
         if let Some(column) = table.column_mut(index) {
@@ -31,6 +65,27 @@ pub fn table(section: &Section, style: Style, preset: comfy_table::TableStyle) -
         }
     }
     table
+}
+
+/// A table too wide for the terminal, one row at a time: `Header: value`
+/// lines, a blank line between rows.
+fn vertical(section: &Section) -> String {
+    let label_width = section
+        .columns
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (index, row) in section.rows.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        for (column, cell) in section.columns.iter().zip(row) {
+            out.push_str(&format!("  {column:>label_width$}: {cell}\n"));
+        }
+    }
+    out
 }
 
 pub fn render(document: &Document, style: Style) -> String {
@@ -46,8 +101,13 @@ pub fn render(document: &Document, style: Style) -> String {
         out.push_str(&section.title);
         out.push('\n');
         if !section.columns.is_empty() {
-            out.push_str(&table(section, style, UTF8_FULL_CONDENSED).to_string());
-            out.push('\n');
+            match style.width {
+                Width::Fit(width) if !fits(section, width) => out.push_str(&vertical(section)),
+                _ => {
+                    out.push_str(&table(section, style, UTF8_FULL_CONDENSED).to_string());
+                    out.push('\n');
+                }
+            }
         }
         for note in &section.notes {
             out.push_str(&format!("  {note}\n"));

@@ -5,7 +5,7 @@
 use crate::reference::metrics::NULL_USER_ALERT;
 use crate::reference::pipeline::{RunReport, RunStatus, StageStatus, STAGES};
 use crate::report::{Document, Section};
-use crate::units::{human_byte_rate, human_bytes, human_count, human_duration};
+use crate::units::{grouped, human_byte_rate, human_bytes, human_count, human_duration};
 
 use super::estimate::percent;
 
@@ -99,23 +99,23 @@ pub fn document(report: &RunReport) -> Document {
 
     let q = &report.quality;
     let mut quality = Section::new("Data quality", &["Check", "Count", "Note"]);
-    quality.row(["lines read".to_string(), q.lines.to_string(), String::new()]);
+    quality.row(["lines read".to_string(), grouped(q.lines), String::new()]);
     quality.row([
         "valid events".to_string(),
-        q.valid_events.to_string(),
+        grouped(q.valid_events),
         String::new(),
     ]);
     for (reason, count) in &q.quarantined {
         quality.row([
             format!("quarantined: {reason}"),
-            count.to_string(),
+            grouped(*count),
             "kept with its reason in raw/_quarantine/".to_string(),
         ]);
     }
     let share = q.null_user_share();
     quality.row([
         "null user_id".to_string(),
-        q.null_user_id.to_string(),
+        grouped(q.null_user_id),
         if share > NULL_USER_ALERT {
             format!("WARNING: {} of events, above the 1% alert (missing data: use session_id as fallback)", percent(share))
         } else {
@@ -124,39 +124,39 @@ pub fn document(report: &RunReport) -> Document {
     ]);
     quality.row([
         "duplicates removed".to_string(),
-        q.duplicates_removed.to_string(),
+        grouped(q.duplicates_removed),
         "same (event_id, timestamp) seen again".to_string(),
     ]);
     quality.row([
         "page views".to_string(),
-        q.page_views.to_string(),
+        grouped(q.page_views),
         "distinct".to_string(),
     ]);
     quality.row([
         "invalid product ids".to_string(),
-        q.invalid_product_ids.to_string(),
+        grouped(q.invalid_product_ids),
         "dropped in transform".to_string(),
     ]);
     quality.row([
         "non-product page views".to_string(),
-        q.non_product_page_views.to_string(),
+        grouped(q.non_product_page_views),
         "no product to count".to_string(),
     ]);
     quality.row([
         "late events".to_string(),
-        q.late_events.to_string(),
+        grouped(q.late_events),
         "more than the allowed lateness behind the latest event already seen in its file; counted on their own date".to_string(),
     ]);
     for (field, count) in &q.unknown_fields {
         quality.row([
             format!("unknown field: {field}"),
-            count.to_string(),
+            grouped(*count),
             "schema drift; kept in raw's `extra` column".to_string(),
         ]);
     }
     quality.row([
         "read retries".to_string(),
-        q.read_retries.to_string(),
+        grouped(q.read_retries),
         "transient read failures retried".to_string(),
     ]);
 
@@ -164,7 +164,7 @@ pub fn document(report: &RunReport) -> Document {
     output.row(["status".to_string(), report.status.to_string()]);
     output.row([
         "rows (date, product_id, view_count)".to_string(),
-        report.output_rows.to_string(),
+        grouped(report.output_rows),
     ]);
     output.row(["dates".to_string(), report.output_dates.join(", ")]);
     output.row([

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::contract::Versions;
-use crate::units::{human_bytes, human_count, human_duration, significant};
+use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
 use crate::validate::{Figure, FigureKind, StageFit, Tolerances, Validation};
 
 use crate::report::{Document, Section};
@@ -14,7 +14,7 @@ use crate::report::{Document, Section};
 fn amount(kind: FigureKind, value: f64) -> String {
     match kind {
         FigureKind::Time => human_duration(value),
-        FigureKind::RowsIn | FigureKind::RowsOut => format!("{}", value.round() as i64),
+        FigureKind::RowsIn | FigureKind::RowsOut => grouped(value.round() as u64),
         FigureKind::BytesIn | FigureKind::BytesOut | FigureKind::PeakMemory => human_bytes(value),
     }
 }

@@ -1,0 +1,167 @@
+//! CI gates: thresholds a plan must stay within, so a pull request that
+//! changes a scenario can fail a build (exit 3) the way a failing test
+//! does. `estimate --fail-on deadline,memory,link --max-monthly-usd X`,
+//! and `compare --fail-above 10%` (or `--fail-above total_usd_per_month=10%`).
+
+use crate::compare::Comparison;
+use crate::model::Estimate;
+use crate::units::{human_usd, significant};
+
+/// A verdict of the estimate that can fail a build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Gate {
+    /// The run misses the scenario's deadline.
+    Deadline,
+    /// A worker needs more memory than it has.
+    Memory,
+    /// A transfer does not fit its window on the network link.
+    Link,
+}
+
+/// Why an estimate breaches the gates, one line each; empty when it passes.
+pub fn estimate_breaches(
+    estimate: &Estimate,
+    fail_on: &[Gate],
+    max_monthly_usd: Option<f64>,
+) -> Vec<String> {
+    let mut breaches = Vec::new();
+    for gate in fail_on {
+        match gate {
+            Gate::Deadline => {
+                if let Some(deadline) = estimate.time.deadline.as_ref().filter(|d| !d.met) {
+                    breaches.push(format!(
+                        "deadline: the run takes {} against a deadline of {}",
+                        estimate.time.parallel.human(),
+                        deadline.deadline.human()
+                    ));
+                }
+            }
+            Gate::Memory => {
+                if estimate.memory.fits() == Some(false) {
+                    breaches.push(format!(
+                        "memory: a worker needs {} (in `{}`), more than it has",
+                        estimate.memory.peak.human(),
+                        estimate.memory.peak_stage_name()
+                    ));
+                }
+            }
+            Gate::Link => {
+                if let Some(network) = estimate.network.as_ref().filter(|n| n.network_bound) {
+                    let late: Vec<&str> = network
+                        .transfers
+                        .iter()
+                        .filter(|t| t.exceeds_link(&network.bandwidth))
+                        .map(|t| t.name.as_str())
+                        .collect();
+                    breaches.push(format!(
+                        "link: {} does not fit its window on the {} link",
+                        late.join(", "),
+                        network.bandwidth.human()
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(limit) = max_monthly_usd {
+        let total = estimate.cost.total_usd_per_month.base();
+        if total > limit {
+            breaches.push(format!(
+                "cost: {} a month is more than the {} allowed (--max-monthly-usd)",
+                human_usd(total),
+                human_usd(limit)
+            ));
+        }
+    }
+    breaches
+}
+
+/// `--fail-above`: how much a figure may rise from the baseline, in percent;
+/// `figure: None` holds every figure to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiseLimit {
+    pub figure: Option<String>,
+    pub percent: f64,
+}
+
+/// Parses `10%`, `10` or `total_usd_per_month=10%`.
+pub fn rise_limit(text: &str) -> Result<RiseLimit, String> {
+    let (figure, amount) = match text.split_once('=') {
+        Some((figure, amount)) => {
+            let figure = figure.trim();
+            if !crate::model::summary::SUMMARY
+                .iter()
+                .any(|entry| entry.key == figure)
+            {
+                let keys: Vec<&str> = crate::model::summary::SUMMARY
+                    .iter()
+                    .map(|e| e.key)
+                    .collect();
+                return Err(format!(
+                    "`{figure}` is not a figure compare shows; figures are {}",
+                    keys.join(", ")
+                ));
+            }
+            (Some(figure.to_string()), amount)
+        }
+        None => (None, text),
+    };
+    let number = amount.trim().trim_end_matches('%').trim();
+    let percent: f64 = number
+        .parse()
+        .ok()
+        .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+        .ok_or_else(|| format!("`{amount}` is not a percentage of 0 or more, e.g. 10%"))?;
+    Ok(RiseLimit { figure, percent })
+}
+
+/// The figures that rose from the baseline by more than their limit.
+pub fn compare_breaches(comparison: &Comparison, limits: &[RiseLimit]) -> Vec<String> {
+    let mut breaches = Vec::new();
+    for delta in &comparison.figures {
+        // A figure named on its own takes its own limit over the general one.
+        let limit = limits
+            .iter()
+            .find(|l| l.figure.as_deref() == Some(delta.key))
+            .or_else(|| limits.iter().find(|l| l.figure.is_none()));
+        let Some(limit) = limit else { continue };
+        for (index, percent) in delta.percent.iter().enumerate() {
+            if let Some(percent) = percent.filter(|p| *p > limit.percent) {
+                breaches.push(format!(
+                    "{}: +{}% in `{}` (more than the {}% allowed)",
+                    delta.key,
+                    significant(percent, 3),
+                    comparison.names[index + 1],
+                    significant(limit.percent, 3)
+                ));
+            }
+        }
+    }
+    breaches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rise_limits_parse() {
+        assert_eq!(
+            rise_limit("10%").unwrap(),
+            RiseLimit {
+                figure: None,
+                percent: 10.0
+            }
+        );
+        assert_eq!(
+            rise_limit("total_usd_per_month=2.5")
+                .unwrap()
+                .figure
+                .as_deref(),
+            Some("total_usd_per_month")
+        );
+        assert!(rise_limit("total=10%")
+            .unwrap_err()
+            .contains("not a figure"));
+        assert!(rise_limit("-3%").is_err());
+    }
+}

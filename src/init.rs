@@ -1,0 +1,212 @@
+//! `pipecalc init`: a scenario to start from, with every key written out,
+//! its unit and its default, the optional ones commented out, so a student
+//! edits numbers instead of looking up keys. Each preset passes `check` as
+//! written (a test holds every preset to it).
+
+use std::fmt::Write;
+
+/// A starting size for the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// 100K events a day of 1 kB: a side project, one small worker.
+    Small,
+    /// 50M events a day of 1 kB: a growing product, 4 workers.
+    Medium,
+    /// 2G (two billion) events a day of 1 kB: a large site, 32 workers.
+    Large,
+    /// The lecture's running example: 10M events of 500 B, 45 minutes on one worker.
+    Lecture,
+}
+
+struct Numbers {
+    description: &'static str,
+    events: &'static str,
+    event_size: &'static str,
+    workers: u32,
+    deadline: &'static str,
+    memory: &'static str,
+    ingest: &'static str,
+    transform: &'static str,
+    aggregate: &'static str,
+    load: &'static str,
+    keep: &'static str,
+    keys: &'static str,
+    bandwidth: &'static str,
+}
+
+impl Preset {
+    fn numbers(self) -> Numbers {
+        match self {
+            Preset::Small => Numbers {
+                description: "A side project: 100K events a day",
+                events: "100K",
+                event_size: "1 kB",
+                workers: 1,
+                deadline: "1 h",
+                memory: "2 GB",
+                ingest: "50 MB/s",
+                transform: "20k events/s",
+                aggregate: "50k events/s",
+                load: "20 MB/s",
+                keep: "0.8",
+                keys: "5K",
+                bandwidth: "100 Mbps",
+            },
+            Preset::Medium => Numbers {
+                description: "A growing product: 50M events a day",
+                events: "50M",
+                event_size: "1 kB",
+                workers: 4,
+                deadline: "2 h",
+                memory: "16 GB",
+                ingest: "100 MB/s",
+                transform: "50k events/s",
+                aggregate: "100k events/s",
+                load: "50 MB/s",
+                keep: "0.8",
+                keys: "200K",
+                bandwidth: "1 Gbps",
+            },
+            Preset::Large => Numbers {
+                description: "A large site: 2 billion events a day",
+                events: "2G",
+                event_size: "1 kB",
+                workers: 32,
+                deadline: "4 h",
+                memory: "64 GB",
+                ingest: "200 MB/s",
+                transform: "100k events/s",
+                aggregate: "200k events/s",
+                load: "100 MB/s",
+                keep: "0.8",
+                keys: "5M",
+                bandwidth: "10 Gbps",
+            },
+            Preset::Lecture => Numbers {
+                description: "The lecture's running example: 10M clickstream events a day",
+                events: "10M",
+                event_size: "500 B",
+                workers: 1,
+                deadline: "1 h",
+                memory: "8 GB",
+                // The lecture's 10/20/10/5 minutes at 10M events of 500 B.
+                ingest: "8.333 MB/s",
+                transform: "8333 events/s",
+                aggregate: "13333 events/s",
+                load: "16.67 kB/s",
+                keep: "0.8",
+                keys: "50K",
+                bandwidth: "1 Gbps",
+            },
+        }
+    }
+}
+
+/// The scenario text for `name` at `preset`.
+pub fn scenario(name: &str, preset: Preset) -> String {
+    let n = preset.numbers();
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        r#"# A pipecalc scenario. Every key is here: required ones set, optional ones
+# commented out with their default. Units go with the numbers ("500 B",
+# "10 min", "20 MB/s"); GB is 10^9 bytes, GiB 2^30; a month is 30 days.
+# Keys and units: docs/scenario.md. Try:
+#
+#   pipecalc check {name}.yaml
+#   pipecalc estimate {name}.yaml --explain
+#   pipecalc scale {name}.yaml --factors 1,2,10
+#
+name: {name}
+description: "{description}"
+
+volume:
+  events_per_day: {events}        # a count: 100000, 100K, 10M, 2G (required)
+  event_size: {event_size}        # bytes of one raw event (required)
+
+workers: {workers}                   # whole workers running each stage [default: 1]
+deadline: {deadline}                # the data must be ready this long after the run starts [default: none]
+memory_per_worker: {memory}       # each worker's memory; the peak is checked against it [default: not checked]
+# month: 30 days             # a billing month [default: 30 days]
+# parallel: {{ model: linear }}   # how stages speed up with workers: linear,
+#                            # {{ model: amdahl, serial_fraction: 0.1 }} or
+#                            # {{ model: usl, contention: 0.05, coherency: 0.002 }} [default: linear]
+
+stages:                      # in order; each needs a name, bound, input and a throughput or a duration
+  - name: ingest
+    bound: io                # io or cpu: what limits the stage
+    input: bytes             # bytes or events: what the throughput is measured against
+    throughput: {ingest}     # per worker (or `duration: 10 min` at this volume with one worker)
+    # output: {{ keep: 1, row_size: 500 B }}   # rows kept, bytes a row [default: all, as read]
+    # working_set: input     # memory held: input, output, or a size per worker [default: input]
+    # shares: network        # a resource all workers share: network or a rate [default: none]
+
+  - name: transform
+    bound: cpu
+    input: events
+    throughput: {transform}
+    output: {{ keep: {keep}, row_size: 250 B }}   # the rows kept (0 < keep <= 1) and their size
+    working_set: output
+
+  - name: aggregate
+    bound: cpu
+    input: events
+    throughput: {aggregate}
+    # One row per distinct key (a product): a fixed count, or drawn from a
+    # catalogue with `keys_max: 50K` and `key_skew: 1`.
+    output: {{ rows: {keys}, row_size: 100 B }}
+    working_set: output
+    # parallel: {{ model: amdahl, serial_fraction: 0.05 }}   # this stage's own model
+
+  - name: load
+    bound: io
+    input: bytes
+    throughput: {load}
+
+storage:                     # datasets kept [default: none]
+  - name: raw
+    of: ingest.output        # STAGE.input or STAGE.output
+    retention: 90 days
+    # compression_ratio: 1   # stored bytes = bytes / ratio [default: 1]
+  - name: results
+    of: load.output
+    retention: 365 days
+
+network:                     # [default: no network]
+  bandwidth: {bandwidth}
+  transfers:
+    - name: from source
+      of: ingest.input
+      direction: egress      # egress or ingress: which price applies
+      # window: 1 h          # time it must finish in [default: the deadline]
+
+prices:                      # US dollars
+  compute_usd_per_worker_hour: 0.50   # required
+  # billing_increment: 1 h   # each worker's time rounded up to this [default: exact]
+  storage_usd_per_gb_month: 0.023     # required with storage
+  egress_usd_per_gb: 0.09             # required with an egress transfer
+  # ingress_usd_per_gb: 0    # [default: 0, free]
+
+# scaling:                   # defaults for `scale`, `workers` and `growth`
+#   factors: [1, 2, 10]      # volume factors [default: 1, 2, 10]
+#   workers: [1, 4, 10]      # worker counts [default: the scenario's workers]
+#   compression: 5           # a compression what-if (at least 1) [default: none]
+#   growth: 10x per 5 years  # or "58% per year" [default: the lecture's 10x per 5 years]
+#   max_workers: 64          # the most workers `workers` tries, up to 10,000 [default: 64]
+"#,
+        description = n.description,
+        events = n.events,
+        event_size = n.event_size,
+        workers = n.workers,
+        deadline = n.deadline,
+        memory = n.memory,
+        ingest = n.ingest,
+        transform = n.transform,
+        aggregate = n.aggregate,
+        load = n.load,
+        keep = n.keep,
+        keys = n.keys,
+        bandwidth = n.bandwidth,
+    );
+    text
+}
