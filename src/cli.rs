@@ -19,7 +19,7 @@ use pipecalc::report::{Format, Style, Width};
     name = "pipecalc",
     version,
     about = "Plan a data pipeline before you build it: time, memory, storage, network and cost from a YAML scenario",
-    after_help = "Start with: pipecalc estimate scenarios/clickstream.yaml --explain"
+    after_help = "Start with: pipecalc estimate scenarios/clickstream.yaml --explain\n\nExit codes: 0 ok; 1 error; 2 usage (a bad option or value); 3 a check that did not pass (validate, --fail-on, --max-monthly-usd, --fail-above)."
 )]
 pub struct Cli {
     #[command(subcommand)]

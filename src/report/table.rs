@@ -88,13 +88,43 @@ fn vertical(section: &Section) -> String {
     out
 }
 
-pub fn render(document: &Document, style: Style) -> String {
+/// `text` wrapped at word boundaries to `width` columns: the first line
+/// after `first`, the rest after `rest`. A word longer than the width keeps
+/// its own line whole.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::new();
-    out.push_str(&document.title);
+    let mut line = String::from(first);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(rest);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
     out.push('\n');
+    out
+}
+
+pub fn render(document: &Document, style: Style) -> String {
+    // Free text wraps with the tables on a terminal, and stays on its line
+    // when piped.
+    let text = |text: &str, first: &str, rest: &str| match style.width {
+        Width::Fit(width) => wrap(text, usize::from(width), first, rest),
+        Width::Fixed(_) => format!("{first}{text}\n"),
+    };
+    let mut out = String::new();
+    out.push_str(&text(&document.title, "", "  "));
     for line in &document.intro {
-        out.push_str(line);
-        out.push('\n');
+        out.push_str(&text(line, "", ""));
     }
     for section in &document.sections {
         out.push('\n');
@@ -110,19 +140,19 @@ pub fn render(document: &Document, style: Style) -> String {
             }
         }
         for note in &section.notes {
-            out.push_str(&format!("  {note}\n"));
+            out.push_str(&text(note, "  ", "    "));
         }
         if style.explain && !section.working.is_empty() {
             out.push_str("  Working:\n");
             for line in &section.working {
-                out.push_str(&format!("    {line}\n"));
+                out.push_str(&text(&line.to_string(), "    ", "        "));
             }
         }
     }
     if !document.conventions.is_empty() {
         out.push_str("\nConventions:\n");
         for line in &document.conventions {
-            out.push_str(&format!("  - {line}\n"));
+            out.push_str(&text(line, "  - ", "    "));
         }
     }
     out
