@@ -43,6 +43,15 @@ pub enum Command {
         /// Exit 3 when the total cost a month is above this many US dollars.
         #[arg(long, value_name = "USD", value_parser = usd, allow_negative_numbers = true)]
         max_monthly_usd: Option<f64>,
+        /// Which inputs drive the answer: every point input a person estimates read as ± this share [default when given: 20%].
+        #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "20%", value_parser = spread)]
+        sensitivity: Option<f64>,
+        /// Also a Monte Carlo of N draws over the ranges, with p5, p50 and p95.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        samples: Option<u32>,
+        /// Seed of the Monte Carlo: the same seed, the same percentiles.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         output: Output,
     },
@@ -275,6 +284,19 @@ pub struct Output {
     pub export: Vec<(Format, PathBuf)>,
 }
 
+/// `--sensitivity 20%`: a share from 1% to 90%.
+fn spread(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (1.0..=90.0).contains(p))
+        .map(|p| p / 100.0)
+        .ok_or_else(|| {
+            format!("`{text}` is not a spread; use a percentage from 1% to 90%, e.g. 20%")
+        })
+}
+
 /// Tables fit a terminal (or `COLUMNS`, when set); piped output is laid out
 /// at a fixed 120 columns without wrapping, so its bytes are stable.
 fn width(terminal: bool) -> Width {
@@ -407,6 +429,9 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             what_if,
             fail_on,
             max_monthly_usd,
+            sensitivity,
+            samples,
+            seed,
             output,
         } => {
             let (text, breaches) = commands::estimate_gated(
@@ -417,6 +442,11 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                     compression: what_if.compression,
                 },
                 &output.options(),
+                &pipecalc::uncertainty::Options {
+                    spread: sensitivity,
+                    samples,
+                    seed,
+                },
                 &fail_on,
                 max_monthly_usd,
             )?;

@@ -83,21 +83,37 @@ pub struct WhatIf {
 }
 
 pub fn load(path: &Path, what_if: &WhatIf) -> Result<Scenario> {
-    let mut scenario = scenario::load(path)?;
-    if let Some(workers) = what_if.workers {
-        scenario = scenario.with_workers(workers, "--workers")?;
+    what_if.apply(scenario::load(path)?)
+}
+
+impl WhatIf {
+    /// The scenario with these what-ifs applied.
+    pub fn apply(&self, scenario: Scenario) -> Result<Scenario> {
+        let what_if = self;
+        let mut scenario = scenario;
+        if let Some(workers) = what_if.workers {
+            scenario = scenario.with_workers(workers, "--workers")?;
+        }
+        if let Some(factor) = what_if.scale {
+            scenario = scenario.with_scale(factor, "--scale")?;
+        }
+        if let Some(ratio) = what_if.compression {
+            scenario = scenario.with_compression(ratio, "--compression")?;
+        }
+        Ok(scenario)
     }
-    if let Some(factor) = what_if.scale {
-        scenario = scenario.with_scale(factor, "--scale")?;
-    }
-    if let Some(ratio) = what_if.compression {
-        scenario = scenario.with_compression(ratio, "--compression")?;
-    }
-    Ok(scenario)
 }
 
 pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String> {
-    estimate_gated(path, what_if, output, &[], None).map(|(text, _)| text)
+    estimate_gated(
+        path,
+        what_if,
+        output,
+        &crate::uncertainty::Options::default(),
+        &[],
+        None,
+    )
+    .map(|(text, _)| text)
 }
 
 /// `pipecalc estimate` with its CI gates: the text, and each breach.
@@ -105,16 +121,24 @@ pub fn estimate_gated(
     path: &Path,
     what_if: &WhatIf,
     output: &Output,
+    ranges: &crate::uncertainty::Options,
     fail_on: &[crate::gates::Gate],
     max_monthly_usd: Option<f64>,
 ) -> Result<(String, Vec<String>)> {
-    let scenario = load(path, what_if)?;
+    let (text, file) = scenario::read(path)?;
+    let scenario = what_if.apply(scenario::parse(&text, &file)?)?;
     let estimate = crate::model::checked_estimate(&scenario)?;
+    let study = crate::uncertainty::study(&text, &file, ranges, &|s| what_if.apply(s))?;
     let explain = output.style.explain;
     let text = emit(
         output,
-        || views::estimate::document(&scenario, &estimate, explain),
-        || views::json::estimate(&scenario, &estimate, explain),
+        || views::estimate::document_with(&scenario, &estimate, study.as_ref(), explain),
+        || views::json::EstimateDocument {
+            uncertainty: study
+                .as_ref()
+                .map(|u| views::json::UncertaintyFigures::of(u, ranges.seed)),
+            ..views::json::estimate(&scenario, &estimate, explain)
+        },
         "/summary",
     )?;
     let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);

@@ -433,6 +433,31 @@ pub enum Parsed {
 }
 
 impl Parsed {
+    /// The value in base units (bytes, seconds, bytes/s, events/s; a
+    /// percentage as a fraction).
+    pub fn base(&self) -> f64 {
+        match self {
+            Parsed::Size(v) => v.value,
+            Parsed::Duration(v) => v.value,
+            Parsed::ByteRate(v) => v.value,
+            Parsed::EventRate(v) => v.value,
+            Parsed::Number(v) | Parsed::Percent(v) | Parsed::Money(v) => *v,
+        }
+    }
+
+    /// The same kind of quantity holding `base` base units.
+    pub fn with_base(&self, base: f64) -> Parsed {
+        match self {
+            Parsed::Size(_) => Parsed::Size(Information::new::<byte>(base)),
+            Parsed::Duration(_) => Parsed::Duration(Time::new::<second>(base)),
+            Parsed::ByteRate(_) => Parsed::ByteRate(InformationRate::new::<byte_per_second>(base)),
+            Parsed::EventRate(_) => Parsed::EventRate(Frequency::new::<hertz>(base)),
+            Parsed::Number(_) => Parsed::Number(base),
+            Parsed::Percent(_) => Parsed::Percent(base),
+            Parsed::Money(_) => Parsed::Money(base),
+        }
+    }
+
     fn kind_noun(&self) -> &'static str {
         match self {
             Parsed::Size(_) => "a size",
@@ -627,6 +652,91 @@ fn hint(text: &str, expected: Kind) -> String {
 
 /// Parses `text` as the quantity `expected` names, with an error that says
 /// what was wrong and which units are accepted.
+/// A quantity known only within a range: its low, its likely value and its
+/// high, all of one kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spread {
+    pub low: Parsed,
+    pub likely: Parsed,
+    pub high: Parsed,
+}
+
+/// The forms of a range, for messages.
+pub const RANGE_FORMS: &str = "a range is `LOW..HIGH` (likely: the middle, e.g. `400 B..600 B`) or `VALUE ± PCT` (also `+-`, e.g. `500 B ± 20%`)";
+
+/// A range, if `text` is one: `400 B..600 B` (the likely value is the
+/// middle) or `500 B ± 20%` / `500 B +- 20%` (the likely value is 500 B).
+/// `None` for a single value. Both ends are of `expected`'s kind, and the
+/// low is not above the high.
+pub fn parse_spread(text: &str, expected: Kind) -> Result<Option<Spread>, String> {
+    let end = |part: &str, which: &str| {
+        parse_as(part.trim(), expected)
+            .map_err(|e| format!("the {which} of `{}`: {e}", text.trim()))
+    };
+    if let Some((low, high)) = text.split_once("..") {
+        let (low, high) = (end(low, "low end")?, end(high, "high end")?);
+        if std::mem::discriminant(&low) != std::mem::discriminant(&high) {
+            return Err(format!(
+                "`{}` mixes {} and {}; both ends of a range are of one kind",
+                text.trim(),
+                low.kind_noun(),
+                high.kind_noun()
+            ));
+        }
+        if low.base() > high.base() {
+            return Err(format!(
+                "`{}` is inverted: its low end is above its high end; write it low..high",
+                text.trim()
+            ));
+        }
+        let likely = low.with_base((low.base() + high.base()) / 2.0);
+        return Ok(Some(Spread { low, likely, high }));
+    }
+    let split = text
+        .split_once('±')
+        .or_else(|| text.split_once("+-"))
+        .or_else(|| text.split_once("+/-"));
+    let Some((value, margin)) = split else {
+        return Ok(None);
+    };
+    let likely = end(value, "value")?;
+    let margin = margin.trim();
+    let (low, high) = if let Some(percent) = margin.strip_suffix('%') {
+        let share: f64 = percent
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p: &f64| p.is_finite() && (0.0..100.0).contains(p))
+            .ok_or_else(|| {
+                format!(
+                    "`{margin}` in `{}` is not a percentage from 0 to below 100",
+                    text.trim()
+                )
+            })?
+            / 100.0;
+        (likely.base() * (1.0 - share), likely.base() * (1.0 + share))
+    } else {
+        let margin = end(margin, "margin")?;
+        if std::mem::discriminant(&margin) != std::mem::discriminant(&likely) {
+            return Err(format!(
+                "`{}` mixes {} and {}; the margin is of the value's kind, or a percentage",
+                text.trim(),
+                likely.kind_noun(),
+                margin.kind_noun()
+            ));
+        }
+        (
+            likely.base() - margin.base().abs(),
+            likely.base() + margin.base().abs(),
+        )
+    };
+    Ok(Some(Spread {
+        low: likely.with_base(low),
+        high: likely.with_base(high),
+        likely,
+    }))
+}
+
 pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
     let explain = |problem: String| format!("{problem}; {}", expected.accepted());
     let parsed = parse_any(text).map_err(|e| explain(format!("{e}{}", hint(text, expected))))?;
@@ -739,6 +849,36 @@ impl fmt::Display for Count {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_in_both_forms_and_their_refusals() {
+        let spread = parse_spread("400 B..600 B", Kind::Size).unwrap().unwrap();
+        assert_eq!(
+            (spread.low.base(), spread.likely.base(), spread.high.base()),
+            (400.0, 500.0, 600.0)
+        );
+        let spread = parse_spread("500 B ± 20%", Kind::Size).unwrap().unwrap();
+        assert_eq!(
+            (spread.low.base(), spread.likely.base(), spread.high.base()),
+            (400.0, 500.0, 600.0)
+        );
+        let spread = parse_spread("10 MB/s +- 2 MB/s", Kind::ByteRate)
+            .unwrap()
+            .unwrap();
+        assert_eq!((spread.low.base(), spread.high.base()), (8e6, 12e6));
+        let spread = parse_spread("70%..90%", Kind::Fraction).unwrap().unwrap();
+        assert!((spread.likely.base() - 0.8).abs() < 1e-12);
+        assert_eq!(parse_spread("500 B", Kind::Size).unwrap(), None);
+        assert!(parse_spread("600 B..400 B", Kind::Size)
+            .unwrap_err()
+            .contains("inverted"));
+        assert!(parse_spread("5 GB..10 min", Kind::Size)
+            .unwrap_err()
+            .contains("high end"));
+        assert!(parse_spread("500 B ± 120%", Kind::Size)
+            .unwrap_err()
+            .contains("below 100"));
+    }
 
     #[test]
     fn counts_are_grouped_in_threes() {

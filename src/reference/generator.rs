@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{date_string, days_from_civil, timestamp_string, MS_PER_DAY};
 use super::event::DEFAULT_ALLOWED_LATENESS_MS;
+use crate::random::SplitMix64;
 
 /// What to generate, with the lecture's mix and defects by default.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, clap::Args)]
@@ -143,28 +144,6 @@ impl Truth {
     }
 }
 
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
-
 /// Cumulative Zipf weights, sampled by binary search.
 struct Zipf(Vec<f64>);
 
@@ -208,7 +187,7 @@ pub fn hour_file(day: i64, hour: u32) -> String {
 
 fn hour_seed(seed: u64, hour_index: u64) -> u64 {
     let mut mix = SplitMix64(seed ^ hour_index.wrapping_mul(0xA076_1D64_78BD_642F));
-    mix.next()
+    mix.next_u64()
 }
 
 /// Generates one hour: its bytes and its truth.
@@ -268,7 +247,7 @@ fn generate_hour(
         let session = rng.below(100_000_000);
         let agent = USER_AGENTS[rng.below(4) as usize];
         let referrer = REFERRERS[rng.below(4) as usize];
-        let ip = rng.next();
+        let ip = rng.next_u64();
         let defect = rng.unit();
         let malformed = defect < config.malformed_share;
         let missing = !malformed && defect < config.malformed_share + config.missing_field_share;

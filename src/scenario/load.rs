@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use super::raw::RawScenario;
 use super::validate::Validator;
-use super::{Scenario, ScenarioError};
+use super::{End, Pick, Scenario, ScenarioError};
 
 /// The largest scenario pipecalc reads: far above any hand-written file,
 /// far below what would exhaust memory.
@@ -20,7 +20,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
 }
 
 /// A scenario's text and the name errors give it. Only regular files (and
-/// standard input) are read, never more than [`MAX_SCENARIO_BYTES`], so a
+/// standard input) are read, never more than `MAX_SCENARIO_BYTES`, so a
 /// FIFO, `/dev/zero` or a 2 GB file is refused at once.
 pub fn read(path: &Path) -> Result<(String, String)> {
     use std::io::Read;
@@ -80,7 +80,20 @@ pub fn read(path: &Path) -> Result<(String, String)> {
 }
 
 /// Parses and validates scenario text; `file` names it in errors and reports.
+/// Ranged inputs are read at their likely values; every end of every range
+/// is checked too, so a range that reaches a refused value (zero, say) is
+/// refused here with its key and line.
 pub fn parse(text: &str, file: &str) -> Result<Scenario> {
+    let scenario = parse_with(text, file, &Pick::default())?;
+    if !scenario.ranged.is_empty() {
+        parse_with(text, file, &Pick::all(End::Low))?;
+        parse_with(text, file, &Pick::all(End::High))?;
+    }
+    Ok(scenario)
+}
+
+/// Parses and validates scenario text with each range read as `pick` says.
+pub fn parse_with(text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
     let mut path = String::new();
     let raw = serde_saphyr::with_deserializer_from_str_with_options(
         text,
@@ -93,7 +106,13 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario> {
         },
     );
     let raw = raw.map_err(|e| anyhow::Error::new(describe_yaml_error(&e, &path, text, file)))?;
-    Validator { file, text }.scenario(raw)
+    Validator {
+        file,
+        text,
+        pick,
+        ranged: Default::default(),
+    }
+    .scenario(raw)
 }
 
 fn describe_yaml_error(

@@ -21,10 +21,10 @@ use serde::Deserialize;
 use uom::si::f64::{Frequency, Information, InformationRate, Time};
 
 use crate::figure::{Fig, Working};
-use crate::units::{Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
+use crate::units::{self, Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
 
 pub use error::ScenarioError;
-pub use load::{load, parse, read};
+pub use load::{load, parse, parse_with, read};
 
 /// The most workers a scenario, a what-if or a search may name. The laws
 /// here model one cluster; past ten thousand workers their coefficients
@@ -264,6 +264,60 @@ pub struct Scenario {
     /// `--scale`: multiplies events per day; `None` when not scaling.
     pub volume_factor: Option<Fig<Ratio>>,
     pub scaling: Scaling,
+    /// The inputs given as ranges (`400 B..600 B`), in file order; this
+    /// scenario holds the value its [`Pick`] chose for each.
+    pub ranged: Vec<RangedInput>,
+}
+
+/// Which end of each ranged input a scenario is read at.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum End {
+    Low,
+    #[default]
+    Likely,
+    High,
+    /// This far from the low end to the high end (0 to 1), for sampling.
+    At(f64),
+}
+
+/// How to read a scenario's ranges: one end for every input, with some
+/// inputs at another, and optionally a spread around every point value.
+#[derive(Clone, Debug, Default)]
+pub struct Pick {
+    pub default: End,
+    pub overrides: std::collections::BTreeMap<String, End>,
+    /// `--sensitivity 20%`: every point quantity that is an input a person
+    /// estimates (sizes, rates, durations of work, counts, prices) is read
+    /// as ±this share. Targets and policies (deadline, memory per worker,
+    /// retention, windows, workers, fractions) stay points.
+    pub spread_points: Option<f64>,
+}
+
+impl Pick {
+    /// Every ranged input at `end`.
+    pub fn all(end: End) -> Pick {
+        Pick {
+            default: end,
+            ..Pick::default()
+        }
+    }
+
+    /// The end this input is read at.
+    pub fn end(&self, key: &str) -> End {
+        self.overrides.get(key).copied().unwrap_or(self.default)
+    }
+}
+
+/// An input given as a range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RangedInput {
+    pub key: String,
+    pub line: usize,
+    /// As written, or `VALUE ± PCT` for a point under `--sensitivity`.
+    pub text: String,
+    pub low: units::Parsed,
+    pub likely: units::Parsed,
+    pub high: units::Parsed,
 }
 
 impl Scenario {

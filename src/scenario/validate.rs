@@ -19,6 +19,30 @@ pub(super) struct Validator<'a> {
     pub(super) file: &'a str,
     /// The scenario's text, for the line an error shows.
     pub(super) text: &'a str,
+    /// Which end of each range to read.
+    pub(super) pick: &'a Pick,
+    /// The ranged inputs met so far.
+    pub(super) ranged: std::cell::RefCell<Vec<RangedInput>>,
+}
+
+/// Whether `--sensitivity` spreads this point input: what a person
+/// estimates, not a target or a policy they set.
+fn spreadable(kind: Kind, key: &str) -> bool {
+    let policy = [
+        "workers",
+        "deadline",
+        "memory_per_worker",
+        "month",
+        "prices.billing_increment",
+    ];
+    matches!(
+        kind,
+        Kind::Size | Kind::Duration | Kind::ByteRate | Kind::EventRate | Kind::Money | Kind::Count
+    ) && !policy.contains(&key)
+        && !key.starts_with("scaling.")
+        && !key.ends_with(".retention")
+        && !key.ends_with(".window")
+        && !key.ends_with("working_set")
 }
 
 impl Validator<'_> {
@@ -40,8 +64,55 @@ impl Validator<'_> {
         }
     }
 
+    /// A quantity, or one end of a range (`400 B..600 B`, `500 B ± 20%`)
+    /// as the pick says; each range is recorded.
     fn parsed(&self, field: &Field, key: &str, kind: Kind) -> Result<Parsed> {
-        units::parse_as(&field.value.0, kind).map_err(|e| self.error(key, &field.referenced, e))
+        let text = &field.value.0;
+        let spread =
+            units::parse_spread(text, kind).map_err(|e| self.error(key, &field.referenced, e))?;
+        let (spread, written) = match spread {
+            Some(spread) => (spread, text.trim().to_string()),
+            None => {
+                let value = units::parse_as(text, kind)
+                    .map_err(|e| self.error(key, &field.referenced, e))?;
+                match self.pick.spread_points {
+                    Some(share) if spreadable(kind, key) => (
+                        units::Spread {
+                            low: value.with_base(value.base() * (1.0 - share)),
+                            likely: value,
+                            high: value.with_base(value.base() * (1.0 + share)),
+                        },
+                        format!(
+                            "{} ± {}%",
+                            text.trim(),
+                            units::significant(share * 100.0, 3)
+                        ),
+                    ),
+                    _ => return Ok(value),
+                }
+            }
+        };
+        let value = match self.pick.end(key) {
+            End::Low => spread.low,
+            End::Likely => spread.likely,
+            End::High => spread.high,
+            End::At(t) => spread
+                .low
+                .with_base(spread.low.base() + t * (spread.high.base() - spread.low.base())),
+        };
+        let mut ranged = self.ranged.borrow_mut();
+        if ranged.iter().any(|r| r.key == key) {
+            return Ok(value);
+        }
+        ranged.push(RangedInput {
+            key: key.to_string(),
+            line: field.referenced.line() as usize,
+            text: written,
+            low: spread.low,
+            likely: spread.likely,
+            high: spread.high,
+        });
+        Ok(value)
     }
 
     /// The field parsed as `kind` and taken apart by `extract`; a value of
@@ -81,11 +152,19 @@ impl Validator<'_> {
             return Err(self.error(
                 key,
                 &field.referenced,
-                format!(
-                    "`{}` is {what}; {} must be greater than zero",
-                    field.value.0,
-                    kind.noun()
-                ),
+                if self.ranged.borrow().iter().any(|r| r.key == key) {
+                    format!(
+                        "`{}` reaches {what} at one end; {} must be greater than zero across its range",
+                        field.value.0.trim(),
+                        kind.noun()
+                    )
+                } else {
+                    format!(
+                        "`{}` is {what}; {} must be greater than zero",
+                        field.value.0,
+                        kind.noun()
+                    )
+                },
             ));
         }
         let (least, most, range) = kind.plausible();
@@ -375,6 +454,7 @@ impl Validator<'_> {
             prices,
             volume_factor: None,
             scaling: self.scaling(raw.scaling.as_ref())?,
+            ranged: self.ranged.take(),
         })
     }
 

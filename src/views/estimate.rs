@@ -3,7 +3,8 @@
 use crate::figure::{Fig, Source, Working};
 use crate::model::Estimate;
 use crate::scenario::{Bound, Scenario, Work};
-use crate::units::{human_bit_rate, human_usd, plural};
+use crate::uncertainty::{Cases, Drivers, FigureRange, Method, Uncertainty};
+use crate::units::{human_bit_rate, human_usd, plural, significant};
 
 use super::conventions;
 use crate::report::{Document, Section};
@@ -75,9 +76,22 @@ fn what_if(scenario: &Scenario) -> Vec<String> {
 }
 
 pub fn document(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Document {
+    document_with(scenario, estimate, None, explain)
+}
+
+/// The estimate's report, with its ranges when the scenario has some.
+pub fn document_with(
+    scenario: &Scenario,
+    estimate: &Estimate,
+    study: Option<&Uncertainty>,
+    explain: bool,
+) -> Document {
     let mut intro: Vec<String> = scenario.description.iter().cloned().collect();
     intro.extend(what_if(scenario));
     let mut sections = vec![summary(estimate)];
+    if let Some(study) = study {
+        sections.extend(uncertainty(study));
+    }
     if explain {
         let mut inputs = Section::new("Inputs", &["Input", "Value", "From"]);
         for input in scenario.inputs() {
@@ -498,4 +512,156 @@ fn cost(estimate: &Estimate) -> Section {
         )
         .collect();
     section
+}
+
+fn range_cell(figure: &FigureRange) -> String {
+    if let Some(cases) = figure.cases {
+        return match cases {
+            Cases::All => "yes in every case".into(),
+            Cases::None => "no in every case".into(),
+            Cases::Some => format!(
+                "{} when likely; yes in some cases, no in others",
+                figure.likely.human()
+            ),
+        };
+    }
+    if !figure.names.is_empty() {
+        return figure.names.join(" or ");
+    }
+    match (&figure.low, &figure.high) {
+        (Some(low), Some(high)) if low.number() == high.number() => figure.likely.human(),
+        (Some(low), Some(high)) => format!(
+            "{} ({} – {})",
+            figure.likely.human(),
+            low.human(),
+            high.human()
+        ),
+        _ => figure.likely.human(),
+    }
+}
+
+fn parsed_human(value: &crate::units::Parsed) -> String {
+    use crate::units::{human_byte_rate, human_bytes, human_duration, human_usd, Parsed};
+    match value {
+        Parsed::Size(_) => human_bytes(value.base()),
+        Parsed::Duration(_) => human_duration(value.base()),
+        Parsed::ByteRate(_) => human_byte_rate(value.base()),
+        Parsed::EventRate(_) => format!("{} events/s", significant(value.base(), 4)),
+        Parsed::Number(_) => crate::units::human_count(value.base()),
+        Parsed::Percent(_) => percent(value.base()),
+        Parsed::Money(_) => human_usd(value.base()),
+    }
+}
+
+/// "How sure is this?" and "What drives the answer": each figure as
+/// `likely (low – high)`, the ranged inputs, and the tornado.
+pub fn uncertainty(study: &Uncertainty) -> Vec<Section> {
+    let mut sure = Section::new("How sure is this?", &["Figure", "Likely (low – high)"]);
+    for figure in &study.figures {
+        sure.row([figure.label.to_string(), range_cell(figure)]);
+    }
+    sure.note(match study.method {
+        Method::Corners(n) => format!(
+            "low and high: every figure at all {n} corners of the ranges (each input at its low or high end); exact, since every figure is monotone in each input"
+        ),
+        Method::Extremes(n) => format!(
+            "low and high: {n} cases (all low, all high, each input alone at each end); too many ranges for every corner, so a bound can be loose"
+        ),
+    });
+    for input in &study.inputs {
+        sure.note(format!(
+            "{} = {} (line {}): {} – {}, likely {}",
+            input.key,
+            input.text,
+            input.line,
+            parsed_human(&input.low),
+            parsed_human(&input.high),
+            parsed_human(&input.likely)
+        ));
+    }
+    let mut sections = vec![sure];
+
+    let headlines: Vec<&Drivers> = study.drivers.iter().collect();
+    let mut columns = vec!["Input".to_string(), "Range".to_string()];
+    columns.extend(headlines.iter().map(|d| {
+        let label = d.headline.label();
+        let mut chars = label.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+            .unwrap_or_default()
+    }));
+    let column_refs: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut tornado = Section::new("What drives the answer", &column_refs);
+    for input in &study.inputs {
+        let mut row = vec![
+            input.key.clone(),
+            format!(
+                "{} – {}",
+                parsed_human(&input.low),
+                parsed_human(&input.high)
+            ),
+        ];
+        for drivers in &headlines {
+            let cell = drivers
+                .swings
+                .iter()
+                .find(|s| s.input == input.key)
+                .map(|s| {
+                    format!(
+                        "{} → {} ({})",
+                        drivers.headline.amount(s.at_low).human(),
+                        drivers.headline.amount(s.at_high).human(),
+                        percent(s.share)
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            row.push(cell);
+        }
+        tornado.row(row);
+    }
+    for drivers in &headlines {
+        if let Some(top) = drivers.swings.first().filter(|s| s.share > 0.0) {
+            // Inputs that pull exactly as hard are named together.
+            let tied: Vec<String> = drivers
+                .swings
+                .iter()
+                .filter(|s| (s.share - top.share).abs() < 1e-9)
+                .map(|s| format!("`{}`", s.input))
+                .collect();
+            let each = if tied.len() > 1 { " each" } else { "" };
+            tornado.note(format!(
+                "the {} range is driven by {} ({}{each})",
+                drivers.headline.label(),
+                tied.join(" and "),
+                percent(top.share)
+            ));
+        }
+    }
+    tornado.note("each cell: the figure with that input at its low end → at its high end, the others likely; in brackets, its share of all the inputs' swings");
+    sections.push(tornado);
+
+    if let Some((count, percentiles)) = &study.samples {
+        let mut sampled = Section::new(
+            format!("Monte Carlo ({count} samples)"),
+            &["Figure", "p5", "p50", "p95"],
+        );
+        for p in percentiles {
+            let Some(figure) = study.figures.iter().find(|f| f.key == p.key) else {
+                continue;
+            };
+            if figure.cases.is_some() {
+                continue;
+            }
+            sampled.row([
+                figure.label.to_string(),
+                figure.likely.like(p.p5).human(),
+                figure.likely.like(p.p50).human(),
+                figure.likely.like(p.p95).human(),
+            ]);
+        }
+        sampled.note("each ranged input drawn uniformly between its ends, from a seeded generator (--seed): the same scenario gives the same percentiles");
+        sections.push(sampled);
+    }
+    sections
 }

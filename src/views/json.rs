@@ -384,6 +384,164 @@ pub struct CostFigures {
     pub network_share: Num,
 }
 
+/// An input given as a range, in base units.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct RangedInputFigures {
+    pub key: String,
+    pub line: usize,
+    /// As written (`400 B..600 B`, `500 B ± 20%`).
+    pub written: String,
+    pub low: Num,
+    pub likely: Num,
+    pub high: Num,
+}
+
+/// Whether a yes/no verdict holds across the ranges.
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CasesHeld {
+    All,
+    Some,
+    None,
+}
+
+/// A summary figure across the ranges, in the summary's base units.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct FigureRangeFigures {
+    /// A summary key.
+    pub figure: String,
+    pub low: Option<Num>,
+    pub likely: Option<Num>,
+    pub high: Option<Num>,
+    /// For a yes/no figure: in how many cases it is yes.
+    pub cases: Option<CasesHeld>,
+    /// For a name (the bottleneck stage): every one the ranges give.
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct SwingFigures {
+    pub input: String,
+    pub at_low: Num,
+    pub at_high: Num,
+    /// Its swing over the sum of every input's swing.
+    pub share: Num,
+}
+
+/// The inputs ranked by how much of a headline figure's spread each drives.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct DriverFigures {
+    /// `parallel_s`, `total_usd_per_month`, `peak_memory_bytes` or `slack_s`.
+    pub figure: String,
+    pub likely: Num,
+    pub inputs: Vec<SwingFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct PercentileFigures {
+    pub figure: String,
+    pub p5: Num,
+    pub p50: Num,
+    pub p95: Num,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct SampleFigures {
+    pub count: u32,
+    pub seed: u64,
+    pub percentiles: Vec<PercentileFigures>,
+}
+
+/// How sure the estimate is (only when the scenario has ranges, or with
+/// `--sensitivity`).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct UncertaintyFigures {
+    /// `corners` (every corner of the ranges: exact) or `extremes`.
+    pub method: &'static str,
+    pub cases: usize,
+    pub inputs: Vec<RangedInputFigures>,
+    pub figures: Vec<FigureRangeFigures>,
+    pub drivers: Vec<DriverFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<SampleFigures>,
+}
+
+impl UncertaintyFigures {
+    pub fn of(study: &crate::uncertainty::Uncertainty, seed: u64) -> UncertaintyFigures {
+        use crate::uncertainty::{Cases, Method};
+        let (method, cases) = match study.method {
+            Method::Corners(n) => ("corners", n),
+            Method::Extremes(n) => ("extremes", n),
+        };
+        UncertaintyFigures {
+            method,
+            cases,
+            inputs: study
+                .inputs
+                .iter()
+                .map(|i| RangedInputFigures {
+                    key: i.key.clone(),
+                    line: i.line,
+                    written: i.text.clone(),
+                    low: Num(i.low.base()),
+                    likely: Num(i.likely.base()),
+                    high: Num(i.high.base()),
+                })
+                .collect(),
+            figures: study
+                .figures
+                .iter()
+                .map(|f| FigureRangeFigures {
+                    figure: f.key.to_string(),
+                    low: f.low.as_ref().and_then(|a| a.number()).map(Num),
+                    likely: f.likely.number().map(Num),
+                    high: f.high.as_ref().and_then(|a| a.number()).map(Num),
+                    cases: f.cases.map(|c| match c {
+                        Cases::All => CasesHeld::All,
+                        Cases::Some => CasesHeld::Some,
+                        Cases::None => CasesHeld::None,
+                    }),
+                    values: f.names.clone(),
+                })
+                .collect(),
+            drivers: study
+                .drivers
+                .iter()
+                .map(|d| DriverFigures {
+                    figure: d.headline.key().to_string(),
+                    likely: Num(d.likely),
+                    inputs: d
+                        .swings
+                        .iter()
+                        .map(|s| SwingFigures {
+                            input: s.input.clone(),
+                            at_low: Num(s.at_low),
+                            at_high: Num(s.at_high),
+                            share: Num(s.share),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            samples: study
+                .samples
+                .as_ref()
+                .map(|(count, percentiles)| SampleFigures {
+                    count: *count,
+                    seed,
+                    percentiles: percentiles
+                        .iter()
+                        .map(|p| PercentileFigures {
+                            figure: p.key.to_string(),
+                            p5: Num(p.p5),
+                            p50: Num(p.p50),
+                            p95: Num(p.p95),
+                        })
+                        .collect(),
+                }),
+        }
+    }
+}
+
 /// `pipecalc estimate --format json`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EstimateDocument {
@@ -399,6 +557,10 @@ pub struct EstimateDocument {
     pub storage: StorageFigures,
     pub network: Option<NetworkFigures>,
     pub cost: CostFigures,
+    /// With ranged inputs (or `--sensitivity`): every figure's low, likely
+    /// and high, and what drives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<UncertaintyFigures>,
     /// With `--explain`: the scenario's inputs, each with its source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Vec<Working>>,
@@ -541,6 +703,7 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
             storage_share: ratio(&c.storage_share),
             network_share: ratio(&c.network_share),
         },
+        uncertainty: None,
         inputs,
         explain,
     }
