@@ -139,7 +139,12 @@ pub fn estimate_gated(
                 .map(|u| views::json::UncertaintyFigures::of(u, ranges.seed)),
             ..views::json::estimate(&scenario, &estimate, explain)
         },
-        "/summary",
+        // With ranges, one CSV row per figure: its low, likely and high.
+        if study.is_some() {
+            "/uncertainty/figures"
+        } else {
+            "/summary"
+        },
     )?;
     let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
     Ok((text, breaches))
