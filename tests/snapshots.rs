@@ -15,11 +15,12 @@ fn relative(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-const FORMATS: [(Format, &str); 4] = [
+const FORMATS: [(Format, &str); 5] = [
     (Format::Table, "table"),
     (Format::Markdown, "markdown"),
     (Format::Json, "json"),
     (Format::Csv, "csv"),
+    (Format::Html, "html"),
 ];
 
 fn output(format: Format, explain: bool) -> Output {

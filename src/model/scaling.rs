@@ -100,6 +100,10 @@ pub struct WorkersAnswer {
     pub fastest: u32,
     /// When no N is enough: what stops it.
     pub blocker: Option<Blocker>,
+    /// The run time at every N searched (at most 400 of them, evenly spread
+    /// with the answer, the fastest and powers of two kept), for a curve
+    /// dense enough to show where more workers stop helping.
+    pub curve: Vec<(u32, f64)>,
 }
 
 impl WorkersAnswer {
@@ -236,6 +240,11 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
     if (1..=max_workers).contains(&own) {
         shown.insert(own);
     }
+    let step = (max_workers / 400).max(1);
+    let curve = (1..=max_workers)
+        .filter(|n| (n - 1) % step == 0 || shown.contains(n))
+        .map(|n| (n, quick.parallel_seconds(f64::from(n))))
+        .collect();
     let mut options = vec![one];
     for n in shown.into_iter().filter(|&n| n > 1) {
         options.push(estimate_at(n)?);
@@ -246,6 +255,7 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
         min_workers,
         fastest,
         blocker: None,
+        curve,
     };
     if min_workers.is_none() {
         answer.blocker = Some(blocker(base, answer.option(fastest)));

@@ -3,7 +3,9 @@
 //! They know nothing of models or commands; the views in [`crate::views`]
 //! build what they render.
 
+pub mod chart;
 pub mod csv;
+pub mod html;
 pub mod markdown;
 pub mod table;
 
@@ -17,8 +19,10 @@ pub enum Format {
     Table,
     /// Base units, for scripts; the serialization of the results.
     Json,
-    /// Markdown, for homework and pull requests.
+    /// Markdown, for homework and pull requests, with Mermaid charts.
     Markdown,
+    /// One self-contained HTML page with charts (inline SVG, no fetches).
+    Html,
     /// One row per figure or per table row, for spreadsheets.
     Csv,
 }
@@ -31,6 +35,8 @@ pub struct Section {
     pub rows: Vec<Vec<String>>,
     pub notes: Vec<String>,
     pub working: Vec<Working>,
+    /// Pictures of the section's figures, for the formats that draw.
+    pub charts: Vec<chart::Chart>,
 }
 
 impl Section {
@@ -96,6 +102,7 @@ pub fn render(document: &Document, format: Format, style: Style) -> Option<Strin
     match format {
         Format::Table => Some(table::render(document, style)),
         Format::Markdown => Some(markdown::render(document, style)),
+        Format::Html => Some(html::render(document, style)),
         Format::Json | Format::Csv => None,
     }
 }

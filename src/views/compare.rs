@@ -13,6 +13,7 @@ use crate::compare::Comparison;
 use crate::units::significant;
 
 use crate::model::summary::Amount;
+use crate::report::chart::Axis;
 use crate::report::{Document, Section};
 
 fn signed(amount: &Amount) -> String {
@@ -85,6 +86,23 @@ pub fn document(comparison: &Comparison) -> Document {
         "Δ and Δ% are against the first scenario, {}",
         names[0]
     ));
+    // The figures a decision turns on, side by side.
+    for (key, title, axis) in [
+        ("total_usd_per_month", "Total cost per month", Axis::Usd),
+        ("parallel_s", "Run time", Axis::Seconds),
+        ("peak_memory_bytes", "Peak memory per worker", Axis::Bytes),
+    ] {
+        if let Some(figure) = comparison.figures.iter().find(|f| f.key == key) {
+            let columns = names
+                .iter()
+                .zip(&figure.values)
+                .filter_map(|(name, value)| value.number().map(|v| (name.clone(), v)))
+                .collect();
+            results
+                .charts
+                .push(super::charts::columns(title, axis, columns));
+        }
+    }
     Document {
         title: format!("pipecalc compare: {}", names.join(" vs ")),
         intro: comparison.files.clone(),

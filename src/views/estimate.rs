@@ -104,15 +104,25 @@ pub fn document_with(
         sections.push(inputs);
     }
     sections.push(flow(estimate));
-    sections.push(time(scenario, estimate));
+    let mut time_section = time(scenario, estimate);
+    time_section.charts.push(super::charts::timeline(estimate));
+    sections.push(time_section);
     sections.push(memory(estimate));
     if !estimate.storage.datasets.is_empty() {
-        sections.push(storage(estimate));
+        let mut storage_section = storage(estimate);
+        storage_section
+            .charts
+            .extend(super::charts::storage(estimate));
+        sections.push(storage_section);
     }
     if estimate.network.is_some() {
         sections.push(network(estimate));
     }
-    sections.push(cost(estimate));
+    let mut cost_section = cost(estimate);
+    cost_section
+        .charts
+        .push(super::charts::cost_shares(estimate));
+    sections.push(cost_section);
     Document {
         title: format!("pipecalc estimate: {} ({})", scenario.name, scenario.file),
         intro,

@@ -85,6 +85,15 @@ pub fn document(report: &RunReport) -> Document {
             }
         ));
     }
+    stages.charts.push(super::charts::columns(
+        "Wall time per stage",
+        crate::report::chart::Axis::Seconds,
+        report
+            .stages
+            .iter()
+            .map(|s| (s.name.clone(), s.wall_s))
+            .collect(),
+    ));
     let wall: f64 = report.stages.iter().map(|s| s.wall_s).sum();
     let bytes_in = report.stages.first().map_or(0, |s| s.bytes_in);
     let events = report.stages.first().map_or(0, |s| s.rows_in);
@@ -159,6 +168,17 @@ pub fn document(report: &RunReport) -> Document {
         grouped(q.read_retries),
         "transient read failures retried".to_string(),
     ]);
+    quality.charts.push(super::charts::columns(
+        "What the data-quality checks found",
+        crate::report::chart::Axis::Count,
+        vec![
+            ("quarantined".into(), q.quarantined_total() as f64),
+            ("null user_id".into(), q.null_user_id as f64),
+            ("duplicates".into(), q.duplicates_removed as f64),
+            ("invalid product ids".into(), q.invalid_product_ids as f64),
+            ("late events".into(), q.late_events as f64),
+        ],
+    ));
 
     let mut output = Section::new("Output", &["Figure", "Value"]);
     output.row(["status".to_string(), report.status.to_string()]);

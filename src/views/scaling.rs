@@ -125,6 +125,7 @@ pub fn scale_document(
     }
     section.note(models_note(&projections[0].estimate));
     section.note("events scale with the factor; distinct keys (an aggregate's `rows`) stay fixed unless `keys_grow: true`; a stage given as a `duration` scales linearly");
+    section.charts.extend(super::charts::scale(projections));
     let mut sections = vec![section];
     if explain {
         for p in projections {
@@ -365,6 +366,10 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
             }
         ));
     }
+    section.charts.push(super::charts::workers(
+        answer,
+        scenario.deadline.as_ref().map(|d| d.base()),
+    ));
     let mut sections = vec![section];
     if explain {
         let chosen = answer.min_workers.unwrap_or(answer.fastest);
@@ -524,6 +529,7 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
             d.human()
         ),
     });
+    section.charts.extend(super::charts::growth(answer));
     let mut sections = vec![section];
     if explain {
         for year in &answer.years {

@@ -135,6 +135,21 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         misses.note("nowhere: every figure is within tolerance");
     }
 
+    // Each figure's error against its tolerance: inside the band or not.
+    figures.charts.push(crate::report::chart::Chart::Columns {
+        title: "Error of each prediction, % (tolerance: rows and bytes ±2%, time ±25%, memory ±50% by default)".into(),
+        axis: crate::report::chart::Axis::Plain,
+        columns: validation
+            .figures
+            .iter()
+            .map(|f| {
+                (
+                    format!("{} {} ×{}", label(f), f.stage, f.workers),
+                    f.error_pct.abs(),
+                )
+            })
+            .collect(),
+    });
     let mut sections = vec![calibrated, figures, misses];
     if !validation.fits.is_empty() {
         let mut fit = Section::new(
@@ -185,6 +200,39 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             }
         }
         fit.note("the lecture's rule says speed-up = N; the fitted laws show what this machine does instead (put them in a scenario as `parallel:`)");
+        let series = validation
+            .fits
+            .iter()
+            .map(|stage| crate::report::chart::Series {
+                name: stage.stage.clone(),
+                points: stage
+                    .workers
+                    .iter()
+                    .zip(&stage.speedup)
+                    .map(|(n, s)| (*n as f64, *s))
+                    .collect(),
+                dashed: false,
+            })
+            .chain(std::iter::once(crate::report::chart::Series {
+                name: "the lecture's rule: N".into(),
+                points: validation.fits[0]
+                    .workers
+                    .iter()
+                    .map(|n| (*n as f64, *n as f64))
+                    .collect(),
+                dashed: true,
+            }))
+            .collect();
+        fit.charts.push(crate::report::chart::Chart::Lines {
+            title: "Measured speed-up against workers".into(),
+            x: crate::report::chart::Axis::Plain,
+            y: crate::report::chart::Axis::Plain,
+            x_title: "workers".into(),
+            y_title: "speed-up (×)".into(),
+            series,
+            x_mark: None,
+            y_mark: None,
+        });
         sections.push(fit);
     }
     if let Some(against) = scenario {
