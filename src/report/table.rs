@@ -114,6 +114,41 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     out
 }
 
+/// A chart as unicode bars, one line per bar: the cost shares and the stage
+/// timeline, where a glance says more than the column of numbers.
+fn inline_bars(chart: &super::chart::Chart, width: usize) -> String {
+    use super::chart::Chart;
+    let (rows, axis): (Vec<(String, f64)>, super::chart::Axis) = match chart {
+        Chart::Shares { parts, axis, .. } => (parts.clone(), *axis),
+        Chart::Timeline { bars, .. } => (
+            bars.iter().map(|b| (b.label.clone(), b.length)).collect(),
+            super::chart::Axis::Seconds,
+        ),
+        _ => return String::new(),
+    };
+    let total: f64 = rows.iter().map(|r| r.1).sum();
+    let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+    if total <= 0.0 || max <= 0.0 {
+        return String::new();
+    }
+    let label_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let room = width.saturating_sub(label_width + 24).clamp(10, 50);
+    let mut out = String::new();
+    for (label, value) in &rows {
+        let eighths = (value / max * room as f64 * 8.0).round() as usize;
+        let mut bar = "█".repeat(eighths / 8);
+        if eighths % 8 > 0 {
+            bar.push(['▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8 - 1]);
+        }
+        out.push_str(&format!(
+            "  {label:<label_width$} {bar} {} ({}%)\n",
+            axis.label(*value),
+            crate::units::significant(value / total * 100.0, 3)
+        ));
+    }
+    out
+}
+
 pub fn render(document: &Document, style: Style) -> String {
     // Free text wraps with the tables on a terminal, and stays on its line
     // when piped.
@@ -137,6 +172,13 @@ pub fn render(document: &Document, style: Style) -> String {
                     out.push_str(&table(section, style, UTF8_FULL_CONDENSED).to_string());
                     out.push('\n');
                 }
+            }
+        }
+        // On a terminal (never piped, so never in a snapshot), shares and
+        // timelines get a line of bars each.
+        if let Width::Fit(width) = style.width {
+            for chart in &section.charts {
+                out.push_str(&inline_bars(chart, usize::from(width)));
             }
         }
         for note in &section.notes {
