@@ -137,7 +137,7 @@ fn inline_bars(chart: &super::chart::Chart, width: usize) -> String {
     for (label, value) in &rows {
         let eighths = (value / max * room as f64 * 8.0).round() as usize;
         let mut bar = "█".repeat(eighths / 8);
-        if eighths % 8 > 0 {
+        if !eighths.is_multiple_of(8) {
             bar.push(['▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8 - 1]);
         }
         out.push_str(&format!(
