@@ -52,6 +52,9 @@ pub enum Command {
         /// Seed of the Monte Carlo: the same seed, the same percentiles.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Fail (exit 1) when the scenario has values that are valid but very likely wrong.
+        #[arg(long)]
+        deny_warnings: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -432,9 +435,10 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             sensitivity,
             samples,
             seed,
+            deny_warnings,
             output,
         } => {
-            let (text, breaches) = commands::estimate_gated(
+            let (text, breaches, warnings) = commands::estimate_gated(
                 &scenario,
                 &commands::WhatIf {
                     workers: what_if.workers,
@@ -450,6 +454,16 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 &fail_on,
                 max_monthly_usd,
             )?;
+            if deny_warnings && !warnings.is_empty() {
+                return Err(anyhow::Error::new(commands::Reported(format!(
+                    "{}\nerror: {} warning(s) and --deny-warnings",
+                    warnings.join("\n"),
+                    warnings.len()
+                ))));
+            }
+            for warning in &warnings {
+                eprintln!("{warning}");
+            }
             return gated(deliver(text, &output)?, breaches);
         }
         Command::Scale {

@@ -113,10 +113,11 @@ pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String
         &[],
         None,
     )
-    .map(|(text, _)| text)
+    .map(|(text, _, _)| text)
 }
 
-/// `pipecalc estimate` with its CI gates: the text, and each breach.
+/// `pipecalc estimate` with its CI gates: the text, each breach, and each
+/// plausibility warning.
 pub fn estimate_gated(
     path: &Path,
     what_if: &WhatIf,
@@ -124,7 +125,7 @@ pub fn estimate_gated(
     ranges: &crate::uncertainty::Options,
     fail_on: &[crate::gates::Gate],
     max_monthly_usd: Option<f64>,
-) -> Result<(String, Vec<String>)> {
+) -> Result<(String, Vec<String>, Vec<String>)> {
     let (text, file) = scenario::read(path)?;
     let scenario = what_if.apply(scenario::parse(&text, &file)?)?;
     let estimate = crate::model::checked_estimate(&scenario)?;
@@ -147,7 +148,7 @@ pub fn estimate_gated(
         },
     )?;
     let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
-    Ok((text, breaches))
+    Ok((text, breaches, scenario.warnings.clone()))
 }
 
 pub fn scale(

@@ -301,6 +301,7 @@ fn scenario_yaml(
             ..raw::RawPrices::default()
         })),
         scaling: None,
+        reliability: None,
     };
     let header = format!(
         "Calibrated by `pipecalc calibrate` on {machine}, {today}.

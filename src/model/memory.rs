@@ -24,6 +24,10 @@ pub struct MemoryModel {
     pub memory_per_worker: Option<Fig<Information>>,
     /// Memory per worker minus the peak; negative when it does not fit.
     pub headroom: Option<Fig<Information>>,
+    /// When the peak does not fit: how many partitions the peak stage's
+    /// data must be split into so each fits a worker (the lecture's
+    /// "mitigation: partition data"), ⌈peak ÷ memory per worker⌉.
+    pub partitions_to_fit: Option<Fig<crate::units::Ratio>>,
 }
 
 impl MemoryModel {
@@ -73,12 +77,19 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
         .memory_per_worker
         .as_ref()
         .map(|available| (available - &peak).named("memory_headroom"));
+    let one = Fig::constant(crate::units::Ratio(1.0));
+    let partitions_to_fit = scenario
+        .memory_per_worker
+        .as_ref()
+        .filter(|available| peak.base() > available.base())
+        .map(|available| (&peak / available).ceil_to(&one).named("partitions_to_fit"));
     MemoryModel {
         stages,
         peak,
         peak_stage,
         memory_per_worker: scenario.memory_per_worker.clone(),
         headroom,
+        partitions_to_fit,
     }
 }
 
@@ -91,6 +102,7 @@ impl Explain for MemoryModel {
         figures.push(&self.peak);
         figures.extend(self.memory_per_worker.iter().map(|f| f as &dyn AnyFig));
         figures.extend(self.headroom.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.partitions_to_fit.iter().map(|f| f as &dyn AnyFig));
         figures
     }
 }
@@ -114,6 +126,7 @@ mod tests {
         assert_eq!(m.peak_stage_name(), "ingest");
         close(m.headroom.as_ref().unwrap().base(), 3e9);
         assert_eq!(m.fits(), Some(true));
+        assert!(m.partitions_to_fit.is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod laws;
 pub mod memory;
 pub mod network;
+pub mod reliability;
 pub mod scaling;
 pub mod storage;
 pub mod summary;
@@ -28,6 +29,8 @@ pub struct Estimate {
     pub storage: storage::StorageModel,
     pub network: Option<network::NetworkModel>,
     pub cost: cost::CostModel,
+    /// With a `reliability:` block: success rate, retries and their cost.
+    pub reliability: Option<reliability::ReliabilityModel>,
 }
 
 /// How many days a billing month has, from the scenario's `month`.
@@ -69,6 +72,9 @@ impl Explain for Estimate {
             figures.extend(network.figures());
         }
         figures.extend(self.cost.figures());
+        if let Some(reliability) = &self.reliability {
+            figures.extend(reliability.figures());
+        }
         figures
     }
 }
@@ -114,6 +120,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let storage = storage::storage(scenario, &flow, &calendar);
     let network = network::network(scenario, &flow, &time, &calendar);
     let cost = cost::cost(scenario, &time, &storage, network.as_ref(), &calendar);
+    let reliability = reliability::reliability(scenario, &time, &calendar.days_per_month);
     Estimate {
         calendar,
         flow,
@@ -122,6 +129,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         storage,
         network,
         cost,
+        reliability,
     }
 }
 

@@ -111,6 +111,7 @@ pub fn parse_with(text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
         text,
         pick,
         ranged: Default::default(),
+        warnings: Default::default(),
     }
     .scenario(raw)
 }

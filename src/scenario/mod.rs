@@ -186,6 +186,22 @@ pub struct Growth {
     pub text: String,
 }
 
+/// The failure and retry model: the lecture's "Retry: automatic, 3
+/// attempts" and "Checkpoint: save state after each step".
+#[derive(Clone, Debug)]
+pub struct Reliability {
+    /// The chance that one attempt of one stage fails.
+    pub failure_per_attempt: Fig<Ratio>,
+    /// Attempts a stage (with checkpoints) or the run (without) gets.
+    pub attempts: Fig<Count>,
+    /// A failed stage reruns alone (true), or the run restarts (false).
+    pub checkpoints: bool,
+    /// How far through its work a failed attempt got, on average.
+    pub failure_point: Fig<Ratio>,
+    /// The share of runs that must succeed.
+    pub target: Option<Fig<Ratio>>,
+}
+
 /// Defaults for `scale`, `workers` and `growth`.
 #[derive(Clone, Debug)]
 pub struct Scaling {
@@ -264,6 +280,10 @@ pub struct Scenario {
     /// `--scale`: multiplies events per day; `None` when not scaling.
     pub volume_factor: Option<Fig<Ratio>>,
     pub scaling: Scaling,
+    /// How often an attempt fails and what the pipeline does about it.
+    pub reliability: Option<Reliability>,
+    /// Values that are valid but very likely wrong, each with its place.
+    pub warnings: Vec<String>,
     /// The inputs given as ranges (`400 B..600 B`), in file order; this
     /// scenario holds the value its [`Pick`] chose for each.
     pub ranged: Vec<RangedInput>,

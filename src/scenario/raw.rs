@@ -116,6 +116,8 @@ pub struct RawScenario {
     pub prices: Option<Spanned<RawPrices>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scaling: Option<RawScaling>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<Spanned<RawReliability>>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -151,6 +153,21 @@ pub struct RawScaling {
     pub growth: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_workers: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReliability {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_per_attempt: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoints: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_point: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize)]

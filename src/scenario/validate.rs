@@ -23,6 +23,8 @@ pub(super) struct Validator<'a> {
     pub(super) pick: &'a Pick,
     /// The ranged inputs met so far.
     pub(super) ranged: std::cell::RefCell<Vec<RangedInput>>,
+    /// Values that are valid but very likely wrong.
+    pub(super) warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// Whether `--sensitivity` spreads this point input: what a person
@@ -46,6 +48,17 @@ fn spreadable(kind: Kind, key: &str) -> bool {
 }
 
 impl Validator<'_> {
+    /// A value that is allowed but very likely a mistake: named with its
+    /// place, kept for the report and stderr.
+    fn warn(&self, key: &str, location: &Location, problem: impl fmt::Display) {
+        self.warnings.borrow_mut().push(format!(
+            "{}:{}:{}: warning: {problem} (`{key}`)",
+            self.file,
+            location.line(),
+            location.column()
+        ));
+    }
+
     fn error(&self, key: &str, location: &Location, problem: impl fmt::Display) -> anyhow::Error {
         anyhow::Error::new(ScenarioError::at(
             self.file,
@@ -266,6 +279,102 @@ impl Validator<'_> {
         ))
     }
 
+    /// A probability: 0 ≤ p < 1 (`lower_open`: 0 < p ≤ 1 instead).
+    fn probability(
+        &self,
+        field: &Field,
+        key: &str,
+        symbol: &str,
+        lower_open: bool,
+    ) -> Result<Fig<Ratio>> {
+        let value = self.parsed_into(field, key, Kind::Fraction, |p| match p {
+            Parsed::Number(v) | Parsed::Percent(v) => Some(v),
+            _ => None,
+        })?;
+        let ok = if lower_open {
+            value > 0.0 && value <= 1.0
+        } else {
+            (0.0..1.0).contains(&value)
+        };
+        if !ok {
+            let range = if lower_open {
+                "above 0 and at most 1 (e.g. 99.9%)"
+            } else {
+                "from 0 to below 1 (e.g. 1% or 0.01; 1 would mean no attempt ever succeeds)"
+            };
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is outside its range; it is a probability {range}",
+                    field.value.0
+                ),
+            ));
+        }
+        Ok(Fig::input(
+            Ratio(value),
+            symbol,
+            self.source(key, &field.referenced),
+        ))
+    }
+
+    fn reliability(&self, raw: &Spanned<RawReliability>) -> Result<Reliability> {
+        let r = &raw.value;
+        let key = |name: &str| format!("reliability.{name}");
+        let failure_per_attempt = match &r.failure_per_attempt {
+            Some(field) => self.probability(field, &key("failure_per_attempt"), "p_fail", false)?,
+            None => {
+                return Err(self.error(
+                    &key("failure_per_attempt"),
+                    &raw.referenced,
+                    "missing from the `reliability:` mapping that starts here; the chance that one attempt of a stage fails, e.g. `failure_per_attempt: 1%`",
+                ))
+            }
+        };
+        let attempts = match &r.attempts {
+            Some(field) => {
+                let attempts = self.count(field, &key("attempts"), "attempts")?;
+                let value = attempts.base();
+                if value.fract() != 0.0 || value > 100.0 {
+                    return Err(self.error(
+                        &key("attempts"),
+                        &field.referenced,
+                        format!(
+                            "`{}` is not a whole number of attempts from 1 to 100",
+                            field.value.0
+                        ),
+                    ));
+                }
+                attempts
+            }
+            None => Fig::input(
+                Count(3.0),
+                "attempts",
+                Source::Default("the lecture's \"Retry: automatic, 3 attempts\"".into()),
+            ),
+        };
+        let failure_point = match &r.failure_point {
+            Some(field) => self.probability(field, &key("failure_point"), "f_fail", true)?,
+            None => Fig::input(
+                Ratio(0.5),
+                "f_fail",
+                Source::Default("a failure strikes halfway through, on average (the lecture's \"fails at 50%\")".into()),
+            ),
+        };
+        let target = r
+            .target
+            .as_ref()
+            .map(|field| self.probability(field, &key("target"), "target", true))
+            .transpose()?;
+        Ok(Reliability {
+            failure_per_attempt,
+            attempts,
+            checkpoints: r.checkpoints.unwrap_or(true),
+            failure_point,
+            target,
+        })
+    }
+
     pub(super) fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
         let events_per_day = self.count(
             &raw.volume.events_per_day,
@@ -273,6 +382,16 @@ impl Validator<'_> {
             "events_per_day",
         )?;
         let event_size = self.size(&raw.volume.event_size, "volume.event_size", "event_size")?;
+        if event_size.base() > 1e6 {
+            self.warn(
+                "volume.event_size",
+                &raw.volume.event_size.referenced,
+                format!(
+                    "an event of {} is unusual (a clickstream event is about 500 B); is this a batch or a file rather than one event?",
+                    event_size.human()
+                ),
+            );
+        }
         let workers = match &raw.workers {
             Some(field) => Fig::input(
                 Count(f64::from(self.whole(field, "workers")?)),
@@ -364,17 +483,44 @@ impl Validator<'_> {
                 Ok(Dataset {
                     of: self.data_ref(&dataset.of, &format!("{key}.of"), &stage_names)?,
                     of_text: dataset.of.value.clone(),
-                    retention: self.duration(
-                        &dataset.retention,
-                        &format!("{key}.retention"),
-                        &format!("retention[{name}]"),
-                    )?,
+                    retention: {
+                        let retention = self.duration(
+                            &dataset.retention,
+                            &format!("{key}.retention"),
+                            &format!("retention[{name}]"),
+                        )?;
+                        if retention.base() < units::SECONDS_PER_DAY {
+                            self.warn(
+                                &format!("{key}.retention"),
+                                &dataset.retention.referenced,
+                                format!(
+                                    "a retention of {} is shorter than the day between runs: each run's data is gone before the next run",
+                                    retention.human()
+                                ),
+                            );
+                        }
+                        retention
+                    },
                     compression_ratio: match &dataset.compression_ratio {
-                        Some(field) => self.ratio(
-                            field,
-                            &format!("{key}.compression_ratio"),
-                            &format!("compression[{name}]"),
-                        )?,
+                        Some(field) => {
+                            let ratio = self.ratio(
+                                field,
+                                &format!("{key}.compression_ratio"),
+                                &format!("compression[{name}]"),
+                            )?;
+                            if ratio.base() < 1.0 {
+                                self.warn(
+                                    &format!("{key}.compression_ratio"),
+                                    &field.referenced,
+                                    format!(
+                                        "a compression ratio of {} below 1 means expansion: the stored data is {}× the raw bytes",
+                                        field.value.0.trim(),
+                                        units::significant(1.0 / ratio.base(), 3)
+                                    ),
+                                );
+                            }
+                            ratio
+                        }
                         None => Fig::input(
                             Ratio(1.0),
                             format!("compression[{name}]"),
@@ -454,7 +600,13 @@ impl Validator<'_> {
             prices,
             volume_factor: None,
             scaling: self.scaling(raw.scaling.as_ref())?,
+            reliability: raw
+                .reliability
+                .as_ref()
+                .map(|r| self.reliability(r))
+                .transpose()?,
             ranged: self.ranged.take(),
+            warnings: self.warnings.take(),
         })
     }
 
@@ -845,6 +997,16 @@ impl Validator<'_> {
                             if other == "bytes" { "events" } else { "bytes" },
                         ),
                     ));
+                }
+                if raw.bound == Bound::Cpu && field.value.0.trim_end().ends_with("bps") {
+                    self.warn(
+                        &key,
+                        &field.referenced,
+                        format!(
+                            "`{}` gives a CPU-bound stage's throughput in bits per second, a unit for links; did you mean bytes (`MB/s`)?",
+                            field.value.0.trim()
+                        ),
+                    );
                 }
                 match measure {
                     Measure::Bytes => Work::ByteThroughput(self.byte_rate(field, &key, &symbol)?),

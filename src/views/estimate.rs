@@ -118,6 +118,9 @@ pub fn document_with(
     if estimate.network.is_some() {
         sections.push(network(estimate));
     }
+    if let Some(reliability) = &estimate.reliability {
+        sections.push(reliability_section(reliability));
+    }
     let mut cost_section = cost(estimate);
     cost_section
         .charts
@@ -306,9 +309,19 @@ fn memory(estimate: &Estimate) -> Section {
     }
     working.push(memory.peak.working());
     working.extend(memory.headroom.iter().map(Fig::working));
+    working.extend(memory.partitions_to_fit.iter().map(Fig::working));
     section.note(format!("peak: {}", memory_verdict(estimate)));
-    if memory.fits() == Some(false) {
-        section.note("the lecture's 'resource exhaustion': add workers to split the data, give each more memory, or stream the stage");
+    if let Some(partitions) = &memory.partitions_to_fit {
+        section.note(format!(
+            "the lecture's 'resource exhaustion': split `{}`'s data into {} partitions (⌈{} ÷ {}⌉) processed one at a time, or spread it over that many times the workers, or give each worker more memory",
+            memory.peak_stage_name(),
+            significant(partitions.base(), 6),
+            memory.peak.human(),
+            memory
+                .memory_per_worker
+                .as_ref()
+                .map_or_else(String::new, |m| m.human())
+        ));
     }
     section.working = working;
     section
@@ -674,4 +687,93 @@ pub fn uncertainty(study: &Uncertainty) -> Vec<Section> {
         sections.push(sampled);
     }
     sections
+}
+
+fn reliability_section(r: &crate::model::reliability::ReliabilityModel) -> Section {
+    let mut section = Section::new("Reliability (one run a day)", &["Figure", "Value"]);
+    // Reliability lives in the last digits: 99.95% is not 100%.
+    let share = |f: &Fig<crate::units::Ratio>| format!("{}%", significant(f.base() * 100.0, 6));
+    if r.checkpoints {
+        section.row([
+            "A stage succeeds within its attempts",
+            &share(&r.stage_success),
+        ]);
+    } else {
+        section.row([
+            "One attempt of the whole run succeeds",
+            &share(&r.attempt_success),
+        ]);
+    }
+    section.row(["Runs that succeed", &share(&r.run_success)]);
+    if let (Some(target), Some(met)) = (&r.target, r.target_met) {
+        section.row([
+            "Target".to_string(),
+            format!("{}: {}", share(target), if met { "met" } else { "NOT met" }),
+        ]);
+    }
+    section
+        .row([
+            "Failed attempts a day, on average".to_string(),
+            significant(r.failures_per_day.base(), 4),
+        ])
+        .row([
+            "Work redone a day (the expected delay)",
+            &r.wasted_time.human(),
+        ])
+        .row([
+            "Cost of the redone work".to_string(),
+            format!(
+                "{} a day, {} a month",
+                r.wasted_usd_per_day.human(),
+                r.wasted_usd_per_month.human()
+            ),
+        ])
+        .row([
+            "Runs a year that fail after every attempt".to_string(),
+            significant(r.failed_runs_per_year.base(), 3),
+        ]);
+    if let Some(attempts) = r.attempts_for_target {
+        section.row(["Fewest attempts for the target", &attempts.to_string()]);
+    } else if r.target.is_some() {
+        section.row(["Fewest attempts for the target", "more than 10"]);
+    }
+    if let Some(p_max) = &r.max_failure_for_target {
+        section.row([
+            "Highest failure rate per attempt for the target",
+            &share(p_max),
+        ]);
+    }
+    section.note(format!(
+        "{}: {} of runs succeed and {} of work is redone a day; {}: {} and {}",
+        if r.checkpoints {
+            "with checkpoints (a failed stage reruns alone)"
+        } else {
+            "without checkpoints (the run restarts)"
+        },
+        share(&r.run_success),
+        r.wasted_time.human(),
+        if r.checkpoints {
+            "without them"
+        } else {
+            "with them"
+        },
+        share(&r.other_run_success),
+        r.other_wasted_time.human()
+    ));
+    section
+        .note("the redone work is an expected cost, shown here and not added to the monthly total");
+    section.working = vec![
+        r.stage_success.working(),
+        r.attempt_success.working(),
+        r.run_success.working(),
+        r.failures_per_day.working(),
+        r.wasted_time.working(),
+        r.wasted_usd_per_day.working(),
+        r.wasted_usd_per_month.working(),
+        r.failed_runs_per_year.working(),
+    ];
+    section
+        .working
+        .extend(r.max_failure_for_target.iter().map(Fig::working));
+    section
 }

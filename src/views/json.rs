@@ -542,6 +542,27 @@ impl UncertaintyFigures {
     }
 }
 
+/// The failure and retry model's figures (with a `reliability:` block).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ReliabilityFigures {
+    pub checkpoints: bool,
+    pub stage_success: Num,
+    pub attempt_success: Num,
+    pub run_success: Num,
+    pub target: Option<Num>,
+    pub target_met: Option<bool>,
+    pub failures_per_day: Num,
+    pub wasted_s_per_day: Num,
+    pub wasted_usd_per_day: Num,
+    pub wasted_usd_per_month: Num,
+    pub failed_runs_per_year: Num,
+    /// The other choice of checkpoints, for comparison.
+    pub other_run_success: Num,
+    pub other_wasted_s_per_day: Num,
+    pub attempts_for_target: Option<u32>,
+    pub max_failure_for_target: Option<Num>,
+}
+
 /// `pipecalc estimate --format json`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EstimateDocument {
@@ -557,6 +578,12 @@ pub struct EstimateDocument {
     pub storage: StorageFigures,
     pub network: Option<NetworkFigures>,
     pub cost: CostFigures,
+    /// With a `reliability:` block: success rate, retries and their cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<ReliabilityFigures>,
+    /// Values that are valid but very likely wrong, each with its place.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
     /// With ranged inputs (or `--sensitivity`): every figure's low, likely
     /// and high, and what drives them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -703,6 +730,24 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
             storage_share: ratio(&c.storage_share),
             network_share: ratio(&c.network_share),
         },
+        reliability: e.reliability.as_ref().map(|r| ReliabilityFigures {
+            checkpoints: r.checkpoints,
+            stage_success: ratio(&r.stage_success),
+            attempt_success: ratio(&r.attempt_success),
+            run_success: ratio(&r.run_success),
+            target: r.target.as_ref().map(ratio),
+            target_met: r.target_met,
+            failures_per_day: ratio(&r.failures_per_day),
+            wasted_s_per_day: seconds(&r.wasted_time),
+            wasted_usd_per_day: usd(&r.wasted_usd_per_day),
+            wasted_usd_per_month: usd(&r.wasted_usd_per_month),
+            failed_runs_per_year: ratio(&r.failed_runs_per_year),
+            other_run_success: ratio(&r.other_run_success),
+            other_wasted_s_per_day: seconds(&r.other_wasted_time),
+            attempts_for_target: r.attempts_for_target,
+            max_failure_for_target: r.max_failure_for_target.as_ref().map(ratio),
+        }),
+        warnings: scenario.warnings.clone(),
         uncertainty: None,
         inputs,
         explain,
