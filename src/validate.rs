@@ -302,6 +302,7 @@ fn scenario_yaml(
         })),
         scaling: None,
         reliability: None,
+        quality: None,
     };
     let header = format!(
         "Calibrated by `pipecalc calibrate` on {machine}, {today}.

@@ -244,3 +244,55 @@ fn many_batches_per_partition_read_back_whole() {
     run(&tiny).unwrap();
     assert_eq!(read_views(&lake), truth.views);
 }
+
+/// The calculator's quality figures against what the pipeline measures (the
+/// generator's truth, which the pipeline's counts equal exactly, above):
+/// each count within 1%, or within three binomial standard deviations where
+/// the count is too small for 1% to be more than noise.
+#[test]
+fn the_calculator_predicts_the_quality_counts_the_pipeline_measures() {
+    let scratch = Scratch::new("quality-predicted");
+    let config = GeneratorConfig {
+        events: 100_000,
+        days: 1,
+        seed: 21,
+        ..GeneratorConfig::default()
+    };
+    let truth = generate(&config, &scratch.path("logs")).unwrap();
+    // The generator's shares, as shares of the lines the pipeline reads.
+    let clean = 1.0 - config.malformed_share - config.missing_field_share;
+    let d = config.duplicate_share;
+    let per_line = 1.0 + clean * d;
+    let null_share = config.null_user_share * clean * (1.0 + d) / per_line;
+    let duplicate_share = clean * d / per_line;
+    let scenario = format!(
+        "
+volume: {{ events_per_day: {}, event_size: 500 B }}
+stages:
+  - {{ name: ingest, bound: io, input: bytes, duration: 1 min }}
+prices: {{ compute_usd_per_worker_hour: 0.5 }}
+quality: {{ null_keys: {null_share}, duplicates: {duplicate_share} }}
+",
+        truth.lines
+    );
+    let scenario = pipecalc::parse(&scenario, "quality.yaml").unwrap();
+    let quality = pipecalc::estimate(&scenario).quality.unwrap();
+    for (name, predicted, measured) in [
+        (
+            "null keys",
+            quality.null_rows_per_day.unwrap().base(),
+            truth.null_user as f64,
+        ),
+        (
+            "duplicates",
+            quality.duplicate_rows_per_day.unwrap().base(),
+            truth.duplicates as f64,
+        ),
+    ] {
+        let allowed = (0.01 * predicted).max(3.0 * predicted.sqrt());
+        assert!(
+            (predicted - measured).abs() <= allowed,
+            "{name}: predicted {predicted}, measured {measured} (allowed ±{allowed})"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod laws;
 pub mod memory;
 pub mod network;
+pub mod quality;
 pub mod reliability;
 pub mod scaling;
 pub mod storage;
@@ -31,6 +32,8 @@ pub struct Estimate {
     pub cost: cost::CostModel,
     /// With a `reliability:` block: success rate, retries and their cost.
     pub reliability: Option<reliability::ReliabilityModel>,
+    /// With a `quality:` block: what each of the data's defects costs.
+    pub quality: Option<quality::QualityModel>,
 }
 
 /// How many days a billing month has, from the scenario's `month`.
@@ -74,6 +77,9 @@ impl Explain for Estimate {
         figures.extend(self.cost.figures());
         if let Some(reliability) = &self.reliability {
             figures.extend(reliability.figures());
+        }
+        if let Some(quality) = &self.quality {
+            figures.extend(quality.figures());
         }
         figures
     }
@@ -121,6 +127,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let network = network::network(scenario, &flow, &time, &calendar);
     let cost = cost::cost(scenario, &time, &storage, network.as_ref(), &calendar);
     let reliability = reliability::reliability(scenario, &time, &calendar.days_per_month);
+    let quality = quality::quality(scenario, &flow, &time, &calendar);
     Estimate {
         calendar,
         flow,
@@ -130,6 +137,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         network,
         cost,
         reliability,
+        quality,
     }
 }
 

@@ -202,6 +202,24 @@ pub struct Reliability {
     pub target: Option<Fig<Ratio>>,
 }
 
+/// The data's defects: the lecture's "missing data: 5% null user_id, alert
+/// if > 1%", duplicates, invalid records and late data.
+#[derive(Clone, Debug)]
+pub struct Quality {
+    /// The share of events with a null key.
+    pub null_keys: Option<Fig<Ratio>>,
+    /// Above this share of null keys the report raises the alert.
+    pub null_alert: Fig<Ratio>,
+    /// The share of events written twice (deduplication removes them).
+    pub duplicates: Option<Fig<Ratio>>,
+    /// The share of events refused as invalid (kept in quarantine).
+    pub invalid: Option<Fig<Ratio>>,
+    /// How long quarantined events are kept.
+    pub quarantine_retention: Fig<Time>,
+    /// The share of events that arrive late, and by how much at most.
+    pub late: Option<(Fig<Ratio>, Fig<Time>)>,
+}
+
 /// Defaults for `scale`, `workers` and `growth`.
 #[derive(Clone, Debug)]
 pub struct Scaling {
@@ -282,6 +300,8 @@ pub struct Scenario {
     pub scaling: Scaling,
     /// How often an attempt fails and what the pipeline does about it.
     pub reliability: Option<Reliability>,
+    /// The data's defects, as the lecture's pitfalls name them.
+    pub quality: Option<Quality>,
     /// Values that are valid but very likely wrong, each with its place.
     pub warnings: Vec<String>,
     /// The inputs given as ranges (`400 B..600 B`), in file order; this

@@ -118,6 +118,8 @@ pub struct RawScenario {
     pub scaling: Option<RawScaling>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<Spanned<RawReliability>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Spanned<RawQuality>>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -153,6 +155,25 @@ pub struct RawScaling {
     pub growth: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_workers: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuality {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_keys: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_alert: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine_retention: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_by: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize)]

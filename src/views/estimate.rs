@@ -121,6 +121,9 @@ pub fn document_with(
     if let Some(reliability) = &estimate.reliability {
         sections.push(reliability_section(reliability));
     }
+    if let Some(quality) = &estimate.quality {
+        sections.push(quality_section(quality));
+    }
     let mut cost_section = cost(estimate);
     cost_section
         .charts
@@ -775,5 +778,76 @@ fn reliability_section(r: &crate::model::reliability::ReliabilityModel) -> Secti
     section
         .working
         .extend(r.max_failure_for_target.iter().map(Fig::working));
+    section
+}
+
+fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
+    let mut section = Section::new(
+        "Data quality (per day)",
+        &["Pitfall", "Rows a day", "What it costs"],
+    );
+    let mut working = Vec::new();
+    if let Some(rows) = &q.null_rows_per_day {
+        section.row([
+            "null keys".to_string(),
+            rows.human(),
+            match q.null_alert {
+                Some(true) => format!(
+                    "ALERT: above the {} threshold (fall back to another key, e.g. session_id)",
+                    percent(q.null_alert_threshold.base())
+                ),
+                _ => format!("below the {} alert", percent(q.null_alert_threshold.base())),
+            },
+        ]);
+        working.push(rows.working());
+    }
+    if let Some(rows) = &q.duplicate_rows_per_day {
+        section.row([
+            "duplicates".to_string(),
+            rows.human(),
+            "removed by deduplication".to_string(),
+        ]);
+        working.push(rows.working());
+    }
+    if let Some(rows) = &q.invalid_rows_per_day {
+        let kept = match (&q.quarantine_bytes, &q.quarantine_usd_per_month) {
+            (Some(bytes), Some(usd)) => format!(
+                "quarantined: {} kept, {} a month",
+                bytes.human(),
+                usd.human()
+            ),
+            (Some(bytes), None) => {
+                format!("quarantined: {} kept (no storage price)", bytes.human())
+            }
+            _ => "quarantined".to_string(),
+        };
+        section.row(["invalid events".to_string(), rows.human(), kept]);
+        working.push(rows.working());
+        working.extend(q.quarantine_bytes.iter().map(Fig::working));
+        working.extend(q.quarantine_usd_per_month.iter().map(Fig::working));
+    }
+    if let (Some(rows), Some(delay), Some(latency), Some(usd)) = (
+        &q.late_rows_per_day,
+        &q.watermark_delay,
+        &q.latency_with_watermark,
+        &q.reprocess_usd_per_month,
+    ) {
+        section.row([
+            "late events".to_string(),
+            rows.human(),
+            format!(
+                "a watermark of {}: a day's data is final {} after it ends; re-running the part late events reach costs {} a month",
+                delay.human(),
+                latency.human(),
+                usd.human()
+            ),
+        ]);
+        working.push(rows.working());
+        working.push(latency.working());
+        working.extend(q.reprocess_time.iter().map(Fig::working));
+        working.push(usd.working());
+    }
+    section.note("counts are the day's events × each defect's share; quarantine and reprocessing are reported here, not added to the monthly total");
+    section.working = working;
     section
 }

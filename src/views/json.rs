@@ -563,6 +563,23 @@ pub struct ReliabilityFigures {
     pub max_failure_for_target: Option<Num>,
 }
 
+/// What the data's defects cost (with a `quality:` block).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct QualityFigures {
+    pub null_rows_per_day: Option<Whole>,
+    pub null_alert: Option<bool>,
+    pub null_alert_threshold: Num,
+    pub duplicate_rows_per_day: Option<Whole>,
+    pub invalid_rows_per_day: Option<Whole>,
+    pub quarantine_bytes: Option<Whole>,
+    pub quarantine_usd_per_month: Option<Num>,
+    pub late_rows_per_day: Option<Whole>,
+    pub watermark_delay_s: Option<Num>,
+    pub latency_with_watermark_s: Option<Num>,
+    pub reprocess_s_per_day: Option<Num>,
+    pub reprocess_usd_per_month: Option<Num>,
+}
+
 /// `pipecalc estimate --format json`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EstimateDocument {
@@ -581,6 +598,9 @@ pub struct EstimateDocument {
     /// With a `reliability:` block: success rate, retries and their cost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<ReliabilityFigures>,
+    /// With a `quality:` block: what each of the data's defects costs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityFigures>,
     /// Values that are valid but very likely wrong, each with its place.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
@@ -746,6 +766,20 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
             other_wasted_s_per_day: seconds(&r.other_wasted_time),
             attempts_for_target: r.attempts_for_target,
             max_failure_for_target: r.max_failure_for_target.as_ref().map(ratio),
+        }),
+        quality: e.quality.as_ref().map(|q| QualityFigures {
+            null_rows_per_day: q.null_rows_per_day.as_ref().map(count),
+            null_alert: q.null_alert,
+            null_alert_threshold: ratio(&q.null_alert_threshold),
+            duplicate_rows_per_day: q.duplicate_rows_per_day.as_ref().map(count),
+            invalid_rows_per_day: q.invalid_rows_per_day.as_ref().map(count),
+            quarantine_bytes: q.quarantine_bytes.as_ref().map(bytes),
+            quarantine_usd_per_month: q.quarantine_usd_per_month.as_ref().map(usd),
+            late_rows_per_day: q.late_rows_per_day.as_ref().map(count),
+            watermark_delay_s: q.watermark_delay.as_ref().map(seconds),
+            latency_with_watermark_s: q.latency_with_watermark.as_ref().map(seconds),
+            reprocess_s_per_day: q.reprocess_time.as_ref().map(seconds),
+            reprocess_usd_per_month: q.reprocess_usd_per_month.as_ref().map(usd),
         }),
         warnings: scenario.warnings.clone(),
         uncertainty: None,
