@@ -106,6 +106,9 @@ pub enum Command {
         /// Growth rate, e.g. "10x per 5 years" or "58% per year" [default: the scenario's `scaling.growth`, else the lecture's 10x per 5 years].
         #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
         growth: Option<String>,
+        /// Label the years as calendar years from this one, e.g. --from 2010.
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1900..=2200))]
+        from: Option<i32>,
         #[command(flatten)]
         output: Output,
     },
@@ -485,8 +488,9 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             scenario,
             years,
             growth,
+            from,
             output,
-        } => commands::growth(&scenario, years, growth.as_deref(), &output.options())
+        } => commands::growth(&scenario, years, growth.as_deref(), from, &output.options())
             .and_then(|text| deliver(text, &output)),
         Command::Compare {
             scenarios,

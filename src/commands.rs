@@ -207,7 +207,13 @@ pub fn workers(
     )
 }
 
-pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> Result<String> {
+pub fn growth(
+    path: &Path,
+    years: u32,
+    rate: Option<&str>,
+    from: Option<i32>,
+    output: &Output,
+) -> Result<String> {
     let scenario = scenario::load(path)?;
     let growth = match rate {
         Some(text) => Growth {
@@ -219,7 +225,8 @@ pub fn growth(path: &Path, years: u32, rate: Option<&str>, output: &Output) -> R
             text: "10x per 5 years (the lecture's)".into(),
         }),
     };
-    let answer = scaling::growth(&scenario, years, &growth)?;
+    let mut answer = scaling::growth(&scenario, years, &growth)?;
+    answer.from = from;
     let explain = output.style.explain;
     emit(
         output,

@@ -486,6 +486,17 @@ const SIZE_UNITS: &[(&str, f64)] = &[
     ("GiB", 1073741824.0),
     ("TiB", 1099511627776.0),
     ("PiB", 1125899906842624.0),
+    // The words a student writes, as the SI prefixes they stand for.
+    ("kilobyte", 1e3),
+    ("kilobytes", 1e3),
+    ("megabyte", 1e6),
+    ("megabytes", 1e6),
+    ("gigabyte", 1e9),
+    ("gigabytes", 1e9),
+    ("terabyte", 1e12),
+    ("terabytes", 1e12),
+    ("petabyte", 1e15),
+    ("petabytes", 1e15),
 ];
 
 const DURATION_UNITS: &[(&str, f64)] = &[
@@ -577,8 +588,27 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
 }
 
 /// Parses any quantity pipecalc understands; the caller then checks its kind.
+/// `1,728,000,000` as `1728000000`: commas between groups of three digits
+/// are thousands separators; anything else is left for the parser to refuse.
+fn without_thousands_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == ','))
+        .unwrap_or(text.len());
+    let number = &text[..number_end];
+    let groups: Vec<&str> = number.split(',').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if grouped {
+        std::borrow::Cow::Owned(format!("{}{}", groups.concat(), &text[number_end..]))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 pub fn parse_any(text: &str) -> Result<Parsed, String> {
-    let trimmed = text.trim();
+    let ungrouped = without_thousands_separators(text.trim());
+    let trimmed = ungrouped.as_ref();
     if let Some(rest) = trimmed.strip_prefix('$') {
         return split_number(rest)
             .filter(|(_, unit)| unit.is_empty())
@@ -647,11 +677,12 @@ fn hint(text: &str, expected: Kind) -> String {
     if expected == Kind::Size && looks_like_bits {
         return " (a lower-case b means bits; sizes are in bytes, B)".into();
     }
+    if expected == Kind::Count && unit == "B" {
+        return " (B means bytes; for billions write `1.728G` or `1728M`)".into();
+    }
     String::new()
 }
 
-/// Parses `text` as the quantity `expected` names, with an error that says
-/// what was wrong and which units are accepted.
 /// A quantity known only within a range: its low, its likely value and its
 /// high, all of one kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -737,6 +768,8 @@ pub fn parse_spread(text: &str, expected: Kind) -> Result<Option<Spread>, String
     }))
 }
 
+/// Parses `text` as the quantity `expected` names, with an error that says
+/// what was wrong and which units are accepted.
 pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
     let explain = |problem: String| format!("{problem}; {}", expected.accepted());
     let parsed = parse_any(text).map_err(|e| explain(format!("{e}{}", hint(text, expected))))?;
@@ -763,10 +796,11 @@ pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
             )
         }
         other => format!(
-            "`{}` is {}, but {} is expected",
+            "`{}` is {}, but {} is expected{}",
             text.trim(),
             other.kind_noun(),
-            expected.noun()
+            expected.noun(),
+            hint(text, expected)
         ),
     };
     Err(explain(problem))
@@ -799,8 +833,10 @@ pub fn parse_count(text: &str) -> Result<Count, String> {
 pub fn parse_growth(text: &str) -> Result<f64, String> {
     const ACCEPTED: &str = "growth is written \"10x per 5 years\" or \"58% per year\" (a factor or a percentage, per a duration)";
     let trimmed = text.trim();
+    // "10x every 5 years", as the lecture says it, is "10x per 5 years".
     let (amount, period) = trimmed
         .split_once(" per ")
+        .or_else(|| trimmed.split_once(" every "))
         .ok_or_else(|| format!("`{trimmed}` has no period; {ACCEPTED}"))?;
     let period = period.trim();
     let period = if period.starts_with(|c: char| c.is_ascii_digit()) {
@@ -878,6 +914,18 @@ mod tests {
         assert!(parse_spread("500 B ± 120%", Kind::Size)
             .unwrap_err()
             .contains("below 100"));
+    }
+
+    #[test]
+    fn what_a_student_types() {
+        assert_eq!(parse_count("1,728,000,000").unwrap().0, 1.728e9);
+        assert_eq!(parse_count("1.728G").unwrap().0, 1.728e9);
+        assert!(parse_count("1,72,8").is_err());
+        let error = parse_as("1.728B", Kind::Count).unwrap_err();
+        assert!(error.contains("for billions write `1.728G`"), "{error}");
+        assert_eq!(parse_size("500 kilobytes").unwrap().value, 5e5);
+        assert_eq!(parse_size("2 gigabytes").unwrap().value, 2e9);
+        assert!((parse_growth("10x every 5 years").unwrap() - 10f64.powf(0.2)).abs() < 1e-12);
     }
 
     #[test]

@@ -362,3 +362,28 @@ fn the_readme_lists_every_command_and_every_exit_code() {
     // And --help says where the exit codes are.
     assert!(stdout(&run(&["--help"])).contains("Exit codes"));
 }
+
+/// The lecture's "10x every 5 years" from 2010: calendar years, and the year
+/// each limit breaks (the deadline, a worker's memory, the 1 Gbps link).
+#[test]
+fn growth_in_calendar_years_names_when_each_limit_breaks() {
+    let output = run(&[
+        "growth",
+        "scenarios/clickstream.yaml",
+        "--from",
+        "2010",
+        "--years",
+        "10",
+        "--growth",
+        "10x every 5 years",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("│ 2015 ┆    10× ┆"), "{text}");
+    assert!(
+        text.contains("the 1 h deadline first fails in 2011"),
+        "{text}"
+    );
+    assert!(text.contains("memory first breaks in 2012"), "{text}");
+    assert!(text.contains("the link first breaks in 2020"), "{text}");
+}

@@ -104,7 +104,10 @@ fn every_bundled_scenario_s_json_validates() {
                 "workers",
                 commands::workers(path, None, None, &output).unwrap(),
             );
-            check("growth", commands::growth(path, 5, None, &output).unwrap());
+            check(
+                "growth",
+                commands::growth(path, 5, None, None, &output).unwrap(),
+            );
             check(
                 "compare",
                 commands::compare(&[scenarios[0].clone(), path.clone()], &output).unwrap(),

@@ -57,7 +57,7 @@ fn every_command_in_every_format_on_every_bundled_scenario() {
                 insta::assert_snapshot!(format!("{stem}.scale.{name}{suffix}"), scale);
                 let workers = commands::workers(&path, None, None, &out).unwrap();
                 insta::assert_snapshot!(format!("{stem}.workers.{name}{suffix}"), workers);
-                let growth = commands::growth(&path, 5, None, &out).unwrap();
+                let growth = commands::growth(&path, 5, None, None, &out).unwrap();
                 insta::assert_snapshot!(format!("{stem}.growth.{name}{suffix}"), growth);
             }
         }

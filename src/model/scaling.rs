@@ -300,6 +300,22 @@ pub struct GrowthAnswer {
     pub years: Vec<GrowthYear>,
     /// The first year whose run misses the deadline at today's workers.
     pub first_failing_year: Option<u32>,
+    /// The first year a worker's memory no longer holds the peak.
+    pub first_memory_year: Option<u32>,
+    /// The first year a transfer no longer fits its window on the link.
+    pub first_link_year: Option<u32>,
+    /// `--from 2010`: the calendar year of year 0, for labels.
+    pub from: Option<i32>,
+}
+
+impl GrowthAnswer {
+    /// A year as people say it: `2015` with `--from 2010`, else `year 5`.
+    pub fn label(&self, year: u32) -> String {
+        match self.from {
+            Some(from) => (from + year as i32).to_string(),
+            None => format!("year {year}"),
+        }
+    }
 }
 
 pub fn growth(base: &Scenario, years: u32, growth: &Growth) -> Result<GrowthAnswer> {
@@ -318,10 +334,18 @@ pub fn growth(base: &Scenario, years: u32, growth: &Growth) -> Result<GrowthAnsw
         .iter()
         .find(|y| y.estimate.time.deadline.as_ref().is_some_and(|d| !d.met))
         .map(|y| y.year);
+    let first = |broken: &dyn Fn(&Estimate) -> bool| {
+        years.iter().find(|y| broken(&y.estimate)).map(|y| y.year)
+    };
+    let first_memory_year = first(&|e| e.memory.fits() == Some(false));
+    let first_link_year = first(&|e| e.network.as_ref().is_some_and(|n| n.network_bound));
     Ok(GrowthAnswer {
         growth: growth.clone(),
         years,
         first_failing_year,
+        first_memory_year,
+        first_link_year,
+        from: None,
     })
 }
 

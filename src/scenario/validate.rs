@@ -425,11 +425,30 @@ impl Validator<'_> {
     }
 
     pub(super) fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
-        let events_per_day = self.count(
-            &raw.volume.events_per_day,
-            "volume.events_per_day",
-            "events_per_day",
-        )?;
+        // A volume may be given as a rate (`20k events/s`): a day of it.
+        let given_as_rate = matches!(
+            units::parse_any(&raw.volume.events_per_day.value.0),
+            Ok(Parsed::EventRate(_))
+        );
+        let events_per_day = if given_as_rate {
+            let rate = self.event_rate(
+                &raw.volume.events_per_day,
+                "volume.events_per_day",
+                "event_rate",
+            )?;
+            let day = Fig::input(
+                units::seconds(units::SECONDS_PER_DAY),
+                "day",
+                Source::Default("a day is 86 400 s".into()),
+            );
+            (&day * &rate).named("events_per_day")
+        } else {
+            self.count(
+                &raw.volume.events_per_day,
+                "volume.events_per_day",
+                "events_per_day",
+            )?
+        };
         let event_size = self.size(&raw.volume.event_size, "volume.event_size", "event_size")?;
         if event_size.base() > 1e6 {
             self.warn(

@@ -517,7 +517,10 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
     for year in &answer.years {
         let e = &year.estimate;
         section.row([
-            year.year.to_string(),
+            match answer.from {
+                Some(_) => answer.label(year.year),
+                None => year.year.to_string(),
+            },
             factor_label(year.factor),
             e.flow.events_per_day.human(),
             e.flow.raw_bytes_per_day.human(),
@@ -537,8 +540,9 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
         (_, None) => "no deadline set, so no year fails".to_string(),
         (Some(0), Some(d)) => format!("the deadline of {} already fails today", d.human()),
         (Some(year), Some(d)) => format!(
-            "the {} deadline first fails in year {year} with {workers}; plan more workers before then (see `pipecalc workers`)",
-            d.human()
+            "the {} deadline first fails in {} with {workers}; plan more workers before then (see `pipecalc workers`)",
+            d.human(),
+            answer.label(year)
         ),
         (None, Some(d)) => format!(
             "the {} deadline holds every year shown with {workers}",
@@ -546,6 +550,25 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
         ),
     });
     section.charts.extend(super::charts::growth(answer));
+    if let Some(year) = answer.first_memory_year {
+        let e = &answer.years[year as usize].estimate;
+        section.note(format!(
+            "memory first breaks in {}: a worker needs {} (see the estimate's partitions)",
+            answer.label(year),
+            e.memory.peak.human()
+        ));
+    }
+    if let Some(year) = answer.first_link_year {
+        let e = &answer.years[year as usize].estimate;
+        if let Some(network) = &e.network {
+            section.note(format!(
+                "the link first breaks in {}: {}/day over {} no longer fits its window",
+                answer.label(year),
+                network.bytes_per_day.human(),
+                network.bandwidth.human()
+            ));
+        }
+    }
     let mut sections = vec![section];
     if explain {
         for year in &answer.years {
