@@ -290,6 +290,7 @@ fn scenario_yaml(
         },
         workers: Some(value("1")),
         deadline: None,
+        schedule: None,
         memory_per_worker: None,
         month: None,
         parallel: None,

@@ -35,9 +35,15 @@ pub fn cost(
     network: Option<&NetworkModel>,
     calendar: &Calendar,
 ) -> CostModel {
-    let billed_time_per_worker = match &scenario.prices.billing_increment {
-        Some(increment) => time.parallel.ceil_to(increment).named("T_billed"),
-        None => time.parallel.alias("T_billed"),
+    // On a schedule each run is billed on its own: an hourly batch billed
+    // per started hour pays 24 started hours a day.
+    let billed_time_per_worker = match (&time.runs, &scenario.prices.billing_increment) {
+        (Some(runs), Some(increment)) => {
+            let per_run = runs.run.ceil_to(increment).named("T_billed_run");
+            (&per_run * &runs.runs_per_day).named("T_billed")
+        }
+        (None, Some(increment)) => time.parallel.ceil_to(increment).named("T_billed"),
+        (_, None) => time.parallel.alias("T_billed"),
     };
     let worker_time = (&billed_time_per_worker * &time.workers).named("worker_time");
     let compute_usd_per_day =

@@ -70,14 +70,21 @@ pub fn network(
             let name = &transfer.name;
             let (_, bytes) = flow.data(transfer.of);
             let bytes_per_day = bytes.alias(format!("bytes[{name}]"));
+            // On a schedule each run moves its share of the day, in its window.
+            let bytes_per_run = match &time.runs {
+                Some(runs) => {
+                    (&bytes_per_day / &runs.runs_per_day).named(format!("bytes_per_run[{name}]"))
+                }
+                None => bytes_per_day.clone(),
+            };
             let transfer_time =
-                (&bytes_per_day / &bandwidth).named(format!("transfer_time[{name}]"));
+                (&bytes_per_run / &bandwidth).named(format!("transfer_time[{name}]"));
             let window = transfer
                 .window
                 .clone()
                 .or_else(|| time.deadline.as_ref().map(|d| d.deadline.clone()));
             let required_bandwidth = window.as_ref().map(|window| {
-                (&bytes_per_day / window).named(format!("required_bandwidth[{name}]"))
+                (&bytes_per_run / window).named(format!("required_bandwidth[{name}]"))
             });
             let price = match transfer.direction {
                 Direction::Egress => scenario.prices.egress.as_ref().unwrap_or(&free),

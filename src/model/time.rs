@@ -41,10 +41,23 @@ pub enum Limit {
     Shared(InformationRate),
 }
 
+/// A schedule's runs: a day's work split into runs every period.
+#[derive(Clone, Debug)]
+pub struct Runs {
+    pub period: Fig<Time>,
+    pub runs_per_day: Fig<Ratio>,
+    /// One run's time: the day's time ÷ runs a day. Exact for stages whose
+    /// time is proportional to their data; a stage with fixed output rows or
+    /// a serial part is treated the same way, and says so in the docs.
+    pub run: Fig<Time>,
+    /// A run takes longer than the period: the next starts before it ends.
+    pub piles_up: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct DeadlineCheck {
     pub deadline: Fig<Time>,
-    /// Deadline minus parallel time; negative when missed.
+    /// Deadline minus parallel time (one run's, on a schedule); negative when missed.
     pub slack: Fig<Time>,
     pub met: bool,
 }
@@ -62,6 +75,8 @@ pub struct TimeModel {
     pub bottleneck: usize,
     pub bottleneck_time: Fig<Time>,
     pub deadline: Option<DeadlineCheck>,
+    /// With `schedule:`: the runs a day and each run's time.
+    pub runs: Option<Runs>,
     /// Every stage linear and no shared resource binding: the lecture's rule.
     pub lecture_rule: bool,
 }
@@ -194,8 +209,25 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
+    let runs = scenario.schedule.as_ref().map(|period| {
+        let day = Fig::input(
+            crate::units::seconds(crate::units::SECONDS_PER_DAY),
+            "day",
+            crate::figure::Source::Default("a day is 86 400 s".into()),
+        );
+        let runs_per_day = (&day / period).named("runs_per_day");
+        let run = (&parallel / &runs_per_day).named("T_run");
+        Runs {
+            period: period.clone(),
+            piles_up: run.base() > period.base(),
+            runs_per_day,
+            run,
+        }
+    });
+    // On a schedule the deadline is each run's latency.
+    let latency = runs.as_ref().map_or(&parallel, |r| &r.run);
     let deadline = scenario.deadline.as_ref().map(|deadline| {
-        let slack = (deadline - &parallel).named("slack");
+        let slack = (deadline - latency).named("slack");
         DeadlineCheck {
             deadline: deadline.clone(),
             met: slack.base() >= 0.0,
@@ -212,6 +244,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         bottleneck,
         bottleneck_time: bottleneck_time.named("T_bottleneck"),
         deadline,
+        runs,
         lecture_rule,
     }
 }
@@ -234,6 +267,9 @@ impl Explain for TimeModel {
             &self.efficiency,
             &self.bottleneck_time,
         ]);
+        if let Some(runs) = &self.runs {
+            figures.extend([&runs.runs_per_day as &dyn AnyFig, &runs.run]);
+        }
         if let Some(check) = &self.deadline {
             figures.extend([&check.deadline as &dyn AnyFig, &check.slack]);
         }
@@ -358,5 +394,38 @@ mod tests {
         let t = model(&s);
         close(t.stages[0].parallel.base(), 600.0);
         assert!(t.stages[0].limited_by.is_none());
+    }
+
+    #[test]
+    fn an_hourly_schedule_by_hand() {
+        use crate::model::fixtures::with;
+        // 45 min a day in 24 runs: 1.875 min a run, against a 15 min deadline;
+        // billed per started hour: 24 h a day at $0.50.
+        let scenario = with("deadline: 1 h", "schedule: every 1 h\ndeadline: 15 min");
+        let e = crate::estimate(&scenario);
+        let runs = e.time.runs.as_ref().unwrap();
+        close(runs.runs_per_day.base(), 24.0);
+        close(runs.run.base(), 2700.0 / 24.0);
+        assert!(!runs.piles_up);
+        close(
+            e.time.deadline.as_ref().unwrap().slack.base(),
+            900.0 - 2700.0 / 24.0,
+        );
+        close(e.cost.compute_usd_per_day.base(), 12.0);
+        // 40× the data is 30 h of work a day: whatever the period, a run
+        // takes longer than the time between runs, and runs pile up.
+        let piling = with("deadline: 1 h", "schedule: every 1 h")
+            .with_scale(40.0, "--scale")
+            .unwrap();
+        let runs = crate::estimate(&piling).time.runs.unwrap();
+        close(runs.run.base(), 40.0 * 2700.0 / 24.0);
+        assert!(runs.piles_up);
+        // Shorter than a second is refused with its line.
+        let text =
+            crate::model::fixtures::LECTURE.replace("deadline: 1 h", "schedule: every 100 ms");
+        let error = crate::scenario::parse(&text, "t.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("outside 1 s to 1 day"), "{error}");
     }
 }

@@ -288,6 +288,8 @@ pub struct Scenario {
     pub event_size: Fig<Information>,
     pub workers: Fig<Count>,
     pub deadline: Option<Fig<Time>>,
+    /// `schedule: every 1 h`: the time between runs; `None` is one run a day.
+    pub schedule: Option<Fig<Time>>,
     pub memory_per_worker: Option<Fig<Information>>,
     /// Length of a billing month.
     pub month: Fig<Time>,

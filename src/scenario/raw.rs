@@ -102,6 +102,8 @@ pub struct RawScenario {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_per_worker: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<Field>,

@@ -318,6 +318,39 @@ impl Validator<'_> {
         ))
     }
 
+    /// `daily` (one run a day, as without a schedule), `hourly`, or
+    /// `every DURATION` from 1 s to 1 day.
+    fn schedule(&self, field: &Field) -> Result<Option<Fig<Time>>> {
+        let text = field.value.0.trim();
+        let key = "schedule";
+        let period = match text {
+            "daily" => return Ok(None),
+            "hourly" => "1 h",
+            other => other.strip_prefix("every ").unwrap_or(other),
+        };
+        let seconds = units::parse_duration(period)
+            .map_err(|e| {
+                self.error(
+                    key,
+                    &field.referenced,
+                    format!("`{text}` is not a schedule ({e}); write `daily`, `hourly` or `every 15 min`"),
+                )
+            })?
+            .value;
+        if !(1.0..=units::SECONDS_PER_DAY).contains(&seconds) {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!("`{text}` is outside 1 s to 1 day; a scenario plans a day of data, run every period from a second to a day (`every 15 min`)"),
+            ));
+        }
+        Ok(Some(Fig::input(
+            units::seconds(seconds),
+            "period",
+            self.source(key, &field.referenced),
+        )))
+    }
+
     fn quality(&self, raw: &Spanned<RawQuality>) -> Result<Quality> {
         let q = &raw.value;
         let key = |name: &str| format!("quality.{name}");
@@ -477,6 +510,12 @@ impl Validator<'_> {
             .as_ref()
             .map(|f| self.duration(f, "deadline", "deadline"))
             .transpose()?;
+        let schedule = raw
+            .schedule
+            .as_ref()
+            .map(|field| self.schedule(field))
+            .transpose()?
+            .flatten();
         let memory_per_worker = raw
             .memory_per_worker
             .as_ref()
@@ -660,6 +699,7 @@ impl Validator<'_> {
             event_size,
             workers,
             deadline,
+            schedule,
             memory_per_worker,
             month,
             stages,

@@ -149,7 +149,29 @@ pub fn summary(estimate: &Estimate) -> Section {
         .row([
             format!("Parallel time, {}", plural(e.time.workers.base(), "worker")),
             e.time.parallel.human(),
-        ])
+        ]);
+    if let Some(runs) = &e.time.runs {
+        section.row([
+            "Schedule".to_string(),
+            format!(
+                "every {}: {} runs a day of {} each",
+                runs.period.human(),
+                significant(runs.runs_per_day.base(), 4),
+                runs.run.human()
+            ),
+        ]);
+        if runs.piles_up {
+            section.row([
+                "Runs pile up".to_string(),
+                format!(
+                    "YES: a run takes {}, longer than the {} between runs; the next starts before it ends",
+                    runs.run.human(),
+                    runs.period.human()
+                ),
+            ]);
+        }
+    }
+    section
         .row([
             "Bottleneck stage".to_string(),
             format!(

@@ -343,6 +343,10 @@ pub struct FlowFigures {
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TimeFigures {
+    /// With `schedule:`: the period, the runs a day, one run's time, and
+    /// whether runs pile up (a run longer than the period).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleFigures>,
     pub sequential_s: Num,
     pub workers: Whole,
     pub parallel_s: Num,
@@ -351,6 +355,14 @@ pub struct TimeFigures {
     pub deadline_s: Option<Num>,
     pub slack_s: Option<Num>,
     pub deadline_met: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ScheduleFigures {
+    pub period_s: Num,
+    pub runs_per_day: Num,
+    pub run_s: Num,
+    pub piles_up: bool,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -715,6 +727,12 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
         },
         stages,
         time: TimeFigures {
+            schedule: e.time.runs.as_ref().map(|r| ScheduleFigures {
+                period_s: seconds(&r.period),
+                runs_per_day: ratio(&r.runs_per_day),
+                run_s: seconds(&r.run),
+                piles_up: r.piles_up,
+            }),
             sequential_s: seconds(&e.time.sequential),
             workers: count(&e.time.workers),
             parallel_s: seconds(&e.time.parallel),
