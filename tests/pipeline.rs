@@ -265,13 +265,20 @@ fn the_calculator_predicts_the_quality_counts_the_pipeline_measures() {
     let per_line = 1.0 + clean * d;
     let null_share = config.null_user_share * clean * (1.0 + d) / per_line;
     let duplicate_share = clean * d / per_line;
+    // Invalid product ids: page views on a product page with a bad id,
+    // counted once however many times the line was written.
+    let invalid_share = clean
+        * config.page_view_share
+        * config.product_page_share
+        * config.invalid_product_share
+        / per_line;
     let scenario = format!(
         "
 volume: {{ events_per_day: {}, event_size: 500 B }}
 stages:
   - {{ name: ingest, bound: io, input: bytes, duration: 1 min }}
 prices: {{ compute_usd_per_worker_hour: 0.5 }}
-quality: {{ null_keys: {null_share}, duplicates: {duplicate_share} }}
+quality: {{ null_keys: {null_share}, duplicates: {duplicate_share}, invalid: {invalid_share} }}
 ",
         truth.lines
     );
@@ -287,6 +294,11 @@ quality: {{ null_keys: {null_share}, duplicates: {duplicate_share} }}
             "duplicates",
             quality.duplicate_rows_per_day.unwrap().base(),
             truth.duplicates as f64,
+        ),
+        (
+            "invalid product ids",
+            quality.invalid_rows_per_day.unwrap().base(),
+            truth.invalid_product as f64,
         ),
     ] {
         let allowed = (0.01 * predicted).max(3.0 * predicted.sqrt());
