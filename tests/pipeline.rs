@@ -267,11 +267,9 @@ fn the_calculator_predicts_the_quality_counts_the_pipeline_measures() {
     let duplicate_share = clean * d / per_line;
     // Invalid product ids: page views on a product page with a bad id,
     // counted once however many times the line was written.
-    let invalid_share = clean
-        * config.page_view_share
-        * config.product_page_share
-        * config.invalid_product_share
-        / per_line;
+    let invalid_share =
+        clean * config.page_view_share * config.product_page_share * config.invalid_product_share
+            / per_line;
     let scenario = format!(
         "
 volume: {{ events_per_day: {}, event_size: 500 B }}
