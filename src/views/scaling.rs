@@ -99,13 +99,15 @@ pub fn scale_document(
         section.row(stored);
     }
     // Retries cost more as runs grow longer: the lecture's reliability at 10×.
-    if projections.iter().all(|p| p.estimate.reliability.is_some()) {
-        let reliability = |p: &Projection| p.estimate.reliability.clone().expect("checked above");
+    let reliabilities: Option<Vec<_>> = projections
+        .iter()
+        .map(|p| p.estimate.reliability.as_ref())
+        .collect();
+    if let Some(reliabilities) = reliabilities {
         let mut success = vec!["Runs that succeed".to_string()];
         let mut redone = vec!["Work redone a day (retries)".to_string()];
         let mut cost = vec!["Retries per month".to_string()];
-        for p in projections {
-            let r = reliability(p);
+        for r in reliabilities {
             success.push(format!("{}%", significant(r.run_success.base() * 100.0, 6)));
             redone.push(r.wasted_time.human());
             cost.push(r.wasted_usd_per_month.human());
