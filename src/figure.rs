@@ -453,6 +453,12 @@ relation!(InformationRate, *, Ratio => InformationRate);
 relation!(InformationRate, *, Count => InformationRate);
 relation!(InformationRate, /, InformationRate => Ratio);
 relation!(Frequency, *, Count => Frequency);
+relation!(Frequency, *, Ratio => Frequency);
+relation!(Frequency, *, Information => InformationRate);
+relation!(Frequency, *, Time => Count);
+relation!(Count, /, Time => Frequency);
+relation!(Frequency, /, Frequency => Ratio);
+relation!(Ratio, *, Time => Time);
 
 #[cfg(test)]
 mod tests {

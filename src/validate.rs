@@ -304,6 +304,7 @@ fn scenario_yaml(
         scaling: None,
         reliability: None,
         quality: None,
+        streaming: None,
     };
     let header = format!(
         "Calibrated by `pipecalc calibrate` on {machine}, {today}.

@@ -33,6 +33,7 @@ pub fn cost(
     time: &TimeModel,
     storage: &StorageModel,
     network: Option<&NetworkModel>,
+    stream: Option<&crate::model::streaming::StreamingModel>,
     calendar: &Calendar,
 ) -> CostModel {
     // On a schedule each run is billed on its own: an hourly batch billed
@@ -45,7 +46,17 @@ pub fn cost(
         (None, Some(increment)) => time.parallel.ceil_to(increment).named("T_billed"),
         (_, None) => time.parallel.alias("T_billed"),
     };
-    let worker_time = (&billed_time_per_worker * &time.workers).named("worker_time");
+    // A stream's fleet runs all day: its workers, not the batch's, are paid.
+    let (billed_time_per_worker, worker_time) = match stream {
+        Some(stream) => (
+            calendar.day.alias("T_billed"),
+            (&calendar.day * &stream.fleet).named("worker_time"),
+        ),
+        None => {
+            let worker_time = (&billed_time_per_worker * &time.workers).named("worker_time");
+            (billed_time_per_worker, worker_time)
+        }
+    };
     let compute_usd_per_day =
         (&worker_time * &scenario.prices.compute).named("compute_usd_per_day");
     let compute_usd_per_month =

@@ -11,6 +11,7 @@ pub mod quality;
 pub mod reliability;
 pub mod scaling;
 pub mod storage;
+pub mod streaming;
 pub mod summary;
 pub mod time;
 
@@ -34,6 +35,8 @@ pub struct Estimate {
     pub reliability: Option<reliability::ReliabilityModel>,
     /// With a `quality:` block: what each of the data's defects costs.
     pub quality: Option<quality::QualityModel>,
+    /// With a `streaming:` block: the always-on fleet and its latency.
+    pub streaming: Option<streaming::StreamingModel>,
 }
 
 /// How many days a billing month has, from the scenario's `month`.
@@ -81,6 +84,9 @@ impl Explain for Estimate {
         if let Some(quality) = &self.quality {
             figures.extend(quality.figures());
         }
+        if let Some(streaming) = &self.streaming {
+            figures.extend(streaming.figures());
+        }
         figures
     }
 }
@@ -125,7 +131,15 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let memory = memory::memory(scenario, &flow);
     let storage = storage::storage(scenario, &flow, &calendar);
     let network = network::network(scenario, &flow, &time, &calendar);
-    let cost = cost::cost(scenario, &time, &storage, network.as_ref(), &calendar);
+    let streaming = streaming::streaming(scenario, &flow, &time, &calendar);
+    let cost = cost::cost(
+        scenario,
+        &time,
+        &storage,
+        network.as_ref(),
+        streaming.as_ref(),
+        &calendar,
+    );
     let reliability = reliability::reliability(scenario, &time, &calendar.days_per_month);
     let quality = quality::quality(scenario, &flow, &time, &calendar);
     Estimate {
@@ -138,6 +152,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         cost,
         reliability,
         quality,
+        streaming,
     }
 }
 

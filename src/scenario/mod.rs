@@ -202,6 +202,23 @@ pub struct Reliability {
     pub target: Option<Fig<Ratio>>,
 }
 
+/// A streaming pipeline: the day's events arrive as a stream with peaks,
+/// and a fleet of always-on workers keeps up with them.
+#[derive(Clone, Debug)]
+pub struct Streaming {
+    /// Peak rate over the average rate (the day's events ÷ a day).
+    pub peak_factor: Fig<Ratio>,
+    /// Spare capacity kept at the peak.
+    pub headroom: Fig<Ratio>,
+    /// With autoscaling: the fewest workers the fleet shrinks to.
+    pub min_workers: Option<Fig<Count>>,
+    /// The micro-batch or window interval.
+    pub window: Fig<Time>,
+    pub latency_target: Option<Fig<Time>>,
+    /// State and checkpoints kept on storage.
+    pub state: Option<Fig<Information>>,
+}
+
 /// The data's defects: the lecture's "missing data: 5% null user_id, alert
 /// if > 1%", duplicates, invalid records and late data.
 #[derive(Clone, Debug)]
@@ -304,6 +321,8 @@ pub struct Scenario {
     pub reliability: Option<Reliability>,
     /// The data's defects, as the lecture's pitfalls name them.
     pub quality: Option<Quality>,
+    /// The pipeline runs as a stream, always on, instead of a batch.
+    pub streaming: Option<Streaming>,
     /// Values that are valid but very likely wrong, each with its place.
     pub warnings: Vec<String>,
     /// The inputs given as ranges (`400 B..600 B`), in file order; this

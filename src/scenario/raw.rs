@@ -122,6 +122,8 @@ pub struct RawScenario {
     pub reliability: Option<Spanned<RawReliability>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<Spanned<RawQuality>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<Spanned<RawStreaming>>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -157,6 +159,23 @@ pub struct RawScaling {
     pub growth: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_workers: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStreaming {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_factor: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_workers: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_target: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize)]

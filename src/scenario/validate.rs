@@ -318,6 +318,64 @@ impl Validator<'_> {
         ))
     }
 
+    fn streaming(&self, raw: &Spanned<RawStreaming>) -> Result<Streaming> {
+        let s = &raw.value;
+        let key = |name: &str| format!("streaming.{name}");
+        let peak_factor = match &s.peak_factor {
+            Some(field) => {
+                let factor = self.ratio(field, &key("peak_factor"), "peak_factor")?;
+                if factor.base() < 1.0 {
+                    return Err(self.error(
+                        &key("peak_factor"),
+                        &field.referenced,
+                        format!("`{}` puts the peak below the average; a peak factor is 1 or more (3 = the busiest second has three times the average rate)", field.value.0.trim()),
+                    ));
+                }
+                factor
+            }
+            None => Fig::input(
+                Ratio(1.0),
+                "peak_factor",
+                Source::Default("a flat stream: the peak is the average".into()),
+            ),
+        };
+        let headroom = match &s.headroom {
+            Some(field) => self.probability(field, &key("headroom"), "headroom", false)?,
+            None => Fig::input(
+                Ratio(0.2),
+                "headroom",
+                Source::Default("20% spare capacity at the peak".into()),
+            ),
+        };
+        Ok(Streaming {
+            peak_factor,
+            headroom,
+            min_workers: s
+                .min_workers
+                .as_ref()
+                .map(|f| self.count(f, &key("min_workers"), "min_workers"))
+                .transpose()?,
+            window: match &s.window {
+                Some(field) => self.duration(field, &key("window"), "window")?,
+                None => Fig::input(
+                    units::seconds(1.0),
+                    "window",
+                    Source::Default("one-second micro-batches".into()),
+                ),
+            },
+            latency_target: s
+                .latency_target
+                .as_ref()
+                .map(|f| self.duration(f, &key("latency_target"), "latency_target"))
+                .transpose()?,
+            state: s
+                .state
+                .as_ref()
+                .map(|f| self.size(f, &key("state"), "state"))
+                .transpose()?,
+        })
+    }
+
     /// `daily` (one run a day, as without a schedule), `hourly`, or
     /// `every DURATION` from 1 s to 1 day.
     fn schedule(&self, field: &Field) -> Result<Option<Fig<Time>>> {
@@ -709,6 +767,11 @@ impl Validator<'_> {
             volume_factor: None,
             scaling: self.scaling(raw.scaling.as_ref())?,
             quality: raw.quality.as_ref().map(|q| self.quality(q)).transpose()?,
+            streaming: raw
+                .streaming
+                .as_ref()
+                .map(|s| self.streaming(s))
+                .transpose()?,
             reliability: raw
                 .reliability
                 .as_ref()

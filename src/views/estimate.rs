@@ -124,6 +124,9 @@ pub fn document_with(
     if let Some(quality) = &estimate.quality {
         sections.push(quality_section(quality));
     }
+    if let Some(stream) = &estimate.streaming {
+        sections.push(streaming_section(stream));
+    }
     let mut cost_section = cost(estimate);
     cost_section
         .charts
@@ -150,6 +153,34 @@ pub fn summary(estimate: &Estimate) -> Section {
             format!("Parallel time, {}", plural(e.time.workers.base(), "worker")),
             e.time.parallel.human(),
         ]);
+    if let Some(stream) = &e.streaming {
+        section.row([
+            "Streaming fleet".to_string(),
+            format!(
+                "{} workers always on ({} for the peak of {} events/s)",
+                significant(stream.fleet.base(), 4),
+                significant(stream.workers_for_peak.base(), 4),
+                crate::units::human_count(stream.peak_rate.base())
+            ),
+        ]);
+        section.row([
+            "Streaming latency".to_string(),
+            match stream.latency_met {
+                Some(true) => format!("{}: within the target", stream.latency.human()),
+                Some(false) => format!("{}: MISSES the target", stream.latency.human()),
+                None => stream.latency.human(),
+            },
+        ]);
+        if stream.network_bound == Some(true) {
+            section.row([
+                "Network".to_string(),
+                format!(
+                    "BOUND: the peak needs {}/s, more than the link",
+                    crate::units::human_bytes(stream.peak_bytes_per_s.base())
+                ),
+            ]);
+        }
+    }
     if let Some(runs) = &e.time.runs {
         section.row([
             "Schedule".to_string(),
@@ -871,5 +902,74 @@ fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
     }
     section.note("counts are the day's events × each defect's share; quarantine and reprocessing are reported here, not added to the monthly total");
     section.working = working;
+    section
+}
+
+fn streaming_section(s: &crate::model::streaming::StreamingModel) -> Section {
+    let mut section = Section::new("Streaming (always on)", &["Figure", "Value"]);
+    let rate = |f: &Fig<uom::si::f64::Frequency>| {
+        format!("{} events/s", crate::units::human_count(f.base()))
+    };
+    section
+        .row(["Average rate".to_string(), rate(&s.average_rate)])
+        .row(["Peak rate".to_string(), rate(&s.peak_rate)])
+        .row([
+            "One worker keeps up with".to_string(),
+            rate(&s.capacity_per_worker),
+        ])
+        .row([
+            "Workers for the peak".to_string(),
+            significant(s.workers_for_peak.base(), 6),
+        ])
+        .row([
+            "Workers for the average".to_string(),
+            significant(s.workers_for_average.base(), 6),
+        ])
+        .row([
+            "Fleet, on average".to_string(),
+            significant(s.fleet.base(), 6),
+        ])
+        .row([
+            "Compute".to_string(),
+            format!(
+                "{} a day, {} a month",
+                s.compute_usd_per_day.human(),
+                s.compute_usd_per_month.human()
+            ),
+        ])
+        .row([
+            "Latency (window + processing)".to_string(),
+            s.latency.human(),
+        ])
+        .row([
+            "Network at the peak".to_string(),
+            format!(
+                "{}/s{}",
+                crate::units::human_bytes(s.peak_bytes_per_s.base()),
+                match s.network_bound {
+                    Some(true) => ": more than the link carries",
+                    Some(false) => ": within the link",
+                    None => "",
+                }
+            ),
+        ]);
+    if let Some(state) = &s.state_usd_per_month {
+        section.row([
+            "State and checkpoints".to_string(),
+            format!("{} a month", state.human()),
+        ]);
+    }
+    section.note("one worker keeps up with the day's events ÷ the day's one-worker time; the fleet is sized for the peak with headroom, or follows the average above `min_workers`; it runs all day, and the Cost section bills it");
+    section.working = vec![
+        s.average_rate.working(),
+        s.peak_rate.working(),
+        s.capacity_per_worker.working(),
+        s.workers_for_peak.working(),
+        s.workers_for_average.working(),
+        s.fleet.working(),
+        s.compute_usd_per_day.working(),
+        s.latency.working(),
+        s.peak_bytes_per_s.working(),
+    ];
     section
 }

@@ -592,6 +592,24 @@ pub struct QualityFigures {
     pub reprocess_usd_per_month: Option<Num>,
 }
 
+/// A streaming pipeline's fleet, cost and latency (with `streaming:`).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StreamingFigures {
+    pub average_events_per_s: Num,
+    pub peak_events_per_s: Num,
+    pub capacity_events_per_s_per_worker: Num,
+    pub workers_for_peak: Num,
+    pub workers_for_average: Num,
+    pub fleet: Num,
+    pub compute_usd_per_day: Num,
+    pub compute_usd_per_month: Num,
+    pub latency_s: Num,
+    pub latency_met: Option<bool>,
+    pub peak_bytes_per_s: Num,
+    pub network_bound: Option<bool>,
+    pub state_usd_per_month: Option<Num>,
+}
+
 /// `pipecalc estimate --format json`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct EstimateDocument {
@@ -613,6 +631,9 @@ pub struct EstimateDocument {
     /// With a `quality:` block: what each of the data's defects costs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<QualityFigures>,
+    /// With a `streaming:` block: the always-on fleet and its latency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<StreamingFigures>,
     /// Values that are valid but very likely wrong, each with its place.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
@@ -798,6 +819,21 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
             latency_with_watermark_s: q.latency_with_watermark.as_ref().map(seconds),
             reprocess_s_per_day: q.reprocess_time.as_ref().map(seconds),
             reprocess_usd_per_month: q.reprocess_usd_per_month.as_ref().map(usd),
+        }),
+        streaming: e.streaming.as_ref().map(|s| StreamingFigures {
+            average_events_per_s: Num(s.average_rate.base()),
+            peak_events_per_s: Num(s.peak_rate.base()),
+            capacity_events_per_s_per_worker: Num(s.capacity_per_worker.base()),
+            workers_for_peak: ratio(&s.workers_for_peak),
+            workers_for_average: ratio(&s.workers_for_average),
+            fleet: ratio(&s.fleet),
+            compute_usd_per_day: usd(&s.compute_usd_per_day),
+            compute_usd_per_month: usd(&s.compute_usd_per_month),
+            latency_s: seconds(&s.latency),
+            latency_met: s.latency_met,
+            peak_bytes_per_s: rate(&s.peak_bytes_per_s),
+            network_bound: s.network_bound,
+            state_usd_per_month: s.state_usd_per_month.as_ref().map(usd),
         }),
         warnings: scenario.warnings.clone(),
         uncertainty: None,

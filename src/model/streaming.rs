@@ -1,0 +1,193 @@
+//! Streaming: the day's events arrive as a stream, and a fleet of
+//! always-on workers keeps up with its peak.
+//!
+//! One worker's capacity follows from the batch model: a day's events take
+//! T_sequential of one worker's time, so one worker keeps up with at most
+//! events ÷ T_sequential events a second. The fleet is sized for the peak
+//! with headroom, ⌈peak × (1 + headroom) ÷ capacity⌉; with autoscaling
+//! (`min_workers`) it follows the average rate and never shrinks below the
+//! minimum. It runs all day, so compute is the fleet × 24 h.
+//!
+//! Latency is the window plus the time the fleet takes to process one
+//! window of peak traffic; the link must carry the peak's bytes a second.
+
+use uom::si::f64::{Frequency, InformationRate, Time};
+
+use crate::figure::{AnyFig, Explain, Fig};
+use crate::model::flow::Flow;
+use crate::model::time::TimeModel;
+use crate::model::Calendar;
+use crate::scenario::Scenario;
+use crate::units::{Count, Ratio, Usd};
+
+#[derive(Clone, Debug)]
+pub struct StreamingModel {
+    pub average_rate: Fig<Frequency>,
+    pub peak_rate: Fig<Frequency>,
+    /// Events a second one worker keeps up with.
+    pub capacity_per_worker: Fig<Frequency>,
+    pub workers_for_peak: Fig<Ratio>,
+    pub workers_for_average: Fig<Ratio>,
+    /// The fleet's size, averaged over the day: the peak's, or with
+    /// autoscaling the average's, never below the minimum.
+    pub fleet: Fig<Ratio>,
+    pub compute_usd_per_day: Fig<Usd>,
+    pub compute_usd_per_month: Fig<Usd>,
+    pub latency: Fig<Time>,
+    pub latency_met: Option<bool>,
+    pub peak_bytes_per_s: Fig<InformationRate>,
+    /// The peak needs more than the link carries.
+    pub network_bound: Option<bool>,
+    pub state_usd_per_month: Option<Fig<Usd>>,
+}
+
+pub fn streaming(
+    scenario: &Scenario,
+    flow: &Flow,
+    time: &TimeModel,
+    calendar: &Calendar,
+) -> Option<StreamingModel> {
+    let s = scenario.streaming.as_ref()?;
+    let one = Fig::constant(Ratio(1.0));
+    let average_rate = (&flow.events_per_day / &calendar.day).named("rate_average");
+    let peak_rate = (&average_rate * &s.peak_factor).named("rate_peak");
+    let capacity_per_worker =
+        (&flow.events_per_day / &time.sequential).named("capacity_per_worker");
+    let sized = |rate: &Fig<Frequency>, name: &str| {
+        let needed =
+            (&(rate * &(&one + &s.headroom)) / &capacity_per_worker).named(format!("{name}_exact"));
+        needed.ceil_to(&one).named(name.to_string())
+    };
+    let workers_for_peak = sized(&peak_rate, "workers_peak");
+    let workers_for_average = sized(&average_rate, "workers_average");
+    let fleet = match &s.min_workers {
+        Some(minimum) => Fig::max_of([&workers_for_average, &minimum.as_ratio()])
+            .map(|(_, f)| f)
+            .unwrap_or_else(|| workers_for_average.clone())
+            .named("fleet"),
+        None => workers_for_peak.alias("fleet"),
+    };
+    let fleet_time = (&calendar.day * &fleet).named("fleet_time_per_day");
+    let compute_usd_per_day =
+        (&fleet_time * &scenario.prices.compute).named("stream_compute_usd_per_day");
+    let compute_usd_per_month =
+        (&compute_usd_per_day * &calendar.days_per_month).named("stream_compute_usd_per_month");
+    // One window of peak traffic, processed by the peak fleet.
+    let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
+    let window_work =
+        (&(&window_events / &flow.events_per_day) * &time.sequential).named("T_window_work");
+    let processing = (&window_work / &workers_for_peak).named("T_window");
+    let latency = (&s.window + &processing).named("latency");
+    let latency_met = s
+        .latency_target
+        .as_ref()
+        .map(|t| latency.base() <= t.base());
+    let peak_bytes_per_s = (&peak_rate * &scenario.event_size).named("peak_bytes_per_s");
+    let network_bound = scenario
+        .network
+        .as_ref()
+        .map(|n| peak_bytes_per_s.base() > n.bandwidth.base());
+    let state_usd_per_month = match (&s.state, &scenario.prices.storage) {
+        (Some(state), Some(price)) => Some((state * price).named("state_usd_per_month")),
+        _ => None,
+    };
+    Some(StreamingModel {
+        average_rate,
+        peak_rate,
+        capacity_per_worker,
+        workers_for_peak,
+        workers_for_average,
+        fleet,
+        compute_usd_per_day,
+        compute_usd_per_month,
+        latency,
+        latency_met,
+        peak_bytes_per_s,
+        network_bound,
+        state_usd_per_month,
+    })
+}
+
+impl Explain for StreamingModel {
+    fn figures(&self) -> Vec<&dyn AnyFig> {
+        let mut figures: Vec<&dyn AnyFig> = vec![
+            &self.average_rate,
+            &self.peak_rate,
+            &self.capacity_per_worker,
+            &self.workers_for_peak,
+            &self.workers_for_average,
+            &self.fleet,
+            &self.compute_usd_per_day,
+            &self.compute_usd_per_month,
+            &self.latency,
+            &self.peak_bytes_per_s,
+        ];
+        figures.extend(self.state_usd_per_month.iter().map(|f| f as &dyn AnyFig));
+        figures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::fixtures::close;
+
+    const STREAM: &str = "
+volume:
+  events_per_day: 8.64M
+  event_size: 500 B
+stages:
+  - { name: parse, bound: cpu, input: events, throughput: 100 events/s }
+streaming:
+  peak_factor: 3
+  headroom: 20%
+  window: 10 s
+  latency_target: 30 s
+  state: 100 GB
+network:
+  bandwidth: 1 Gbps
+prices:
+  compute_usd_per_worker_hour: 0.10
+  storage_usd_per_gb_month: 0.02
+";
+
+    #[test]
+    fn a_stream_by_hand() {
+        let scenario = crate::scenario::parse(STREAM, "s.yaml").unwrap();
+        let s = crate::estimate(&scenario).streaming.unwrap();
+        // 8.64M a day is 100 events/s on average, 300 at the peak; a worker
+        // keeps up with 100 a second, so ⌈300 × 1.2 ÷ 100⌉ = 4 workers.
+        close(s.average_rate.base(), 100.0);
+        close(s.peak_rate.base(), 300.0);
+        close(s.capacity_per_worker.base(), 100.0);
+        close(s.workers_for_peak.base(), 4.0);
+        close(s.workers_for_average.base(), 2.0);
+        // Always on: 4 workers × 24 h × $0.10.
+        close(s.compute_usd_per_day.base(), 9.6);
+        // A 10 s window of peak traffic is 3000 events: 30 worker-seconds
+        // on 4 workers, 7.5 s, so 17.5 s in all, within 30 s.
+        close(s.latency.base(), 17.5);
+        assert_eq!(s.latency_met, Some(true));
+        // 300 events/s × 500 B = 150 kB/s, far below 1 Gbps.
+        close(s.peak_bytes_per_s.base(), 150_000.0);
+        assert_eq!(s.network_bound, Some(false));
+        close(s.state_usd_per_month.unwrap().base(), 2.0);
+    }
+
+    #[test]
+    fn autoscaling_follows_the_average_above_the_minimum() {
+        let text = STREAM.replace("  headroom: 20%", "  headroom: 20%\n  min_workers: 3");
+        let scenario = crate::scenario::parse(&text, "s.yaml").unwrap();
+        let s = crate::estimate(&scenario).streaming.unwrap();
+        close(s.fleet.base(), 3.0);
+    }
+
+    #[test]
+    fn a_peak_below_the_average_is_refused() {
+        let text = STREAM.replace("peak_factor: 3", "peak_factor: 0.5");
+        let error = crate::scenario::parse(&text, "s.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("puts the peak below the average"), "{error}");
+        assert!(error.starts_with("s.yaml:"), "{error}");
+    }
+}
