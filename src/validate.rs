@@ -251,6 +251,7 @@ fn scenario_yaml(
                     .map(|peak| value(format!("{} MB", significant(peak as f64 / 1e6, 6)))),
                 parallel: None,
                 shares: None,
+                runs_in: None,
             }
         };
     let stages = vec![
@@ -303,6 +304,8 @@ fn scenario_yaml(
         })),
         scaling: None,
         reliability: None,
+        warehouse: None,
+        queries: Vec::new(),
         quality: None,
         streaming: None,
     };

@@ -138,6 +138,7 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         &storage,
         network.as_ref(),
         streaming.as_ref(),
+        &flow,
         &calendar,
     );
     let reliability = reliability::reliability(scenario, &time, &calendar.days_per_month);

@@ -53,11 +53,13 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
         .iter()
         .map(|dataset| {
             let name = &dataset.name;
-            let price = scenario
-                .prices
-                .storage
-                .as_ref()
-                .expect("validation requires a storage price when datasets exist");
+            // A dataset in the warehouse pays the warehouse's price.
+            let price = if dataset.in_warehouse {
+                scenario.warehouse.as_ref().and_then(|w| w.storage.as_ref())
+            } else {
+                scenario.prices.storage.as_ref()
+            }
+            .expect("validation requires a storage price where each dataset is kept");
             let (_, daily) = flow.data(dataset.of);
             let bytes_per_day = daily.alias(format!("bytes_per_day[{name}]"));
             let retention_days =

@@ -53,8 +53,12 @@ impl Section {
         self
     }
 
+    /// Adds a note under the table; an empty one is no note.
     pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
-        self.notes.push(note.into());
+        let note = note.into();
+        if !note.is_empty() {
+            self.notes.push(note);
+        }
         self
     }
 }

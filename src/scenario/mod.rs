@@ -176,6 +176,9 @@ pub struct Stage {
     pub working_set: WorkingSet,
     pub parallel: Parallel,
     pub shares: Option<Shares>,
+    /// Where it runs: the cluster's workers, or the warehouse (billed by
+    /// the bytes it scans).
+    pub in_warehouse: bool,
 }
 
 /// Growth of the data over time, as a multiplier per year.
@@ -200,6 +203,23 @@ pub struct Reliability {
     pub failure_point: Fig<Ratio>,
     /// The share of runs that must succeed.
     pub target: Option<Fig<Ratio>>,
+}
+
+/// A warehouse: compute billed by the bytes scanned, and its own storage.
+#[derive(Clone, Debug)]
+pub struct Warehouse {
+    /// Per GB scanned (given per TB).
+    pub usd_per_gb_scanned: Option<Fig<UsdPerGb>>,
+    pub storage: Option<Fig<UsdPerGbMonth>>,
+}
+
+/// Queries a day over a stored dataset, each scanning all of it.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub name: String,
+    /// Index into `storage`.
+    pub over: usize,
+    pub per_day: Fig<Count>,
 }
 
 /// A streaming pipeline: the day's events arrive as a stream with peaks,
@@ -269,6 +289,8 @@ pub struct Dataset {
     pub of_text: String,
     pub retention: Fig<Time>,
     pub compression_ratio: Fig<Ratio>,
+    /// Kept in the warehouse (its storage price) rather than the lake.
+    pub in_warehouse: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -323,6 +345,10 @@ pub struct Scenario {
     pub quality: Option<Quality>,
     /// The pipeline runs as a stream, always on, instead of a batch.
     pub streaming: Option<Streaming>,
+    /// A warehouse that stages may run in and datasets be kept in (ELT).
+    pub warehouse: Option<Warehouse>,
+    /// Queries a day over datasets in the warehouse, billed by what they scan.
+    pub queries: Vec<Query>,
     /// Values that are valid but very likely wrong, each with its place.
     pub warnings: Vec<String>,
     /// The inputs given as ranges (`400 B..600 B`), in file order; this
@@ -445,6 +471,37 @@ impl Scenario {
         inputs.extend(prices.storage.iter().map(Fig::working));
         inputs.extend(prices.egress.iter().map(Fig::working));
         inputs.push(prices.ingress.working());
+        // Where each stage runs and each dataset is kept, so `compare`
+        // shows an ETL and an ELT plan apart.
+        let place = |symbol: String, warehouse: bool| Working {
+            symbol,
+            formula: None,
+            working: None,
+            result: if warehouse { "warehouse" } else { "cluster" }.to_string(),
+            source: "scenario".to_string(),
+        };
+        if self.stages.iter().any(|s| s.in_warehouse) || self.storage.iter().any(|d| d.in_warehouse)
+        {
+            for stage in &self.stages {
+                inputs.push(place(
+                    format!("runs_in[{}]", stage.name),
+                    stage.in_warehouse,
+                ));
+            }
+            for dataset in &self.storage {
+                inputs.push(place(
+                    format!("kept_in[{}]", dataset.name),
+                    dataset.in_warehouse,
+                ));
+            }
+        }
+        if let Some(warehouse) = &self.warehouse {
+            inputs.extend(warehouse.usd_per_gb_scanned.iter().map(Fig::working));
+            inputs.extend(warehouse.storage.iter().map(Fig::working));
+        }
+        for query in &self.queries {
+            inputs.push(query.per_day.working());
+        }
         inputs
     }
 }

@@ -124,6 +124,10 @@ pub struct RawScenario {
     pub quality: Option<Spanned<RawQuality>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub streaming: Option<Spanned<RawStreaming>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse: Option<Spanned<RawWarehouse>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<RawQuery>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -159,6 +163,35 @@ pub struct RawScaling {
     pub growth: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_workers: Option<Field>,
+}
+
+/// Where a stage runs or a dataset is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    /// The scenario's own workers and storage (`prices:`).
+    Cluster,
+    /// The same as `cluster`, for datasets: the data lake.
+    Lake,
+    /// A warehouse that bills by the bytes a query scans (`warehouse:`).
+    Warehouse,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWarehouse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_tb_scanned: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_usd_per_gb_month: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuery {
+    pub name: Spanned<String>,
+    pub over: Spanned<String>,
+    pub per_day: Field,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -237,6 +270,8 @@ pub struct RawStage {
     pub parallel: Option<Spanned<RawParallel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs_in: Option<Spanned<Place>>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -264,6 +299,8 @@ pub struct RawDataset {
     pub retention: Field,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_ratio: Option<Field>,
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub place: Option<Spanned<Place>>,
 }
 
 #[derive(Deserialize, Serialize)]

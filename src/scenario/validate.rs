@@ -318,6 +318,137 @@ impl Validator<'_> {
         ))
     }
 
+    /// The warehouse, checked against what uses it: a stage in it needs its
+    /// per-TB price, a dataset in it its storage price.
+    fn warehouse(
+        &self,
+        raw: Option<&Spanned<RawWarehouse>>,
+        stages: &[RawStage],
+        datasets: &[RawDataset],
+        queries: &[RawQuery],
+    ) -> Result<Option<Warehouse>> {
+        let warehouse = match raw {
+            Some(raw) => {
+                let w = &raw.value;
+                Some(Warehouse {
+                    usd_per_gb_scanned: w
+                        .usd_per_tb_scanned
+                        .as_ref()
+                        .map(|field| {
+                            let per_tb = self.price(field, "warehouse.usd_per_tb_scanned")?;
+                            Ok::<_, anyhow::Error>(Fig::input(
+                                UsdPerGb(per_tb / 1000.0),
+                                "price_scan",
+                                self.source("warehouse.usd_per_tb_scanned", &field.referenced),
+                            ))
+                        })
+                        .transpose()?,
+                    storage: w
+                        .storage_usd_per_gb_month
+                        .as_ref()
+                        .map(|field| {
+                            let value = self.price(field, "warehouse.storage_usd_per_gb_month")?;
+                            Ok::<_, anyhow::Error>(Fig::input(
+                                UsdPerGbMonth(value),
+                                "price_warehouse_storage",
+                                self.source(
+                                    "warehouse.storage_usd_per_gb_month",
+                                    &field.referenced,
+                                ),
+                            ))
+                        })
+                        .transpose()?,
+                })
+            }
+            None => None,
+        };
+        let scan_price = warehouse
+            .as_ref()
+            .and_then(|w| w.usd_per_gb_scanned.as_ref());
+        for (index, stage) in stages.iter().enumerate() {
+            if let Some(place) = stage
+                .runs_in
+                .as_ref()
+                .filter(|p| p.value == Place::Warehouse)
+            {
+                if scan_price.is_none() {
+                    return Err(self.error(
+                        &format!("stages[{index}].runs_in"),
+                        &place.referenced,
+                        "the stage runs in the warehouse, which has no price; add `warehouse: { usd_per_tb_scanned: 5 }` (what your warehouse charges per TB a query scans)",
+                    ));
+                }
+            }
+        }
+        for (index, dataset) in datasets.iter().enumerate() {
+            if let Some(place) = dataset
+                .place
+                .as_ref()
+                .filter(|p| p.value == Place::Warehouse)
+            {
+                if warehouse
+                    .as_ref()
+                    .and_then(|w| w.storage.as_ref())
+                    .is_none()
+                {
+                    return Err(self.error(
+                        &format!("storage[{index}].in"),
+                        &place.referenced,
+                        "the dataset is kept in the warehouse, which has no storage price; add `warehouse: { storage_usd_per_gb_month: 0.023 }`",
+                    ));
+                }
+            }
+        }
+        if let Some(query) = queries.first() {
+            if scan_price.is_none() {
+                return Err(self.error(
+                    "queries[0]",
+                    &query.name.referenced,
+                    "queries are billed by what they scan, and the warehouse has no price; add `warehouse: { usd_per_tb_scanned: 5 }`",
+                ));
+            }
+        }
+        Ok(warehouse)
+    }
+
+    fn queries(&self, raw: &[RawQuery], datasets: &[RawDataset]) -> Result<Vec<Query>> {
+        raw.iter()
+            .enumerate()
+            .map(|(index, query)| {
+                let key = format!("queries[{index}]");
+                let over = datasets
+                    .iter()
+                    .position(|d| d.name.value == query.over.value)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            datasets.iter().map(|d| d.name.value.as_str()).collect();
+                        self.error(
+                            &format!("{key}.over"),
+                            &query.over.referenced,
+                            format!(
+                                "`{}` is not a stored dataset; queries run over one of: {}",
+                                query.over.value,
+                                if names.is_empty() {
+                                    "(none: add a `storage:` dataset)".to_string()
+                                } else {
+                                    names.join(", ")
+                                }
+                            ),
+                        )
+                    })?;
+                Ok(Query {
+                    name: query.name.value.clone(),
+                    over,
+                    per_day: self.count(
+                        &query.per_day,
+                        &format!("{key}.per_day"),
+                        &format!("queries[{}]", query.name.value),
+                    )?,
+                })
+            })
+            .collect()
+    }
+
     fn streaming(&self, raw: &Spanned<RawStreaming>) -> Result<Streaming> {
         let s = &raw.value;
         let key = |name: &str| format!("streaming.{name}");
@@ -646,6 +777,10 @@ impl Validator<'_> {
                 let key = format!("storage[{index}]");
                 let name = dataset.name.value.clone();
                 Ok(Dataset {
+                    in_warehouse: dataset
+                        .place
+                        .as_ref()
+                        .is_some_and(|p| p.value == Place::Warehouse),
                     of: self.data_ref(&dataset.of, &format!("{key}.of"), &stage_names)?,
                     of_text: dataset.of.value.clone(),
                     retention: {
@@ -697,6 +832,12 @@ impl Validator<'_> {
             })
             .collect::<Result<Vec<_>>>()?;
         self.unique_names(raw.storage.iter().map(|d| &d.name), "storage", "dataset")?;
+        let warehouse = self.warehouse(
+            raw.warehouse.as_ref(),
+            &raw.stages.value,
+            &raw.storage,
+            &raw.queries,
+        )?;
 
         let network = match &raw.network {
             None => None,
@@ -772,6 +913,8 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|s| self.streaming(s))
                 .transpose()?,
+            warehouse: warehouse.clone(),
+            queries: self.queries(&raw.queries, &raw.storage)?,
             reliability: raw
                 .reliability
                 .as_ref()
@@ -1257,6 +1400,20 @@ impl Validator<'_> {
                 ))
             }
         };
+        let in_warehouse = match &raw.runs_in {
+            None => false,
+            Some(place) => match place.value {
+                Place::Cluster => false,
+                Place::Warehouse => true,
+                Place::Lake => {
+                    return Err(self.error(
+                        &key("runs_in"),
+                        &place.referenced,
+                        "`lake` keeps data and runs nothing; a stage runs in `cluster` (the scenario's workers) or `warehouse`",
+                    ))
+                }
+            },
+        };
         Ok(Stage {
             name,
             bound: raw.bound,
@@ -1266,6 +1423,7 @@ impl Validator<'_> {
             working_set,
             parallel,
             shares,
+            in_warehouse,
         })
     }
 
@@ -1322,7 +1480,7 @@ impl Validator<'_> {
                 let value = self.price(field, &k)?;
                 Some(Fig::input(UsdPerGbMonth(value), "price_storage", self.source(&k, &field.referenced)))
             }
-            None if !storage.is_empty() => {
+            None if storage.iter().any(|d| !d.in_warehouse) => {
                 return Err(missing(
                     "storage_usd_per_gb_month",
                     "the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`",

@@ -569,7 +569,14 @@ fn cost(estimate: &Estimate) -> Section {
         .note(format!(
             "storage in month 1 is {}; it grows to the steady figure as retention fills",
             cost.storage_usd_month1.human()
-        ));
+        ))
+        .note(match &cost.warehouse_usd_per_day {
+            Some(warehouse) => format!(
+                "of the compute, {} a day is the warehouse's, billed by the bytes its stages and the queries scan; the rest is the cluster's",
+                warehouse.human()
+            ),
+            None => String::new(),
+        });
     section.working = [&cost.billed_time_per_worker, &cost.worker_time]
         .map(Fig::working)
         .into_iter()

@@ -383,6 +383,9 @@ pub struct StorageFigures {
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CostFigures {
+    /// ELT: the warehouse's part of the compute, billed by bytes scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse_usd_per_day: Option<Num>,
     pub billed_time_per_worker_s: Num,
     pub worker_time_s: Num,
     pub compute_usd_per_day: Num,
@@ -777,6 +780,7 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
         },
         network,
         cost: CostFigures {
+            warehouse_usd_per_day: c.warehouse_usd_per_day.as_ref().map(usd),
             billed_time_per_worker_s: seconds(&c.billed_time_per_worker),
             worker_time_s: seconds(&c.worker_time),
             compute_usd_per_day: usd(&c.compute_usd_per_day),
