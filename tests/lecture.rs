@@ -119,3 +119,20 @@ fn the_readme_example_is_a_valid_scenario() {
         .collect();
     assert_eq!(times, [602.0, 1205.0, 602.0]);
 }
+
+/// The IoT exercise by hand: 200,000 sensors every 10 s is 20,000 readings
+/// a second, 1.728G a day, 432 GB a day at 250 B.
+#[test]
+fn the_iot_exercise_by_hand() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/iot-telemetry.yaml");
+    let scenario = pipecalc::load(&path).unwrap();
+    let e = pipecalc::estimate(&scenario);
+    assert!((e.flow.events_per_day.base() - 1.728e9).abs() < 1.0);
+    assert!((e.flow.raw_bytes_per_day.base() - 432e9).abs() < 1e3);
+    // Ingest: 432 GB at 100 MB/s a worker over 8 workers = 540 s; the
+    // aggregate: 1.728G events at 500k/s over 8 = 432 s. 972 s in all.
+    assert!((e.time.parallel.base() - 972.0).abs() < 1e-6);
+    // 4.8M hourly rows of 40 B: 192 MB a day.
+    assert!((e.flow.output_bytes_per_day.base() - 192e6).abs() < 1e-3);
+}
