@@ -89,6 +89,15 @@ pub fn cost(
     };
     // A stream's fleet runs all day: its workers, not the batch's, are paid.
     let (billed_time_per_worker, worker_time) = match stream {
+        Some(stream) if stream.hybrid => {
+            // Hybrid: the daily batch's workers and the stream's fleet both work.
+            let batch = (&billed_time_per_worker * &time.workers).named("worker_time_batch");
+            let fleet = (&calendar.day * &stream.fleet).named("worker_time_stream");
+            (
+                billed_time_per_worker,
+                (&batch + &fleet).named("worker_time"),
+            )
+        }
         Some(stream) => (
             calendar.day.alias("T_billed"),
             (&calendar.day * &stream.fleet).named("worker_time"),

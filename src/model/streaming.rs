@@ -10,6 +10,11 @@
 //!
 //! Latency is the window plus the time the fleet takes to process one
 //! window of peak traffic; the link must carry the peak's bytes a second.
+//!
+//! Hybrid (`hybrid: true`, the lecture's "batch for history, stream for
+//! recent"): the stream serves the recent data within its latency, and the
+//! daily batch still recomputes the day; both are paid, and each part keeps
+//! its own latency.
 
 use uom::si::f64::{Frequency, InformationRate, Time};
 
@@ -22,6 +27,8 @@ use crate::units::{Count, Ratio, Usd};
 
 #[derive(Clone, Debug)]
 pub struct StreamingModel {
+    /// The daily batch runs too (hybrid); its compute is paid besides.
+    pub hybrid: bool,
     pub average_rate: Fig<Frequency>,
     pub peak_rate: Fig<Frequency>,
     /// Events a second one worker keeps up with.
@@ -92,6 +99,7 @@ pub fn streaming(
         _ => None,
     };
     Some(StreamingModel {
+        hybrid: s.hybrid,
         average_rate,
         peak_rate,
         capacity_per_worker,
@@ -189,5 +197,16 @@ prices:
             .to_string();
         assert!(error.contains("puts the peak below the average"), "{error}");
         assert!(error.starts_with("s.yaml:"), "{error}");
+    }
+
+    #[test]
+    fn hybrid_pays_the_stream_and_the_batch() {
+        // The stream's 4 workers all day ($9.60) and the batch: 8.64M events
+        // at 100/s is 24 h of one worker, billed exactly at $0.10: $2.40.
+        let text = STREAM.replace("  peak_factor: 3", "  hybrid: true\n  peak_factor: 3");
+        let scenario = crate::scenario::parse(&text, "s.yaml").unwrap();
+        let e = crate::estimate(&scenario);
+        assert!(e.streaming.as_ref().unwrap().hybrid);
+        close(e.cost.compute_usd_per_day.base(), 9.6 + 2.4);
     }
 }

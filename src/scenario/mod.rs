@@ -226,6 +226,9 @@ pub struct Query {
 /// and a fleet of always-on workers keeps up with them.
 #[derive(Clone, Debug)]
 pub struct Streaming {
+    /// Hybrid ("batch for history, stream for recent"): the stream serves
+    /// the recent data and the daily batch still runs; both are paid.
+    pub hybrid: bool,
     /// Peak rate over the average rate (the day's events ÷ a day).
     pub peak_factor: Fig<Ratio>,
     /// Spare capacity kept at the peak.

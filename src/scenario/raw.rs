@@ -198,6 +198,8 @@ pub struct RawQuery {
 #[serde(deny_unknown_fields)]
 pub struct RawStreaming {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub hybrid: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_factor: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headroom: Option<Field>,

@@ -479,6 +479,7 @@ impl Validator<'_> {
             ),
         };
         Ok(Streaming {
+            hybrid: s.hybrid.unwrap_or(false),
             peak_factor,
             headroom,
             min_workers: s

@@ -157,10 +157,15 @@ pub fn summary(estimate: &Estimate) -> Section {
         section.row([
             "Streaming fleet".to_string(),
             format!(
-                "{} workers always on ({} for the peak of {} events/s)",
+                "{} workers always on ({} for the peak of {} events/s){}",
                 significant(stream.fleet.base(), 4),
                 significant(stream.workers_for_peak.base(), 4),
-                crate::units::human_count(stream.peak_rate.base())
+                crate::units::human_count(stream.peak_rate.base()),
+                if stream.hybrid {
+                    "; hybrid: the daily batch runs too"
+                } else {
+                    ""
+                }
             ),
         ]);
         section.row([
@@ -967,6 +972,9 @@ fn streaming_section(s: &crate::model::streaming::StreamingModel) -> Section {
         ]);
     }
     section.note("one worker keeps up with the day's events ÷ the day's one-worker time; the fleet is sized for the peak with headroom, or follows the average above `min_workers`; it runs all day, and the Cost section bills it");
+    if s.hybrid {
+        section.note("hybrid (batch for history, stream for recent): the stream serves recent data within its latency, the daily batch recomputes the day within the deadline, and the Cost section pays both");
+    }
     section.working = vec![
         s.average_rate.working(),
         s.peak_rate.working(),
