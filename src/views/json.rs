@@ -598,6 +598,8 @@ pub struct QualityFigures {
 /// A streaming pipeline's fleet, cost and latency (with `streaming:`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StreamingFigures {
+    /// The daily batch runs too, and is paid besides the stream.
+    pub hybrid: bool,
     pub average_events_per_s: Num,
     pub peak_events_per_s: Num,
     pub capacity_events_per_s_per_worker: Num,
@@ -825,6 +827,7 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
             reprocess_usd_per_month: q.reprocess_usd_per_month.as_ref().map(usd),
         }),
         streaming: e.streaming.as_ref().map(|s| StreamingFigures {
+            hybrid: s.hybrid,
             average_events_per_s: Num(s.average_rate.base()),
             peak_events_per_s: Num(s.peak_rate.base()),
             capacity_events_per_s_per_worker: Num(s.capacity_per_worker.base()),
