@@ -141,10 +141,11 @@ pub fn estimate_gated(
             ..views::json::estimate(&scenario, &estimate, explain)
         },
         // With ranges, one CSV row per figure: its low, likely and high.
+        // Otherwise one row: the summary and each optional block present.
         if study.is_some() {
             "/uncertainty/figures"
         } else {
-            "/summary"
+            "/summary|/time/schedule|/streaming|/reliability|/quality|/cost/warehouse_usd_per_day"
         },
     )?;
     let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);

@@ -9,13 +9,26 @@
 use serde_json::{Map, Value};
 
 /// The rows under `pointer` (a JSON pointer to an array of objects, or to
-/// one object for a one-row table) as CSV.
+/// one object for a one-row table) as CSV. A one-row table may name more
+/// pointers after `|`: each one present adds its figures to the row under
+/// its last segment's name (`/reliability` → `reliability_run_success`).
 pub fn render(json: &Value, pointer: &str) -> String {
-    let rows: Vec<Map<String, Value>> = match json.pointer(pointer) {
+    let mut pointers = pointer.split('|');
+    let first = pointers.next().unwrap_or("");
+    let mut rows: Vec<Map<String, Value>> = match json.pointer(first) {
         Some(Value::Array(items)) => items.iter().map(flatten).collect(),
         Some(value @ Value::Object(_)) => vec![flatten(value)],
         _ => Vec::new(),
     };
+    if let [row] = rows.as_mut_slice() {
+        for extra in pointers {
+            let name = extra.rsplit('/').next().unwrap_or(extra);
+            match json.pointer(extra) {
+                None | Some(Value::Null) => {}
+                Some(value) => flatten_into(row, name, value),
+            }
+        }
+    }
     let mut header: Vec<String> = Vec::new();
     for row in &rows {
         for key in row.keys() {
@@ -91,6 +104,23 @@ fn quote(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_row_table_takes_the_extra_blocks_that_are_there() {
+        let json = serde_json::json!({
+            "summary": { "total_usd_per_month": 38.89 },
+            "reliability": { "run_success": 0.9995 },
+            "cost": { "warehouse_usd_per_day": 0.95 },
+        });
+        let csv = render(
+            &json,
+            "/summary|/reliability|/streaming|/cost/warehouse_usd_per_day",
+        );
+        assert_eq!(
+            csv,
+            "total_usd_per_month,reliability_run_success,warehouse_usd_per_day\r\n38.89,0.9995,0.95\r\n"
+        );
+    }
     use serde_json::json;
 
     #[test]
