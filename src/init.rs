@@ -16,6 +16,8 @@ pub enum Preset {
     Large,
     /// The lecture's running example: 10M events of 500 B, 45 minutes on one worker.
     Lecture,
+    /// A stream: 5k events/s of 1 kB peaking at 3×, always on, seconds of latency.
+    Streaming,
 }
 
 struct Numbers {
@@ -37,6 +39,7 @@ struct Numbers {
 impl Preset {
     fn numbers(self) -> Numbers {
         match self {
+            Preset::Streaming => Preset::Medium.numbers(),
             Preset::Small => Numbers {
                 description: "A side project: 100K events a day",
                 events: "100K",
@@ -102,8 +105,64 @@ impl Preset {
     }
 }
 
+/// A streaming scenario, every key written out.
+fn streaming(name: &str) -> String {
+    format!(
+        r#"# A pipecalc streaming scenario: always on, sized for its peak. Every key
+# is here: required ones set, optional ones commented out with their default.
+# Keys and units: docs/scenario.md ("Streaming"). Try:
+#
+#   pipecalc estimate {name}.yaml --explain
+#   pipecalc scale {name}.yaml --factors 1,2,10
+#
+name: {name}
+description: "A stream of 5k events a second, peaking at three times that"
+
+volume:
+  events_per_day: 5k events/s     # a rate, or a count a day (432M)
+  event_size: 1 kB
+
+streaming:
+  peak_factor: 3          # the busiest second over the average [default: 1]
+  headroom: 20%           # spare capacity kept at the peak [default: 20%]
+  window: 5 s             # micro-batch or window interval [default: 1 s]
+  latency_target: 30 s    # [default: none]
+  # min_workers: 2        # autoscale down to this at quiet times [default: always sized for the peak]
+  # state: 10 GB          # state and checkpoints on storage [default: none]
+  # hybrid: false         # true: the daily batch runs too, for history
+
+stages:                   # what one worker does a second, each stage
+  - name: parse
+    bound: cpu
+    input: events
+    throughput: 20k events/s
+  - name: enrich
+    bound: cpu
+    input: events
+    throughput: 50k events/s
+    # output: {{ keep: 0.8, row_size: 500 B }}
+
+storage:
+  - name: events
+    of: parse.output
+    retention: 7 days
+    compression_ratio: 4
+
+network:
+  bandwidth: 1 Gbps
+
+prices:
+  compute_usd_per_worker_hour: 0.20   # an always-on worker: 24 h a day
+  storage_usd_per_gb_month: 0.023
+"#
+    )
+}
+
 /// The scenario text for `name` at `preset`.
 pub fn scenario(name: &str, preset: Preset) -> String {
+    if preset == Preset::Streaming {
+        return streaming(name);
+    }
     let n = preset.numbers();
     let mut text = String::new();
     let _ = write!(

@@ -217,7 +217,7 @@ fn gates_exit_3_with_the_reason_and_0_when_they_hold() {
 #[test]
 fn every_init_preset_passes_check() {
     let dir = scratch("init");
-    for preset in ["small", "medium", "large", "lecture"] {
+    for preset in ["small", "medium", "large", "lecture", "streaming"] {
         let name = format!("start-{preset}");
         let wrote = pipecalc()
             .current_dir(&dir)
