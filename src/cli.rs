@@ -174,6 +174,16 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Show a measured run per stage: a pipecalc output folder or run.json, or a Spark event log (a file or a rolling folder).
+    #[command(
+        after_help = "Examples:\n  pipecalc inspect data/lake\n  pipecalc inspect /tmp/spark-events/eventlog_v2_local-1795710894050 --format json"
+    )]
+    Inspect {
+        /// The run: a pipecalc output folder, its run.json, or a Spark event log.
+        run: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Print a shell completion script, e.g. pipecalc completions bash > ~/.local/share/bash-completion/completions/pipecalc.
     #[command(
         after_help = "Examples:\n  pipecalc completions bash > ~/.local/share/bash-completion/completions/pipecalc\n  pipecalc completions zsh > ~/.zfunc/_pipecalc\n  pipecalc completions fish > ~/.config/fish/completions/pipecalc.fish\n  pipecalc completions powershell >> $PROFILE"
@@ -517,6 +527,13 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
         }
         Command::Check { scenarios } => commands::check(&scenarios),
         Command::Schema { document } => commands::schema(&document),
+        Command::Inspect { run, output } => {
+            let (text, warnings) = commands::inspect(&run, &output.options())?;
+            for warning in &warnings {
+                eprintln!("warning: {warning}");
+            }
+            deliver(text, &output)
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();

@@ -473,6 +473,20 @@ pub fn init(name: &str, preset: crate::init::Preset, stdout: bool, force: bool) 
     ))
 }
 
+/// `pipecalc inspect`: a measured run per stage, from pipecalc or Spark,
+/// with what was odd in its log.
+pub fn inspect(path: &Path, output: &Output) -> Result<(String, Vec<String>)> {
+    let run = crate::spark::read_run(path)?;
+    let shown = path.display().to_string();
+    let text = emit(
+        output,
+        || views::inspect::document(&run, &shown),
+        || views::inspect::json(&run, &shown),
+        "/stages",
+    )?;
+    Ok((text, run.warnings))
+}
+
 /// `pipecalc schema`: the JSON Schema of one document.
 pub fn schema(document: &str) -> Result<String> {
     let schema = views::schema::schema(document)

@@ -42,6 +42,7 @@ pub mod random;
 pub mod reference;
 pub mod report;
 pub mod scenario;
+pub mod spark;
 pub mod uncertainty;
 pub mod units;
 pub mod validate;

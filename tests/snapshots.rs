@@ -91,3 +91,20 @@ fn bad_scenarios_get_one_clear_error() {
         insta::assert_snapshot!(chain.join("\ncaused by: "));
     });
 }
+
+#[test]
+fn inspect_every_spark_fixture_in_every_format() {
+    // A committed event log is a fixed record: its timings do not change,
+    // so nothing needs redacting.
+    for fixture in ["small-1core", "big-2core", "edge/odd.inprogress"] {
+        let path = Path::new("tests/fixtures/spark").join(fixture);
+        let stem = fixture.replace('/', "-");
+        for (format, name) in FORMATS {
+            let (text, warnings) = commands::inspect(&path, &output(format, false)).unwrap();
+            insta::assert_snapshot!(
+                format!("inspect.{stem}.{name}"),
+                format!("{text}\n--- warnings ---\n{}", warnings.join("\n"))
+            );
+        }
+    }
+}

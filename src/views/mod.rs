@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod compare;
 pub mod estimate;
+pub mod inspect;
 pub mod json;
 pub mod run;
 pub mod scaling;

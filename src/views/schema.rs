@@ -14,7 +14,7 @@ use super::validate::ValidateDocument;
 
 /// The documents, by the name of the command (or file) that writes them.
 pub const DOCUMENTS: &[&str] = &[
-    "estimate", "scale", "workers", "growth", "compare", "validate", "run",
+    "estimate", "scale", "workers", "growth", "compare", "validate", "run", "inspect",
 ];
 
 fn schema_of<T: JsonSchema>(document: &str) -> Value {
@@ -40,6 +40,7 @@ pub fn schema(document: &str) -> Option<Value> {
         "compare" => schema_of::<CompareDocument>(document),
         "validate" => schema_of::<ValidateDocument>(document),
         "run" => schema_of::<RunDocument>(document),
+        "inspect" => schema_of::<super::inspect::InspectDocument>(document),
         _ => return None,
     })
 }

@@ -1,0 +1,251 @@
+//! Real Spark runs, read from their event logs with no JVM.
+//!
+//! `spark/clickstream.py` (the lecture's job in PySpark, Spark 4.3, local
+//! mode) ran on generated logs at two sizes and two core counts; its rolling
+//! zstd event logs are committed under `tests/fixtures/spark/` beside the
+//! generator's truth (`spark/make_fixtures.py` wrote them, after checking
+//! that Spark's views equal `pipecalc run`'s row for row). The edge cases
+//! under `edge/` are hand-trimmed from the small log by the same script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pipecalc::spark::{read_run, BytesSource, Mapping};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spark")).join(name)
+}
+
+fn truth(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(name).join("truth.json")).unwrap())
+        .unwrap()
+}
+
+fn count(truth: &serde_json::Value, key: &str) -> u64 {
+    truth["truth"][key].as_u64().unwrap()
+}
+
+#[test]
+fn every_fixture_per_stage_equals_the_generator_s_truth() {
+    for name in ["small-1core", "big-1core", "big-2core"] {
+        let truth = truth(name);
+        let run = read_run(&fixture(name)).unwrap();
+        assert_eq!(run.mapping(), Some(Mapping::Tagged), "{name}");
+        assert!(run.warnings.is_empty(), "{name}: {:?}", run.warnings);
+        let stages = &run.report.stages;
+        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ingest", "transform", "aggregate", "load"],
+            "{name}"
+        );
+        // Spark's DROPMALFORMED drops the cut-short lines before counting.
+        assert_eq!(
+            stages[0].rows_in,
+            count(&truth, "lines") - count(&truth, "malformed"),
+            "{name}"
+        );
+        // Its JSON scan reads every byte of the logs.
+        assert_eq!(stages[0].bytes_in, count(&truth, "bytes"), "{name}");
+        // Ingest keeps the valid events, duplicates included.
+        assert_eq!(stages[0].rows_out, count(&truth, "valid_events"), "{name}");
+        // Transform keeps each distinct valid product page view once.
+        assert_eq!(stages[1].rows_in, stages[0].rows_out, "{name}");
+        assert_eq!(stages[1].rows_out, count(&truth, "views_counted"), "{name}");
+        // One row per (date, product), aggregated and loaded.
+        assert_eq!(stages[2].rows_out, count(&truth, "view_keys"), "{name}");
+        assert_eq!(stages[3].rows_out, count(&truth, "view_keys"), "{name}");
+        assert_eq!(
+            run.report.workers as u64,
+            truth["cores"].as_u64().unwrap(),
+            "{name}"
+        );
+        // Parquet read from files: the SQL metric, which equals what the
+        // stage before wrote (the tasks' `Bytes Read` undercounts it).
+        let spark = run.spark.as_ref().unwrap();
+        for pair in stages.windows(2) {
+            assert_eq!(
+                pair[1].bytes_in, pair[0].bytes_out,
+                "{name}: {}",
+                pair[1].name
+            );
+        }
+        assert!(spark
+            .stages
+            .iter()
+            .all(|s| s.bytes_in_source == BytesSource::SqlFilesRead));
+        // Timings and memory are measured, never 0 standing for "not measured".
+        for stage in stages {
+            assert!(stage.wall_s > 0.0, "{name}: {}", stage.name);
+            assert!(
+                stage.cpu_s.is_some_and(|c| c > 0.0),
+                "{name}: {}",
+                stage.name
+            );
+            assert!(stage.peak_memory_bytes.is_some(), "{name}: {}", stage.name);
+        }
+        // The application's start-up and shutdown are apart from the stages.
+        let app = &spark.application;
+        let in_stages: f64 = stages.iter().map(|s| s.wall_s).sum();
+        assert!((app.in_stages_s - in_stages).abs() < 1e-9);
+        assert!(app.wall_s.unwrap() > in_stages, "{name}");
+        assert!(app.outside_stages_s.unwrap() > 0.0, "{name}");
+        assert_eq!(app.spark_version.as_deref(), Some("4.3.0"));
+    }
+}
+
+#[test]
+fn a_two_part_rolling_log_reads_as_the_whole() {
+    let whole = read_run(&fixture("small-1core")).unwrap();
+    let parts = read_run(&fixture("edge/eventlog_v2_local-two-parts")).unwrap();
+    assert_eq!(parts.report.stages, whole.report.stages);
+    assert!(parts.warnings.is_empty(), "{:?}", parts.warnings);
+}
+
+#[test]
+fn an_odd_log_is_read_with_warnings_and_nothing_made_up() {
+    let whole = read_run(&fixture("small-1core")).unwrap();
+    let odd = read_run(&fixture("edge/odd.inprogress")).unwrap();
+    let warned = |text: &str| odd.warnings.iter().any(|w| w.contains(text));
+    assert!(warned("still being written"), "{:?}", odd.warnings);
+    assert!(warned("truncated last line"), "{:?}", odd.warnings);
+    assert!(warned("1 task attempt(s) failed"), "{:?}", odd.warnings);
+    assert!(warned("no application end"), "{:?}", odd.warnings);
+    // The failed attempt's 999,999 records are not counted; its retry's are.
+    assert_eq!(odd.report.stages[0].rows_in, whole.report.stages[0].rows_in);
+    let spark = odd.spark.as_ref().unwrap();
+    assert_eq!(spark.stages[0].failed_tasks, 1);
+    // The aggregate's tasks carry no `Peak Execution Memory`: not measured.
+    assert_eq!(odd.report.stages[2].peak_memory_bytes, None);
+    assert!(odd.report.stages[1].peak_memory_bytes.is_some());
+    // No end: the application's wall is not measured, not 0.
+    assert_eq!(spark.application.wall_s, None);
+    assert_eq!(spark.application.outside_stages_s, None);
+}
+
+#[test]
+fn untagged_stages_are_named_by_their_sql_executions() {
+    let run = read_run(&fixture("edge/untagged.json")).unwrap();
+    assert_eq!(run.mapping(), Some(Mapping::SqlDescription));
+    let names: Vec<&str> = run.report.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names[0].ends_with("(SQL 0)"), "{names:?}");
+    assert!(names.contains(&"untagged jobs"), "{names:?}");
+    let whole = read_run(&fixture("small-1core")).unwrap();
+    let rows_out: Vec<u64> = run
+        .report
+        .stages
+        .iter()
+        .filter(|s| s.name != "untagged jobs")
+        .map(|s| s.rows_out)
+        .collect();
+    let tagged: Vec<u64> = whole.report.stages.iter().map(|s| s.rows_out).collect();
+    assert_eq!(rows_out, tagged);
+}
+
+fn pipecalc(args: &[&str], path: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pipecalc"))
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn inspect_prints_it_and_refuses_what_is_not_a_log() {
+    let shown = pipecalc(&["inspect"], &fixture("small-1core"));
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("mapped: stages from the `pipecalc.stage` tags"),
+        "{text}"
+    );
+    assert!(
+        text.contains("outside them (start-up, driver, shutdown)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Data quality"),
+        "Spark's log holds no quality counts"
+    );
+
+    let json = pipecalc(&["inspect", "--format", "json"], &fixture("big-2core"));
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document["source"], "spark_event_log");
+    assert_eq!(document["quality"], serde_json::Value::Null);
+    assert_eq!(document["spark"]["application"]["mapping"], "tagged");
+    assert_eq!(document["workers"], 2);
+
+    let empty = std::env::temp_dir().join(format!("pipecalc-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    for (path, says) in [
+        (empty.clone(), "holds no event log parts"),
+        (
+            fixture("edge/corrupt.zstd"),
+            "zstd data is corrupt or cut short",
+        ),
+        (fixture("edge/not-spark.json"), "no Spark listener events"),
+        (fixture("edge/missing"), "does not exist"),
+    ] {
+        let refused = pipecalc(&["inspect"], &path);
+        assert_eq!(refused.status.code(), Some(1), "{}", path.display());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{}: {stderr}", path.display());
+        assert!(refused.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn inspect_reads_a_pipecalc_run_as_its_run_json_says() {
+    let dir = std::env::temp_dir().join(format!("pipecalc-inspect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = env!("CARGO_BIN_EXE_pipecalc");
+    let ok = |args: &[&str]| {
+        let out = Command::new(bin).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let (logs, lake) = (dir.join("logs"), dir.join("lake"));
+    ok(&[
+        "generate",
+        "--events",
+        "3000",
+        "--seed",
+        "3",
+        "--out",
+        logs.to_str().unwrap(),
+    ]);
+    ok(&[
+        "run",
+        "--input",
+        logs.to_str().unwrap(),
+        "--out",
+        lake.to_str().unwrap(),
+    ]);
+    let run = read_run(&lake).unwrap();
+    assert!(run.spark.is_none());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lake.join("run.json")).unwrap()).unwrap();
+    for (stage, record) in run
+        .report
+        .stages
+        .iter()
+        .zip(written["stages"].as_array().unwrap())
+    {
+        assert_eq!(stage.rows_out, record["rows_out"].as_u64().unwrap());
+        assert_eq!(stage.bytes_in, record["bytes_in"].as_u64().unwrap());
+    }
+    let shown = pipecalc(&["inspect", "--format", "json"], &lake.join("run.json"));
+    let document: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(document["source"], "pipecalc_run");
+    assert_eq!(document["quality"], written["quality"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
