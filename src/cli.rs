@@ -138,13 +138,13 @@ pub enum Command {
     Run(RunArgs),
     /// Measure this machine with the reference pipeline and write a scenario the calculator reads.
     #[command(
-        after_help = "Examples:\n  pipecalc calibrate --out my-laptop.yaml\n  pipecalc calibrate --events 500K --workers 2 --repeat 5 --out my-laptop.yaml"
+        after_help = "Examples:\n  pipecalc calibrate --out my-laptop.yaml\n  pipecalc calibrate --events 500K --workers 2 --repeat 5 --out my-laptop.yaml\n  pipecalc calibrate --from /tmp/spark-events/eventlog_v2_local-1795711215852 --out my-job.yaml"
     )]
     Calibrate(CalibrateArgs),
     /// Hold the model against measured runs: calibrate on a sample, predict a target, run it, compare.
     /// Exit code 0 when every figure is within tolerance, 3 when some are not.
     #[command(
-        after_help = "Examples:\n  pipecalc validate scenarios/clickstream.yaml\n  pipecalc validate scenarios/clickstream.yaml --sample 100K --target 1M --workers 1,2 --export json=validate.json"
+        after_help = "Examples:\n  pipecalc validate scenarios/clickstream.yaml\n  pipecalc validate scenarios/clickstream.yaml --sample 100K --target 1M --workers 1,2 --export json=validate.json\n  pipecalc validate my-job.yaml --calibrate-from SMALL_RUN --against BIG_RUN --against BIG_RUN_2_CORES"
     )]
     Validate(ValidateArgs),
     /// Validate scenario files without estimating: every bad file's error; exit 1 if any is bad.
@@ -231,6 +231,9 @@ pub struct RunArgs {
 pub struct CalibrateArgs {
     #[command(flatten)]
     pub options: pipecalc::validate::CalibrateOptions,
+    /// Calibrate from a measured run instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder).
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "workers", "repeat", "seed"])]
+    pub from: Option<PathBuf>,
     /// Where to write the scenario [default: print it].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -238,8 +241,14 @@ pub struct CalibrateArgs {
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// The scenario to hold against this machine (its stages must be ingest, transform, aggregate, load).
+    /// Your scenario, set beside the calibrated prediction (with --sample/--target its stages must be ingest, transform, aggregate, load).
     pub scenario: PathBuf,
+    /// Calibrate from this measured run (a pipecalc run or a Spark event log) instead of a generated sample.
+    #[arg(long, value_name = "RUN", requires = "against", conflicts_with_all = ["sample", "target", "workers", "repeat", "seed"])]
+    pub calibrate_from: Option<PathBuf>,
+    /// A measured run to predict from the calibration at its own volume and workers (repeat for more).
+    #[arg(long, value_name = "RUN", requires = "calibrate_from")]
+    pub against: Vec<PathBuf>,
     /// Events to calibrate on.
     #[arg(long, default_value = "200K", value_parser = events)]
     pub sample: u64,
@@ -355,11 +364,19 @@ impl Output {
 
 pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOptions {
     pipecalc::validate::ValidateOptions {
-        sample: args.sample,
-        target: args.target,
-        workers: args.workers.clone(),
-        repeat: args.repeat,
-        seed: args.seed,
+        plan: match &args.calibrate_from {
+            Some(run) => pipecalc::validate::Plan::Measured {
+                calibrate_from: run.clone(),
+                against: args.against.clone(),
+            },
+            None => pipecalc::validate::Plan::Generated {
+                sample: args.sample,
+                target: args.target,
+                workers: args.workers.clone(),
+                repeat: args.repeat,
+                seed: args.seed,
+            },
+        },
         tolerances: pipecalc::validate::Tolerances {
             rows: args.tolerance_rows / 100.0,
             bytes: args.tolerance_bytes / 100.0,
@@ -554,7 +571,9 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             stdout,
             force,
         } => commands::init(&name, preset, stdout, force),
-        Command::Calibrate(args) => commands::calibrate(&args.options, args.out.as_deref()),
+        Command::Calibrate(args) => {
+            commands::calibrate(&args.options, args.from.as_deref(), args.out.as_deref())
+        }
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
             let output = Output {

@@ -494,40 +494,58 @@ pub fn schema(document: &str) -> Result<String> {
     Ok(report::to_json(&schema))
 }
 
-/// `pipecalc calibrate`: measures this machine and writes a scenario.
+/// `pipecalc calibrate`: measures this machine, or reads a measured run
+/// (`--from`), and writes a scenario.
 pub fn calibrate(
     options: &crate::validate::CalibrateOptions,
+    from: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<String> {
-    let calibration = crate::validate::calibrate(options)?;
-    match out {
-        Some(path) => {
-            std::fs::write(path, &calibration.yaml)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            let mut text = format!(
-                "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
-                path.display(),
-                options.events,
-                options.workers,
-                options.repeat
-            );
-            for stage in &calibration.report.stages {
-                text.push_str(&format!(
-                    "  {:<9} {:>10} in {:>9}  ({} rows/s)\n",
-                    stage.name,
-                    units::human_bytes(stage.bytes_in as f64),
-                    units::human_duration(stage.wall_s),
-                    units::human_count(stage.rows_per_s())
-                ));
-            }
-            text.push_str(&format!(
-                "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
-                path.display()
-            ));
-            Ok(text)
-        }
-        None => Ok(calibration.yaml),
+    let calibration = match from {
+        Some(run) => crate::validate::calibrate_from(run)?,
+        None => crate::validate::calibrate(options)?,
+    };
+    let Some(path) = out else {
+        return Ok(calibration.yaml);
+    };
+    crate::reference::storage::write_atomic(path, calibration.yaml.as_bytes())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut text = match &calibration.source {
+        crate::validate::CalibrationSource::Generated(options) => format!(
+            "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
+            path.display(),
+            options.events,
+            options.workers,
+            options.repeat
+        ),
+        crate::validate::CalibrationSource::Measured(record) => format!(
+            "wrote {}: calibrated from {} ({} events, {} worker(s))\n",
+            path.display(),
+            record.path,
+            units::grouped(record.events),
+            record.workers
+        ),
+    };
+    for stage in &calibration.report.stages {
+        text.push_str(&format!(
+            "  {:<9} {:>10} in {:>9}  ({} rows/s)\n",
+            stage.name,
+            units::human_bytes(stage.bytes_in as f64),
+            units::human_duration(stage.wall_s),
+            units::human_count(stage.rows_per_s())
+        ));
     }
+    text.push_str(&match &calibration.source {
+        crate::validate::CalibrationSource::Generated(_) => format!(
+            "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
+            path.display()
+        ),
+        crate::validate::CalibrationSource::Measured(_) => format!(
+            "next: pipecalc estimate {} --scale 10 --workers 8   (10× the data on 8 workers)\n",
+            path.display()
+        ),
+    });
+    Ok(text)
 }
 
 /// `pipecalc validate`: the text, and whether every figure is within tolerance.
@@ -538,7 +556,11 @@ pub fn validate(
 ) -> Result<(String, bool)> {
     let scenario = scenario::load(scenario_path)?;
     let names: Vec<&str> = scenario.stages.iter().map(|s| s.name.as_str()).collect();
-    if names != crate::reference::pipeline::STAGES {
+    let generated_target = match &options.plan {
+        crate::validate::Plan::Generated { target, .. } => Some(*target),
+        crate::validate::Plan::Measured { .. } => None,
+    };
+    if generated_target.is_some() && names != crate::reference::pipeline::STAGES {
         return Err(anyhow!(
             "`{}` has stages {}; validate holds a scenario against the reference pipeline, whose stages are {}",
             scenario_path.display(),
@@ -547,8 +569,12 @@ pub fn validate(
         ));
     }
     let validation = crate::validate::validate(options)?;
-    // What the scenario itself assumes for the target volume, per stage.
-    let factor = options.target as f64 / scenario.events_per_day.base();
+    // What the scenario itself assumes for the target volume, per stage
+    // (from measured runs: the first `--against` run's volume).
+    let target = generated_target
+        .or_else(|| validation.against.first().map(|r| r.events))
+        .unwrap_or(0) as f64;
+    let factor = target / scenario.events_per_day.base();
     let assumed =
         crate::model::checked_estimate(&scenario.clone().with_scale(factor, "--target")?)?;
     let against = views::validate::AgainstScenario {

@@ -128,6 +128,14 @@ pub struct SparkDetails {
     pub stages: Vec<SparkStage>,
 }
 
+/// Where a measured run came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunSource {
+    PipecalcRun,
+    SparkEventLog,
+}
+
 /// A measured run: the run report, and what Spark's log adds when it came
 /// from one.
 #[derive(Clone, Debug)]
@@ -142,6 +150,22 @@ impl MeasuredRun {
     /// The run's volume: the lines (events) its first stage read.
     pub fn events(&self) -> u64 {
         self.report.stages.first().map_or(0, |s| s.rows_in)
+    }
+
+    pub fn source(&self) -> RunSource {
+        if self.spark.is_some() {
+            RunSource::SparkEventLog
+        } else {
+            RunSource::PipecalcRun
+        }
+    }
+
+    /// The time outside the stages (Spark's start-up, driver and
+    /// shutdown), where the run knows it.
+    pub fn outside_stages_s(&self) -> Option<f64> {
+        self.spark
+            .as_ref()
+            .and_then(|s| s.application.outside_stages_s)
     }
 
     /// What the stages were mapped from.

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::reference::generator::{generate, GeneratorConfig};
 use crate::reference::pipeline::{run, RunConfig, RunReport, StageMetrics, STAGES};
 use crate::reference::storage::{parquet_files, read_batches};
+use crate::spark::{read_run, Mapping, MeasuredRun, RunSource};
 use crate::units::{clean, significant};
 
 /// A scratch folder that removes itself.
@@ -144,14 +145,58 @@ pub struct CalibrateOptions {
     pub seed: u64,
 }
 
+/// A measured run as validate names it: where it is, what it is, its
+/// volume and workers.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct RunRecord {
+    /// The folder or file read.
+    pub path: String,
+    pub source: RunSource,
+    /// How Spark's stages were mapped onto pipecalc's; `null` for a pipecalc run.
+    pub mapping: Option<Mapping>,
+    /// Lines (events) its first stage read.
+    pub events: u64,
+    pub workers: usize,
+    /// Σ of its stages' walls.
+    pub in_stages_s: f64,
+    /// Spark's start-up, driver and shutdown time; `null` where not measured.
+    pub outside_stages_s: Option<f64>,
+    pub warnings: Vec<String>,
+}
+
+impl RunRecord {
+    pub fn of(path: &Path, run: &MeasuredRun) -> RunRecord {
+        RunRecord {
+            path: path.display().to_string(),
+            source: run.source(),
+            mapping: run.mapping(),
+            events: run.events(),
+            workers: run.report.workers,
+            in_stages_s: clean(run.report.stages.iter().map(|s| s.wall_s).sum()),
+            outside_stages_s: run.outside_stages_s().map(clean),
+            warnings: run.warnings.clone(),
+        }
+    }
+}
+
+/// Where a calibration's measurements came from.
+#[derive(Clone, Debug)]
+pub enum CalibrationSource {
+    /// The reference pipeline on a generated sample, on this machine.
+    Generated(CalibrateOptions),
+    /// A measured run: a pipecalc run or a Spark event log.
+    Measured(RunRecord),
+}
+
 #[derive(Clone, Debug)]
 pub struct Calibration {
-    pub options: CalibrateOptions,
+    pub source: CalibrationSource,
     pub report: RunReport,
-    /// Products in the generator's catalogue: the most keys a day can have.
-    pub catalogue: u64,
+    /// Products in the generator's catalogue: the most keys a day can
+    /// have. `None` for a measured run, whose data pipecalc did not make.
+    pub catalogue: Option<u64>,
     /// The Chao1 estimate of the catalogue from the sample alone.
-    pub chao1: f64,
+    pub chao1: Option<f64>,
     /// The calibrated scenario, as YAML the calculator reads as it is.
     pub yaml: String,
 }
@@ -282,33 +327,15 @@ fn scenario_yaml(
         ),
         make("load", Bound::Io, Measure::Bytes, load, output(None, load)),
     ];
-    let scenario = raw::RawScenario {
-        name: Some("calibrated".into()),
-        description: Some("The reference pipeline as measured on this machine".into()),
-        volume: raw::RawVolume {
+    let scenario = calibrated_scenario(
+        "The reference pipeline as measured on this machine".into(),
+        raw::RawVolume {
             events_per_day: value(ingest.rows_in.to_string()),
             event_size: size(ratio(ingest.bytes_in, ingest.rows_in)),
         },
-        workers: Some(value("1")),
-        deadline: None,
-        schedule: None,
-        memory_per_worker: None,
-        month: None,
-        parallel: None,
-        stages: spanned(stages),
-        storage: Vec::new(),
-        network: None,
-        prices: Some(spanned(raw::RawPrices {
-            compute_usd_per_worker_hour: Some(value("0.5")),
-            ..raw::RawPrices::default()
-        })),
-        scaling: None,
-        reliability: None,
-        warehouse: None,
-        queries: Vec::new(),
-        quality: None,
-        streaming: None,
-    };
+        1,
+        stages,
+    );
     let header = format!(
         "Calibrated by `pipecalc calibrate` on {machine}, {today}.
 Sample: {events} generated events (1 day, seed {seed}), run with {workers} worker(s),
@@ -338,6 +365,41 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
         chao1 = chao1.round() as u64,
     );
     raw::to_yaml(&scenario, &header)
+}
+
+/// A calibrated scenario: the measured volume, workers and stages, and a
+/// placeholder price; nothing else is claimed.
+fn calibrated_scenario(
+    description: String,
+    volume: crate::scenario::raw::RawVolume,
+    workers: usize,
+    stages: Vec<crate::scenario::raw::RawStage>,
+) -> crate::scenario::raw::RawScenario {
+    use crate::scenario::raw::{self, spanned, value};
+    raw::RawScenario {
+        name: Some("calibrated".into()),
+        description: Some(description),
+        volume,
+        workers: Some(value(workers.to_string())),
+        deadline: None,
+        schedule: None,
+        memory_per_worker: None,
+        month: None,
+        parallel: None,
+        stages: spanned(stages),
+        storage: Vec::new(),
+        network: None,
+        prices: Some(spanned(raw::RawPrices {
+            compute_usd_per_worker_hour: Some(value("0.5")),
+            ..raw::RawPrices::default()
+        })),
+        scaling: None,
+        reliability: None,
+        warehouse: None,
+        queries: Vec::new(),
+        quality: None,
+        streaming: None,
+    }
 }
 
 fn sample_config(events: u64, seed: u64) -> GeneratorConfig {
@@ -370,12 +432,196 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
     crate::scenario::parse(&yaml, "calibrated.yaml")
         .context("the calibrated scenario does not load; this is a pipecalc bug")?;
     Ok(Calibration {
-        options: options.clone(),
+        source: CalibrationSource::Generated(options.clone()),
         report,
-        catalogue,
-        chao1,
+        catalogue: Some(catalogue),
+        chao1: Some(chao1),
         yaml,
     })
+}
+
+/// Calibrates from a measured run (a pipecalc run or a Spark event log):
+/// each of its stages, in order, becomes a scenario stage with the
+/// throughput per worker, selectivity, row size and working set it measured.
+pub fn calibrate_from(path: &Path) -> Result<Calibration> {
+    let run = read_run(path)?;
+    let record = RunRecord::of(path, &run);
+    let yaml = measured_scenario_yaml(&record, &run.report)?;
+    crate::scenario::parse(&yaml, "calibrated.yaml")
+        .context("the calibrated scenario does not load; this is a pipecalc bug")?;
+    Ok(Calibration {
+        source: CalibrationSource::Measured(record),
+        report: run.report,
+        catalogue: None,
+        chao1: None,
+        yaml,
+    })
+}
+
+/// The scenario of a measured run. A stage that reads rows gets a
+/// throughput (bytes for the first stage, rows after it); one that reads
+/// none (a job that lists files, say) gets its measured time as a fixed
+/// `duration`. Rows out are a `keep` fraction where the stage keeps at most
+/// what it read, else a row count that grows with the data.
+fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<String> {
+    use crate::scenario::raw::{self, spanned, value};
+    use crate::scenario::{Bound, Measure};
+    let first = report
+        .stages
+        .first()
+        .ok_or_else(|| anyhow!("`{}` has no stages to calibrate from", record.path))?;
+    if first.rows_in == 0 || first.bytes_in == 0 {
+        bail!(
+            "`{}`: its first stage `{}` read no rows or no bytes, so there is no volume to calibrate against; tag the step that reads the input as the first stage",
+            record.path,
+            first.name
+        );
+    }
+    let workers = report.workers.max(1);
+    let mut stages = Vec::new();
+    let mut notes = Vec::new();
+    for (index, stage) in report.stages.iter().enumerate() {
+        if stage.wall_s <= 0.0 {
+            bail!(
+                "`{}`: stage `{}` has no measured time, so no throughput to calibrate",
+                record.path,
+                stage.name
+            );
+        }
+        let io = index == 0 || stage.name == "ingest" || stage.name == "load";
+        let measure = if index == 0 {
+            Measure::Bytes
+        } else {
+            Measure::Events
+        };
+        let (throughput, duration) = if stage.rows_in == 0 {
+            notes.push(format!(
+                "`{}` read no rows: its measured {} is written as a fixed duration",
+                stage.name,
+                human_seconds(stage.wall_s)
+            ));
+            (
+                None,
+                Some(value(format!("{} s", significant(stage.wall_s, 7)))),
+            )
+        } else {
+            let rate = match measure {
+                Measure::Bytes => format!(
+                    "{} MB/s",
+                    significant(
+                        per_worker(stage.bytes_in as f64 / stage.wall_s, workers) / 1e6,
+                        7
+                    )
+                ),
+                Measure::Events => format!(
+                    "{} events/s",
+                    significant(per_worker(stage.rows_in as f64 / stage.wall_s, workers), 7)
+                ),
+            };
+            (Some(value(rate)), None)
+        };
+        let row_size = (stage.rows_out > 0).then(|| {
+            value(format!(
+                "{} B",
+                significant(stage.bytes_out as f64 / stage.rows_out as f64, 7)
+            ))
+        });
+        let output = if stage.rows_in == 0 || stage.rows_out == 0 {
+            None
+        } else if stage.rows_out <= stage.rows_in {
+            Some(raw::RawOutput {
+                keep: Some(value(significant(
+                    stage.rows_out as f64 / stage.rows_in as f64,
+                    7,
+                ))),
+                rows: None,
+                row_size,
+                keys_grow: None,
+                keys_max: None,
+                key_skew: None,
+            })
+        } else {
+            Some(raw::RawOutput {
+                keep: None,
+                rows: Some(value(stage.rows_out.to_string())),
+                row_size,
+                keys_grow: Some(value("1")),
+                keys_max: None,
+                key_skew: None,
+            })
+        };
+        stages.push(raw::RawStage {
+            name: spanned(stage.name.clone()),
+            bound: if io { Bound::Io } else { Bound::Cpu },
+            input: spanned(measure),
+            throughput,
+            duration,
+            output: output.map(spanned),
+            working_set: stage
+                .peak_memory_bytes
+                .filter(|&peak| peak > 0)
+                .map(|peak| value(format!("{} MB", significant(peak as f64 / 1e6, 6)))),
+            parallel: None,
+            shares: None,
+            runs_in: None,
+        });
+    }
+    let scenario = calibrated_scenario(
+        format!("Calibrated from the measured run `{}`", record.path),
+        raw::RawVolume {
+            events_per_day: value(first.rows_in.to_string()),
+            event_size: value(format!(
+                "{} B",
+                significant(first.bytes_in as f64 / first.rows_in as f64, 7)
+            )),
+        },
+        workers,
+        stages,
+    );
+    let engine = match record.source {
+        RunSource::SparkEventLog => "a Spark event log",
+        RunSource::PipecalcRun => "a pipecalc run",
+    };
+    let outside = record.outside_stages_s.map_or_else(String::new, |s| {
+        format!(
+            "\nThe application also spent {} outside its stages (start-up, driver work,\nshutdown): a fixed cost this scenario leaves out, as the lecture's T ÷ N does.",
+            human_seconds(s)
+        )
+    });
+    let header = format!(
+        "Calibrated by `pipecalc calibrate --from`, from {engine}:
+{path}
+{events} events, {workers} worker(s) (cores), stages in {in_stages}.{outside}
+
+Measured: each stage's throughput per worker (its rows or bytes in ÷ its wall
+time ÷ the workers), its selectivity (keep = rows out ÷ rows in), its output
+bytes a row, and its working set (for Spark: the largest task's execution
+memory, not a process's resident size). events_per_day and event_size are
+the first stage's rows and bytes in: one run a day of the measured volume.{notes}
+
+Assumed, not measured: every stage scales linearly with the data and the
+workers (no fixed costs, no `parallel:` law); a stage whose rows out are
+distinct keys (an aggregate) is written as `keep`, so its keys grow with the
+data: if they saturate (a product catalogue), write `rows:` with `keys_max:`
+or `keys_grow:`. The compute price is a placeholder: put your own.
+
+  pipecalc estimate calibrated.yaml --scale 10 --workers 8
+",
+        path = record.path,
+        events = record.events,
+        workers = workers,
+        in_stages = human_seconds(record.in_stages_s),
+        notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", notes.join("\n"))
+        },
+    );
+    raw::to_yaml(&scenario, &header)
+}
+
+fn human_seconds(seconds: f64) -> String {
+    crate::units::human_duration(seconds)
 }
 
 /// How close a prediction must be, as a fraction (0.02 = ±2%).
@@ -400,12 +646,27 @@ impl Default for Tolerances {
 
 #[derive(Clone, Debug)]
 pub struct ValidateOptions {
-    pub sample: u64,
-    pub target: u64,
-    pub workers: Vec<usize>,
-    pub repeat: usize,
-    pub seed: u64,
+    pub plan: Plan,
     pub tolerances: Tolerances,
+}
+
+/// What validate measures: runs of the reference pipeline it makes, or
+/// runs already measured (a pipecalc run or a Spark event log).
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// Calibrate on a generated sample, run a generated target per worker count.
+    Generated {
+        sample: u64,
+        target: u64,
+        workers: Vec<usize>,
+        repeat: usize,
+        seed: u64,
+    },
+    /// Calibrate from one measured run and predict others.
+    Measured {
+        calibrate_from: PathBuf,
+        against: Vec<PathBuf>,
+    },
 }
 
 /// Which figure of a stage is held against its measurement.
@@ -451,6 +712,9 @@ pub struct Figure {
     /// Where the prediction misses: the likely cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
+    /// The `--against` run this figure is of (validating from measured runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 /// Speed-ups measured for one stage and the laws fitted to them.
@@ -474,8 +738,11 @@ pub struct Validation {
     pub calibration: Calibration,
     pub figures: Vec<Figure>,
     pub fits: Vec<StageFit>,
-    /// Measured runs at the target size, one per worker count.
+    /// Measured runs at the target size, one per worker count (or per
+    /// `--against` run).
     pub runs: Vec<RunReport>,
+    /// The `--against` runs, when validating from measured runs.
+    pub against: Vec<RunRecord>,
 }
 
 impl Validation {
@@ -559,195 +826,389 @@ fn time_cause(predicted: f64, measured: f64, speedup_at_n: Option<(usize, f64)>)
 }
 
 pub fn validate(options: &ValidateOptions) -> Result<Validation> {
-    if options.workers.is_empty() || options.workers.contains(&0) {
+    match &options.plan {
+        Plan::Generated {
+            sample,
+            target,
+            workers,
+            repeat,
+            seed,
+        } => validate_generated(options, *sample, *target, workers, *repeat, *seed),
+        Plan::Measured {
+            calibrate_from,
+            against,
+        } => validate_measured(options, calibrate_from, against),
+    }
+}
+
+/// The calibrated scenario's estimate at `factor` times its volume with `n`
+/// workers.
+fn predict(
+    calibrated: &crate::scenario::Scenario,
+    factor: f64,
+    n: usize,
+    option: &str,
+) -> Result<crate::model::Estimate> {
+    let workers = u32::try_from(n).map_err(|_| anyhow!("{n} workers is too many to model"))?;
+    let scenario = calibrated
+        .clone()
+        .with_scale(factor, option)?
+        .with_workers(workers, option)?;
+    crate::model::checked_estimate(&scenario)
+}
+
+/// One measured run held against its prediction, stage by stage (matched
+/// by name), then end to end.
+struct Held<'a> {
+    predicted: &'a crate::model::Estimate,
+    measured: &'a RunReport,
+    /// The same volume's run with one worker, for the speed-up a miss shows.
+    one_worker: Option<&'a RunReport>,
+    workers: usize,
+    /// Rows and bytes do not depend on the workers: shown once a volume.
+    with_rows: bool,
+    run: Option<String>,
+}
+
+fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Result<()> {
+    let n = held.workers;
+    for (index, flow) in held.predicted.flow.stages.iter().enumerate() {
+        let name = &flow.name;
+        let timed = &held.predicted.time.stages[index];
+        let memory = &held.predicted.memory.stages[index];
+        let actual = held
+            .measured
+            .stages
+            .iter()
+            .find(|s| &s.name == name)
+            .ok_or_else(|| {
+                anyhow!(
+                    "the run {} has no stage `{name}` (it has {}); runs held against one calibration need the same stages",
+                    held.run.as_deref().unwrap_or("measured"),
+                    held.measured
+                        .stages
+                        .iter()
+                        .map(|s| format!("`{}`", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        let speedup_at_n = held.one_worker.and_then(|one| {
+            let base = one.stages.iter().find(|s| &s.name == name)?;
+            Some((n, base.wall_s / actual.wall_s.max(1e-9)))
+        });
+        let mut push = |kind: FigureKind, p: f64, m: f64, tolerance: f64| {
+            let error = error_pct(p, m);
+            let within = error.abs() <= tolerance * 100.0;
+            figures.push(Figure {
+                name: kind,
+                stage: name.clone(),
+                workers: n,
+                predicted: clean(p),
+                measured: clean(m),
+                error_pct: clean(error),
+                within_tolerance: within,
+                cause: (!within && kind == FigureKind::Time)
+                    .then(|| time_cause(p, m, speedup_at_n)),
+                run: held.run.clone(),
+            });
+        };
+        if held.with_rows {
+            push(
+                FigureKind::RowsIn,
+                flow.rows_in.base(),
+                actual.rows_in as f64,
+                tolerances.rows,
+            );
+            push(
+                FigureKind::RowsOut,
+                flow.rows_out.base(),
+                actual.rows_out as f64,
+                tolerances.rows,
+            );
+            push(
+                FigureKind::BytesIn,
+                flow.bytes_in.base(),
+                actual.bytes_in as f64,
+                tolerances.bytes,
+            );
+            push(
+                FigureKind::BytesOut,
+                flow.bytes_out.base(),
+                actual.bytes_out as f64,
+                tolerances.bytes,
+            );
+        }
+        push(
+            FigureKind::Time,
+            timed.parallel.base(),
+            actual.wall_s,
+            tolerances.time,
+        );
+        // Where a stage's peak is not measured there is nothing to compare;
+        // where the calibration measured none, nothing was predicted.
+        if let (Some(peak), true) = (actual.peak_memory_bytes, memory.per_worker.base() > 0.0) {
+            push(
+                FigureKind::PeakMemory,
+                memory.per_worker.base(),
+                peak as f64,
+                tolerances.memory,
+            );
+        }
+    }
+    let total: f64 = held.measured.stages.iter().map(|s| s.wall_s).sum();
+    let predicted = held.predicted.time.parallel.base();
+    let error = error_pct(predicted, total);
+    figures.push(Figure {
+        name: FigureKind::Time,
+        stage: "pipeline".into(),
+        workers: n,
+        predicted: clean(predicted),
+        measured: clean(total),
+        error_pct: clean(error),
+        within_tolerance: error.abs() <= tolerances.time * 100.0,
+        cause: None,
+        run: held.run.clone(),
+    });
+    Ok(())
+}
+
+/// The likely causes of the misses that are not timings.
+fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str) {
+    // Bytes out follow rows out: where the rows missed, that is the cause.
+    let rows_missed: Vec<(String, usize, Option<String>)> = figures
+        .iter()
+        .filter(|f| f.name == FigureKind::RowsOut && !f.within_tolerance)
+        .map(|f| (f.stage.clone(), f.workers, f.run.clone()))
+        .collect();
+    for figure in figures.iter_mut().filter(|f| !f.within_tolerance) {
+        let rows_too =
+            rows_missed.contains(&(figure.stage.clone(), figure.workers, figure.run.clone()));
+        figure.cause = match figure.name {
+            FigureKind::BytesOut if rows_too => {
+                Some("its rows out missed by about as much: see its rows out".into())
+            }
+            FigureKind::BytesOut if figure.stage != last_stage => Some(if figure.measured < figure.predicted {
+                "Parquet compresses better with more rows per file (dictionaries and page headers amortize), so bytes per row fall at the larger size".into()
+            } else {
+                "bytes per row grew at the larger size: more distinct values than the sample had".into()
+            }),
+            FigureKind::BytesIn if figure.stage != first_stage => {
+                Some("these are the previous stage's output bytes: see its bytes out".into())
+            }
+            FigureKind::RowsIn if figure.stage != first_stage => {
+                Some("these are the previous stage's rows out: see its rows out".into())
+            }
+            FigureKind::RowsOut if figure.measured < figure.predicted => Some(
+                "distinct keys grow slower than the data (a catalogue saturates; Heaps' law), while `keep` grows them with it: write this stage's output as `rows:` with `keys_max:` or `keys_grow:`".into(),
+            ),
+            // The model holds a stage's measured peak as a fixed working
+            // set per worker.
+            FigureKind::PeakMemory => Some(if figure.measured > figure.predicted {
+                "memory grows with the data here (deduplication keeps 8 bytes an event of a date; row groups and shuffles buffer more rows), while the calibration held the sample's peak fixed".into()
+            } else {
+                "the sample's peak included start-up and allocator slack that does not grow, or the larger run's work was split into more, smaller tasks".into()
+            }),
+            _ => figure.cause.take(),
+        };
+    }
+}
+
+fn validate_generated(
+    options: &ValidateOptions,
+    sample: u64,
+    target: u64,
+    workers: &[usize],
+    repeat: usize,
+    seed: u64,
+) -> Result<Validation> {
+    if workers.is_empty() || workers.contains(&0) {
         bail!("`--workers` needs worker counts of at least 1, e.g. 1,2");
     }
-    if options.target < options.sample {
+    if target < sample {
         bail!(
-            "`--target` ({}) is smaller than `--sample` ({}); validate predicts a larger run from a smaller one",
-            options.target,
-            options.sample
+            "`--target` ({target}) is smaller than `--sample` ({sample}); validate predicts a larger run from a smaller one"
         );
     }
     let calibration = calibrate(&CalibrateOptions {
-        events: options.sample,
+        events: sample,
         workers: 1,
-        repeat: options.repeat,
-        seed: options.seed,
+        repeat,
+        seed,
     })?;
     let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
-    let factor = options.target as f64 / options.sample as f64;
+    let factor = target as f64 / sample as f64;
 
     // Predictions come from the calibrated scenario through the models, and
     // are made before the target is run.
-    let predictions: Vec<(usize, crate::model::Estimate)> = options
-        .workers
+    let predictions: Vec<crate::model::Estimate> = workers
         .iter()
-        .map(|&n| {
-            let scenario = calibrated
-                .clone()
-                .with_scale(factor, "--target")?
-                .with_workers(n as u32, "--workers")?;
-            Ok((n, crate::model::checked_estimate(&scenario)?))
-        })
+        .map(|&n| predict(&calibrated, factor, n, "--target"))
         .collect::<Result<_>>()?;
 
     let scratch = Scratch::new("validate")?;
     let logs = scratch.0.join("logs");
     // Another seed than the sample's: the target is new data, not a copy.
-    generate(&sample_config(options.target, options.seed + 1), &logs)?;
-    let runs: Vec<RunReport> = options
-        .workers
+    generate(&sample_config(target, seed + 1), &logs)?;
+    let runs: Vec<RunReport> = workers
         .iter()
-        .map(|&n| measure(&logs, &scratch.0, n, options.repeat).map(|(report, _)| report))
+        .map(|&n| measure(&logs, &scratch.0, n, repeat).map(|(report, _)| report))
         .collect::<Result<_>>()?;
 
-    let tolerances = options.tolerances;
     let mut figures = Vec::new();
-    let base_run = options.workers.iter().position(|&n| n == 1);
-    for ((n, predicted), measured) in predictions.iter().zip(&runs) {
-        for (index, stage) in STAGES.iter().enumerate() {
-            let flow = &predicted.flow.stages[index];
-            let timed = &predicted.time.stages[index];
-            let memory = &predicted.memory.stages[index];
-            let actual = &measured.stages[index];
-            let speedup_at_n =
-                base_run.map(|b| (*n, runs[b].stages[index].wall_s / actual.wall_s.max(1e-9)));
-            let mut push = |name: FigureKind, p: f64, m: f64, tolerance: f64, timing: bool| {
-                let error = error_pct(p, m);
-                let within = error.abs() <= tolerance * 100.0;
-                figures.push(Figure {
-                    name,
-                    stage: stage.to_string(),
-                    workers: *n,
-                    predicted: clean(p),
-                    measured: clean(m),
-                    error_pct: clean(error),
-                    within_tolerance: within,
-                    cause: (!within && timing).then(|| time_cause(p, m, speedup_at_n)),
-                });
-            };
-            // Rows and bytes do not depend on the workers: shown once.
-            if Some(*n) == options.workers.first().copied() {
-                push(
-                    FigureKind::RowsIn,
-                    flow.rows_in.base(),
-                    actual.rows_in as f64,
-                    tolerances.rows,
-                    false,
-                );
-                push(
-                    FigureKind::RowsOut,
-                    flow.rows_out.base(),
-                    actual.rows_out as f64,
-                    tolerances.rows,
-                    false,
-                );
-                push(
-                    FigureKind::BytesIn,
-                    flow.bytes_in.base(),
-                    actual.bytes_in as f64,
-                    tolerances.bytes,
-                    false,
-                );
-                push(
-                    FigureKind::BytesOut,
-                    flow.bytes_out.base(),
-                    actual.bytes_out as f64,
-                    tolerances.bytes,
-                    false,
-                );
-            }
-            push(
-                FigureKind::Time,
-                timed.parallel.base(),
-                actual.wall_s,
-                tolerances.time,
-                true,
-            );
-            // Where a stage's peak is not measured there is nothing to compare.
-            if let Some(peak) = actual.peak_memory_bytes {
-                push(
-                    FigureKind::PeakMemory,
-                    memory.per_worker.base(),
-                    peak as f64,
-                    tolerances.memory,
-                    false,
-                );
-            }
-        }
-        let total: f64 = measured.stages.iter().map(|s| s.wall_s).sum();
-        let error = error_pct(predicted.time.parallel.base(), total);
-        let within = error.abs() <= tolerances.time * 100.0;
-        figures.push(Figure {
-            name: FigureKind::Time,
-            stage: "pipeline".into(),
-            workers: *n,
-            predicted: clean(predicted.time.parallel.base()),
-            measured: clean(total),
-            error_pct: clean(error),
-            within_tolerance: within,
-            cause: None,
-        });
+    let one_worker = workers.iter().position(|&n| n == 1).map(|b| &runs[b]);
+    for (index, (n, predicted)) in workers.iter().zip(&predictions).enumerate() {
+        hold(
+            &Held {
+                predicted,
+                measured: &runs[index],
+                one_worker,
+                workers: *n,
+                with_rows: index == 0,
+                run: None,
+            },
+            options.tolerances,
+            &mut figures,
+        )?;
     }
-    for figure in figures
-        .iter_mut()
-        .filter(|f| f.name == FigureKind::BytesOut && !f.within_tolerance && f.stage != "load")
-    {
-        figure.cause = Some(if figure.measured < figure.predicted {
-            "Parquet compresses better with more rows per file (dictionaries and page headers amortize), so bytes per row fall at the larger size".into()
-        } else {
-            "bytes per row grew at the larger size: more distinct values than the sample had".into()
-        });
-    }
-    for figure in figures
-        .iter_mut()
-        .filter(|f| f.name == FigureKind::BytesIn && !f.within_tolerance && f.stage != "ingest")
-    {
-        figure.cause =
-            Some("these are the previous stage's output bytes: see its bytes out".into());
-    }
-    // Memory misses get their cause too: the model holds a stage's measured
-    // peak as a fixed working set per worker.
-    for figure in figures
-        .iter_mut()
-        .filter(|f| f.name == FigureKind::PeakMemory && !f.within_tolerance)
-    {
-        figure.cause = Some(if figure.measured > figure.predicted {
-            "memory grows with the data here (deduplication keeps 8 bytes an event of a date; row groups buffer up to a million rows), while the calibration held the sample's peak fixed".into()
-        } else {
-            "the sample's peak included start-up and allocator slack that does not grow".into()
-        });
-    }
-
-    let fits = fit_stages(&options.workers, &runs);
+    name_causes(&mut figures, STAGES[0], STAGES[STAGES.len() - 1]);
+    let names: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
+    let fits = fit_stages(workers, &runs, &names);
     Ok(Validation {
         options: options.clone(),
         calibration,
         figures,
         fits,
         runs,
+        against: Vec::new(),
     })
 }
 
-fn fit_stages(workers: &[usize], runs: &[RunReport]) -> Vec<StageFit> {
+fn validate_measured(
+    options: &ValidateOptions,
+    calibrate_from_path: &Path,
+    against: &[PathBuf],
+) -> Result<Validation> {
+    if against.is_empty() {
+        bail!("`--calibrate-from` needs at least one `--against RUN` to predict");
+    }
+    let calibration = calibrate_from(calibrate_from_path)?;
+    let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
+    let CalibrationSource::Measured(base) = &calibration.source else {
+        bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
+    };
+    let base_events = base.events as f64;
+
+    // Each run's volume and workers are all that is taken from it before
+    // its prediction is made; its measurements are read after.
+    let mut predictions = Vec::new();
+    let mut runs = Vec::new();
+    let mut records = Vec::new();
+    for path in against {
+        let run = read_run(path)?;
+        let record = RunRecord::of(path, &run);
+        if record.events == 0 {
+            bail!(
+                "`{}`: its first stage read no rows, so there is no volume to predict",
+                record.path
+            );
+        }
+        let factor = record.events as f64 / base_events;
+        predictions.push(predict(
+            &calibrated,
+            factor,
+            record.workers.max(1),
+            "--against",
+        )?);
+        runs.push(run.report);
+        records.push(record);
+    }
+
+    let mut figures = Vec::new();
+    for (index, predicted) in predictions.iter().enumerate() {
+        let record = &records[index];
+        let one_worker = records
+            .iter()
+            .position(|r| r.workers == 1 && r.events == record.events)
+            .map(|b| &runs[b]);
+        // Rows and bytes once a volume: the first run of each size shows them.
+        let with_rows = records[..index]
+            .iter()
+            .all(|earlier| earlier.events != record.events);
+        hold(
+            &Held {
+                predicted,
+                measured: &runs[index],
+                one_worker,
+                workers: record.workers,
+                with_rows,
+                run: Some(record.path.clone()),
+            },
+            options.tolerances,
+            &mut figures,
+        )?;
+    }
+    let names: Vec<String> = calibration
+        .report
+        .stages
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    name_causes(
+        &mut figures,
+        names.first().map_or("", String::as_str),
+        names.last().map_or("", String::as_str),
+    );
+    // Speed-ups from the runs of one size at several worker counts, one of
+    // them a single worker.
+    let fits = records
+        .iter()
+        .find(|r| r.workers == 1)
+        .map(|one| {
+            let (workers, same): (Vec<usize>, Vec<RunReport>) = records
+                .iter()
+                .zip(&runs)
+                .filter(|(r, _)| r.events == one.events)
+                .map(|(r, run)| (r.workers, run.clone()))
+                .unzip();
+            let distinct: std::collections::BTreeSet<usize> = workers.iter().copied().collect();
+            if distinct.len() >= 2 {
+                fit_stages(&workers, &same, &names)
+            } else {
+                Vec::new()
+            }
+        })
+        .unwrap_or_default();
+    Ok(Validation {
+        options: options.clone(),
+        calibration,
+        figures,
+        fits,
+        runs,
+        against: records,
+    })
+}
+
+fn fit_stages(workers: &[usize], runs: &[RunReport], names: &[String]) -> Vec<StageFit> {
     let Some(base) = workers.iter().position(|&n| n == 1) else {
         return Vec::new();
     };
-    let mut names: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
-    names.push("pipeline".into());
+    let wall = |run: &RunReport, name: &str| {
+        run.stages
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(0.0, |s| s.wall_s)
+    };
     names
-        .into_iter()
-        .enumerate()
-        .map(|(index, stage)| {
+        .iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(|name| {
             let times: Vec<f64> = runs
                 .iter()
-                .map(|r| {
-                    if index < STAGES.len() {
-                        r.stages[index].wall_s
-                    } else {
-                        r.stages.iter().map(|s| s.wall_s).sum()
-                    }
+                .map(|r| match name {
+                    Some(name) => wall(r, name),
+                    None => r.stages.iter().map(|s| s.wall_s).sum(),
                 })
                 .collect();
             let one = times[base].max(1e-9);
@@ -755,7 +1216,7 @@ fn fit_stages(workers: &[usize], runs: &[RunReport]) -> Vec<StageFit> {
             let amdahl = fit_amdahl(workers, &speedup);
             let usl = fit_usl(workers, &speedup);
             StageFit {
-                stage,
+                stage: name.cloned().unwrap_or_else(|| "pipeline".into()),
                 workers: workers.to_vec(),
                 measured_s: times.iter().map(|t| clean(*t)).collect(),
                 speedup: speedup.iter().map(|s| clean(*s)).collect(),

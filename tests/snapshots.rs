@@ -108,3 +108,37 @@ fn inspect_every_spark_fixture_in_every_format() {
         }
     }
 }
+
+#[test]
+fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
+    let spark = Path::new("tests/fixtures/spark");
+    let yaml = commands::calibrate(
+        &pipecalc::validate::CalibrateOptions {
+            events: 200_000,
+            workers: 1,
+            repeat: 3,
+            seed: 7,
+        },
+        Some(&spark.join("small-1core")),
+        None,
+    )
+    .unwrap();
+    insta::assert_snapshot!("calibrate.from-spark-small-1core", yaml);
+    let options = pipecalc::validate::ValidateOptions {
+        plan: pipecalc::validate::Plan::Measured {
+            calibrate_from: spark.join("small-1core"),
+            against: vec![spark.join("big-1core"), spark.join("big-2core")],
+        },
+        tolerances: pipecalc::validate::Tolerances::default(),
+    };
+    for (format, name) in FORMATS {
+        let (text, within) = commands::validate(
+            Path::new("scenarios/clickstream.yaml"),
+            &options,
+            &output(format, false),
+        )
+        .unwrap();
+        assert!(!within);
+        insta::assert_snapshot!(format!("validate.spark.{name}"), text);
+    }
+}

@@ -249,3 +249,156 @@ fn inspect_reads_a_pipecalc_run_as_its_run_json_says() {
     assert_eq!(document["quality"], written["quality"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn run_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pipecalc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_scenario_calibrated_from_a_spark_run_gives_that_run_back() {
+    let first = run_cli(&["calibrate", "--from", "tests/fixtures/spark/small-1core"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // Same log, same scenario, byte for byte.
+    let again = run_cli(&["calibrate", "--from", "tests/fixtures/spark/small-1core"]);
+    assert_eq!(first.stdout, again.stdout);
+    let yaml = String::from_utf8(first.stdout).unwrap();
+    assert!(yaml.contains("outside its stages"), "{yaml}");
+
+    // At its own volume and workers, the calculator reproduces what the run
+    // measured: each stage's rows out and wall time.
+    let scenario = pipecalc::scenario::parse(&yaml, "calibrated.yaml").unwrap();
+    let estimate = pipecalc::model::checked_estimate(&scenario).unwrap();
+    let run = read_run(&fixture("small-1core")).unwrap();
+    for (index, stage) in run.report.stages.iter().enumerate() {
+        let flow = &estimate.flow.stages[index];
+        assert_eq!(flow.name, stage.name);
+        assert!(
+            (flow.rows_out.base() - stage.rows_out as f64).abs() < 0.5,
+            "{}: {} against {}",
+            stage.name,
+            flow.rows_out.base(),
+            stage.rows_out
+        );
+        let time = estimate.time.stages[index].parallel.base();
+        assert!(
+            (time - stage.wall_s).abs() / stage.wall_s < 1e-5,
+            "{}: {time} against {}",
+            stage.name,
+            stage.wall_s
+        );
+    }
+}
+
+#[test]
+fn validate_predicts_the_big_runs_from_the_small_one() {
+    let out = run_cli(&[
+        "validate",
+        "scenarios/clickstream.yaml",
+        "--calibrate-from",
+        "tests/fixtures/spark/small-1core",
+        "--against",
+        "tests/fixtures/spark/big-1core",
+        "--against",
+        "tests/fixtures/spark/big-2core",
+        "--format",
+        "json",
+    ]);
+    // Spark's fixed costs make the linear rule miss: a check that did not pass.
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema = pipecalc::views::schema::schema("validate").unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    assert_eq!(document["sample_events"], 20_200);
+    assert_eq!(document["workers"], serde_json::json!([1, 2]));
+    assert_eq!(document["against"].as_array().unwrap().len(), 2);
+    assert_eq!(document["calibrated_from"]["source"], "spark_event_log");
+    assert_eq!(document["fit"]["catalogue_keys"], serde_json::Value::Null);
+    let figures = document["figures"].as_array().unwrap();
+    let find = |name: &str, stage: &str, run: &str| {
+        figures
+            .iter()
+            .find(|f| {
+                f["name"] == name
+                    && f["stage"] == stage
+                    && f["run"].as_str().unwrap().ends_with(run)
+            })
+            .unwrap_or_else(|| panic!("no {name} of {stage} for {run}"))
+    };
+    // The volume is the run's own: ingest's rows in are exact.
+    assert_eq!(find("rows_in", "ingest", "big-1core")["error_pct"], 0.0);
+    // Rows scale linearly until keys saturate: the aggregate misses, named so.
+    assert!(find("rows_out", "transform", "big-1core")["within_tolerance"] == true);
+    let keys = find("rows_out", "aggregate", "big-1core");
+    assert_eq!(keys["within_tolerance"], false);
+    assert!(keys["cause"].as_str().unwrap().contains("distinct keys"));
+    // The small run's time is mostly fixed cost: the big run is over-predicted.
+    let time = find("time_s", "ingest", "big-1core");
+    assert!(time["error_pct"].as_f64().unwrap() > 25.0);
+    assert!(time["cause"]
+        .as_str()
+        .unwrap()
+        .starts_with("fixed start-up cost"));
+    // Rows are shown once a volume; times for each run.
+    assert!(figures
+        .iter()
+        .all(|f| !(f["run"].as_str().unwrap().ends_with("big-2core") && f["name"] == "rows_in")));
+    // Two worker counts at one size: a speed-up to fit.
+    let fits = document["fit"]["stages"].as_array().unwrap();
+    assert_eq!(fits.last().unwrap()["stage"], "pipeline");
+    assert_eq!(fits[0]["workers"], serde_json::json!([1, 2]));
+}
+
+#[test]
+fn validate_from_runs_refuses_what_it_cannot_use() {
+    // --calibrate-from needs --against, and the generated mode's options do not mix in.
+    let alone = run_cli(&[
+        "validate",
+        "scenarios/clickstream.yaml",
+        "--calibrate-from",
+        "tests/fixtures/spark/small-1core",
+    ]);
+    assert_eq!(alone.status.code(), Some(2));
+    let mixed = run_cli(&[
+        "validate",
+        "scenarios/clickstream.yaml",
+        "--calibrate-from",
+        "tests/fixtures/spark/small-1core",
+        "--against",
+        "tests/fixtures/spark/big-1core",
+        "--sample",
+        "10K",
+    ]);
+    assert_eq!(mixed.status.code(), Some(2));
+    // A run whose stages are not the calibration's is an error, not a guess.
+    let other = run_cli(&[
+        "validate",
+        "scenarios/clickstream.yaml",
+        "--calibrate-from",
+        "tests/fixtures/spark/small-1core",
+        "--against",
+        "tests/fixtures/spark/edge/untagged.json",
+    ]);
+    assert_eq!(other.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(stderr.contains("has no stage `ingest`"), "{stderr}");
+    assert!(other.stdout.is_empty());
+}

@@ -3,16 +3,18 @@
 //! the report has its structure. Timings are redacted in the snapshot,
 //! never asserted.
 
-use pipecalc::validate::{validate, FigureKind, Tolerances, ValidateOptions};
+use pipecalc::validate::{validate, FigureKind, Plan, Tolerances, ValidateOptions};
 
 #[test]
 fn rows_and_bytes_are_predicted_within_tolerance() {
     let options = ValidateOptions {
-        sample: 20_000,
-        target: 50_000,
-        workers: vec![1, 2],
-        repeat: 1,
-        seed: 3,
+        plan: Plan::Generated {
+            sample: 20_000,
+            target: 50_000,
+            workers: vec![1, 2],
+            repeat: 1,
+            seed: 3,
+        },
         tolerances: Tolerances::default(),
     };
     let validation = validate(&options).unwrap();

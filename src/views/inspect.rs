@@ -10,16 +10,8 @@ use serde::Serialize;
 use crate::contract::Versions;
 use crate::reference::metrics::{QualityRecord, RunDocument, StageRecord};
 use crate::report::{Document, Section};
-use crate::spark::{BytesSource, MeasuredRun, SparkDetails};
+use crate::spark::{BytesSource, MeasuredRun, RunSource, SparkDetails};
 use crate::units::{grouped, human_bytes, human_duration};
-
-/// Where a measured run came from.
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunSource {
-    PipecalcRun,
-    SparkEventLog,
-}
 
 /// `pipecalc inspect --format json`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -48,11 +40,7 @@ pub fn json(run: &MeasuredRun, path: &str) -> InspectDocument {
     let document = RunDocument::of(&run.report);
     InspectDocument {
         versions: Versions::default(),
-        source: if run.spark.is_some() {
-            RunSource::SparkEventLog
-        } else {
-            RunSource::PipecalcRun
-        },
+        source: run.source(),
         path: path.to_string(),
         input: run.report.input.clone(),
         workers: run.report.workers,

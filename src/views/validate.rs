@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::contract::Versions;
 use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
-use crate::validate::{Figure, FigureKind, StageFit, Tolerances, Validation};
+use crate::validate::{
+    CalibrationSource, Figure, FigureKind, Plan, RunRecord, StageFit, Tolerances, Validation,
+};
 
 use crate::report::{Document, Section};
 
@@ -39,12 +41,32 @@ pub struct AgainstScenario {
     pub stage_times: Vec<(String, f64)>,
 }
 
+fn run_words(record: &RunRecord) -> String {
+    format!(
+        "{} ({}, {} events, {} worker(s))",
+        record.path,
+        match record.source {
+            crate::spark::RunSource::SparkEventLog => "Spark event log",
+            crate::spark::RunSource::PipecalcRun => "pipecalc run",
+        },
+        grouped(record.events),
+        record.workers
+    )
+}
+
 pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> Document {
     let options = &validation.options;
     let tolerances = options.tolerances;
     let calibration = &validation.calibration;
+    let measured_runs = matches!(options.plan, Plan::Measured { .. });
     let mut calibrated = Section::new(
-        "Calibration (the sample, 1 worker)",
+        match &calibration.source {
+            CalibrationSource::Generated(_) => "Calibration (the sample, 1 worker)".to_string(),
+            CalibrationSource::Measured(record) => format!(
+                "Calibration ({}, {} worker(s))",
+                record.path, record.workers
+            ),
+        },
         &[
             "Stage",
             "Rows in",
@@ -68,36 +90,58 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
                 .map_or_else(|| "not measured".into(), |b| human_bytes(b as f64)),
         ]);
     }
-    calibrated.note(format!(
-        "median of {} run(s) on {} events; keys saturate at the catalogue's {} products (the sample alone estimates at least {} by Chao1)",
-        options.repeat,
-        options.sample,
+    match (
+        &calibration.source,
         calibration.catalogue,
-        calibration.chao1.round()
-    ));
+        calibration.chao1,
+    ) {
+        (CalibrationSource::Generated(sample), Some(catalogue), Some(chao1)) => {
+            calibrated.note(format!(
+                "median of {} run(s) on {} events; keys saturate at the catalogue's {} products (the sample alone estimates at least {} by Chao1)",
+                sample.repeat,
+                sample.events,
+                catalogue,
+                chao1.round()
+            ));
+        }
+        (CalibrationSource::Measured(record), _, _) => {
+            calibrated.note(format!("measured run: {}", run_words(record)));
+            if record.source == crate::spark::RunSource::SparkEventLog {
+                calibrated.note("peak memory is the largest task's execution memory (Spark's `Peak Execution Memory`), not a process's resident size");
+            }
+        }
+        _ => {}
+    }
 
-    let mut figures = Section::new(
-        "Predicted and measured",
-        &[
-            "Figure",
-            "Stage",
-            "Workers",
-            "Predicted",
-            "Measured",
-            "Error",
-            "Verdict",
-        ],
-    );
+    let mut headers = vec!["Figure", "Stage", "Workers"];
+    if measured_runs {
+        headers.push("Run");
+    }
+    headers.extend(["Predicted", "Measured", "Error", "Verdict"]);
+    let mut figures = Section::new("Predicted and measured", &headers);
     for figure in &validation.figures {
-        figures.row([
+        let mut row = vec![
             label(figure).to_string(),
             figure.stage.clone(),
             figure.workers.to_string(),
+        ];
+        if measured_runs {
+            row.push(
+                figure
+                    .run
+                    .as_deref()
+                    .map(run_name)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        row.extend([
             amount(figure.name, figure.predicted),
             amount(figure.name, figure.measured),
             signed_percent(figure.error_pct),
             if figure.within_tolerance { "ok" } else { "OFF" }.to_string(),
         ]);
+        figures.row(row);
     }
     let within = validation
         .figures
@@ -112,21 +156,47 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         significant(tolerances.time * 100.0, 3),
         significant(tolerances.memory * 100.0, 3),
     ));
-    figures.note(format!(
-        "predicted by the models from the calibrated scenario scaled {}× ({} → {} events), before the target ran; measured: median of {} run(s)",
-        significant(options.target as f64 / options.sample as f64, 4),
-        options.sample,
-        options.target,
-        options.repeat
-    ));
+    match &options.plan {
+        Plan::Generated {
+            sample,
+            target,
+            repeat,
+            ..
+        } => {
+            figures.note(format!(
+                "predicted by the models from the calibrated scenario scaled {}× ({} → {} events), before the target ran; measured: median of {} run(s)",
+                significant(*target as f64 / *sample as f64, 4),
+                sample,
+                target,
+                repeat
+            ));
+        }
+        Plan::Measured { .. } => {
+            let base = calibration_events(validation);
+            for record in &validation.against {
+                figures.note(format!(
+                    "{}: predicted from the calibration scaled {}× ({} → {} events) with its {} worker(s), from its volume and workers alone",
+                    run_name(&record.path),
+                    significant(record.events as f64 / base.max(1) as f64, 4),
+                    grouped(base),
+                    grouped(record.events),
+                    record.workers
+                ));
+            }
+        }
+    }
 
     let mut misses = Section::new("Where the model misses", &[]);
     for figure in validation.figures.iter().filter(|f| f.cause.is_some()) {
         misses.note(format!(
-            "{} of {} with {} worker(s), {}: {}",
+            "{} of {} with {} worker(s){}, {}: {}",
             label(figure),
             figure.stage,
             figure.workers,
+            figure
+                .run
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" ({})", run_name(r))),
             signed_percent(figure.error_pct),
             figure.cause.as_deref().unwrap_or("")
         ));
@@ -151,6 +221,40 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             .collect(),
     });
     let mut sections = vec![calibrated, figures, misses];
+    if let CalibrationSource::Measured(base) = &validation.calibration.source {
+        if base.outside_stages_s.is_some()
+            || validation
+                .against
+                .iter()
+                .any(|r| r.outside_stages_s.is_some())
+        {
+            let mut outside = Section::new(
+                "Time outside the stages",
+                &[
+                    "Run",
+                    "Events",
+                    "Workers",
+                    "In stages",
+                    "Outside (start-up, driver, shutdown)",
+                ],
+            );
+            for (record, role) in std::iter::once((base, "calibration"))
+                .chain(validation.against.iter().map(|r| (r, "against")))
+            {
+                outside.row([
+                    format!("{} ({role})", run_name(&record.path)),
+                    grouped(record.events),
+                    record.workers.to_string(),
+                    human_duration(record.in_stages_s),
+                    record
+                        .outside_stages_s
+                        .map_or_else(|| "not measured".into(), human_duration),
+                ]);
+            }
+            outside.note("Spark's application starts a JVM, plans each query and commits each write outside its stages: about the same time whatever the data, so a small run's time is mostly this fixed cost, which the linear rule (and the lecture's T ÷ N) leaves out");
+            sections.push(outside);
+        }
+    }
     if !validation.fits.is_empty() {
         let mut fit = Section::new(
             "Speed-ups and fitted laws",
@@ -236,34 +340,54 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         sections.push(fit);
     }
     if let Some(against) = scenario {
+        // The first predicted run: its workers (and, from measured runs, its run).
+        let first = validation.figures.first();
+        let workers = first.map_or(1, |f| f.workers);
+        let prediction = format!("Calibrated prediction ({workers} worker(s))");
         let mut versus = Section::new(
-            format!("Your scenario `{}` against this machine", against.name),
+            match first.and_then(|f| f.run.as_deref()) {
+                Some(run) => format!(
+                    "Your scenario `{}` against the calibration, at {}'s volume",
+                    against.name,
+                    run_name(run)
+                ),
+                None => format!("Your scenario `{}` against this machine", against.name),
+            },
             &[
                 "Stage",
                 "Scenario at the target volume",
-                "Calibrated prediction (1 worker)",
+                prediction.as_str(),
             ],
         );
-        let first = validation.options.workers.first().copied().unwrap_or(1);
         for (stage, assumed) in &against.stage_times {
-            let predicted = validation
-                .figures
-                .iter()
-                .find(|f| f.name == FigureKind::Time && &f.stage == stage && f.workers == first)
-                .map_or(0.0, |f| f.predicted);
+            let predicted = validation.figures.iter().find(|f| {
+                f.name == FigureKind::Time
+                    && &f.stage == stage
+                    && Some(f.workers) == first.map(|f| f.workers)
+                    && f.run == first.and_then(|f| f.run.clone())
+            });
             versus.row([
                 stage.clone(),
                 human_duration(*assumed),
-                human_duration(predicted),
+                predicted.map_or_else(
+                    || "no such stage in the calibration".into(),
+                    |f| human_duration(f.predicted),
+                ),
             ]);
         }
         sections.push(versus);
     }
     Document {
-        title: format!(
-            "pipecalc validate: {} events predicted from {}",
-            options.target, options.sample
-        ),
+        title: match &options.plan {
+            Plan::Generated { sample, target, .. } => {
+                format!("pipecalc validate: {target} events predicted from {sample}")
+            }
+            Plan::Measured { .. } => format!(
+                "pipecalc validate: {} measured run(s) predicted from {}",
+                validation.against.len(),
+                run_name(&calibration_path(validation))
+            ),
+        },
         intro: Vec::new(),
         sections,
         conventions: Vec::new(),
@@ -272,10 +396,11 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct FitRecord {
-    /// Distinct product ids in the generator's catalogue.
-    pub catalogue_keys: u64,
-    /// Chao1's estimate of the distinct keys, from the sample.
-    pub chao1_keys: f64,
+    /// Distinct product ids in the generator's catalogue; `null` when
+    /// validating from measured runs, whose data pipecalc did not make.
+    pub catalogue_keys: Option<u64>,
+    /// Chao1's estimate of the distinct keys, from the sample; `null` as above.
+    pub chao1_keys: Option<f64>,
     pub stages: Vec<StageFit>,
 }
 
@@ -284,10 +409,18 @@ pub struct FitRecord {
 pub struct ValidateDocument {
     #[serde(flatten)]
     pub versions: Versions,
+    /// The calibration's events (the sample, or the `--calibrate-from` run's).
     pub sample_events: u64,
+    /// The target's events; from measured runs, the largest `--against` run's.
     pub target_events: u64,
+    /// The worker counts predicted and measured, one per run.
     pub workers: Vec<usize>,
+    /// Runs a median was taken of; 1 for measured runs, each read as it is.
     pub repeat: usize,
+    /// `--calibrate-from`: the run calibrated from; `null` for generated runs.
+    pub calibrated_from: Option<RunRecord>,
+    /// `--against`: the runs predicted; empty for generated runs.
+    pub against: Vec<RunRecord>,
     pub tolerances: Tolerances,
     pub all_within_tolerance: bool,
     pub figures: Vec<Figure>,
@@ -296,20 +429,64 @@ pub struct ValidateDocument {
     pub calibrated_scenario: String,
 }
 
+fn run_name(path: &str) -> &str {
+    std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+fn calibration_path(validation: &Validation) -> String {
+    match &validation.calibration.source {
+        CalibrationSource::Measured(record) => record.path.clone(),
+        CalibrationSource::Generated(_) => "a generated sample".into(),
+    }
+}
+
+fn calibration_events(validation: &Validation) -> u64 {
+    match &validation.calibration.source {
+        CalibrationSource::Measured(record) => record.events,
+        CalibrationSource::Generated(sample) => sample.events,
+    }
+}
+
 pub fn json(validation: &Validation) -> ValidateDocument {
     let options = &validation.options;
+    let (target_events, workers, repeat) = match &options.plan {
+        Plan::Generated {
+            target,
+            workers,
+            repeat,
+            ..
+        } => (*target, workers.clone(), *repeat),
+        Plan::Measured { .. } => (
+            validation
+                .against
+                .iter()
+                .map(|r| r.events)
+                .max()
+                .unwrap_or(0),
+            validation.against.iter().map(|r| r.workers).collect(),
+            1,
+        ),
+    };
     ValidateDocument {
         versions: Versions::default(),
-        sample_events: options.sample,
-        target_events: options.target,
-        workers: options.workers.clone(),
-        repeat: options.repeat,
+        sample_events: calibration_events(validation),
+        target_events,
+        workers,
+        repeat,
+        calibrated_from: match &validation.calibration.source {
+            CalibrationSource::Measured(record) => Some(record.clone()),
+            CalibrationSource::Generated(_) => None,
+        },
+        against: validation.against.clone(),
         tolerances: options.tolerances,
         all_within_tolerance: validation.all_within_tolerance(),
         figures: validation.figures.clone(),
         fit: FitRecord {
             catalogue_keys: validation.calibration.catalogue,
-            chao1_keys: crate::units::clean(validation.calibration.chao1),
+            chao1_keys: validation.calibration.chao1.map(crate::units::clean),
             stages: validation.fits.clone(),
         },
         calibrated_scenario: validation.calibration.yaml.clone(),
