@@ -255,8 +255,8 @@ pub struct ValidateArgs {
     /// Events of the run to predict and measure.
     #[arg(long, default_value = "2M", value_parser = events)]
     pub target: u64,
-    /// Worker counts to predict and measure, e.g. 1,2.
-    #[arg(long, value_delimiter = ',', default_value = "1,2", value_parser = threads, allow_negative_numbers = true)]
+    /// Worker counts to predict and measure, e.g. 1,2,4 [default: 1, 2 and this machine's cores, so the USL can be fitted where there are three].
+    #[arg(long, value_delimiter = ',', value_parser = threads, allow_negative_numbers = true)]
     pub workers: Vec<usize>,
     /// Runs to take the median of.
     #[arg(long, default_value_t = 3, value_parser = repeat, allow_negative_numbers = true)]
@@ -372,11 +372,16 @@ pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOpti
             None => pipecalc::validate::Plan::Generated {
                 sample: args.sample,
                 target: args.target,
-                workers: args.workers.clone(),
+                workers: if args.workers.is_empty() {
+                    pipecalc::validate::default_workers()
+                } else {
+                    args.workers.clone()
+                },
                 repeat: args.repeat,
                 seed: args.seed,
             },
         },
+        progress: true,
         tolerances: pipecalc::validate::Tolerances {
             rows: args.tolerance_rows / 100.0,
             bytes: args.tolerance_bytes / 100.0,

@@ -592,5 +592,5 @@ pub fn validate(
         || views::validate::json(&validation),
         "/figures",
     )?;
-    Ok((text, validation.all_within_tolerance()))
+    Ok((text, validation.passes()))
 }

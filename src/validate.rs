@@ -57,19 +57,129 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// How far apart repeated runs of one measurement were, each as
+/// (max − min) ÷ median in percent; `None` where there was one run.
+#[derive(Clone, Debug, Default)]
+pub struct Spread {
+    pub stage_time_pct: Vec<Option<f64>>,
+    pub pipeline_time_pct: Option<f64>,
+    pub stage_memory_pct: Vec<Option<f64>>,
+}
+
+fn spread_pct(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let middle = median(values.to_vec());
+    let (low, high) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(*v), h.max(*v))
+        });
+    (middle > 0.0).then(|| (high - low) / middle * 100.0)
+}
+
+/// How busy the machine was around the measured runs (Linux; `None`
+/// elsewhere): the 1-minute load average, and what tells noise from the
+/// model best, the cores other processes kept busy while the runs ran.
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+pub struct MachineLoad {
+    /// 1-minute load average before the measured runs.
+    pub load_average_before: Option<f64>,
+    /// 1-minute load average after them.
+    pub load_average_after: Option<f64>,
+    /// Cores other processes kept busy during the measured runs, on
+    /// average: the machine's busy CPU time (`/proc/stat`) less this
+    /// process's own (`/proc/self/stat`), over the wall time.
+    pub other_processes_cores: Option<f64>,
+    pub cores: usize,
+}
+
+/// CPU time so far, in clock ticks: the machine's busy and total, and this
+/// process's own (all its threads).
+#[derive(Clone, Copy)]
+struct CpuSample {
+    busy: u64,
+    total: u64,
+    own: u64,
+}
+
+impl CpuSample {
+    fn now() -> Option<CpuSample> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal …
+        let total: u64 = fields.iter().take(8).sum();
+        let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
+        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name (which may hold spaces) start at state.
+        let after_name = own_stat.rsplit_once(')')?.1;
+        let own_fields: Vec<&str> = after_name.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+        let own =
+            own_fields.get(11)?.parse::<u64>().ok()? + own_fields.get(12)?.parse::<u64>().ok()?;
+        Some(CpuSample {
+            busy: total.saturating_sub(idle),
+            total,
+            own,
+        })
+    }
+
+    /// Cores others kept busy between two samples, on average.
+    fn others_since(self, before: CpuSample, cores: usize) -> Option<f64> {
+        let total = self.total.checked_sub(before.total)?;
+        if total == 0 {
+            return None;
+        }
+        let busy = self.busy.saturating_sub(before.busy);
+        let own = self.own.saturating_sub(before.own);
+        Some(busy.saturating_sub(own) as f64 / total as f64 * cores as f64)
+    }
+}
+
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+impl MachineLoad {
+    /// Busy: other processes kept more than half a core busy on average
+    /// while the runs ran.
+    pub fn busy(&self) -> bool {
+        self.other_processes_cores.is_some_and(|c| c > 0.5)
+    }
+}
+
 /// Runs the pipeline `repeat` times on `logs` and keeps, per stage, the
-/// median wall and CPU time and peak memory; rows and bytes are the same
-/// every run (the pipeline is deterministic). Also returns the last run's
-/// output folder, for a look at its data.
+/// median wall and CPU time and peak memory, and how far apart the runs
+/// were; rows and bytes are the same every run (the pipeline is
+/// deterministic). Also returns the last run's output folder, for a look
+/// at its data.
 fn measure(
     logs: &Path,
     scratch: &Path,
     workers: usize,
     repeat: usize,
-) -> Result<(RunReport, PathBuf)> {
+    progress: &dyn Fn(String),
+) -> Result<(RunReport, PathBuf, Spread)> {
     let mut runs = Vec::new();
     let mut lake = PathBuf::new();
     for attempt in 0..repeat.max(1) {
+        progress(format!(
+            "run {} of {} with {workers} worker(s)",
+            attempt + 1,
+            repeat.max(1)
+        ));
         lake = scratch.join(format!("lake-{workers}-{attempt}"));
         let mut config = RunConfig::new(logs, &lake);
         config.workers = workers;
@@ -79,6 +189,32 @@ fn measure(
             std::fs::remove_dir_all(&lake)?;
         }
     }
+    let spread = Spread {
+        stage_time_pct: (0..runs[0].stages.len())
+            .map(|index| {
+                spread_pct(
+                    &runs
+                        .iter()
+                        .map(|r| r.stages[index].wall_s)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect(),
+        pipeline_time_pct: spread_pct(
+            &runs
+                .iter()
+                .map(|r| r.stages.iter().map(|s| s.wall_s).sum())
+                .collect::<Vec<_>>(),
+        ),
+        stage_memory_pct: (0..runs[0].stages.len())
+            .map(|index| {
+                runs.iter()
+                    .map(|r| r.stages[index].peak_memory_bytes.map(|b| b as f64))
+                    .collect::<Option<Vec<f64>>>()
+                    .and_then(|peaks| spread_pct(&peaks))
+            })
+            .collect(),
+    };
     let mut report = runs[0].clone();
     for (index, stage) in report.stages.iter_mut().enumerate() {
         stage.wall_s = median(runs.iter().map(|r| r.stages[index].wall_s).collect());
@@ -94,7 +230,7 @@ fn measure(
             .collect::<Option<Vec<f64>>>()
             .map(|peaks| median(peaks) as u64);
     }
-    Ok((report, lake))
+    Ok((report, lake, spread))
 }
 
 /// How many distinct (date, product) keys the transform's output holds,
@@ -199,6 +335,9 @@ pub struct Calibration {
     pub chao1: Option<f64>,
     /// The calibrated scenario, as YAML the calculator reads as it is.
     pub yaml: String,
+    /// How far apart the calibration's repeated runs were; `None` for a
+    /// measured run, which is one run.
+    pub spread: Option<Spread>,
 }
 
 fn machine() -> String {
@@ -412,6 +551,10 @@ fn sample_config(events: u64, seed: u64) -> GeneratorConfig {
 }
 
 pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
+    calibrate_with(options, &|_| {})
+}
+
+fn calibrate_with(options: &CalibrateOptions, progress: &dyn Fn(String)) -> Result<Calibration> {
     if options.events < 1000 {
         bail!(
             "`--events` is {}; calibrate on at least 1000 events so the stages have work to time",
@@ -424,7 +567,12 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
     let scratch = Scratch::new("calibrate")?;
     let logs = scratch.0.join("logs");
     generate(&sample_config(options.events, options.seed), &logs)?;
-    let (report, lake) = measure(&logs, &scratch.0, options.workers, options.repeat)?;
+    progress(format!(
+        "calibrating on {} generated events",
+        options.events
+    ));
+    let (report, lake, spread) =
+        measure(&logs, &scratch.0, options.workers, options.repeat, progress)?;
     let (_, chao1) = key_census(&lake.join("processed"))?;
     let catalogue = u64::from(sample_config(options.events, options.seed).products);
     let yaml = scenario_yaml(options, &report, catalogue, chao1)?;
@@ -437,6 +585,7 @@ pub fn calibrate(options: &CalibrateOptions) -> Result<Calibration> {
         catalogue: Some(catalogue),
         chao1: Some(chao1),
         yaml,
+        spread: Some(spread),
     })
 }
 
@@ -455,6 +604,7 @@ pub fn calibrate_from(path: &Path) -> Result<Calibration> {
         catalogue: None,
         chao1: None,
         yaml,
+        spread: None,
     })
 }
 
@@ -648,6 +798,19 @@ impl Default for Tolerances {
 pub struct ValidateOptions {
     pub plan: Plan,
     pub tolerances: Tolerances,
+    /// A line on stderr at each step (validate runs for minutes).
+    pub progress: bool,
+}
+
+/// The worker counts validate measures unless told: 1, 2 and the
+/// machine's cores (three counts fit the USL; a 2-core machine has two).
+pub fn default_workers() -> Vec<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut counts = vec![1, 2.min(cores), cores];
+    counts.dedup();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
 }
 
 /// What validate measures: runs of the reference pipeline it makes, or
@@ -697,6 +860,34 @@ impl FigureKind {
     }
 }
 
+/// What validate concludes of one figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Within its tolerance.
+    Ok,
+    /// Outside its tolerance by more than the runs' own spread.
+    Off,
+    /// The repeated runs spread wider than the tolerance, or the miss is
+    /// within their spread: the machine's noise, not the model, decides it.
+    TooNoisy,
+}
+
+impl Verdict {
+    fn of(error_pct: f64, tolerance: f64, noise_pct: Option<f64>) -> Verdict {
+        let tolerance_pct = tolerance * 100.0;
+        if error_pct.abs() <= tolerance_pct {
+            Verdict::Ok
+        } else if noise_pct
+            .is_some_and(|noise| noise > tolerance_pct || error_pct.abs() <= tolerance_pct + noise)
+        {
+            Verdict::TooNoisy
+        } else {
+            Verdict::Off
+        }
+    }
+}
+
 /// One figure, predicted and measured.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Figure {
@@ -709,6 +900,13 @@ pub struct Figure {
     pub measured: f64,
     pub error_pct: f64,
     pub within_tolerance: bool,
+    /// `ok`, `off` (beyond tolerance and noise: exit 3), or `too_noisy`.
+    pub verdict: Verdict,
+    /// How far apart the repeated runs behind this figure were (the
+    /// calibration's and the target's, added), in percent; absent where
+    /// each side is one run or the figure does not vary (rows, bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise_pct: Option<f64>,
     /// Where the prediction misses: the likely cause.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
@@ -743,11 +941,18 @@ pub struct Validation {
     pub runs: Vec<RunReport>,
     /// The `--against` runs, when validating from measured runs.
     pub against: Vec<RunRecord>,
+    /// The machine's load around the measured runs (generated runs only).
+    pub load: Option<MachineLoad>,
 }
 
 impl Validation {
     pub fn all_within_tolerance(&self) -> bool {
         self.figures.iter().all(|f| f.within_tolerance)
+    }
+
+    /// No figure is off beyond its tolerance and its noise: exit 0.
+    pub fn passes(&self) -> bool {
+        self.figures.iter().all(|f| f.verdict != Verdict::Off)
     }
 }
 
@@ -868,6 +1073,19 @@ struct Held<'a> {
     /// Rows and bytes do not depend on the workers: shown once a volume.
     with_rows: bool,
     run: Option<String>,
+    /// The repeated runs' spread behind the calibration and the measurement.
+    calibration_spread: Option<&'a Spread>,
+    spread: Option<&'a Spread>,
+    calibration_stages: &'a [StageMetrics],
+}
+
+/// The noise behind a figure: the calibration's spread and the
+/// measurement's, added (either alone where the other is one run).
+fn noise(calibration: Option<f64>, measured: Option<f64>) -> Option<f64> {
+    match (calibration, measured) {
+        (None, None) => None,
+        (c, m) => Some(c.unwrap_or(0.0) + m.unwrap_or(0.0)),
+    }
 }
 
 fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Result<()> {
@@ -897,9 +1115,34 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
             let base = one.stages.iter().find(|s| &s.name == name)?;
             Some((n, base.wall_s / actual.wall_s.max(1e-9)))
         });
+        let measured_index = held.measured.stages.iter().position(|s| &s.name == name);
+        let calibration_index = held.calibration_stages.iter().position(|s| &s.name == name);
+        let at = |spread: Option<&Spread>, index: Option<usize>, memory: bool| {
+            let spread = spread?;
+            let values = if memory {
+                &spread.stage_memory_pct
+            } else {
+                &spread.stage_time_pct
+            };
+            values.get(index?).copied().flatten()
+        };
+        let time_noise = noise(
+            at(held.calibration_spread, calibration_index, false),
+            at(held.spread, measured_index, false),
+        );
+        let memory_noise = noise(
+            at(held.calibration_spread, calibration_index, true),
+            at(held.spread, measured_index, true),
+        );
         let mut push = |kind: FigureKind, p: f64, m: f64, tolerance: f64| {
             let error = error_pct(p, m);
             let within = error.abs() <= tolerance * 100.0;
+            let noise_pct = match kind {
+                FigureKind::Time => time_noise,
+                FigureKind::PeakMemory => memory_noise,
+                _ => None,
+            };
+            let verdict = Verdict::of(error, tolerance, noise_pct);
             figures.push(Figure {
                 name: kind,
                 stage: name.clone(),
@@ -908,8 +1151,15 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
                 measured: clean(m),
                 error_pct: clean(error),
                 within_tolerance: within,
-                cause: (!within && kind == FigureKind::Time)
-                    .then(|| time_cause(p, m, speedup_at_n)),
+                verdict,
+                noise_pct: noise_pct.map(clean),
+                cause: match verdict {
+                    Verdict::TooNoisy => Some(noisy_cause(noise_pct)),
+                    Verdict::Off if kind == FigureKind::Time => {
+                        Some(time_cause(p, m, speedup_at_n))
+                    }
+                    _ => None,
+                },
                 run: held.run.clone(),
             });
         };
@@ -959,6 +1209,11 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
     let total: f64 = held.measured.stages.iter().map(|s| s.wall_s).sum();
     let predicted = held.predicted.time.parallel.base();
     let error = error_pct(predicted, total);
+    let noise_pct = noise(
+        held.calibration_spread.and_then(|s| s.pipeline_time_pct),
+        held.spread.and_then(|s| s.pipeline_time_pct),
+    );
+    let verdict = Verdict::of(error, tolerances.time, noise_pct);
     figures.push(Figure {
         name: FigureKind::Time,
         stage: "pipeline".into(),
@@ -967,10 +1222,19 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         measured: clean(total),
         error_pct: clean(error),
         within_tolerance: error.abs() <= tolerances.time * 100.0,
-        cause: None,
+        verdict,
+        noise_pct: noise_pct.map(clean),
+        cause: (verdict == Verdict::TooNoisy).then(|| noisy_cause(noise_pct)),
         run: held.run.clone(),
     });
     Ok(())
+}
+
+fn noisy_cause(noise_pct: Option<f64>) -> String {
+    format!(
+        "too noisy to judge: the repeated runs behind it spread {}% (calibration and target added), as wide as the miss; run it on a quiet machine or with more --repeat",
+        significant(noise_pct.unwrap_or(0.0), 3)
+    )
 }
 
 /// The likely causes of the misses that are not timings.
@@ -981,7 +1245,7 @@ fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str) {
         .filter(|f| f.name == FigureKind::RowsOut && !f.within_tolerance)
         .map(|f| (f.stage.clone(), f.workers, f.run.clone()))
         .collect();
-    for figure in figures.iter_mut().filter(|f| !f.within_tolerance) {
+    for figure in figures.iter_mut().filter(|f| f.verdict == Verdict::Off) {
         let rows_too =
             rows_missed.contains(&(figure.stage.clone(), figure.workers, figure.run.clone()));
         figure.cause = match figure.name {
@@ -1030,12 +1294,20 @@ fn validate_generated(
             "`--target` ({target}) is smaller than `--sample` ({sample}); validate predicts a larger run from a smaller one"
         );
     }
-    let calibration = calibrate(&CalibrateOptions {
-        events: sample,
-        workers: 1,
-        repeat,
-        seed,
-    })?;
+    let progress = |line: String| {
+        if options.progress {
+            eprintln!("validate: {line}");
+        }
+    };
+    let calibration = calibrate_with(
+        &CalibrateOptions {
+            events: sample,
+            workers: 1,
+            repeat,
+            seed,
+        },
+        &progress,
+    )?;
     let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
     let factor = target as f64 / sample as f64;
 
@@ -1049,11 +1321,29 @@ fn validate_generated(
     let scratch = Scratch::new("validate")?;
     let logs = scratch.0.join("logs");
     // Another seed than the sample's: the target is new data, not a copy.
+    progress(format!("generating the target, {target} events"));
     generate(&sample_config(target, seed + 1), &logs)?;
-    let runs: Vec<RunReport> = workers
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (load_before, cpu_before) = (load_average(), CpuSample::now());
+    let (runs, spreads): (Vec<RunReport>, Vec<Spread>) = workers
         .iter()
-        .map(|&n| measure(&logs, &scratch.0, n, repeat).map(|(report, _)| report))
-        .collect::<Result<_>>()?;
+        .map(|&n| {
+            progress(format!("measuring the target with {n} worker(s)"));
+            measure(&logs, &scratch.0, n, repeat, &progress)
+                .map(|(report, _, spread)| (report, spread))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let load = MachineLoad {
+        load_average_before: load_before,
+        load_average_after: load_average(),
+        other_processes_cores: cpu_before
+            .zip(CpuSample::now())
+            .and_then(|(before, after)| after.others_since(before, cores))
+            .map(clean),
+        cores,
+    };
 
     let mut figures = Vec::new();
     let one_worker = workers.iter().position(|&n| n == 1).map(|b| &runs[b]);
@@ -1066,6 +1356,9 @@ fn validate_generated(
                 workers: *n,
                 with_rows: index == 0,
                 run: None,
+                calibration_spread: calibration.spread.as_ref(),
+                spread: Some(&spreads[index]),
+                calibration_stages: &calibration.report.stages,
             },
             options.tolerances,
             &mut figures,
@@ -1081,6 +1374,7 @@ fn validate_generated(
         fits,
         runs,
         against: Vec::new(),
+        load: Some(load),
     })
 }
 
@@ -1143,6 +1437,9 @@ fn validate_measured(
                 workers: record.workers,
                 with_rows,
                 run: Some(record.path.clone()),
+                calibration_spread: None,
+                spread: None,
+                calibration_stages: &calibration.report.stages,
             },
             options.tolerances,
             &mut figures,
@@ -1186,6 +1483,7 @@ fn validate_measured(
         fits,
         runs,
         against: records,
+        load: None,
     })
 }
 
@@ -1284,6 +1582,22 @@ mod tests {
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(error_pct(110.0, 100.0), 10.0);
         assert_eq!(error_pct(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn a_miss_within_the_runs_spread_is_too_noisy_to_judge() {
+        // ±25%: a 30% miss with runs 3% apart is off; with runs 10% apart it
+        // is within their spread; runs 40% apart cannot judge even 20%.
+        assert_eq!(Verdict::of(30.0, 0.25, Some(3.0)), Verdict::Off);
+        assert_eq!(Verdict::of(30.0, 0.25, Some(10.0)), Verdict::TooNoisy);
+        assert_eq!(Verdict::of(-30.0, 0.25, None), Verdict::Off);
+        assert_eq!(Verdict::of(20.0, 0.25, Some(40.0)), Verdict::Ok);
+        assert_eq!(Verdict::of(60.0, 0.25, Some(40.0)), Verdict::TooNoisy);
+        assert_eq!(spread_pct(&[9.0, 10.0, 11.0]), Some(20.0));
+        assert_eq!(spread_pct(&[10.0]), None);
+        assert_eq!(noise(Some(2.0), Some(3.0)), Some(5.0));
+        assert_eq!(noise(None, Some(3.0)), Some(3.0));
+        assert_eq!(noise(None, None), None);
     }
 
     #[test]

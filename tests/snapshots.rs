@@ -130,6 +130,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
             against: vec![spark.join("big-1core"), spark.join("big-2core")],
         },
         tolerances: pipecalc::validate::Tolerances::default(),
+        progress: false,
     };
     for (format, name) in FORMATS {
         let (text, within) = commands::validate(

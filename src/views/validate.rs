@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::contract::Versions;
 use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
 use crate::validate::{
-    CalibrationSource, Figure, FigureKind, Plan, RunRecord, StageFit, Tolerances, Validation,
+    CalibrationSource, Figure, FigureKind, MachineLoad, Plan, RunRecord, StageFit, Tolerances,
+    Validation, Verdict,
 };
 
 use crate::report::{Document, Section};
@@ -139,7 +140,14 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             amount(figure.name, figure.predicted),
             amount(figure.name, figure.measured),
             signed_percent(figure.error_pct),
-            if figure.within_tolerance { "ok" } else { "OFF" }.to_string(),
+            match figure.verdict {
+                Verdict::Ok => "ok".to_string(),
+                Verdict::Off => "OFF".to_string(),
+                Verdict::TooNoisy => format!(
+                    "noisy ({}% spread)",
+                    significant(figure.noise_pct.unwrap_or(0.0), 2)
+                ),
+            },
         ]);
         figures.row(row);
     }
@@ -148,6 +156,7 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         .iter()
         .filter(|f| f.within_tolerance)
         .count();
+
     figures.note(format!(
         "{within} of {} figures within tolerance (rows ±{}%, bytes ±{}%, time ±{}%, memory ±{}%)",
         validation.figures.len(),
@@ -184,6 +193,20 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
                 ));
             }
         }
+    }
+
+    let noisy = validation
+        .figures
+        .iter()
+        .filter(|f| f.verdict == Verdict::TooNoisy)
+        .count();
+    if noisy > 0 {
+        figures.note(format!(
+            "{noisy} too noisy to judge: the repeated runs spread as wide as the miss (or wider than the tolerance), so the machine's noise, not the model, decides them; only OFF figures make the exit code 3"
+        ));
+    }
+    if let Some(load) = &validation.load {
+        figures.note(load_words(load));
     }
 
     let mut misses = Section::new("Where the model misses", &[]);
@@ -421,12 +444,33 @@ pub struct ValidateDocument {
     pub calibrated_from: Option<RunRecord>,
     /// `--against`: the runs predicted; empty for generated runs.
     pub against: Vec<RunRecord>,
+    /// The machine's load around the generated runs; `null` from measured runs.
+    pub machine_load: Option<MachineLoad>,
+    /// No figure is `off` (the exit code is 0); `too_noisy` ones do not count.
+    pub passes: bool,
     pub tolerances: Tolerances,
     pub all_within_tolerance: bool,
     pub figures: Vec<Figure>,
     pub fit: FitRecord,
     /// The scenario calibrated on the sample, as YAML.
     pub calibrated_scenario: String,
+}
+
+fn load_words(load: &MachineLoad) -> String {
+    let shown =
+        |value: Option<f64>| value.map_or_else(|| "not measured".into(), |l| significant(l, 3));
+    let words = format!(
+        "machine: other processes kept {} of {} core(s) busy during the target runs (load average {} before, {} after)",
+        shown(load.other_processes_cores),
+        load.cores,
+        shown(load.load_average_before),
+        shown(load.load_average_after),
+    );
+    if load.busy() {
+        format!("{words}: the machine was busy, so timings may be off because of it, not because of the model")
+    } else {
+        words
+    }
 }
 
 fn run_name(path: &str) -> &str {
@@ -481,6 +525,8 @@ pub fn json(validation: &Validation) -> ValidateDocument {
             CalibrationSource::Generated(_) => None,
         },
         against: validation.against.clone(),
+        machine_load: validation.load,
+        passes: validation.passes(),
         tolerances: options.tolerances,
         all_within_tolerance: validation.all_within_tolerance(),
         figures: validation.figures.clone(),
