@@ -53,6 +53,13 @@ pub fn batch_rows(text: &str) -> Result<usize, String> {
     whole(text, 1, 1 << 24, "rows").map(|n| n as usize)
 }
 
+/// Rows deduplicated in memory: at least 1, at most 2^32 (64 GiB of keys).
+pub fn dedup_memory_keys(text: &str) -> Result<usize, String> {
+    whole(text, 1, 1 << 32, "rows").and_then(|n| {
+        usize::try_from(n).map_err(|_| format!("`{text}` rows do not fit this machine's memory"))
+    })
+}
+
 /// The longest line the pipeline reads: 1 KiB to 1 GiB, so the limit can
 /// never wrap around.
 pub fn max_line_bytes(text: &str) -> Result<usize, String> {

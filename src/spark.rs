@@ -759,6 +759,8 @@ impl Log {
                 output_dates: Vec::new(),
                 skipped_inputs: Vec::new(),
                 cleared_leftovers: Vec::new(),
+                // Spark's log holds tasks' execution memory, not processes'.
+                process_peak_memory_bytes: None,
             },
             spark: Some(SparkDetails {
                 application: SparkApplication {

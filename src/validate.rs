@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::reference::generator::{generate, GeneratorConfig};
 use crate::reference::pipeline::{run, RunConfig, RunReport, StageMetrics, STAGES};
-use crate::reference::storage::{parquet_files, read_batches};
+use crate::reference::storage::{parquet_files, stream_batches};
 use crate::spark::{read_run, Mapping, MeasuredRun, RunSource};
 use crate::units::{clean, significant};
 
@@ -245,7 +245,8 @@ fn key_census(processed: &Path) -> Result<(u64, f64)> {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for batch in read_batches(&file, 65_536)? {
+        for batch in stream_batches(&file, 65_536, None)? {
+            let batch = batch?;
             let products = batch.column(1).as_string::<i32>();
             for row in 0..batch.num_rows() {
                 *counts

@@ -123,6 +123,37 @@ fn running_twice_gives_byte_identical_outputs_and_workers_do_not_matter() {
 }
 
 #[test]
+fn deduplication_spilled_to_disk_gives_the_same_bytes_as_in_memory() {
+    let scratch = Scratch::new("dedup-spill");
+    let (logs, truth) = generated(&scratch, 20_000);
+    let memory = scratch.path("in-memory");
+    let in_memory = run(&config(&logs, &memory)).unwrap();
+    // 1,000 keys in memory: each date's ~10K rows go through 32 spilled
+    // hash partitions.
+    let mut spilled_config = config(&logs, &scratch.path("spilled"));
+    spilled_config.dedup_memory_keys = 1_000;
+    spilled_config.workers = 2;
+    let spilled = run(&spilled_config).unwrap();
+    assert_eq!(spilled.quality.duplicates_removed, truth.duplicates);
+    assert_eq!(
+        spilled.quality.duplicates_removed,
+        in_memory.quality.duplicates_removed
+    );
+    let (a, b) = (contents(&memory), contents(&scratch.path("spilled")));
+    for (name, bytes) in &a {
+        if name.ends_with(".parquet") {
+            assert_eq!(Some(bytes), b.get(name), "{name}");
+        }
+    }
+    // The spill files are gone once the stage is done.
+    assert!(
+        b.keys().all(|name| !name.contains("keys-")),
+        "{:?}",
+        b.keys()
+    );
+}
+
+#[test]
 fn a_crash_at_half_the_transform_resumes_to_the_clean_result() {
     let scratch = Scratch::new("resume");
     let (logs, _) = generated(&scratch, 10_000);

@@ -7,11 +7,22 @@
 //!   (Linux, macOS); not measured on Windows.
 //! - Peak memory: the process's resident high-water mark (`VmHWM`), reset
 //!   before each stage through `/proc/self/clear_refs` so each stage
-//!   reports its own peak: Linux only. macOS keeps a high-water mark for
-//!   the whole process and cannot reset it, so a stage's own peak is not
-//!   measured there, nor on Windows.
+//!   reports its own peak: Linux only. Memory the previous stage freed is
+//!   first handed back to the system (`malloc_trim`, glibc), so a stage's
+//!   peak is not inflated by what the allocator kept. macOS keeps a
+//!   high-water mark for the whole process and cannot reset it, so a
+//!   stage's own peak is not measured there, nor on Windows.
+//! - The whole run's peak: because the mark is reset, a tool outside the
+//!   process (`/usr/bin/time -v`) sees only the peak since the last reset.
+//!   The mark is read before each reset and the largest kept, so
+//!   [`process_peak_bytes`] (run.json's `process_peak_memory_bytes`) is the
+//!   whole process's.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+/// The largest high-water mark read before a reset, in bytes.
+static PEAK_BEFORE_RESETS: AtomicU64 = AtomicU64::new(0);
 
 pub struct Probe {
     started: Instant,
@@ -73,8 +84,31 @@ fn reset_peak() -> bool {
     false
 }
 
+/// Hands memory the allocator holds but no one uses back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_free_memory() {
+    // SAFETY: malloc_trim only walks glibc's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_memory() {}
+
+/// The whole process's resident high-water mark so far, across the
+/// per-stage resets; `None` where the platform does not measure it.
+pub fn process_peak_bytes() -> Option<u64> {
+    let now = peak_rss_bytes()?;
+    Some(now.max(PEAK_BEFORE_RESETS.load(Ordering::Relaxed)))
+}
+
 impl Probe {
     pub fn start() -> Self {
+        if let Some(peak) = peak_rss_bytes() {
+            PEAK_BEFORE_RESETS.fetch_max(peak, Ordering::Relaxed);
+        }
+        release_free_memory();
         let peak_reset = reset_peak();
         Probe {
             started: Instant::now(),
@@ -117,8 +151,11 @@ mod tests {
         }
         if cfg!(target_os = "linux") {
             assert!(peak.is_some_and(|p| p > 1_000_000), "{peak:?}");
+            // The whole process's peak is never below a stage's.
+            assert!(process_peak_bytes() >= peak);
         } else {
             assert!(peak.is_none());
+            assert!(process_peak_bytes().is_none());
         }
     }
 }

@@ -64,6 +64,10 @@ pub struct RunDocument {
     pub skipped_inputs: Vec<String>,
     /// What a killed earlier run left behind and this one removed.
     pub cleared_leftovers: Vec<String>,
+    /// The whole process's resident high-water mark over the run, in
+    /// bytes; each stage's `peak_memory_bytes` is its own (the mark is reset
+    /// between stages). `null` where not measured.
+    pub process_peak_memory_bytes: Option<u64>,
 }
 
 impl RunDocument {
@@ -110,6 +114,7 @@ impl RunDocument {
             output_dates: report.output_dates.clone(),
             skipped_inputs: report.skipped_inputs.clone(),
             cleared_leftovers: report.cleared_leftovers.clone(),
+            process_peak_memory_bytes: report.process_peak_memory_bytes,
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct ParquetSink {
     writer: ArrowWriter<File>,
 }
 
+/// The most a sink buffers before it ends a row group.
+const ROW_GROUP_BYTES: usize = 32 << 20;
+
 impl ParquetSink {
     /// `row_group_rows` bounds how many rows the writer buffers before a row
     /// group goes to disk.
@@ -55,7 +58,16 @@ impl ParquetSink {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.writer
             .write(batch)
-            .with_context(|| format!("cannot write `{}`", self.path.display()))
+            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        // A row group is buffered whole until it is written: bounded by
+        // bytes as well as rows, so wide rows or a large file cost the same
+        // memory as small ones.
+        if self.writer.memory_size() > ROW_GROUP_BYTES {
+            self.writer
+                .flush()
+                .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        }
+        Ok(())
     }
 
     /// Writes the footer and closes the file, on disk (fsynced).
@@ -71,14 +83,46 @@ impl ParquetSink {
 
 /// Reads a Parquet file batch by batch.
 pub fn read_batches(path: &Path, batch_rows: usize) -> Result<Vec<RecordBatch>> {
+    stream_batches(path, batch_rows, None)?.collect()
+}
+
+/// A Parquet file's batches one at a time, so memory holds one batch and
+/// not the file; with `columns`, only those columns are decoded (a stage
+/// that needs 4 of raw's 13 decodes 4). A column the file lacks is an
+/// error naming it.
+pub fn stream_batches(
+    path: &Path,
+    batch_rows: usize,
+    columns: Option<&[&str]>,
+) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     let file = File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("`{}` is not a Parquet file", path.display()))?
-        .with_batch_size(batch_rows)
-        .build()?;
-    reader
-        .map(|batch| batch.with_context(|| format!("cannot read `{}`", path.display())))
-        .collect()
+        .with_batch_size(batch_rows);
+    if let Some(columns) = columns {
+        let schema = builder.schema().clone();
+        let indices = columns
+            .iter()
+            .map(|name| {
+                schema
+                    .index_of(name)
+                    .map_err(|_| anyhow::anyhow!("`{}` has no column `{name}`", path.display()))
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), indices);
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build()?;
+    let shown = path.display().to_string();
+    Ok(reader.map(move |batch| batch.with_context(|| format!("cannot read `{shown}`"))))
+}
+
+/// The rows a Parquet file holds, from its footer (no data is read).
+pub fn row_count(path: &Path) -> Result<u64> {
+    let file = File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .with_context(|| format!("`{}` is not a Parquet file", path.display()))?;
+    Ok(u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0))
 }
 
 /// Every `*.parquet` below `dir`, sorted, so stages read in one order.
@@ -113,7 +157,12 @@ pub fn total_size(files: &[PathBuf]) -> u64 {
 /// FNV-1a, 64 bits: stable across Rust versions, unlike `DefaultHasher`,
 /// so fingerprints in manifests stay comparable.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    fnv1a_continue(0xcbf2_9ce4_8422_2325u64, bytes)
+}
+
+/// FNV-1a over more bytes, from the hash of those before them: the hash of
+/// a key in parts is the hash of the parts joined, with no joined copy.
+pub fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -331,4 +380,20 @@ pub fn clear_leftovers(out: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_in_parts_is_fnv1a_of_the_whole() {
+        let whole = fnv1a(b"e00023-00000002\x01\x02");
+        assert_eq!(
+            fnv1a_continue(fnv1a(b"e00023-"), b"00000002\x01\x02"),
+            whole
+        );
+        // The published FNV-1a 64 of "a".
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 }

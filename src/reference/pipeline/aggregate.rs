@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::context::StageContext;
 use super::{by_date, columns, Ran, Stage, StageId, StageMetrics};
-use crate::reference::storage::{parquet_files, read_batches, total_size, ParquetSink};
+use crate::reference::storage::{parquet_files, stream_batches, total_size, ParquetSink};
 
 /// Counts views per (date, product_id).
 pub(super) struct Aggregate;
@@ -36,7 +36,8 @@ impl Stage for Aggregate {
                 let mut counts: HashMap<String, u64> = HashMap::new();
                 let mut rows = 0u64;
                 for part in parts {
-                    for batch in read_batches(&part, config.batch_rows)? {
+                    for batch in stream_batches(&part, config.batch_rows, Some(&["product_id"]))? {
+                        let batch = batch?;
                         let products = columns::text(&batch, "product_id")?;
                         for row in 0..batch.num_rows() {
                             *counts.entry(products.value(row).to_string()).or_default() += 1;

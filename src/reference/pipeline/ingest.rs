@@ -74,7 +74,14 @@ struct RawColumns {
     columns: Vec<StringBuilder>,
     timestamps: TimestampMillisecondBuilder,
     rows: usize,
+    /// Text bytes buffered: a batch is written at `batch_rows` rows or at
+    /// [`BATCH_BYTES`], whichever comes first, so long lines cost no more
+    /// memory than short ones.
+    bytes: usize,
 }
+
+/// The most text a file's columns buffer before they are written.
+const BATCH_BYTES: usize = 8 << 20;
 
 impl RawColumns {
     fn new() -> Self {
@@ -82,6 +89,7 @@ impl RawColumns {
             columns: (0..12).map(|_| StringBuilder::new()).collect(),
             timestamps: TimestampMillisecondBuilder::new(),
             rows: 0,
+            bytes: 0,
         }
     }
     fn batch(&mut self) -> Result<RecordBatch> {
@@ -93,6 +101,7 @@ impl RawColumns {
             arrays.push(Arc::new(column.finish()));
         }
         self.rows = 0;
+        self.bytes = 0;
         Ok(RecordBatch::try_new(schema_raw(), arrays)?)
     }
 }
@@ -314,11 +323,12 @@ fn ingest_file_once(
             Some(source.as_str()),
         ];
         for (column, value) in columns.columns.iter_mut().zip(values) {
+            columns.bytes += value.map_or(0, str::len);
             column.append_option(value);
         }
         columns.timestamps.append_value(event.timestamp_ms);
         columns.rows += 1;
-        if columns.rows >= config.batch_rows {
+        if columns.rows >= config.batch_rows || columns.bytes >= BATCH_BYTES {
             let batch = columns.batch()?;
             let sink = match sink {
                 Some(sink) => sink,

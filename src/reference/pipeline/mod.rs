@@ -131,6 +131,10 @@ pub struct RunConfig {
     /// Rows per Parquet batch.
     #[arg(long, default_value_t = 65_536, value_parser = crate::args::batch_rows, allow_negative_numbers = true)]
     pub batch_rows: usize,
+    /// Rows of one date deduplicated in memory (16 bytes a row); above it
+    /// the keys are spilled to disk by hash partition, so memory stays flat.
+    #[arg(long, default_value_t = 1_000_000, value_name = "ROWS", value_parser = crate::args::dedup_memory_keys, allow_negative_numbers = true)]
+    pub dedup_memory_keys: usize,
     /// Rows per Parquet row group (what a writer buffers).
     #[arg(skip = 1usize << 20)]
     pub row_group_rows: usize,
@@ -183,6 +187,7 @@ impl RunConfig {
             retries: 3,
             inject_read_failures: 0,
             batch_rows: 65_536,
+            dedup_memory_keys: 1_000_000,
             row_group_rows: 1 << 20,
             max_line_bytes: 1 << 20,
             progress: false,
@@ -369,6 +374,11 @@ pub struct RunReport {
     pub skipped_inputs: Vec<String>,
     /// What a killed earlier run left behind and this one removed.
     pub cleared_leftovers: Vec<String>,
+    /// The whole process's resident high-water mark over the run (each
+    /// stage's own peak is reset between stages, so this is kept apart);
+    /// `None` where not measured.
+    #[serde(default)]
+    pub process_peak_memory_bytes: Option<u64>,
 }
 
 /// A run that stopped part-way, with the report up to there.
@@ -472,6 +482,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
         output_dates: Vec::new(),
         skipped_inputs: Vec::new(),
         cleared_leftovers: Vec::new(),
+        process_peak_memory_bytes: None,
     };
     // Refused before the lock (bad input, a folder in use): nothing is
     // written, not even a report.
@@ -486,7 +497,9 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
             }));
         }
     };
-    let result = run_stages(config, &held.inputs, &held.format, &mut report).and_then(|()| {
+    let result = run_stages(config, &held.inputs, &held.format, &mut report);
+    report.process_peak_memory_bytes = crate::reference::instrument::process_peak_bytes();
+    let result = result.and_then(|()| {
         report.status = RunStatus::Completed;
         write_json(
             &config.out.join(RUN_REPORT),

@@ -1,10 +1,22 @@
 //! Transform: raw events in, deduplicated product page views out.
+//!
+//! Deduplication keeps the first of each (event_id, timestamp) in file
+//! order, in two passes over a date's raw parts. The first reads only those
+//! two columns and finds the duplicates' row numbers: the keys' 64-bit
+//! hashes, with their row numbers, are sorted, and every one but the first
+//! of a hash is a duplicate. Up to `--dedup-memory-keys` rows of a date this
+//! is done in memory; beyond it the (hash, row) pairs are spilled to disk in
+//! hash partitions of at most that many and each partition is sorted alone,
+//! so memory stays flat however large the date (at the cost of writing and
+//! reading 16 bytes a row). The second pass streams each part on its own,
+//! in parallel, skipping the duplicates by row number: memory holds a batch
+//! per worker, never a whole part.
 
-use std::collections::HashSet;
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use arrow_array::builder::{StringBuilder, TimestampMillisecondBuilder};
 use arrow_array::{Array, RecordBatch};
 use rayon::prelude::*;
@@ -12,24 +24,209 @@ use rayon::prelude::*;
 use super::context::StageContext;
 use super::{by_date, columns, Quality, Ran, RunConfig, Stage, StageId};
 use crate::reference::event::{LogFormat, ProductError};
-use crate::reference::storage::{fnv1a, parquet_files, read_batches, total_size, ParquetSink};
-
-/// A raw row's fate in the transform.
-enum Kept {
-    View {
-        event_id: String,
-        product: String,
-        timestamp: i64,
-    },
-    Other,
-    NotProduct,
-    InvalidProduct,
-}
+use crate::reference::storage::{
+    fnv1a, fnv1a_continue, parquet_files, row_count, stream_batches, total_size, ParquetSink,
+};
 
 /// Keeps the page views of product pages, deduplicated by (event_id,
 /// timestamp), one processed part per raw part.
 pub(super) struct Transform<'a> {
     pub format: &'a LogFormat,
+}
+
+/// The dedup key of one row: FNV-1a of its event id and timestamp.
+fn dedup_key(event_id: &str, timestamp: i64) -> u64 {
+    fnv1a_continue(fnv1a(event_id.as_bytes()), &timestamp.to_le_bytes())
+}
+
+/// Each part's dedup keys, in row order, a worker-count of parts at a time.
+fn keys_in_order(
+    parts: &[PathBuf],
+    config: &RunConfig,
+    mut each: impl FnMut(Vec<u64>) -> Result<()>,
+) -> Result<()> {
+    for chunk in parts.chunks(rayon::current_num_threads().max(1)) {
+        let keys: Vec<Vec<u64>> = chunk
+            .par_iter()
+            .map(|path| {
+                let mut keys = Vec::new();
+                let wanted = ["event_id", "timestamp"];
+                for batch in stream_batches(path, config.batch_rows, Some(&wanted))? {
+                    let batch = batch?;
+                    let ids = columns::text(&batch, "event_id")?;
+                    let times = columns::timestamps(&batch, "timestamp")?;
+                    keys.extend(
+                        (0..batch.num_rows())
+                            .map(|row| dedup_key(ids.value(row), times.value(row))),
+                    );
+                }
+                Ok(keys)
+            })
+            .collect::<Result<_>>()?;
+        for part in keys {
+            each(part)?;
+        }
+    }
+    Ok(())
+}
+
+/// The duplicates among (hash, row) pairs: every row but the first of
+/// each hash, in no particular order.
+fn duplicates_among(pairs: &mut [(u64, u64)], into: &mut Vec<u64>) {
+    pairs.sort_unstable();
+    for pair in pairs.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            into.push(pair[1].1);
+        }
+    }
+}
+
+/// The row numbers (in file order over `parts`) of a date's duplicates,
+/// sorted.
+fn duplicate_rows(
+    parts: &[PathBuf],
+    rows: u64,
+    config: &RunConfig,
+    scratch: &Path,
+) -> Result<Vec<u64>> {
+    let in_memory = config.dedup_memory_keys.max(1) as u64;
+    let mut duplicates = Vec::new();
+    let mut row = 0u64;
+    if rows <= in_memory {
+        let mut pairs = Vec::with_capacity(usize::try_from(rows).unwrap_or(0));
+        keys_in_order(parts, config, |keys| {
+            for key in keys {
+                pairs.push((key, row));
+                row += 1;
+            }
+            Ok(())
+        })?;
+        duplicates_among(&mut pairs, &mut duplicates);
+    } else {
+        // Partitions by the hash's top bits hold about rows ÷ partitions
+        // pairs each; twice as many as needed leaves room for uneven ones.
+        let partitions = (rows.div_ceil(in_memory) * 2).next_power_of_two();
+        let shift = 64 - partitions.trailing_zeros();
+        std::fs::create_dir_all(scratch)
+            .with_context(|| format!("cannot create `{}`", scratch.display()))?;
+        let path = |index: u64| scratch.join(format!("keys-{index}.bin"));
+        let mut writers = (0..partitions)
+            .map(|index| {
+                let file = std::fs::File::create(path(index))
+                    .with_context(|| format!("cannot create `{}`", path(index).display()))?;
+                Ok(BufWriter::new(file))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        keys_in_order(parts, config, |keys| {
+            for key in keys {
+                let writer = &mut writers[(key >> shift) as usize];
+                writer.write_all(&key.to_le_bytes())?;
+                writer.write_all(&row.to_le_bytes())?;
+                row += 1;
+            }
+            Ok(())
+        })?;
+        for writer in writers {
+            writer.into_inner().map_err(|e| e.into_error())?;
+        }
+        for index in 0..partitions {
+            let mut bytes = Vec::new();
+            BufReader::new(std::fs::File::open(path(index))?).read_to_end(&mut bytes)?;
+            let mut pairs: Vec<(u64, u64)> = bytes
+                .chunks_exact(16)
+                .map(|pair| {
+                    let (key, row) = pair.split_at(8);
+                    (
+                        u64::from_le_bytes(key.try_into().expect("8 bytes")),
+                        u64::from_le_bytes(row.try_into().expect("8 bytes")),
+                    )
+                })
+                .collect();
+            drop(bytes);
+            duplicates_among(&mut pairs, &mut duplicates);
+            std::fs::remove_file(path(index))?;
+        }
+        std::fs::remove_dir_all(scratch)
+            .with_context(|| format!("cannot remove `{}`", scratch.display()))?;
+    }
+    if row != rows {
+        anyhow::bail!(
+            "the raw parts of a date hold {row} rows where their footers say {rows}; was raw changed during the run?"
+        );
+    }
+    duplicates.sort_unstable();
+    Ok(duplicates)
+}
+
+/// What one part's transform counted.
+#[derive(Default)]
+struct PartCounts {
+    quality: Quality,
+    rows_in: u64,
+    rows_out: u64,
+}
+
+impl Transform<'_> {
+    /// Streams one raw part into its processed part: rows `first..` of the
+    /// date, the duplicates among them skipped.
+    fn part(
+        &self,
+        raw_part: &Path,
+        processed: &Path,
+        first: u64,
+        duplicates: &[u64],
+        config: &RunConfig,
+        tripwire: &super::context::Tripwire,
+    ) -> Result<PartCounts> {
+        let mut counts = PartCounts::default();
+        let mut next_duplicate = duplicates.partition_point(|&d| d < first);
+        let mut row_number = first;
+        let mut sink: Option<ParquetSink> = None;
+        let mut out = ProcessedBatch::default();
+        let wanted = ["event_id", "page", "timestamp", "action"];
+        for batch in stream_batches(raw_part, config.batch_rows, Some(&wanted))? {
+            let batch = batch?;
+            let ids = columns::text(&batch, "event_id")?;
+            let pages = columns::text(&batch, "page")?;
+            let times = columns::timestamps(&batch, "timestamp")?;
+            let actions = columns::text(&batch, "action")?;
+            for row in 0..batch.num_rows() {
+                counts.rows_in += 1;
+                let duplicate = duplicates.get(next_duplicate) == Some(&row_number);
+                row_number += 1;
+                if duplicate {
+                    next_duplicate += 1;
+                    counts.quality.duplicates_removed += 1;
+                    continue;
+                }
+                if actions.is_null(row) || actions.value(row) != "page_view" {
+                    continue;
+                }
+                counts.quality.page_views += 1;
+                match self.format.product_id(pages.value(row)) {
+                    Ok(product) => {
+                        counts.rows_out += 1;
+                        out.push(ids.value(row), product, times.value(row));
+                        if out.rows == config.batch_rows.max(1) {
+                            out.write(&mut sink, processed, config)?;
+                        }
+                    }
+                    Err(ProductError::NotAProductPage) => {
+                        counts.quality.non_product_page_views += 1;
+                    }
+                    Err(ProductError::Invalid) => counts.quality.invalid_product_ids += 1,
+                }
+            }
+            tripwire.advance(batch.num_rows() as u64)?;
+        }
+        if out.rows > 0 {
+            out.write(&mut sink, processed, config)?;
+        }
+        if let Some(sink) = sink {
+            sink.finish()?;
+        }
+        Ok(counts)
+    }
 }
 
 impl Stage for Transform<'_> {
@@ -50,92 +247,45 @@ impl Stage for Transform<'_> {
         let mut metrics = cx.metrics();
         metrics.bytes_in = total_size(&files);
         for (date, parts) in by_date(files) {
-            let mut seen: HashSet<u64> = HashSet::new();
-            // A worker-count of files at a time: read and classified in
-            // parallel, deduplicated in file order (so the output is the same
-            // for any N), then written in parallel, one part per raw part.
-            // Memory holds a few files, not a whole date.
-            for chunk in parts.chunks(rayon::current_num_threads().max(1)) {
-                let classified: Vec<Vec<(u64, Kept)>> = chunk
-                    .par_iter()
-                    .map(|path| {
-                        let mut rows = Vec::new();
-                        for batch in read_batches(path, config.batch_rows)? {
-                            let ids = columns::text(&batch, "event_id")?;
-                            let pages = columns::text(&batch, "page")?;
-                            let times = columns::timestamps(&batch, "timestamp")?;
-                            let actions = columns::text(&batch, "action")?;
-                            for row in 0..batch.num_rows() {
-                                let event_id = ids.value(row);
-                                let timestamp = times.value(row);
-                                let mut key = event_id.as_bytes().to_vec();
-                                key.extend_from_slice(&timestamp.to_le_bytes());
-                                let kept =
-                                    if actions.is_null(row) || actions.value(row) != "page_view" {
-                                        Kept::Other
-                                    } else {
-                                        match self.format.product_id(pages.value(row)) {
-                                            Ok(product) => Kept::View {
-                                                event_id: event_id.to_string(),
-                                                product: product.to_string(),
-                                                timestamp,
-                                            },
-                                            Err(ProductError::NotAProductPage) => Kept::NotProduct,
-                                            Err(ProductError::Invalid) => Kept::InvalidProduct,
-                                        }
-                                    };
-                                rows.push((fnv1a(&key), kept));
-                            }
-                            tripwire.advance(batch.num_rows() as u64)?;
-                        }
-                        bar.inc(1);
-                        Ok(rows)
-                    })
-                    .collect::<Result<_>>()?;
-                let mut views: Vec<Vec<(String, String, i64)>> = Vec::with_capacity(chunk.len());
-                for rows in classified {
-                    let mut kept_views = Vec::new();
-                    for (key, kept) in rows {
-                        metrics.rows_in += 1;
-                        if !seen.insert(key) {
-                            quality.duplicates_removed += 1;
-                            continue;
-                        }
-                        match kept {
-                            Kept::Other => {}
-                            Kept::NotProduct => {
-                                quality.page_views += 1;
-                                quality.non_product_page_views += 1;
-                            }
-                            Kept::InvalidProduct => {
-                                quality.page_views += 1;
-                                quality.invalid_product_ids += 1;
-                            }
-                            Kept::View {
-                                event_id,
-                                product,
-                                timestamp,
-                            } => {
-                                quality.page_views += 1;
-                                metrics.rows_out += 1;
-                                kept_views.push((event_id, product, timestamp));
-                            }
-                        }
-                    }
-                    views.push(kept_views);
-                }
-                chunk
-                    .par_iter()
-                    .zip(views)
-                    .filter(|(_, rows)| !rows.is_empty())
-                    .try_for_each(|(raw_part, rows)| {
-                        let name = raw_part.file_name().expect("a Parquet file");
-                        write_processed(
-                            &staging.join(format!("date={date}")).join(name),
-                            &rows,
-                            config,
-                        )
-                    })?;
+            let counts = parts
+                .iter()
+                .map(|p| row_count(p))
+                .collect::<Result<Vec<u64>>>()?;
+            let rows: u64 = counts.iter().sum();
+            let duplicates = duplicate_rows(
+                &parts,
+                rows,
+                config,
+                &staging.join(format!("_dedup-{date}")),
+            )?;
+            // Each part's first row number in the date's file order.
+            let firsts: Vec<u64> = counts
+                .iter()
+                .scan(0u64, |next, count| {
+                    let first = *next;
+                    *next += count;
+                    Some(first)
+                })
+                .collect();
+            let done: Vec<PartCounts> = parts
+                .par_iter()
+                .zip(firsts)
+                .map(|(raw_part, first)| {
+                    let name = raw_part.file_name().expect("a Parquet file");
+                    let processed = staging.join(format!("date={date}")).join(name);
+                    let counted =
+                        self.part(raw_part, &processed, first, &duplicates, config, &tripwire);
+                    bar.inc(1);
+                    counted
+                })
+                .collect::<Result<_>>()?;
+            for part in done {
+                metrics.rows_in += part.rows_in;
+                metrics.rows_out += part.rows_out;
+                quality.duplicates_removed += part.quality.duplicates_removed;
+                quality.page_views += part.quality.page_views;
+                quality.non_product_page_views += part.quality.non_product_page_views;
+                quality.invalid_product_ids += part.quality.invalid_product_ids;
             }
         }
         bar.finish_and_clear();
@@ -147,28 +297,67 @@ impl Stage for Transform<'_> {
     }
 }
 
-/// Writes one processed part: the kept page views of one raw part.
-fn write_processed(path: &Path, rows: &[(String, String, i64)], config: &RunConfig) -> Result<()> {
-    let mut sink = ParquetSink::create(path, columns::schema_processed(), config.row_group_rows)?;
-    for batch_rows in rows.chunks(config.batch_rows.max(1)) {
-        let mut ids = StringBuilder::new();
-        let mut products = StringBuilder::new();
-        let mut times = TimestampMillisecondBuilder::new();
-        for (event_id, product, timestamp) in batch_rows {
-            ids.append_value(event_id);
-            products.append_value(product);
-            times.append_value(*timestamp);
-        }
+/// Kept page views waiting to be written, a batch at a time.
+#[derive(Default)]
+struct ProcessedBatch {
+    ids: StringBuilder,
+    products: StringBuilder,
+    times: TimestampMillisecondBuilder,
+    rows: usize,
+}
+
+impl ProcessedBatch {
+    fn push(&mut self, event_id: &str, product: &str, timestamp: i64) {
+        self.ids.append_value(event_id);
+        self.products.append_value(product);
+        self.times.append_value(timestamp);
+        self.rows += 1;
+    }
+
+    /// Writes the batch to the part (created at its first batch, so a part
+    /// that keeps nothing is not written) and starts the next.
+    fn write(
+        &mut self,
+        sink: &mut Option<ParquetSink>,
+        path: &Path,
+        config: &RunConfig,
+    ) -> Result<()> {
         let batch = RecordBatch::try_new(
             columns::schema_processed(),
             vec![
-                Arc::new(ids.finish()),
-                Arc::new(products.finish()),
-                Arc::new(times.finish().with_timezone("UTC")),
+                Arc::new(self.ids.finish()),
+                Arc::new(self.products.finish()),
+                Arc::new(self.times.finish().with_timezone("UTC")),
             ],
         )?;
-        sink.write(&batch)?;
+        self.rows = 0;
+        let sink = match sink {
+            Some(sink) => sink,
+            None => sink.insert(ParquetSink::create(
+                path,
+                columns::schema_processed(),
+                config.row_group_rows,
+            )?),
+        };
+        sink.write(&batch)
     }
-    sink.finish()?;
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_of_each_key_is_kept_and_every_later_one_is_a_duplicate() {
+        // Rows 0..5 with keys 5, 7, 5, 5, 9, 7: rows 2, 3 and 5 repeat an earlier one.
+        let mut pairs = vec![(5, 0), (7, 1), (5, 2), (5, 3), (9, 4), (7, 5)];
+        let mut duplicates = Vec::new();
+        duplicates_among(&mut pairs, &mut duplicates);
+        duplicates.sort_unstable();
+        assert_eq!(duplicates, [2, 3, 5]);
+        // The key is the event id and the timestamp together.
+        assert_eq!(dedup_key("e1", 10), dedup_key("e1", 10));
+        assert_ne!(dedup_key("e1", 10), dedup_key("e1", 11));
+        assert_ne!(dedup_key("e1", 10), dedup_key("e2", 10));
+    }
 }
