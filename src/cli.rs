@@ -181,6 +181,9 @@ pub enum Command {
     Inspect {
         /// The run: a pipecalc output folder, its run.json, or a Spark event log.
         run: PathBuf,
+        /// Map a Spark log's untagged jobs onto stages by job id: YAML or JSON, e.g. {"0": ingest, "1-3": transform}.
+        #[arg(long, value_name = "FILE")]
+        stage_map: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -234,6 +237,9 @@ pub struct CalibrateArgs {
     /// Calibrate from a measured run instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder).
     #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "workers", "repeat", "seed"])]
     pub from: Option<PathBuf>,
+    /// Map a Spark log's untagged jobs onto stages by job id: YAML or JSON, e.g. {"0": ingest, "1-3": transform}.
+    #[arg(long, value_name = "FILE", requires = "from")]
+    pub stage_map: Option<PathBuf>,
     /// Where to write the scenario [default: print it].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -249,6 +255,9 @@ pub struct ValidateArgs {
     /// A measured run to predict from the calibration at its own volume and workers (repeat for more).
     #[arg(long, value_name = "RUN", requires = "calibrate_from")]
     pub against: Vec<PathBuf>,
+    /// Map the Spark logs' untagged jobs onto stages by job id: YAML or JSON, e.g. {"0": ingest, "1-3": transform}.
+    #[arg(long, value_name = "FILE", requires = "calibrate_from")]
+    pub stage_map: Option<PathBuf>,
     /// Events to calibrate on.
     #[arg(long, default_value = "200K", value_parser = events)]
     pub sample: u64,
@@ -368,6 +377,7 @@ pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOpti
             Some(run) => pipecalc::validate::Plan::Measured {
                 calibrate_from: run.clone(),
                 against: args.against.clone(),
+                stage_map: args.stage_map.clone(),
             },
             None => pipecalc::validate::Plan::Generated {
                 sample: args.sample,
@@ -549,8 +559,13 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
         }
         Command::Check { scenarios } => commands::check(&scenarios),
         Command::Schema { document } => commands::schema(&document),
-        Command::Inspect { run, output } => {
-            let (text, warnings) = commands::inspect(&run, &output.options())?;
+        Command::Inspect {
+            run,
+            stage_map,
+            output,
+        } => {
+            let (text, warnings) =
+                commands::inspect(&run, stage_map.as_deref(), &output.options())?;
             for warning in &warnings {
                 eprintln!("warning: {warning}");
             }
@@ -576,9 +591,12 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             stdout,
             force,
         } => commands::init(&name, preset, stdout, force),
-        Command::Calibrate(args) => {
-            commands::calibrate(&args.options, args.from.as_deref(), args.out.as_deref())
-        }
+        Command::Calibrate(args) => commands::calibrate(
+            &args.options,
+            args.from.as_deref(),
+            args.stage_map.as_deref(),
+            args.out.as_deref(),
+        ),
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
             let output = Output {

@@ -475,8 +475,13 @@ pub fn init(name: &str, preset: crate::init::Preset, stdout: bool, force: bool) 
 
 /// `pipecalc inspect`: a measured run per stage, from pipecalc or Spark,
 /// with what was odd in its log.
-pub fn inspect(path: &Path, output: &Output) -> Result<(String, Vec<String>)> {
-    let run = crate::spark::read_run(path)?;
+pub fn inspect(
+    path: &Path,
+    stage_map: Option<&Path>,
+    output: &Output,
+) -> Result<(String, Vec<String>)> {
+    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
+    let run = crate::spark::read_run_with(path, map.as_ref())?;
     let shown = path.display().to_string();
     let text = emit(
         output,
@@ -499,10 +504,11 @@ pub fn schema(document: &str) -> Result<String> {
 pub fn calibrate(
     options: &crate::validate::CalibrateOptions,
     from: Option<&Path>,
+    stage_map: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<String> {
     let calibration = match from {
-        Some(run) => crate::validate::calibrate_from(run)?,
+        Some(run) => crate::validate::calibrate_from(run, stage_map)?,
         None => crate::validate::calibrate(options)?,
     };
     let Some(path) = out else {

@@ -37,6 +37,8 @@ use crate::units::clean;
 pub enum Mapping {
     /// `sc.setLocalProperty("pipecalc.stage", …)`.
     Tagged,
+    /// A mapping file of job ids (`--stage-map`).
+    MappingFile,
     /// `spark.job.description` (`sc.setJobDescription`).
     JobDescription,
     /// The SQL execution's description (the query's call site).
@@ -50,6 +52,7 @@ impl Mapping {
     pub fn label(self) -> &'static str {
         match self {
             Mapping::Tagged => "stages from the `pipecalc.stage` tags",
+            Mapping::MappingFile => "stages from the mapping file's job ids (`--stage-map`)",
             Mapping::JobDescription => {
                 "stages from the jobs' descriptions (`spark.job.description`)"
             }
@@ -58,14 +61,85 @@ impl Mapping {
         }
     }
 
-    /// A better source of names wins: tags, then job descriptions, then SQL.
+    /// A better source of names wins: tags, then the user's mapping file,
+    /// then job descriptions, then SQL.
     fn rank(self) -> u8 {
         match self {
-            Mapping::Tagged => 3,
+            Mapping::Tagged => 4,
+            Mapping::MappingFile => 3,
             Mapping::JobDescription => 2,
             Mapping::SqlDescription => 1,
             Mapping::WholeApplication => 0,
         }
+    }
+}
+
+/// A mapping of Spark job ids onto pipecalc's stages, for a job that is not
+/// tagged: YAML (or JSON), each key a job id or a range of them,
+/// `{"0": ingest, "1-3": transform, "4-6": aggregate, "7-9": load}`. A
+/// job's tag still wins; the file wins over descriptions, since it was asked
+/// for.
+#[derive(Clone, Debug, Default)]
+pub struct StageMap {
+    ranges: Vec<(i64, i64, String)>,
+}
+
+impl StageMap {
+    pub fn load(path: &Path) -> Result<StageMap> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the stage map `{}`", path.display()))?;
+        let raw: BTreeMap<String, String> = serde_saphyr::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "`{}` is not a stage map ({e}); write job ids or ranges to stage names, e.g. {{\"0\": ingest, \"1-3\": transform}}",
+                path.display()
+            )
+        })?;
+        StageMap::from_entries(raw, &path.display().to_string())
+    }
+
+    fn from_entries(entries: BTreeMap<String, String>, file: &str) -> Result<StageMap> {
+        let mut ranges = Vec::new();
+        for (key, stage) in entries {
+            let bad = || {
+                anyhow::anyhow!(
+                    "`{file}`: `{key}` is not a Spark job id or a range of them; write 3 or 1-3"
+                )
+            };
+            let (first, last) = match key.trim().split_once('-') {
+                Some((a, b)) => (
+                    a.trim().parse::<i64>().map_err(|_| bad())?,
+                    b.trim().parse::<i64>().map_err(|_| bad())?,
+                ),
+                None => {
+                    let id = key.trim().parse::<i64>().map_err(|_| bad())?;
+                    (id, id)
+                }
+            };
+            if first < 0 || last < first {
+                return Err(bad());
+            }
+            if stage.trim().is_empty() {
+                bail!("`{file}`: jobs `{key}` map to an empty stage name");
+            }
+            if let Some((a, b, other)) = ranges
+                .iter()
+                .find(|(a, b, _): &&(i64, i64, String)| first <= *b && *a <= last)
+            {
+                bail!("`{file}`: jobs `{key}` overlap jobs {a}-{b} (`{other}`); each job belongs to one stage");
+            }
+            ranges.push((first, last, stage.trim().to_string()));
+        }
+        if ranges.is_empty() {
+            bail!("`{file}` maps no jobs; write job ids or ranges to stage names, e.g. {{\"0\": ingest}}");
+        }
+        Ok(StageMap { ranges })
+    }
+
+    fn stage_of(&self, job: i64) -> Option<&str> {
+        self.ranges
+            .iter()
+            .find(|(a, b, _)| *a <= job && job <= *b)
+            .map(|(_, _, stage)| stage.as_str())
     }
 }
 
@@ -345,7 +419,15 @@ fn files_read_accumulators(plan: &Value, into: &mut Vec<i64>) {
 
 /// Reads a Spark event log into a measured run.
 pub fn read(path: &Path) -> Result<MeasuredRun> {
-    let mut log = Log::default();
+    read_with(path, None)
+}
+
+/// Reads a Spark event log, mapping untagged jobs by `map` where given.
+pub fn read_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun> {
+    let mut log = Log {
+        stage_map: map.cloned(),
+        ..Log::default()
+    };
     for part in parts(path)? {
         if part.to_string_lossy().ends_with(".inprogress") {
             log.warnings.push(format!(
@@ -389,6 +471,7 @@ pub fn read(path: &Path) -> Result<MeasuredRun> {
 
 #[derive(Default)]
 struct Log {
+    stage_map: Option<StageMap>,
     warnings: Vec<String>,
     events: usize,
     app_name: Option<String>,
@@ -510,8 +593,17 @@ impl Log {
         let properties = event.get("Properties");
         let property = |key: &str| properties.and_then(|p| text(p, key)).map(str::to_string);
         let execution = property("spark.sql.execution.id").and_then(|id| id.parse::<i64>().ok());
+        let job = event.get("Job ID").and_then(Value::as_i64);
+        let mapped = self
+            .stage_map
+            .as_ref()
+            .zip(job)
+            .and_then(|(map, job)| map.stage_of(job))
+            .map(str::to_string);
         let (name, how) = if let Some(tag) = property("pipecalc.stage") {
             (tag, Mapping::Tagged)
+        } else if let Some(stage) = mapped {
+            (stage, Mapping::MappingFile)
         } else if let Some(description) = property("spark.job.description") {
             (description, Mapping::JobDescription)
         } else if let Some((id, (description, _))) = execution
@@ -784,6 +876,11 @@ impl Log {
 /// Reads any measured run: a pipecalc output folder or its `run.json`, or a
 /// Spark event log (a file or a rolling folder), told by its content.
 pub fn read_run(path: &Path) -> Result<MeasuredRun> {
+    read_run_with(path, None)
+}
+
+/// [`read_run`], with a stage map for a Spark log's untagged jobs.
+pub fn read_run_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun> {
     if !path.exists() {
         bail!(
             "`{}` does not exist; give a pipecalc output folder, its run.json, or a Spark event log",
@@ -819,7 +916,7 @@ pub fn read_run(path: &Path) -> Result<MeasuredRun> {
             });
         }
     }
-    read(path)
+    read_with(path, map)
 }
 
 #[cfg(test)]
@@ -901,6 +998,34 @@ mod tests {
         let run = read(&log(&refs)).unwrap();
         assert_eq!(run.report.stages[0].peak_memory_bytes, None);
         assert_eq!(run.report.stages[0].cpu_s, None);
+    }
+
+    #[test]
+    fn a_stage_map_maps_job_ids_and_refuses_what_it_cannot() {
+        let entries = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let map =
+            StageMap::from_entries(entries(&[("0", "ingest"), ("1-3", "transform")]), "m.yaml")
+                .unwrap();
+        assert_eq!(map.stage_of(0), Some("ingest"));
+        assert_eq!(map.stage_of(2), Some("transform"));
+        assert_eq!(map.stage_of(4), None);
+        for (bad, says) in [
+            (entries(&[("x", "ingest")]), "not a Spark job id"),
+            (entries(&[("3-1", "ingest")]), "not a Spark job id"),
+            (entries(&[("0-2", "a"), ("2", "b")]), "overlap"),
+            (entries(&[("0", " ")]), "empty stage name"),
+            (entries(&[]), "maps no jobs"),
+        ] {
+            let error = StageMap::from_entries(bad, "m.yaml")
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(says), "{error}");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::reference::generator::{generate, GeneratorConfig};
 use crate::reference::pipeline::{run, RunConfig, RunReport, StageMetrics, STAGES};
 use crate::reference::storage::{parquet_files, stream_batches};
-use crate::spark::{read_run, Mapping, MeasuredRun, RunSource};
+use crate::spark::{Mapping, MeasuredRun, RunSource};
 use crate::units::{clean, significant};
 
 /// A scratch folder that removes itself.
@@ -593,8 +593,9 @@ fn calibrate_with(options: &CalibrateOptions, progress: &dyn Fn(String)) -> Resu
 /// Calibrates from a measured run (a pipecalc run or a Spark event log):
 /// each of its stages, in order, becomes a scenario stage with the
 /// throughput per worker, selectivity, row size and working set it measured.
-pub fn calibrate_from(path: &Path) -> Result<Calibration> {
-    let run = read_run(path)?;
+pub fn calibrate_from(path: &Path, stage_map: Option<&Path>) -> Result<Calibration> {
+    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
+    let run = crate::spark::read_run_with(path, map.as_ref())?;
     let record = RunRecord::of(path, &run);
     let yaml = measured_scenario_yaml(&record, &run.report)?;
     crate::scenario::parse(&yaml, "calibrated.yaml")
@@ -830,6 +831,8 @@ pub enum Plan {
     Measured {
         calibrate_from: PathBuf,
         against: Vec<PathBuf>,
+        /// Maps a Spark log's untagged jobs onto stages (`--stage-map`).
+        stage_map: Option<PathBuf>,
     },
 }
 
@@ -1043,7 +1046,8 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
         Plan::Measured {
             calibrate_from,
             against,
-        } => validate_measured(options, calibrate_from, against),
+            stage_map,
+        } => validate_measured(options, calibrate_from, against, stage_map.as_deref()),
     }
 }
 
@@ -1383,11 +1387,13 @@ fn validate_measured(
     options: &ValidateOptions,
     calibrate_from_path: &Path,
     against: &[PathBuf],
+    stage_map: Option<&Path>,
 ) -> Result<Validation> {
     if against.is_empty() {
         bail!("`--calibrate-from` needs at least one `--against RUN` to predict");
     }
-    let calibration = calibrate_from(calibrate_from_path)?;
+    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
+    let calibration = calibrate_from(calibrate_from_path, stage_map)?;
     let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
     let CalibrationSource::Measured(base) = &calibration.source else {
         bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
@@ -1400,7 +1406,7 @@ fn validate_measured(
     let mut runs = Vec::new();
     let mut records = Vec::new();
     for path in against {
-        let run = read_run(path)?;
+        let run = crate::spark::read_run_with(path, map.as_ref())?;
         let record = RunRecord::of(path, &run);
         if record.events == 0 {
             bail!(

@@ -100,7 +100,7 @@ fn inspect_every_spark_fixture_in_every_format() {
         let path = Path::new("tests/fixtures/spark").join(fixture);
         let stem = fixture.replace('/', "-");
         for (format, name) in FORMATS {
-            let (text, warnings) = commands::inspect(&path, &output(format, false)).unwrap();
+            let (text, warnings) = commands::inspect(&path, None, &output(format, false)).unwrap();
             insta::assert_snapshot!(
                 format!("inspect.{stem}.{name}"),
                 format!("{text}\n--- warnings ---\n{}", warnings.join("\n"))
@@ -121,6 +121,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
         },
         Some(&spark.join("small-1core")),
         None,
+        None,
     )
     .unwrap();
     insta::assert_snapshot!("calibrate.from-spark-small-1core", yaml);
@@ -128,6 +129,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
         plan: pipecalc::validate::Plan::Measured {
             calibrate_from: spark.join("small-1core"),
             against: vec![spark.join("big-1core"), spark.join("big-2core")],
+            stage_map: None,
         },
         tolerances: pipecalc::validate::Tolerances::default(),
         progress: false,

@@ -402,3 +402,43 @@ fn validate_from_runs_refuses_what_it_cannot_use() {
     assert!(stderr.contains("has no stage `ingest`"), "{stderr}");
     assert!(other.stdout.is_empty());
 }
+
+#[test]
+fn a_stage_map_names_an_untagged_log_s_jobs() {
+    // The untagged log's jobs: 0 the ingest's write, 1-3 the transform's
+    // (a schema read and the write), 4-6 the aggregate's, 7-9 the load's.
+    let map = std::env::temp_dir().join(format!("pipecalc-stage-map-{}.yaml", std::process::id()));
+    std::fs::write(
+        &map,
+        "\"0\": ingest\n\"1-3\": transform\n\"4-6\": aggregate\n\"7-9\": load\n",
+    )
+    .unwrap();
+    let parsed = pipecalc::spark::StageMap::load(&map).unwrap();
+    let run =
+        pipecalc::spark::read_run_with(&fixture("edge/untagged.json"), Some(&parsed)).unwrap();
+    assert_eq!(run.mapping(), Some(Mapping::MappingFile));
+    let whole = read_run(&fixture("small-1core")).unwrap();
+    assert_eq!(run.report.stages, whole.report.stages);
+    let shown = run_cli(&[
+        "inspect",
+        "tests/fixtures/spark/edge/untagged.json",
+        "--stage-map",
+        map.to_str().unwrap(),
+    ]);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("mapping file's job ids"));
+    std::fs::write(&map, "\"zero\": ingest\n").unwrap();
+    let refused = run_cli(&[
+        "inspect",
+        "tests/fixtures/spark/edge/untagged.json",
+        "--stage-map",
+        map.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("`zero` is not a Spark job id"));
+    std::fs::remove_file(&map).unwrap();
+}
