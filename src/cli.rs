@@ -141,8 +141,8 @@ pub enum Command {
         after_help = "Examples:\n  pipecalc calibrate --out my-laptop.yaml\n  pipecalc calibrate --events 500K --workers 2 --repeat 5 --out my-laptop.yaml\n  pipecalc calibrate --from /tmp/spark-events/eventlog_v2_local-1795711215852 --out my-job.yaml"
     )]
     Calibrate(CalibrateArgs),
-    /// Hold the model against measured runs: calibrate on a sample, predict a target, run it, compare.
-    /// Exit code 0 when every figure is within tolerance, 3 when some are not.
+    /// Hold the model against measured runs: calibrate on a sample (or a measured run), predict a target, run (or read) it, compare.
+    /// Exit code 0 when no figure is off, 3 when some are (a miss within the runs' own noise is "too noisy", not off).
     #[command(
         after_help = "Examples:\n  pipecalc validate scenarios/clickstream.yaml\n  pipecalc validate scenarios/clickstream.yaml --sample 100K --target 1M --workers 1,2 --export json=validate.json\n  pipecalc validate my-job.yaml --calibrate-from SMALL_RUN --against BIG_RUN --against BIG_RUN_2_CORES"
     )]
