@@ -508,7 +508,10 @@ pub fn calibrate(
     out: Option<&Path>,
 ) -> Result<String> {
     let calibration = match from {
-        Some(run) => crate::validate::calibrate_from(run, stage_map)?,
+        Some(run) => {
+            let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
+            crate::validate::calibrate_from(run, map.as_ref())?
+        }
         None => crate::validate::calibrate(options)?,
     };
     let Some(path) = out else {

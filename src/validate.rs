@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::reference::generator::{generate, GeneratorConfig};
 use crate::reference::pipeline::{run, RunConfig, RunReport, StageMetrics, STAGES};
 use crate::reference::storage::{parquet_files, stream_batches};
-use crate::spark::{Mapping, MeasuredRun, RunSource};
+use crate::spark::{Mapping, MeasuredRun, RunSource, StageMap};
 use crate::units::{clean, significant};
 
 /// A scratch folder that removes itself.
@@ -593,9 +593,8 @@ fn calibrate_with(options: &CalibrateOptions, progress: &dyn Fn(String)) -> Resu
 /// Calibrates from a measured run (a pipecalc run or a Spark event log):
 /// each of its stages, in order, becomes a scenario stage with the
 /// throughput per worker, selectivity, row size and working set it measured.
-pub fn calibrate_from(path: &Path, stage_map: Option<&Path>) -> Result<Calibration> {
-    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
-    let run = crate::spark::read_run_with(path, map.as_ref())?;
+pub fn calibrate_from(path: &Path, stage_map: Option<&StageMap>) -> Result<Calibration> {
+    let run = crate::spark::read_run_with(path, stage_map)?;
     let record = RunRecord::of(path, &run);
     let yaml = measured_scenario_yaml(&record, &run.report)?;
     crate::scenario::parse(&yaml, "calibrated.yaml")
@@ -650,7 +649,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
             notes.push(format!(
                 "`{}` read no rows: its measured {} is written as a fixed duration",
                 stage.name,
-                human_seconds(stage.wall_s)
+                crate::units::human_duration(stage.wall_s)
             ));
             (
                 None,
@@ -737,7 +736,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
     let outside = record.outside_stages_s.map_or_else(String::new, |s| {
         format!(
             "\nThe application also spent {} outside its stages (start-up, driver work,\nshutdown): a fixed cost this scenario leaves out, as the lecture's T ÷ N does.",
-            human_seconds(s)
+            crate::units::human_duration(s)
         )
     });
     let header = format!(
@@ -762,7 +761,7 @@ or `keys_grow:`. The compute price is a placeholder: put your own.
         path = record.path,
         events = record.events,
         workers = workers,
-        in_stages = human_seconds(record.in_stages_s),
+        in_stages = crate::units::human_duration(record.in_stages_s),
         notes = if notes.is_empty() {
             String::new()
         } else {
@@ -770,10 +769,6 @@ or `keys_grow:`. The compute price is a placeholder: put your own.
         },
     );
     raw::to_yaml(&scenario, &header)
-}
-
-fn human_seconds(seconds: f64) -> String {
-    crate::units::human_duration(seconds)
 }
 
 /// How close a prediction must be, as a fraction (0.02 = ±2%).
@@ -1392,8 +1387,8 @@ fn validate_measured(
     if against.is_empty() {
         bail!("`--calibrate-from` needs at least one `--against RUN` to predict");
     }
-    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
-    let calibration = calibrate_from(calibrate_from_path, stage_map)?;
+    let map = stage_map.map(StageMap::load).transpose()?;
+    let calibration = calibrate_from(calibrate_from_path, map.as_ref())?;
     let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
     let CalibrationSource::Measured(base) = &calibration.source else {
         bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
