@@ -31,6 +31,9 @@ pub struct ParquetSink {
     writer: ArrowWriter<File>,
 }
 
+/// Columns whose values are (nearly) all distinct: written without a dictionary.
+const UNIQUE_COLUMNS: [&str; 4] = ["event_id", "session_id", "user_id", "ip"];
+
 /// The most a sink buffers before it ends a row group.
 const ROW_GROUP_BYTES: usize = 32 << 20;
 
@@ -44,10 +47,21 @@ impl ParquetSink {
         }
         let file =
             File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        let properties = WriterProperties::builder()
+        let mut properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-            .build();
+            .set_max_row_group_row_count(Some(row_group_rows.max(1)));
+        // Ids nearly all distinct: a dictionary never pays for them, and
+        // building one (hashing and comparing every value until it
+        // overflows) was the writer's largest cost.
+        for field in schema.fields() {
+            if UNIQUE_COLUMNS.contains(&field.name().as_str()) {
+                properties = properties.set_column_dictionary_enabled(
+                    parquet::schema::types::ColumnPath::from(field.name().as_str()),
+                    false,
+                );
+            }
+        }
+        let properties = properties.build();
         let writer = ArrowWriter::try_new(file, schema, Some(properties))?;
         Ok(ParquetSink {
             path: path.to_path_buf(),
