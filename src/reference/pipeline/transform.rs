@@ -73,7 +73,8 @@ fn keys_in_order(
 /// The duplicates among (hash, row) pairs: every row but the first of
 /// each hash, in no particular order.
 fn duplicates_among(pairs: &mut [(u64, u64)], into: &mut Vec<u64>) {
-    pairs.sort_unstable();
+    // The sort is most of deduplication's time; every worker takes part.
+    pairs.par_sort_unstable();
     for pair in pairs.windows(2) {
         if pair[0].0 == pair[1].0 {
             into.push(pair[1].1);
