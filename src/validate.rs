@@ -370,9 +370,25 @@ fn per_worker(total_rate: f64, workers: usize) -> f64 {
 
 /// The calibrated scenario, built as the scenario file's own structure and
 /// written as YAML by the same serde types that read it.
+/// A stage's output bytes as a part per row and a fixed part a day, from
+/// two runs of different sizes: the line through (rows, bytes) of each.
+/// `None` where the two do not fit that shape (a cost a row that grows
+/// with the data, such as counts that need more digits): the caller then
+/// uses the larger run's bytes a row alone.
+pub fn fit_output_bytes(large: (u64, u64), small: (u64, u64)) -> Option<(f64, f64)> {
+    let ((rows, bytes), (small_rows, small_bytes)) = (large, small);
+    if rows <= small_rows || small_rows == 0 {
+        return None;
+    }
+    let per_row = (bytes as f64 - small_bytes as f64) / (rows - small_rows) as f64;
+    let fixed = bytes as f64 - per_row * rows as f64;
+    (per_row > 0.0 && fixed >= 0.0).then_some((per_row, fixed))
+}
+
 fn scenario_yaml(
     options: &CalibrateOptions,
     report: &RunReport,
+    half: &RunReport,
     catalogue: u64,
     chao1: f64,
 ) -> Result<String> {
@@ -410,15 +426,40 @@ fn scenario_yaml(
     };
     let size = |bytes: f64| value(format!("{} B", significant(bytes, 7)));
     let keep = |out: u64, inn: u64| value(significant(ratio(out, inn).clamp(1e-9, 1.0), 7));
-    let row_size = |s: &StageMetrics| size(ratio(s.bytes_out, s.rows_out));
     let skew = significant(sample_config(options.events, options.seed).zipf_exponent, 6);
-    let output = |keep: Option<raw::Field>, s: &StageMetrics| raw::RawOutput {
-        keep,
-        rows: None,
-        row_size: Some(row_size(s)),
-        keys_grow: None,
-        keys_max: None,
-        key_skew: None,
+    let fit = |s: &StageMetrics| {
+        let smaller = half.stages.iter().find(|h| h.name == s.name)?;
+        fit_output_bytes(
+            (s.rows_out, s.bytes_out),
+            (smaller.rows_out, smaller.bytes_out),
+        )
+    };
+    let output = |keep: Option<raw::Field>, s: &StageMetrics| {
+        let (row_size, fixed_size) = match fit(s) {
+            Some((per_row, fixed)) => (
+                size(per_row),
+                Some(value(format!("{} kB", significant(fixed / 1e3, 6)))),
+            ),
+            None => (size(ratio(s.bytes_out, s.rows_out)), None),
+        };
+        raw::RawOutput {
+            keep,
+            rows: None,
+            row_size: Some(row_size),
+            fixed_size,
+            keys_grow: None,
+            keys_max: None,
+            key_skew: None,
+        }
+    };
+    let (fitted, unfitted): (Vec<&StageMetrics>, Vec<&StageMetrics>) =
+        report.stages.iter().partition(|s| fit(s).is_some());
+    let names = |stages: &[&StageMetrics]| {
+        stages
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let make =
         |name: &str, bound: Bound, measure: Measure, s: &StageMetrics, out: raw::RawOutput| {
@@ -485,8 +526,10 @@ Measured: each stage's throughput (per worker, on this machine), its working
 set (its own peak resident memory, where the platform measures it: Linux;
 elsewhere no working_set is written), and its rows and bytes: events_per_day is the
 lines read from the sample's logs, event_size their bytes a line; ingest keeps
-the valid events and transform the deduplicated product page views, and each
-row_size is the Parquet bytes a row that stage wrote.
+the valid events and transform the deduplicated product page views.
+Parquet bytes are fitted from this sample and one of half its size
+({half_events} events, run once) as row_size a row plus fixed_size a day
+whatever the rows (footers, dictionaries){fitted}{unfitted}
 
 Not measured: aggregate's keys_max and key_skew are the data's, the generator's
 {catalogue} products with Zipf skew {skew} (for your own data, the products you
@@ -503,6 +546,20 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
         repeat = options.repeat,
         keys = aggregate.rows_out.max(1),
         chao1 = chao1.round() as u64,
+        half_events = options.events / 2,
+        fitted = if fitted.is_empty() {
+            ".".to_string()
+        } else {
+            format!(": {}.", names(&fitted))
+        },
+        unfitted = if unfitted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nNot that shape (their bytes a row grow with the data): {}; their\nrow_size is this sample's bytes a row, with no fixed_size.",
+                names(&unfitted)
+            )
+        },
     );
     raw::to_yaml(&scenario, &header)
 }
@@ -576,7 +633,22 @@ fn calibrate_with(options: &CalibrateOptions, progress: &dyn Fn(String)) -> Resu
         measure(&logs, &scratch.0, options.workers, options.repeat, progress)?;
     let (_, chao1) = key_census(&lake.join("processed"))?;
     let catalogue = u64::from(sample_config(options.events, options.seed).products);
-    let yaml = scenario_yaml(options, &report, catalogue, chao1)?;
+    // Bytes are the same every run: a half-size sample, run once, gives
+    // each stage's second point for its bytes' fixed part.
+    let half_logs = scratch.0.join("half-logs");
+    generate(&sample_config(options.events / 2, options.seed), &half_logs)?;
+    progress(format!(
+        "a second, half-size sample ({} events) for the fixed part of each stage's bytes",
+        options.events / 2
+    ));
+    let (half, _, _) = measure(
+        &half_logs,
+        &scratch.0.join("half"),
+        options.workers,
+        1,
+        &|_| {},
+    )?;
+    let yaml = scenario_yaml(options, &report, &half, catalogue, chao1)?;
     // What calibrate writes must be what the calculator reads.
     crate::scenario::parse(&yaml, "calibrated.yaml")
         .context("the calibrated scenario does not load; this is a pipecalc bug")?;
@@ -687,6 +759,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
                 ))),
                 rows: None,
                 row_size,
+                fixed_size: None,
                 keys_grow: None,
                 keys_max: None,
                 key_skew: None,
@@ -696,6 +769,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
                 keep: None,
                 rows: Some(value(stage.rows_out.to_string())),
                 row_size,
+                fixed_size: None,
                 keys_grow: Some(value("1")),
                 keys_max: None,
                 key_skew: None,
@@ -1576,6 +1650,22 @@ mod tests {
             None,
             "needs three worker counts"
         );
+    }
+
+    #[test]
+    fn output_bytes_fit_a_fixed_part_and_a_part_per_row() {
+        // 180 kB + 41 B a row, at 100K and 200K rows: the line through both.
+        let bytes = |rows: u64| 180_000 + 41 * rows;
+        let (per_row, fixed) =
+            fit_output_bytes((200_000, bytes(200_000)), (100_000, bytes(100_000))).unwrap();
+        assert!((per_row - 41.0).abs() < 1e-9 && (fixed - 180_000.0).abs() < 1e-6);
+        // Bytes a row that grow with the data would need a negative fixed
+        // part: no fit, the caller keeps the plain bytes a row.
+        assert_eq!(fit_output_bytes((24_484, 169_752), (16_283, 110_860)), None);
+        // Runs of the same size, or a smaller "large" one, give no line.
+        assert_eq!(fit_output_bytes((100, 5_000), (100, 5_000)), None);
+        assert_eq!(fit_output_bytes((50, 5_000), (100, 9_000)), None);
+        assert_eq!(fit_output_bytes((100, 5_000), (0, 0)), None);
     }
 
     #[test]

@@ -173,6 +173,9 @@ pub struct Stage {
     pub measure: Measure,
     pub work: Work,
     pub output: Output,
+    /// Bytes the output costs a day whatever its rows (file footers,
+    /// dictionaries, page headers), on top of its rows' `row_size` each.
+    pub fixed_output_size: Option<Fig<Information>>,
     pub working_set: WorkingSet,
     pub parallel: Parallel,
     pub shares: Option<Shares>,
@@ -454,6 +457,7 @@ impl Scenario {
                     inputs.push(row_size.working());
                 }
             }
+            inputs.extend(stage.fixed_output_size.iter().map(Fig::working));
             if let WorkingSet::Fixed(size) = &stage.working_set {
                 inputs.push(size.working());
             }

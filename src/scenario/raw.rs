@@ -286,6 +286,8 @@ pub struct RawOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row_size: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_size: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys_grow: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys_max: Option<Field>,

@@ -1353,6 +1353,28 @@ impl Validator<'_> {
             None => Output::Same { row_size: None },
             Some(output) => self.output(output, &name, index)?,
         };
+        let fixed_output_size = match raw
+            .output
+            .as_ref()
+            .and_then(|o| o.value.fixed_size.as_ref())
+        {
+            None => None,
+            Some(field) => {
+                let at = key("output.fixed_size");
+                if raw
+                    .output
+                    .as_ref()
+                    .is_some_and(|o| o.value.row_size.is_none())
+                {
+                    return Err(self.error(
+                        &at,
+                        &field.referenced,
+                        "`fixed_size` is added to the rows' bytes; give a `row_size` too (e.g. `row_size: 40 B`)",
+                    ));
+                }
+                Some(self.size(field, &at, &format!("fixed_output_size[{name}]"))?)
+            }
+        };
         let working_set = match &raw.working_set {
             None => WorkingSet::Input,
             Some(field) => match field.value.0.trim() {
@@ -1421,6 +1443,7 @@ impl Validator<'_> {
             measure,
             work,
             output,
+            fixed_output_size,
             working_set,
             parallel,
             shares,
