@@ -853,6 +853,7 @@ impl Log {
                 cleared_leftovers: Vec::new(),
                 // Spark's log holds tasks' execution memory, not processes'.
                 process_peak_memory_bytes: None,
+                process_base_memory_bytes: None,
             },
             spark: Some(SparkDetails {
                 application: SparkApplication {

@@ -370,6 +370,20 @@ fn per_worker(total_rate: f64, workers: usize) -> f64 {
 
 /// The calibrated scenario, built as the scenario file's own structure and
 /// written as YAML by the same serde types that read it.
+/// A worker's share of a stage's peak: what the stage added above the
+/// process's resident size at the start of the run (the program and its
+/// libraries, shared by every worker), divided among the workers. Where
+/// the start was not measured, the whole peak.
+pub fn per_worker_memory(peak: u64, base: Option<u64>, workers: usize) -> f64 {
+    match base {
+        // A stage that added nothing above the start is written at the
+        // measurement's resolution, a 4 KiB page: a working set must be
+        // positive, and 0 would claim a precision there is not.
+        Some(base) => (peak.saturating_sub(base) as f64 / workers.max(1) as f64).max(4096.0),
+        None => peak as f64,
+    }
+}
+
 /// A stage's output bytes as a part per row and a fixed part a day, from
 /// two runs of different sizes: the line through (rows, bytes) of each.
 /// `None` where the two do not fit that shape (a cost a row that grows
@@ -427,6 +441,7 @@ fn scenario_yaml(
     let size = |bytes: f64| value(format!("{} B", significant(bytes, 7)));
     let keep = |out: u64, inn: u64| value(significant(ratio(out, inn).clamp(1e-9, 1.0), 7));
     let skew = significant(sample_config(options.events, options.seed).zipf_exponent, 6);
+    let base_memory = report.process_base_memory_bytes;
     let fit = |s: &StageMetrics| {
         let smaller = half.stages.iter().find(|h| h.name == s.name)?;
         fit_output_bytes(
@@ -472,9 +487,15 @@ fn scenario_yaml(
                 output: Some(spanned(out)),
                 // Not measured on this platform: no working set is written,
                 // rather than a 0 nobody measured.
-                working_set: s
-                    .peak_memory_bytes
-                    .map(|peak| value(format!("{} MB", significant(peak as f64 / 1e6, 6)))),
+                working_set: s.peak_memory_bytes.map(|peak| {
+                    value(format!(
+                        "{} MB",
+                        significant(
+                            per_worker_memory(peak, base_memory, options.workers) / 1e6,
+                            6
+                        )
+                    ))
+                }),
                 parallel: None,
                 shares: None,
                 runs_in: None,
@@ -523,8 +544,9 @@ Sample: {events} generated events (1 day, seed {seed}), run with {workers} worke
 median of {repeat} run(s).
 
 Measured: each stage's throughput (per worker, on this machine), its working
-set (its own peak resident memory, where the platform measures it: Linux;
-elsewhere no working_set is written), and its rows and bytes: events_per_day is the
+set per worker (its peak resident memory above the {base} the process held
+when the run began, where the platform measures it: Linux; elsewhere no
+working_set is written), and its rows and bytes: events_per_day is the
 lines read from the sample's logs, event_size their bytes a line; ingest keeps
 the valid events and transform the deduplicated product page views.
 Parquet bytes are fitted from this sample and one of half its size
@@ -547,6 +569,9 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
         keys = aggregate.rows_out.max(1),
         chao1 = chao1.round() as u64,
         half_events = options.events / 2,
+        base = base_memory.map_or("(not measured)".to_string(), |b| {
+            format!("{} MB", significant(b as f64 / 1e6, 3))
+        }),
         fitted = if fitted.is_empty() {
             ".".to_string()
         } else {
@@ -650,8 +675,9 @@ fn calibrate_with(options: &CalibrateOptions, progress: &dyn Fn(String)) -> Resu
     )?;
     let yaml = scenario_yaml(options, &report, &half, catalogue, chao1)?;
     // What calibrate writes must be what the calculator reads.
-    crate::scenario::parse(&yaml, "calibrated.yaml")
-        .context("the calibrated scenario does not load; this is a pipecalc bug")?;
+    crate::scenario::parse(&yaml, "calibrated.yaml").with_context(|| {
+        format!("the calibrated scenario does not load; this is a pipecalc bug\n{yaml}")
+    })?;
     Ok(Calibration {
         source: CalibrationSource::Generated(options.clone()),
         report,
@@ -1151,6 +1177,11 @@ struct Held<'a> {
     calibration_spread: Option<&'a Spread>,
     spread: Option<&'a Spread>,
     calibration_stages: &'a [StageMetrics],
+    /// The calibration run's resident size before its first stage: shared
+    /// by all workers of one process, so a process with N workers is
+    /// predicted to peak at it plus N working sets. `None` for a run of
+    /// another engine (Spark), whose peaks are held as measured.
+    base_memory: Option<u64>,
 }
 
 /// The noise behind a figure: the calibration's spread and the
@@ -1272,9 +1303,15 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         // Where a stage's peak is not measured there is nothing to compare;
         // where the calibration measured none, nothing was predicted.
         if let (Some(peak), true) = (actual.peak_memory_bytes, memory.per_worker.base() > 0.0) {
+            // A measured run of another engine has no process start to
+            // add: its peak is held against one working set, as measured.
+            let predicted = match held.base_memory {
+                Some(base) => base as f64 + n as f64 * memory.per_worker.base(),
+                None => memory.per_worker.base(),
+            };
             push(
                 FigureKind::PeakMemory,
-                memory.per_worker.base(),
+                predicted,
                 peak as f64,
                 tolerances.memory,
             );
@@ -1433,6 +1470,7 @@ fn validate_generated(
                 calibration_spread: calibration.spread.as_ref(),
                 spread: Some(&spreads[index]),
                 calibration_stages: &calibration.report.stages,
+                base_memory: calibration.report.process_base_memory_bytes,
             },
             options.tolerances,
             &mut figures,
@@ -1516,6 +1554,7 @@ fn validate_measured(
                 calibration_spread: None,
                 spread: None,
                 calibration_stages: &calibration.report.stages,
+                base_memory: calibration.report.process_base_memory_bytes,
             },
             options.tolerances,
             &mut figures,
@@ -1650,6 +1689,16 @@ mod tests {
             None,
             "needs three worker counts"
         );
+    }
+
+    #[test]
+    fn a_worker_s_memory_is_what_it_added_above_the_start() {
+        // 60 MB peak over a 20 MB start with 2 workers: 20 MB each.
+        assert_eq!(per_worker_memory(60_000_000, Some(20_000_000), 2), 20e6);
+        // A stage that added nothing is a page, not 0 nor a negative size.
+        assert_eq!(per_worker_memory(19_000_000, Some(20_000_000), 1), 4096.0);
+        // No start measured: the whole peak, as before.
+        assert_eq!(per_worker_memory(60_000_000, None, 2), 60e6);
     }
 
     #[test]

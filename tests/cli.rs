@@ -266,7 +266,7 @@ fn workdir(test: &str) -> String {
 /// Timings and memory vary from run to run: snapshots show their place, not their value.
 fn redact_timings() -> Vec<(&'static str, &'static str)> {
     vec![(
-        r#""(wall_s|cpu_s|peak_memory_bytes|process_peak_memory_bytes|throughput_bytes_per_s|throughput_rows_per_s)": [0-9.e+-]+"#,
+        r#""(wall_s|cpu_s|peak_memory_bytes|process_peak_memory_bytes|process_base_memory_bytes|throughput_bytes_per_s|throughput_rows_per_s)": [0-9.e+-]+"#,
         r#""$1": "[redacted]""#,
     )]
 }

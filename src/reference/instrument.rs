@@ -52,10 +52,30 @@ pub fn cpu_seconds() -> Option<f64> {
 /// The resident high-water mark in bytes, from /proc/self/status.
 #[cfg(target_os = "linux")]
 pub fn peak_rss_bytes() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// The resident size now in bytes, from /proc/self/status, after the
+/// allocator has handed back what no one uses (so it is what the process
+/// holds, not what earlier work left cached).
+#[cfg(target_os = "linux")]
+pub fn resident_bytes() -> Option<u64> {
+    release_free_memory();
+    status_bytes("VmRSS:")
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn resident_bytes() -> Option<u64> {
+    None
+}
+
+/// A `kB` line of /proc/self/status, in bytes.
+#[cfg(target_os = "linux")]
+fn status_bytes(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(key))
         .and_then(|rest| {
             rest.trim()
                 .trim_end_matches("kB")

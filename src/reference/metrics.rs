@@ -68,6 +68,9 @@ pub struct RunDocument {
     /// bytes; each stage's `peak_memory_bytes` is its own (the mark is reset
     /// between stages). `null` where not measured.
     pub process_peak_memory_bytes: Option<u64>,
+    /// The process's resident size when the run began, before any stage,
+    /// in bytes: part of every stage's peak. `null` where not measured.
+    pub process_base_memory_bytes: Option<u64>,
 }
 
 impl RunDocument {
@@ -115,6 +118,7 @@ impl RunDocument {
             skipped_inputs: report.skipped_inputs.clone(),
             cleared_leftovers: report.cleared_leftovers.clone(),
             process_peak_memory_bytes: report.process_peak_memory_bytes,
+            process_base_memory_bytes: report.process_base_memory_bytes,
         }
     }
 }

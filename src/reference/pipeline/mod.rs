@@ -379,6 +379,11 @@ pub struct RunReport {
     /// `None` where not measured.
     #[serde(default)]
     pub process_peak_memory_bytes: Option<u64>,
+    /// The process's resident size when the run began, before any stage:
+    /// the program, its libraries and whatever the process held already.
+    /// Every stage's peak includes it; what a stage adds is above it.
+    #[serde(default)]
+    pub process_base_memory_bytes: Option<u64>,
 }
 
 /// A run that stopped part-way, with the report up to there.
@@ -483,6 +488,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
         skipped_inputs: Vec::new(),
         cleared_leftovers: Vec::new(),
         process_peak_memory_bytes: None,
+        process_base_memory_bytes: crate::reference::instrument::resident_bytes(),
     };
     // Refused before the lock (bad input, a folder in use): nothing is
     // written, not even a report.
