@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use anyhow::{bail, Result};
@@ -182,8 +181,73 @@ pub struct RawEvent<'a> {
     pub ip: Option<Cow<'a, str>>,
     pub locale: Option<Cow<'a, str>>,
     pub screen: Option<Cow<'a, str>>,
-    /// Fields the pipeline does not know, kept as JSON text.
-    pub extra: BTreeMap<String, String>,
+    /// Fields the pipeline does not know, kept as the JSON text they were
+    /// written as.
+    pub extra: Extra<'a>,
+}
+
+/// A line's unknown fields: each key with its value's JSON text as written,
+/// both borrowed from the line (the key unescaped where it had an escape).
+/// Half the lecture's lines carry one (schema drift): they are kept without
+/// a parsed `Value`, a `String` or a map node each.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Extra<'a> {
+    fields: Vec<(Cow<'a, str>, &'a str)>,
+}
+
+impl<'a> Extra<'a> {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The unknown keys, sorted, each once.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|(key, _)| key.as_ref())
+    }
+
+    /// A field's JSON text.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    fn push(&mut self, key: Cow<'a, str>, value: &'a str) {
+        self.fields.push((key, value));
+    }
+
+    /// Sorts the keys; where a key is written twice, the last value wins
+    /// (as a JSON object read into a map keeps it).
+    fn settle(&mut self) {
+        if self.fields.len() > 1 {
+            // Reversed, the stable sort puts a key's last value first, and
+            // `dedup` keeps the first.
+            self.fields.reverse();
+            self.fields.sort_by(|a, b| a.0.cmp(&b.0));
+            self.fields.dedup_by(|later, first| later.0 == first.0);
+        }
+    }
+
+    /// The fields as one JSON object, `{"key":value,…}`, keys sorted, into
+    /// `out` (cleared first).
+    pub fn write_json(&self, out: &mut String) {
+        out.clear();
+        out.push('{');
+        for (index, (key, value)) in self.fields.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let plain = !key.chars().any(|c| c == '"' || c == '\\' || c.is_control());
+            if plain {
+                out.push('"');
+                out.push_str(key);
+                out.push('"');
+            } else {
+                out.push_str(&serde_json::Value::String(key.to_string()).to_string());
+            }
+            out.push(':');
+            out.push_str(value);
+        }
+        out.push('}');
+    }
 }
 
 /// The order a log writes its keys in, learned as lines are read: after
@@ -251,8 +315,8 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
         let mut previous = 11;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let Some(field) = self.field(previous, &key) else {
-                let value: serde_json::Value = map.next_value()?;
-                event.extra.insert(key.into_owned(), value.to_string());
+                let value: &'de serde_json::value::RawValue = map.next_value()?;
+                event.extra.push(key, value.get());
                 continue;
             };
             previous = field;
@@ -264,6 +328,7 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
             };
             *event.slot(field) = value;
         }
+        event.extra.settle();
         Ok(event)
     }
 }
@@ -541,8 +606,8 @@ mod tests {
     fn a_good_line_with_new_fields() {
         let event = check(LINE.as_bytes()).unwrap();
         assert_eq!(event.raw.user_id, None);
-        assert_eq!(event.raw.extra["experiment"], "\"x\"");
-        assert_eq!(event.raw.extra["n"], "3");
+        assert_eq!(event.raw.extra.get("experiment"), Some("\"x\""));
+        assert_eq!(event.raw.extra.get("n"), Some("3"));
         assert_eq!(
             LogFormat::default().product_id(event.raw.page.as_deref().unwrap()),
             Ok("p000123")
@@ -617,6 +682,33 @@ mod tests {
         let escaped = LINE.replace("\"s1\"", "\"s\\u0031\"");
         let event = validate(escaped.as_bytes(), 1 << 20, &format, &order).unwrap();
         assert_eq!(event.raw.session_id.as_deref(), Some("s1"));
+    }
+
+    /// Unknown fields are kept as written, keys sorted, a repeated key's
+    /// last value winning, and written back as one JSON object.
+    #[test]
+    fn unknown_fields_are_kept_as_written() {
+        let line = r#"{"event_id":"e1","page":"/cart","timestamp":"2024-01-15T00:00:01Z","zeta":{"a": [1, 2]},"n":1,"n":2,"qu\"ote":"v","b\u0065ta":1.50}"#;
+        let event = validate(
+            line.as_bytes(),
+            1 << 20,
+            &LogFormat::default(),
+            &KeyOrder::default(),
+        )
+        .unwrap();
+        let keys: Vec<&str> = event.raw.extra.keys().collect();
+        assert_eq!(keys, ["beta", "n", "qu\"ote", "zeta"]);
+        assert_eq!(event.raw.extra.get("n"), Some("2"));
+        let mut json = String::new();
+        event.raw.extra.write_json(&mut json);
+        assert_eq!(
+            json,
+            r#"{"beta":1.50,"n":2,"qu\"ote":"v","zeta":{"a": [1, 2]}}"#
+        );
+        // What is written is JSON that reads back to the same fields.
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["qu\"ote"], "v");
+        assert_eq!(back["zeta"]["a"][1], 2);
     }
 
     /// The hand matcher and the regex it stands for agree on every page
@@ -707,7 +799,7 @@ mod tests {
         .unwrap();
         assert_eq!(event.raw.page.as_deref(), Some("/product/7"));
         assert_eq!(event.timestamp_ms, 1_705_282_200_123);
-        assert_eq!(event.raw.extra["page"], "\"kept as extra\"");
+        assert_eq!(event.raw.extra.get("page"), Some("\"kept as extra\""));
     }
 
     #[test]

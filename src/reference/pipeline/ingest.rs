@@ -254,6 +254,7 @@ fn ingest_file_once(
         .saturating_add(1);
     let mut line = Vec::with_capacity(1024);
     let key_order = KeyOrder::default();
+    let mut extra_text = String::new();
     let mut corrupt: Option<std::io::Error> = None;
     loop {
         line.clear();
@@ -330,21 +331,25 @@ fn ingest_file_once(
             _ => watermark = Some(event.timestamp_ms),
         }
         for field in event.raw.extra.keys() {
-            *quality.unknown_fields.entry(field.clone()).or_default() += 1;
+            // A field seen before is counted without a new String.
+            match quality.unknown_fields.get_mut(field) {
+                Some(count) => *count += 1,
+                None => {
+                    quality.unknown_fields.insert(field.to_string(), 1);
+                }
+            }
         }
         let day = event.timestamp_ms.div_euclid(MS_PER_DAY);
         let (columns, sink) = by_day
             .entry(day)
             .or_insert_with(|| (RawColumns::new(shape), None));
         let raw = &event.raw;
-        let extra = (!raw.extra.is_empty()).then(|| {
-            let fields: Vec<String> = raw
-                .extra
-                .iter()
-                .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k.clone())))
-                .collect();
-            format!("{{{}}}", fields.join(","))
-        });
+        let extra = if raw.extra.is_empty() {
+            None
+        } else {
+            raw.extra.write_json(&mut extra_text);
+            Some(extra_text.as_str())
+        };
         let values = [
             raw.event_id.as_deref(),
             raw.user_id.as_deref(),
@@ -356,7 +361,7 @@ fn ingest_file_once(
             raw.ip.as_deref(),
             raw.locale.as_deref(),
             raw.screen.as_deref(),
-            extra.as_deref(),
+            extra,
             Some(source.as_str()),
         ];
         for (column, value) in columns.columns.iter_mut().zip(values) {
