@@ -31,8 +31,11 @@ pub struct ParquetSink {
     writer: ArrowWriter<File>,
 }
 
-/// Columns whose values are (nearly) all distinct: written without a dictionary.
-const UNIQUE_COLUMNS: [&str; 4] = ["event_id", "session_id", "user_id", "ip"];
+/// Columns whose values are (nearly) all distinct: written without a
+/// dictionary. Millisecond timestamps are too: their dictionary overflowed
+/// every row group, and without it the run is 6% faster and raw Parquet
+/// 4.5% smaller (processed 12%).
+const UNIQUE_COLUMNS: [&str; 5] = ["event_id", "session_id", "user_id", "ip", "timestamp"];
 
 /// The most a sink buffers before it ends a row group: 8 MB, about 200K raw
 /// events (DuckDB's row groups are 122,880 rows). At 32 MB a worker's
