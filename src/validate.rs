@@ -808,10 +808,17 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
             throughput,
             duration,
             output: output.map(spanned),
+            // As for a generated sample: a pipecalc run's working set is
+            // what a worker added above the process's start, which validate
+            // adds back once; a Spark log has no start, so its peak is kept.
             working_set: stage
                 .peak_memory_bytes
                 .filter(|&peak| peak > 0)
-                .map(|peak| value(format!("{} MB", significant(peak as f64 / 1e6, 6)))),
+                .map(|peak| {
+                    let per_worker =
+                        per_worker_memory(peak, report.process_base_memory_bytes, record.workers);
+                    value(format!("{} MB", significant(per_worker / 1e6, 6)))
+                }),
             parallel: None,
             shares: None,
             runs_in: None,

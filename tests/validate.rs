@@ -125,3 +125,54 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
         .all(|f| f.get("noise_pct").is_none()));
     insta::assert_json_snapshot!(json);
 }
+
+/// A pipecalc run read back with `calibrate --from`: each working set is
+/// what a worker added above the process's start, the same as a generated
+/// sample's, so validate can add the start back once for N workers.
+#[test]
+fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
+    use pipecalc::reference::generator::{generate, GeneratorConfig};
+    use pipecalc::reference::pipeline::{run, RunConfig};
+    let scratch =
+        std::env::temp_dir().join(format!("pipecalc-test-per-worker-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let config = GeneratorConfig {
+        events: 5_000,
+        days: 1,
+        seed: 11,
+        ..GeneratorConfig::default()
+    };
+    generate(&config, &scratch.join("logs")).unwrap();
+    let mut run_config = RunConfig::new(scratch.join("logs"), scratch.join("lake"));
+    run_config.workers = 2;
+    let report = run(&run_config).map_err(|f| f.error).unwrap();
+    let calibration = pipecalc::validate::calibrate_from(&scratch.join("lake"), None).unwrap();
+    let written: Vec<f64> = calibration
+        .yaml
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("working_set: "))
+        .map(|size| size.trim_end_matches(" MB").parse::<f64>().unwrap() * 1e6)
+        .collect();
+    match report.process_base_memory_bytes {
+        // Where memory is measured (Linux): each stage's peak less the start, halved.
+        Some(base) => {
+            assert_eq!(written.len(), report.stages.len());
+            for (stage, working_set) in report.stages.iter().zip(&written) {
+                let expected = pipecalc::validate::per_worker_memory(
+                    stage.peak_memory_bytes.unwrap(),
+                    Some(base),
+                    2,
+                );
+                assert!(
+                    (working_set - expected).abs() <= expected * 1e-5,
+                    "{}: {working_set} written, {expected} expected",
+                    stage.name
+                );
+                assert!(*working_set < stage.peak_memory_bytes.unwrap() as f64);
+            }
+        }
+        // Elsewhere nothing is measured and no working set is written.
+        None => assert!(written.is_empty()),
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
