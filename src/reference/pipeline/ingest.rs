@@ -79,9 +79,10 @@ impl Stage for Ingest<'_> {
     }
 }
 
-/// The size of the latest batch written, shared by the workers, so a new
-/// batch's builders start at the size they will reach instead of growing
-/// (and copying) their way there: regrowth was a tenth of ingest's time.
+/// The size of the latest full batch written (or of a larger last one),
+/// shared by the workers, so a new batch's builders start at the size they
+/// will reach instead of growing (and copying) their way there: regrowth
+/// was a tenth of ingest's time.
 #[derive(Default)]
 struct BatchShape {
     rows: AtomicUsize,
