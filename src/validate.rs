@@ -368,8 +368,6 @@ fn per_worker(total_rate: f64, workers: usize) -> f64 {
     total_rate / workers.max(1) as f64
 }
 
-/// The calibrated scenario, built as the scenario file's own structure and
-/// written as YAML by the same serde types that read it.
 /// A worker's share of a stage's peak: what the stage added above the
 /// process's resident size at the start of the run (the program and its
 /// libraries, shared by every worker), divided among the workers. Where
@@ -399,6 +397,8 @@ pub fn fit_output_bytes(large: (u64, u64), small: (u64, u64)) -> Option<(f64, f6
     (per_row > 0.0 && fixed >= 0.0).then_some((per_row, fixed))
 }
 
+/// The calibrated scenario, built as the scenario file's own structure and
+/// written as YAML by the same serde types that read it.
 fn scenario_yaml(
     options: &CalibrateOptions,
     report: &RunReport,

@@ -1353,19 +1353,12 @@ impl Validator<'_> {
             None => Output::Same { row_size: None },
             Some(output) => self.output(output, &name, index)?,
         };
-        let fixed_output_size = match raw
-            .output
-            .as_ref()
-            .and_then(|o| o.value.fixed_size.as_ref())
-        {
+        let written = raw.output.as_ref().map(|o| &o.value);
+        let fixed_output_size = match written.and_then(|o| o.fixed_size.as_ref()) {
             None => None,
             Some(field) => {
                 let at = key("output.fixed_size");
-                if raw
-                    .output
-                    .as_ref()
-                    .is_some_and(|o| o.value.row_size.is_none())
-                {
+                if written.is_some_and(|o| o.row_size.is_none()) {
                     return Err(self.error(
                         &at,
                         &field.referenced,

@@ -1,10 +1,9 @@
 //! Aggregate: page views in, a count per (date, product_id) out.
 
 use std::collections::BTreeMap;
-
-use ahash::AHashMap;
 use std::sync::Arc;
 
+use ahash::AHashMap;
 use anyhow::Result;
 use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::RecordBatch;

@@ -144,7 +144,14 @@ impl<'s> RawColumns<'s> {
             }
             arrays.push(Arc::new(finished));
         }
-        *self = RawColumns::new(shape);
+        // Only a full batch has a next one to size; `finish` left the
+        // builders empty either way.
+        if full {
+            *self = RawColumns::new(shape);
+        } else {
+            self.rows = 0;
+            self.bytes = 0;
+        }
         Ok(RecordBatch::try_new(schema_raw(), arrays)?)
     }
 }
