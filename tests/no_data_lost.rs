@@ -230,6 +230,63 @@ fn a_line_past_the_limit_is_quarantined_whole() {
     assert_eq!(read_views(&lake), truth.views);
 }
 
+/// Lines on either side of the limit, with either line ending, at the end
+/// of a file without one, and across the reader's 1 MB buffer: each is read
+/// or refused by its length alone, and every byte is counted.
+#[test]
+fn lines_at_the_limit_are_judged_by_their_length_alone() {
+    let scratch = Scratch::new("edges");
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let limit = 300;
+    // A product page view of exactly `len` bytes, the rest in an unknown field.
+    let event = |id: usize, len: usize| {
+        let head = format!(
+            r#"{{"event_id":"e{id}","page":"/product/p000001","timestamp":"2024-01-15T10:00:00.000Z","action":"page_view","pad":""#
+        );
+        let line = format!("{head}{}\"}}", "x".repeat(len - head.len() - 2));
+        assert_eq!(line.len(), len);
+        line
+    };
+    let mut text = String::new();
+    // Enough ordinary lines that later ones straddle the 1 MB buffer.
+    let mut id = 0;
+    while text.len() < (3 << 20) {
+        id += 1;
+        text.push_str(&event(id, 200 + id % 97));
+        text.push('\n');
+    }
+    let ordinary = id;
+    let at_limit = event(id + 1, limit);
+    let past_limit = event(id + 2, limit + 1);
+    // The carriage return counts toward the limit, as it always has.
+    let crlf_under = event(id + 3, limit - 1);
+    let crlf_over = event(id + 4, limit);
+    let last_without_newline = event(id + 5, limit);
+    for line in [&at_limit, &past_limit] {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for line in [&crlf_under, &crlf_over] {
+        text.push_str(line);
+        text.push_str("\r\n");
+    }
+    text.push_str(&last_without_newline);
+    std::fs::write(logs.join("2024-01-15T10.jsonl"), &text).unwrap();
+    let lake = scratch.path("lake");
+    let mut limited = config(&logs, &lake);
+    limited.max_line_bytes = limit;
+    let report = run(&limited).unwrap();
+    assert_eq!(report.quality.lines, ordinary as u64 + 5);
+    assert_eq!(report.quality.quarantined.get("too_long"), Some(&2));
+    assert_eq!(report.quality.valid_events, ordinary as u64 + 3);
+    assert_eq!(report.stages[0].bytes_in, text.len() as u64);
+    assert_eq!(
+        read_views(&lake)["2024-01-15"]["p000001"],
+        ordinary as u64 + 3
+    );
+}
+
 /// Item 6: killed at either side of publishing, a reader finds the old
 /// complete output or the new one, and the next run finishes the job.
 #[test]
