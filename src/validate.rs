@@ -496,6 +496,7 @@ fn scenario_yaml(
                         )
                     ))
                 }),
+                working_set_grows: None,
                 parallel: None,
                 shares: None,
                 runs_in: None,
@@ -811,6 +812,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
             // As for a generated sample: a pipecalc run's working set is
             // what a worker added above the process's start, which validate
             // adds back once; a Spark log has no start, so its peak is kept.
+            working_set_grows: None,
             working_set: stage
                 .peak_memory_bytes
                 .filter(|&peak| peak > 0)

@@ -62,6 +62,14 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
                     let working_set = (size * &scenario.workers).named(&symbol);
                     (working_set, per_worker)
                 }
+                WorkingSet::Growing { size, exponent } => {
+                    let per_worker = match &scenario.volume_factor {
+                        Some(factor) => (size * &factor.pow(exponent)).named(&per_worker_symbol),
+                        None => size.alias(&per_worker_symbol),
+                    };
+                    let working_set = (&per_worker * &scenario.workers).named(&symbol);
+                    (working_set, per_worker)
+                }
             };
             StageMemory {
                 name: stage.name.clone(),
@@ -153,5 +161,30 @@ mod tests {
         let m = memory(&s, &flow(&s));
         close(m.stages[3].per_worker.base(), 2e9);
         close(m.stages[3].working_set.base(), 8e9);
+    }
+
+    #[test]
+    fn a_growing_working_set_follows_the_volume_by_its_exponent() {
+        // 10 MB a worker, growing as the square root of the volume: at 4×
+        // the data each worker holds 10 MB × 4^0.5 = 20 MB, 2 workers 40 MB.
+        let s = with(
+            "  - name: load\n",
+            "  - name: load\n    working_set: 10 MB\n    working_set_grows: 0.5\n",
+        );
+        let m = memory(&s, &flow(&s));
+        close(m.stages[3].per_worker.base(), 10e6);
+        let s = s
+            .with_scale(4.0, "--scale")
+            .unwrap()
+            .with_workers(2, "--workers")
+            .unwrap();
+        let m = memory(&s, &flow(&s));
+        close(m.stages[3].per_worker.base(), 20e6);
+        close(m.stages[3].working_set.base(), 40e6);
+        let line = m.stages[3].per_worker.working().to_string();
+        assert!(
+            line.contains("working_set[load] × volume_factor ^ working_set_growth[load]"),
+            "{line}"
+        );
     }
 }

@@ -195,7 +195,9 @@ impl QuickModel<'_> {
                     .iter()
                     .zip(&self.one.memory.stages)
                     .map(|(stage, memory)| match stage.working_set {
-                        WorkingSet::Fixed(_) => memory.per_worker.base(),
+                        WorkingSet::Fixed(_) | WorkingSet::Growing { .. } => {
+                            memory.per_worker.base()
+                        }
                         WorkingSet::Input | WorkingSet::Output => memory.working_set.base() / n,
                     })
                     .fold(f64::NEG_INFINITY, f64::max);

@@ -123,7 +123,15 @@ pub enum Output {
 pub enum WorkingSet {
     Input,
     Output,
+    /// A size each worker holds, whatever the volume.
     Fixed(Fig<Information>),
+    /// A size each worker holds at the scenario's volume, growing as
+    /// `volume_factor ^ exponent` with `--scale` (buffers that fill with
+    /// larger files, a sort that holds more keys).
+    Growing {
+        size: Fig<Information>,
+        exponent: Fig<Ratio>,
+    },
 }
 
 /// How a stage speeds up with N workers.
@@ -458,8 +466,13 @@ impl Scenario {
                 }
             }
             inputs.extend(stage.fixed_output_size.iter().map(Fig::working));
-            if let WorkingSet::Fixed(size) = &stage.working_set {
-                inputs.push(size.working());
+            match &stage.working_set {
+                WorkingSet::Fixed(size) => inputs.push(size.working()),
+                WorkingSet::Growing { size, exponent } => {
+                    inputs.push(size.working());
+                    inputs.push(exponent.working());
+                }
+                WorkingSet::Input | WorkingSet::Output => {}
             }
         }
         for dataset in &self.storage {

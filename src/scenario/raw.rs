@@ -269,6 +269,8 @@ pub struct RawStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_set: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_set_grows: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parallel: Option<Spanned<RawParallel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<Field>,

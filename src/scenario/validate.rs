@@ -1379,6 +1379,41 @@ impl Validator<'_> {
                 ),
             },
         };
+        let working_set = match (&raw.working_set_grows, working_set) {
+            (None, working_set) => working_set,
+            (Some(field), WorkingSet::Fixed(size)) => {
+                let at = key("working_set_grows");
+                match units::parse_any(&field.value.0) {
+                    Ok(Parsed::Number(exponent)) if (0.0..=1.0).contains(&exponent) => {
+                        WorkingSet::Growing {
+                            size,
+                            exponent: Fig::input(
+                                Ratio(exponent),
+                                format!("working_set_growth[{name}]"),
+                                self.source(&at, &field.referenced),
+                            ),
+                        }
+                    }
+                    _ => {
+                        return Err(self.error(
+                            &at,
+                            &field.referenced,
+                            format!(
+                                "`{}` is not a working-set growth; write an exponent from 0 to 1: each worker holds working_set × volume_factor^exponent (0 stays fixed, 1 grows with the data)",
+                                field.value.0.trim()
+                            ),
+                        ))
+                    }
+                }
+            }
+            (Some(field), _) => {
+                return Err(self.error(
+                    &key("working_set_grows"),
+                    &field.referenced,
+                    "`working_set_grows` applies to a working set given as a size (e.g. `working_set: 15 MB`); `input` and `output` already grow with the data",
+                ))
+            }
+        };
         let parallel = match &raw.parallel {
             Some(parallel) => self.parallel(parallel, &key("parallel"), &format!("[{name}]"))?,
             None => default_parallel.clone(),
