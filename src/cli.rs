@@ -371,8 +371,11 @@ impl Output {
     }
 }
 
-pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOptions {
-    pipecalc::validate::ValidateOptions {
+pub fn validate_options(
+    args: &ValidateArgs,
+) -> anyhow::Result<pipecalc::validate::ValidateOptions> {
+    Ok(pipecalc::validate::ValidateOptions {
+        binary: pipecalc::commands::this_binary()?,
         plan: match &args.calibrate_from {
             Some(run) => pipecalc::validate::Plan::Measured {
                 calibrate_from: run.clone(),
@@ -398,7 +401,7 @@ pub fn validate_options(args: &ValidateArgs) -> pipecalc::validate::ValidateOpti
             time: args.tolerance_time / 100.0,
             memory: args.tolerance_memory / 100.0,
         },
-    }
+    })
 }
 
 /// Runs the command: the text to print and how the process exits.
@@ -461,7 +464,7 @@ fn gated(text: String, breaches: Vec<String>) -> Result<Outcome> {
 fn dispatch(cli: Cli) -> Result<Outcome> {
     let text = match cli.command {
         Command::Validate(args) => {
-            let options = validate_options(&args);
+            let options = validate_options(&args)?;
             let (text, within) =
                 commands::validate(&args.scenario, &options, &args.output.options())?;
             let text = deliver(text, &args.output)?;

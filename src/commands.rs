@@ -512,7 +512,7 @@ pub fn calibrate(
             let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
             crate::validate::calibrate_from(run, map.as_ref())?
         }
-        None => crate::validate::calibrate(options)?,
+        None => crate::validate::calibrate(options, &this_binary()?)?,
     };
     let Some(path) = out else {
         return Ok(calibration.yaml);
@@ -555,6 +555,12 @@ pub fn calibrate(
         ),
     });
     Ok(text)
+}
+
+/// This pipecalc executable: calibrate and validate run the pipeline as
+/// processes of it.
+pub fn this_binary() -> Result<std::path::PathBuf> {
+    std::env::current_exe().context("cannot find this pipecalc executable to run the pipeline with")
 }
 
 /// `pipecalc validate`: the text, and whether every figure is within tolerance.

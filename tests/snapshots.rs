@@ -133,6 +133,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
         },
         tolerances: pipecalc::validate::Tolerances::default(),
         progress: false,
+        binary: env!("CARGO_BIN_EXE_pipecalc").into(),
     };
     for (format, name) in FORMATS {
         let (text, within) = commands::validate(

@@ -17,6 +17,7 @@ fn rows_and_bytes_are_predicted_within_tolerance() {
         },
         tolerances: Tolerances::default(),
         progress: false,
+        binary: env!("CARGO_BIN_EXE_pipecalc").into(),
     };
     let validation = validate(&options).unwrap();
     let figures = &validation.figures;
