@@ -619,7 +619,7 @@ working_set is written), and its rows and bytes: events_per_day is the
 lines read from the sample's logs, event_size their bytes a line; ingest keeps
 the valid events and transform the deduplicated product page views.
 Parquet bytes are fitted from this sample and one of half its size
-({half_events} events, run once) as row_size a row plus fixed_size a day
+({half_events} events, also the median of {repeat}) as row_size a row plus fixed_size a day
 whatever the rows (footers, dictionaries){fitted}{unfitted}
 From the same two runs, working_set_grows is how a worker's working set
 grows with the volume (working_set × volume_factor^working_set_grows): its
@@ -743,12 +743,13 @@ fn calibrate_with(
     )?;
     let (_, chao1) = key_census(&lake.join("processed"))?;
     let catalogue = u64::from(sample_config(options.events, options.seed).products);
-    // Bytes are the same every run: a half-size sample, run once, gives
-    // each stage's second point for its bytes' fixed part.
+    // A half-size sample gives each stage's second point: for its bytes'
+    // fixed part (the same every run) and its working set's growth (a
+    // median, as one run's peak spread 10-30% here).
     let half_logs = scratch.0.join("half-logs");
     generate(&sample_config(options.events / 2, options.seed), &half_logs)?;
     progress(format!(
-        "a second, half-size sample ({} events) for the fixed part of each stage's bytes",
+        "a second, half-size sample ({} events) for how bytes and memory grow",
         options.events / 2
     ));
     let (half, _, _) = measure(
@@ -756,7 +757,7 @@ fn calibrate_with(
         &half_logs,
         &scratch.0.join("half"),
         options.workers,
-        1,
+        options.repeat,
         &|_| {},
     )?;
     let yaml = scenario_yaml(options, &report, &half, catalogue, chao1)?;
@@ -1479,7 +1480,7 @@ fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str) {
             FigureKind::PeakMemory => Some(if figure.measured > figure.predicted {
                 "memory grows with the data here faster than the calibration's working set, held fixed or grown by `working_set_grows` from two sample sizes (deduplication keeps 16 bytes an event of a date up to `--dedup-memory-keys`; row groups and shuffles buffer more rows)".into()
             } else {
-                "the sample's peak included start-up and allocator slack that does not grow, or the larger run's work was split into more, smaller tasks; where calibrate fitted `working_set_grows`, the growth slows as buffers reach their caps and the power law goes on past them".into()
+                "the sample's peak included start-up and allocator slack that does not grow (a stage's peak holds what earlier stages left resident, which does not multiply with the workers), or the larger run's work was split into more, smaller tasks; where calibrate fitted `working_set_grows`, the growth slows as buffers reach their caps and the power law goes on past them".into()
             }),
             _ => figure.cause.take(),
         };
