@@ -619,8 +619,8 @@ working_set is written), and its rows and bytes: events_per_day is the
 lines read from the sample's logs, event_size their bytes a line; ingest keeps
 the valid events and transform the deduplicated product page views.
 Parquet bytes are fitted from this sample and one of half its size
-({half_events} events, also the median of {repeat}) as row_size a row plus fixed_size a day
-whatever the rows (footers, dictionaries){fitted}{unfitted}
+({half_events} events, median of {repeat} run(s)) as row_size a row plus
+fixed_size a day whatever the rows (footers, dictionaries){fitted}{unfitted}
 From the same two runs, working_set_grows is how a worker's working set
 grows with the volume (working_set × volume_factor^working_set_grows): its
 buffers fill with larger files up to their caps, and a power law goes on

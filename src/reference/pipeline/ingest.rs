@@ -278,8 +278,8 @@ fn ingest_file_once(
         reader.consume(in_place_last);
         in_place_last = 0;
         // A line that lies whole in the reader's buffer (nearly every line)
-        // is read where it is: copying each into a line of its own was 2%
-        // of a run.
+        // is read where it is: copying each into a line of its own cost 7%
+        // of a run's CPU at 1M events.
         let whole_line = match reader.fill_buf() {
             Ok(buffer) => memchr::memchr(b'\n', buffer).filter(|&end| end <= config.max_line_bytes),
             Err(error) if compression != input::Compression::None => {
