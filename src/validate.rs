@@ -431,6 +431,38 @@ pub fn fit_output_bytes(large: (u64, u64), small: (u64, u64)) -> Option<(f64, f6
     (per_row > 0.0 && fixed >= 0.0).then_some((per_row, fixed))
 }
 
+/// Of a stage's working set with one worker, the share each further
+/// worker adds in the same process: the reference pipeline's workers are
+/// threads of one process, where a scenario's are machines, and some of a
+/// stage's peak (what earlier stages left resident, a table every thread
+/// shares) is held once whatever the threads.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WorkerMemoryShare {
+    pub stage: String,
+    /// From 0 (a second worker adds nothing) to 1 (each worker holds a
+    /// whole working set): what the second worker added above the first's
+    /// working set, over that working set, on the sample.
+    pub share: f64,
+}
+
+/// Each stage's [`WorkerMemoryShare`] from runs of the same sample with one
+/// worker and with two; a stage either run did not measure is left out.
+pub fn worker_memory_shares(one: &RunReport, two: &RunReport) -> Vec<WorkerMemoryShare> {
+    one.stages
+        .iter()
+        .filter_map(|stage| {
+            let other = two.stages.iter().find(|t| t.name == stage.name)?;
+            let above = |peak: Option<u64>, base: Option<u64>| Some(peak? as f64 - base? as f64);
+            let first = above(stage.peak_memory_bytes, one.process_base_memory_bytes)?;
+            let both = above(other.peak_memory_bytes, two.process_base_memory_bytes)?;
+            (first > 0.0).then(|| WorkerMemoryShare {
+                stage: stage.name.clone(),
+                share: clean(((both - first) / first).clamp(0.0, 1.0)),
+            })
+        })
+        .collect()
+}
+
 /// How a worker's working set grows with the volume, as the exponent k of
 /// `working_set × volume_factor^k`, from two runs of different volumes:
 /// (events, working set) each. `None` where it does not grow (k under
@@ -1140,6 +1172,9 @@ pub struct Validation {
     pub against: Vec<RunRecord>,
     /// The machine's load around the measured runs (generated runs only).
     pub load: Option<MachineLoad>,
+    /// What each worker past the first adds to a stage's memory in one
+    /// process (generated runs with more than one worker only).
+    pub worker_shares: Vec<WorkerMemoryShare>,
 }
 
 impl Validation {
@@ -1280,6 +1315,9 @@ struct Held<'a> {
     /// predicted to peak at it plus N working sets. `None` for a run of
     /// another engine (Spark), whose peaks are held as measured.
     base_memory: Option<u64>,
+    /// What each worker past the first adds, by stage; a stage not listed
+    /// adds a whole working set a worker.
+    worker_shares: &'a [WorkerMemoryShare],
 }
 
 /// The noise behind a figure: the calibration's spread and the
@@ -1403,8 +1441,14 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         if let (Some(peak), true) = (actual.peak_memory_bytes, memory.per_worker.base() > 0.0) {
             // A measured run of another engine has no process start to
             // add: its peak is held against one working set, as measured.
+            let share = held
+                .worker_shares
+                .iter()
+                .find(|w| &w.stage == name)
+                .map_or(1.0, |w| w.share);
+            let working_sets = 1.0 + (n as f64 - 1.0) * share;
             let predicted = match held.base_memory {
-                Some(base) => base as f64 + n as f64 * memory.per_worker.base(),
+                Some(base) => base as f64 + working_sets * memory.per_worker.base(),
                 None => memory.per_worker.base(),
             };
             push(
@@ -1529,6 +1573,26 @@ fn validate_generated(
         .collect::<Result<_>>()?;
 
     let scratch = Scratch::new("validate")?;
+    // Threads of one process share some of each stage's memory: what a
+    // second worker adds is measured on the sample (the same data as the
+    // calibration's), before the target is run.
+    let worker_shares = if workers.iter().any(|&n| n > 1) {
+        progress("the sample again with 2 workers, for the memory a worker adds".into());
+        let sample_logs = scratch.0.join("sample-logs");
+        generate(&sample_config(sample, seed), &sample_logs)?;
+        let (two, _, _) = measure(
+            &options.binary,
+            &sample_logs,
+            &scratch.0.join("sample"),
+            2,
+            repeat,
+            &progress,
+        )?;
+        std::fs::remove_dir_all(&sample_logs)?;
+        worker_memory_shares(&calibration.report, &two)
+    } else {
+        Vec::new()
+    };
     let logs = scratch.0.join("logs");
     // Another seed than the sample's: the target is new data, not a copy.
     progress(format!("generating the target, {target} events"));
@@ -1570,6 +1634,7 @@ fn validate_generated(
                 spread: Some(&spreads[index]),
                 calibration_stages: &calibration.report.stages,
                 base_memory: calibration.report.process_base_memory_bytes,
+                worker_shares: &worker_shares,
             },
             options.tolerances,
             &mut figures,
@@ -1586,6 +1651,7 @@ fn validate_generated(
         runs,
         against: Vec::new(),
         load: Some(load),
+        worker_shares,
     })
 }
 
@@ -1654,6 +1720,7 @@ fn validate_measured(
                 spread: None,
                 calibration_stages: &calibration.report.stages,
                 base_memory: calibration.report.process_base_memory_bytes,
+                worker_shares: &[],
             },
             options.tolerances,
             &mut figures,
@@ -1698,6 +1765,7 @@ fn validate_measured(
         runs,
         against: records,
         load: None,
+        worker_shares: Vec::new(),
     })
 }
 
@@ -1788,6 +1856,52 @@ mod tests {
             None,
             "needs three worker counts"
         );
+    }
+
+    #[test]
+    fn a_second_worker_s_share_is_what_it_added_over_the_first_s_working_set() {
+        let run = |base: u64, peaks: [Option<u64>; 3]| RunReport {
+            process_base_memory_bytes: Some(base),
+            stages: ["ingest", "transform", "aggregate"]
+                .iter()
+                .zip(peaks)
+                .map(|(name, peak)| StageMetrics {
+                    name: name.to_string(),
+                    peak_memory_bytes: peak,
+                    ..StageMetrics::default()
+                })
+                .collect(),
+            status: crate::reference::pipeline::RunStatus::Completed,
+            failure: None,
+            workers: 1,
+            input: String::new(),
+            output: String::new(),
+            quality: Default::default(),
+            output_rows: 0,
+            output_dates: Vec::new(),
+            skipped_inputs: Vec::new(),
+            cleared_leftovers: Vec::new(),
+            process_peak_memory_bytes: None,
+        };
+        // Ingest: 30 MB above a 6 MB start with one worker, 54 MB above a
+        // 7 MB start with two: the second added 24 of 30, 0.8. Transform's
+        // second worker added nothing (its peak fell): 0. Aggregate was
+        // not measured with two workers: left out.
+        let one = run(
+            6_000_000,
+            [Some(36_000_000), Some(20_000_000), Some(9_000_000)],
+        );
+        let two = run(7_000_000, [Some(61_000_000), Some(19_000_000), None]);
+        let shares = worker_memory_shares(&one, &two);
+        assert_eq!(shares.len(), 2);
+        assert_eq!((shares[0].stage.as_str(), shares[0].share), ("ingest", 0.8));
+        assert_eq!(
+            (shares[1].stage.as_str(), shares[1].share),
+            ("transform", 0.0)
+        );
+        // A second worker that doubled it and more is at most a whole one.
+        let doubled = run(6_000_000, [Some(90_000_000), Some(20_000_000), None]);
+        assert_eq!(worker_memory_shares(&one, &doubled)[0].share, 1.0);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::contract::Versions;
 use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
 use crate::validate::{
     CalibrationSource, Figure, FigureKind, MachineLoad, Plan, RunRecord, StageFit, Tolerances,
-    Validation, Verdict,
+    Validation, Verdict, WorkerMemoryShare,
 };
 
 use crate::report::{Document, Section};
@@ -203,6 +203,17 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
     if noisy > 0 {
         figures.note(format!(
             "{noisy} too noisy to judge: the repeated runs spread as wide as the miss (or wider than the tolerance), so the machine's noise, not the model, decides them; only OFF figures make the exit code 3"
+        ));
+    }
+    if !validation.worker_shares.is_empty() {
+        figures.note(format!(
+            "peak memory with N workers: the process's start, plus each stage's working set, plus for each worker past the first the share of it a second worker added on the sample ({})",
+            validation
+                .worker_shares
+                .iter()
+                .map(|w| format!("{} {}", w.stage, significant(w.share, 2)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if let Some(load) = &validation.load {
@@ -446,6 +457,10 @@ pub struct ValidateDocument {
     pub against: Vec<RunRecord>,
     /// The machine's load around the generated runs; `null` from measured runs.
     pub machine_load: Option<MachineLoad>,
+    /// Of each stage's working set, the share each worker past the first
+    /// adds in one process, measured on the sample with 2 workers; empty
+    /// from measured runs or with one worker.
+    pub worker_memory_shares: Vec<WorkerMemoryShare>,
     /// No figure is `off` (the exit code is 0); `too_noisy` ones do not count.
     pub passes: bool,
     pub tolerances: Tolerances,
@@ -526,6 +541,7 @@ pub fn json(validation: &Validation) -> ValidateDocument {
         },
         against: validation.against.clone(),
         machine_load: validation.load,
+        worker_memory_shares: validation.worker_shares.clone(),
         passes: validation.passes(),
         tolerances: options.tolerances,
         all_within_tolerance: validation.all_within_tolerance(),
