@@ -741,14 +741,22 @@ fn sample_config(events: u64, seed: u64) -> GeneratorConfig {
 /// Calibrates on a generated sample, each run a process of `binary` (the
 /// pipecalc executable; the CLI passes itself).
 pub fn calibrate(options: &CalibrateOptions, binary: &Path) -> Result<Calibration> {
-    calibrate_with(options, binary, &|_| {})
+    calibrate_with(options, binary, &|_| {}).map(|(calibration, _sample)| calibration)
 }
 
+/// The generated sample a calibration ran on, in the scratch folder
+/// [`calibrate_with`] returns (removed when that is dropped).
+fn sample_logs(scratch: &Scratch) -> PathBuf {
+    scratch.0.join("logs")
+}
+
+/// A calibration, and the scratch folder holding its sample's logs, for a
+/// caller that runs the same sample again (validate, with more workers).
 fn calibrate_with(
     options: &CalibrateOptions,
     binary: &Path,
     progress: &dyn Fn(String),
-) -> Result<Calibration> {
+) -> Result<(Calibration, Scratch)> {
     if options.events < 1000 {
         bail!(
             "`--events` is {}; calibrate on at least 1000 events so the stages have work to time",
@@ -759,7 +767,7 @@ fn calibrate_with(
         bail!("`--workers` is 0; calibrate with at least one worker");
     }
     let scratch = Scratch::new("calibrate")?;
-    let logs = scratch.0.join("logs");
+    let logs = sample_logs(&scratch);
     generate(&sample_config(options.events, options.seed), &logs)?;
     progress(format!(
         "calibrating on {} generated events",
@@ -797,14 +805,17 @@ fn calibrate_with(
     crate::scenario::parse(&yaml, "calibrated.yaml").with_context(|| {
         format!("the calibrated scenario does not load; this is a pipecalc bug\n{yaml}")
     })?;
-    Ok(Calibration {
-        source: CalibrationSource::Generated(options.clone()),
-        report,
-        catalogue: Some(catalogue),
-        chao1: Some(chao1),
-        yaml,
-        spread: Some(spread),
-    })
+    Ok((
+        Calibration {
+            source: CalibrationSource::Generated(options.clone()),
+            report,
+            catalogue: Some(catalogue),
+            chao1: Some(chao1),
+            yaml,
+            spread: Some(spread),
+        },
+        scratch,
+    ))
 }
 
 /// Calibrates from a measured run (a pipecalc run or a Spark event log):
@@ -1552,7 +1563,7 @@ fn validate_generated(
             eprintln!("validate: {line}");
         }
     };
-    let calibration = calibrate_with(
+    let (calibration, sample_scratch) = calibrate_with(
         &CalibrateOptions {
             events: sample,
             workers: 1,
@@ -1572,27 +1583,25 @@ fn validate_generated(
         .map(|&n| predict(&calibrated, factor, n, "--target"))
         .collect::<Result<_>>()?;
 
-    let scratch = Scratch::new("validate")?;
     // Threads of one process share some of each stage's memory: what a
-    // second worker adds is measured on the sample (the same data as the
-    // calibration's), before the target is run.
+    // second worker adds is measured on the calibration's own sample,
+    // before the target is run.
     let worker_shares = if workers.iter().any(|&n| n > 1) {
         progress("the sample again with 2 workers, for the memory a worker adds".into());
-        let sample_logs = scratch.0.join("sample-logs");
-        generate(&sample_config(sample, seed), &sample_logs)?;
         let (two, _, _) = measure(
             &options.binary,
-            &sample_logs,
-            &scratch.0.join("sample"),
+            &sample_logs(&sample_scratch),
+            &sample_scratch.0.join("two-workers"),
             2,
             repeat,
             &progress,
         )?;
-        std::fs::remove_dir_all(&sample_logs)?;
         worker_memory_shares(&calibration.report, &two)
     } else {
         Vec::new()
     };
+    drop(sample_scratch);
+    let scratch = Scratch::new("validate")?;
     let logs = scratch.0.join("logs");
     // Another seed than the sample's: the target is new data, not a copy.
     progress(format!("generating the target, {target} events"));
