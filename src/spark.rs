@@ -924,14 +924,19 @@ pub fn read_run_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun>
 mod tests {
     use super::*;
 
-    fn log(lines: &[&str]) -> PathBuf {
+    /// Reads a log of these lines, written to a file of its own (tests run
+    /// side by side) and removed once read.
+    fn read_log(lines: &[&str]) -> Result<MeasuredRun> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let path = std::env::temp_dir().join(format!(
             "pipecalc-spark-{}-{}.json",
             std::process::id(),
-            lines.len()
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         std::fs::write(&path, lines.join("\n")).unwrap();
-        path
+        let run = read(&path);
+        std::fs::remove_file(&path).unwrap();
+        run
     }
 
     const START: &str = r#"{"Event":"SparkListenerApplicationStart","App Name":"t"}"#;
@@ -972,7 +977,7 @@ mod tests {
             r#"{"Event":"SparkListenerTaskEnd","Stage"#.to_string(),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let run = read(&log(&refs)).unwrap();
+        let run = read_log(&refs).unwrap();
         assert_eq!(run.mapping(), Some(Mapping::Tagged));
         let stages = &run.report.stages;
         assert_eq!(stages.len(), 2);
@@ -996,7 +1001,7 @@ mod tests {
             completed(0, 0, 1000),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let run = read(&log(&refs)).unwrap();
+        let run = read_log(&refs).unwrap();
         assert_eq!(run.report.stages[0].peak_memory_bytes, None);
         assert_eq!(run.report.stages[0].cpu_s, None);
     }
@@ -1038,7 +1043,7 @@ mod tests {
 
     #[test]
     fn not_a_log_is_a_clear_error() {
-        let error = read(&log(&["hello", "world"])).unwrap_err().to_string();
+        let error = read_log(&["hello", "world"]).unwrap_err().to_string();
         assert!(error.contains("holds no Spark events"), "{error}");
     }
 }
