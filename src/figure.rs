@@ -37,19 +37,44 @@ impl fmt::Display for Source {
     }
 }
 
+/// How tightly a figure's formula binds, to parenthesise it only where an
+/// operator around it binds tighter: `a + b` inside a product, any compound
+/// inside a power, `b − c` or `b ÷ c` on the right of its own operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Precedence {
+    Sum,
+    Product,
+    Power,
+    /// A symbol, a value, or a function such as `max(…)`.
+    Atom,
+}
+
+/// The words of a figure: its name, its formula with symbols, and the same
+/// formula with the values put in.
 #[derive(Clone, Debug)]
-pub struct Fig<Q> {
-    pub value: Q,
+struct Text {
     /// The figure's name when it is one the reports mention ("T[ingest]").
     symbol: Option<String>,
     /// `None` for inputs; for derived figures the formula with symbols.
     formula: Option<String>,
     /// The formula with the values put in.
     working: String,
-    /// Top-level operator of an unnamed derived figure, to parenthesise it
-    /// only when it is an operand of a tighter operator.
-    loose: bool,
+    /// How the formula binds, when the figure has no name of its own.
+    precedence: Precedence,
+}
+
+/// A typed value and how it came about.
+///
+/// A figure evaluated for a study (a corner of the ranges, a Monte Carlo
+/// draw) carries no words: its inputs were stripped of them
+/// ([`Fig::strip_working`]), and every figure computed from a figure
+/// without words has none either, so a draw costs the arithmetic and not
+/// the formatting of working nobody reads.
+#[derive(Clone, Debug)]
+pub struct Fig<Q> {
+    pub value: Q,
     pub source: Source,
+    text: Option<Box<Text>>,
 }
 
 /// One line of `--explain`, with the types erased.
@@ -88,6 +113,11 @@ impl fmt::Display for Working {
 pub trait AnyFig {
     fn base(&self) -> f64;
     fn working(&self) -> Working;
+    /// An input (read from the scenario, a default or an option), not
+    /// computed from other figures.
+    fn is_input(&self) -> bool;
+    /// The base unit of its value, as JSON keys end: `s`, `bytes`, `usd`.
+    fn unit(&self) -> &'static str;
 }
 
 impl<Q: Quantity> AnyFig for Fig<Q> {
@@ -97,25 +127,106 @@ impl<Q: Quantity> AnyFig for Fig<Q> {
     fn working(&self) -> Working {
         Fig::working(self)
     }
+    fn is_input(&self) -> bool {
+        self.text.as_ref().is_none_or(|t| t.formula.is_none())
+            && !matches!(self.source, Source::Derived)
+    }
+    fn unit(&self) -> &'static str {
+        Q::BASE_UNIT
+    }
 }
 
-/// A model's figures, listed beside the model that computes them: what
-/// `--explain` can show and what the finiteness check walks.
+/// An input figure a study may set: its key in the scenario, and its value
+/// in base units.
+pub trait InputFig {
+    /// The scenario key it was read from, when it was read from one.
+    fn key(&self) -> Option<&str>;
+    fn base(&self) -> f64;
+    fn set_base(&mut self, value: f64);
+    /// Drops its words; see [`Fig::strip_working`].
+    fn strip_working(&mut self);
+    fn working(&self) -> Working;
+}
+
+impl<Q: Quantity> InputFig for Fig<Q> {
+    fn key(&self) -> Option<&str> {
+        match &self.source {
+            Source::Scenario { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+    fn base(&self) -> f64 {
+        Fig::base(self)
+    }
+    fn set_base(&mut self, value: f64) {
+        self.value = Q::from_base(value);
+        if let Some(text) = &mut self.text {
+            text.working = self.value.human();
+        }
+    }
+    fn strip_working(&mut self) {
+        Fig::strip_working(self)
+    }
+    fn working(&self) -> Working {
+        Fig::working(self)
+    }
+}
+
+/// A result's figures, listed once beside the type that computes them:
+/// what `--explain` shows, what CSV writes a row for, and what the
+/// finiteness check walks.
 pub trait Explain {
     fn figures(&self) -> Vec<&dyn AnyFig>;
+
+    /// The working of every figure computed here (its inputs are listed
+    /// apart, in the report's inputs).
+    fn workings(&self) -> Vec<Working> {
+        self.figures()
+            .into_iter()
+            .filter(|f| !f.is_input())
+            .map(|f| f.working())
+            .collect()
+    }
+}
+
+/// A figure serializes as its value in its base unit: a count or a byte
+/// total as an integer, anything else as a number to twelve significant
+/// digits; its formula is for `--explain`, not for scripts.
+impl<Q: Quantity> serde::Serialize for Fig<Q> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if Q::WHOLE {
+            crate::units::WholeNumber(self.base()).serialize(serializer)
+        } else {
+            serializer.serialize_f64(crate::units::clean(self.base()))
+        }
+    }
+}
+
+impl<Q> schemars::JsonSchema for Fig<Q> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Number".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "number" })
+    }
 }
 
 impl<Q: Quantity> Fig<Q> {
     /// An input: a value read from the scenario, a default, or an option.
-    pub fn input(value: Q, symbol: impl Into<String>, source: Source) -> Self {
+    pub fn input(value: Q, symbol: impl fmt::Display, source: Source) -> Self {
         let working = value.human();
         Fig {
             value,
-            symbol: Some(symbol.into()),
-            formula: None,
-            working,
-            loose: false,
             source,
+            text: Some(Box::new(Text {
+                symbol: Some(symbol.to_string()),
+                formula: None,
+                working,
+                precedence: Precedence::Atom,
+            })),
         }
     }
 
@@ -124,29 +235,45 @@ impl<Q: Quantity> Fig<Q> {
         let working = value.human();
         Fig {
             value,
-            symbol: None,
-            formula: None,
-            working,
-            loose: false,
             source: Source::Derived,
+            text: Some(Box::new(Text {
+                symbol: None,
+                formula: None,
+                working,
+                precedence: Precedence::Atom,
+            })),
         }
     }
 
+    /// Drops the figure's words, keeping its value and its source: a study
+    /// evaluates thousands of scenarios and reads only their values.
+    pub fn strip_working(&mut self) {
+        self.text = None;
+    }
+
     /// Gives a derived figure its name; later formulas refer to it by it.
-    pub fn named(mut self, symbol: impl Into<String>) -> Self {
-        self.symbol = Some(symbol.into());
+    /// The name is written only when the figure has words, so a study pays
+    /// nothing for it (pass `format_args!`, not `format!`).
+    pub fn named(mut self, symbol: impl fmt::Display) -> Self {
+        if let Some(text) = &mut self.text {
+            text.symbol = Some(symbol.to_string());
+        }
         self
     }
 
     /// The same value under another name, e.g. `rows_out[ingest] = rows_in[ingest]`.
-    pub fn alias(&self, symbol: impl Into<String>) -> Self {
+    pub fn alias(&self, symbol: impl fmt::Display) -> Self {
         Fig {
             value: self.value.clone(),
-            symbol: Some(symbol.into()),
-            formula: Some(self.term()),
-            working: self.value.human(),
-            loose: false,
             source: Source::Derived,
+            text: self.text.as_ref().map(|_| {
+                Box::new(Text {
+                    symbol: Some(symbol.to_string()),
+                    formula: Some(self.term()),
+                    working: self.value.precise(),
+                    precedence: Precedence::Atom,
+                })
+            }),
         }
     }
 
@@ -159,69 +286,92 @@ impl<Q: Quantity> Fig<Q> {
     }
 
     pub fn symbol(&self) -> &str {
-        self.symbol.as_deref().unwrap_or("")
+        self.text
+            .as_ref()
+            .and_then(|t| t.symbol.as_deref())
+            .unwrap_or("")
+    }
+
+    fn precedence(&self) -> Precedence {
+        match &self.text {
+            Some(text) if text.symbol.is_none() => text.precedence,
+            _ => Precedence::Atom,
+        }
     }
 
     /// How this figure appears inside another formula.
     fn term(&self) -> String {
-        match (&self.symbol, &self.formula) {
-            (Some(symbol), _) => symbol.clone(),
-            (None, Some(formula)) => formula.clone(),
-            (None, None) => self.working.clone(),
+        match self.text.as_deref() {
+            Some(Text {
+                symbol: Some(symbol),
+                ..
+            }) => symbol.clone(),
+            Some(Text {
+                formula: Some(formula),
+                ..
+            }) => formula.clone(),
+            Some(text) => text.working.clone(),
+            None => self.value.precise(),
         }
     }
 
-    /// How this figure's value appears inside another working.
+    /// How this figure's value appears inside another working: with enough
+    /// digits for the arithmetic to check (`$0.01467 × 30`, not `$0.01 × 30`).
     fn value_term(&self) -> String {
-        match (&self.symbol, &self.formula) {
-            (None, Some(_)) => self.working.clone(),
-            _ => self.value.human(),
+        match self.text.as_deref() {
+            Some(Text {
+                symbol: None,
+                formula: Some(_),
+                working,
+                ..
+            }) => working.clone(),
+            _ => self.value.precise(),
         }
     }
 
-    fn derived<R: Quantity>(value: R, formula: String, working: String, loose: bool) -> Fig<R> {
+    /// A figure computed from `parts`, with words only when every part has
+    /// them; `write` builds the formula from each part's term and the
+    /// working from each part's value.
+    fn derived<R: Quantity>(
+        value: R,
+        parts: &[&dyn Term],
+        precedence: Precedence,
+        write: impl Fn(&[String]) -> String,
+    ) -> Fig<R> {
+        let text = parts.iter().all(|p| p.has_text()).then(|| {
+            let terms: Vec<String> = parts.iter().map(|p| p.term()).collect();
+            let values: Vec<String> = parts.iter().map(|p| p.value_term()).collect();
+            Box::new(Text {
+                symbol: None,
+                formula: Some(write(&terms)),
+                working: write(&values),
+                precedence,
+            })
+        });
         Fig {
             value,
-            symbol: None,
-            formula: Some(formula),
-            working,
-            loose,
             source: Source::Derived,
+            text,
         }
     }
 
-    fn binary<R: Quantity, Q2: Quantity>(
-        &self,
-        op: &str,
-        rhs: &Fig<Q2>,
-        value: f64,
-        loose: bool,
-    ) -> Fig<R> {
-        // Parenthesise a sum or difference inside a product or quotient,
-        // and any compound on the right of a minus.
-        let wrap = |term: String, operand_loose: bool| {
-            if operand_loose && (!loose || op == "−") {
+    fn binary<R: Quantity, Q2: Quantity>(&self, op: Operator, rhs: &Fig<Q2>, value: f64) -> Fig<R> {
+        let (lhs_wrap, rhs_wrap) = op.parenthesise(self.precedence(), rhs.precedence());
+        let wrap = |term: &str, wrap: bool| {
+            if wrap {
                 format!("({term})")
             } else {
-                term
+                term.to_string()
             }
         };
-        let lhs_loose = self.symbol.is_none() && self.loose && op != "+" && op != "−";
-        let rhs_loose = rhs.symbol.is_none() && rhs.loose;
-        Self::derived(
-            R::from_base(value),
+        Self::derived(R::from_base(value), &[self, rhs], op.precedence(), |t| {
             format!(
-                "{} {op} {}",
-                wrap(self.term(), lhs_loose),
-                wrap(rhs.term(), rhs_loose)
-            ),
-            format!(
-                "{} {op} {}",
-                wrap(self.value_term(), lhs_loose),
-                wrap(rhs.value_term(), rhs_loose)
-            ),
-            loose,
-        )
+                "{} {} {}",
+                wrap(&t[0], lhs_wrap),
+                op.sign(),
+                wrap(&t[1], rhs_wrap)
+            )
+        })
     }
 
     /// Sum of several figures of one kind; `None` when there are none.
@@ -230,24 +380,20 @@ impl<Q: Quantity> Fig<Q> {
         Q: 'a,
     {
         let parts: Vec<&Fig<Q>> = parts.into_iter().collect();
-        if parts.is_empty() {
-            return None;
+        match parts.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            _ => {
+                let total: f64 = parts.iter().map(|p| p.base()).sum();
+                let terms: Vec<&dyn Term> = parts.iter().map(|p| *p as &dyn Term).collect();
+                Some(Self::derived(
+                    Q::from_base(total),
+                    &terms,
+                    Precedence::Sum,
+                    |t| t.join(" + "),
+                ))
+            }
         }
-        if parts.len() == 1 {
-            return Some(parts[0].clone());
-        }
-        let total: f64 = parts.iter().map(|p| p.base()).sum();
-        let formula = parts
-            .iter()
-            .map(|p| p.term())
-            .collect::<Vec<_>>()
-            .join(" + ");
-        let working = parts
-            .iter()
-            .map(|p| p.value_term())
-            .collect::<Vec<_>>()
-            .join(" + ");
-        Some(Self::derived(Q::from_base(total), formula, working, true))
     }
 
     fn pick(
@@ -265,25 +411,12 @@ impl<Q: Quantity> Fig<Q> {
         if parts.len() == 1 {
             return Some((0, (*chosen).clone()));
         }
-        let formula = format!(
-            "{name}({})",
-            parts
-                .iter()
-                .map(|p| p.term())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let working = format!(
-            "{name}({})",
-            parts
-                .iter()
-                .map(|p| p.value_term())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let terms: Vec<&dyn Term> = parts.iter().map(|p| *p as &dyn Term).collect();
         Some((
             best,
-            Self::derived(chosen.value.clone(), formula, working, false),
+            Self::derived(chosen.value.clone(), &terms, Precedence::Atom, |t| {
+                format!("{name}({})", t.join(", "))
+            }),
         ))
     }
 
@@ -305,37 +438,98 @@ impl<Q: Quantity> Fig<Q> {
         Self::pick("min", &parts, |a, b| a < b)
     }
 
-    /// `self` rounded up to a whole number of `step`s, as per-hour billing does.
+    /// `self` rounded up to a whole number of `step`s, as per-hour billing
+    /// does; nothing (zero) stays zero, since no time is billed for no work.
     pub fn ceil_to(&self, step: &Fig<Q>) -> Fig<Q> {
-        let steps = (self.base() / step.base() - 1e-9).ceil().max(1.0);
+        let steps = if self.base() <= 0.0 {
+            0.0
+        } else {
+            (self.base() / step.base() - 1e-9).ceil().max(1.0)
+        };
         Self::derived(
             Q::from_base(steps * step.base()),
-            format!("ceil({} ÷ {}) × {}", self.term(), step.term(), step.term()),
-            format!(
-                "ceil({} ÷ {}) × {}",
-                self.value_term(),
-                step.value_term(),
-                step.value_term()
-            ),
-            false,
+            &[self, step],
+            Precedence::Product,
+            |t| format!("ceil({} ÷ {}) × {}", t[0], t[1], t[1]),
         )
     }
 
     pub fn working(&self) -> Working {
+        let text = self.text.as_deref();
         Working {
             symbol: self.symbol().to_string(),
-            formula: self.formula.clone(),
-            working: self.formula.as_ref().map(|_| self.working.clone()),
+            formula: text.and_then(|t| t.formula.clone()),
+            working: text.and_then(|t| t.formula.as_ref().map(|_| t.working.clone())),
             result: self.value.human(),
             source: self.source.to_string(),
         }
     }
 }
 
+/// An operand of a formula, whatever its kind.
+trait Term {
+    fn has_text(&self) -> bool;
+    fn term(&self) -> String;
+    fn value_term(&self) -> String;
+}
+
+impl<Q: Quantity> Term for Fig<Q> {
+    fn has_text(&self) -> bool {
+        self.text.is_some()
+    }
+    fn term(&self) -> String {
+        Fig::term(self)
+    }
+    fn value_term(&self) -> String {
+        Fig::value_term(self)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Operator {
+    Plus,
+    Minus,
+    Times,
+    Divide,
+    Power,
+}
+
+impl Operator {
+    fn sign(self) -> &'static str {
+        match self {
+            Operator::Plus => "+",
+            Operator::Minus => "−",
+            Operator::Times => "×",
+            Operator::Divide => "÷",
+            Operator::Power => "^",
+        }
+    }
+
+    fn precedence(self) -> Precedence {
+        match self {
+            Operator::Plus | Operator::Minus => Precedence::Sum,
+            Operator::Times | Operator::Divide => Precedence::Product,
+            Operator::Power => Precedence::Power,
+        }
+    }
+
+    /// Whether the left and the right operand need brackets to be read as
+    /// this operator's operands.
+    fn parenthesise(self, lhs: Precedence, rhs: Precedence) -> (bool, bool) {
+        let own = self.precedence();
+        let lhs_wrap = lhs < own || (self == Operator::Power && lhs == own);
+        // `a − (b + c)`, `a ÷ (b × c)`, `a ^ (b ^ c)`: the same binding on
+        // the right changes the meaning unless the operator associates.
+        let rhs_wrap = rhs < own
+            || (rhs == own && matches!(self, Operator::Minus | Operator::Divide | Operator::Power));
+        (lhs_wrap, rhs_wrap)
+    }
+}
+
 impl Fig<Ratio> {
     /// `self` to the power `exponent`, e.g. a volume factor ^ a growth exponent.
     pub fn pow(&self, exponent: &Fig<Ratio>) -> Fig<Ratio> {
-        self.binary("^", exponent, self.base().powf(exponent.base()), false)
+        self.binary(Operator::Power, exponent, self.base().powf(exponent.base()))
     }
 }
 
@@ -358,30 +552,20 @@ impl Fig<Count> {
             .iter()
             .map(|w| -(n * (-(w / total)).ln_1p()).exp_m1())
             .sum();
-        let text = |d: String, k: String, s: String| format!("distinct(n = {d}, K = {k}, s = {s})");
-        Fig {
-            value: Count(expected),
-            symbol: None,
-            formula: Some(text(draws.term(), catalogue.term(), skew.term())),
-            working: text(
-                draws.value_term(),
-                catalogue.value_term(),
-                skew.value_term(),
-            ),
-            loose: false,
-            source: Source::Derived,
-        }
+        Self::derived(
+            Count(expected),
+            &[draws, catalogue, skew],
+            Precedence::Atom,
+            |t| format!("distinct(n = {}, K = {}, s = {})", t[0], t[1], t[2]),
+        )
     }
 
     /// The count as a pure number, for formulas such as a speed-up.
     pub fn as_ratio(&self) -> Fig<Ratio> {
         Fig {
             value: Ratio(self.value.0),
-            symbol: self.symbol.clone(),
-            formula: self.formula.clone(),
-            working: self.working.clone(),
-            loose: self.loose,
             source: self.source.clone(),
+            text: self.text.clone(),
         }
     }
 }
@@ -389,14 +573,14 @@ impl Fig<Count> {
 impl<Q: Quantity> Add for &Fig<Q> {
     type Output = Fig<Q>;
     fn add(self, rhs: &Fig<Q>) -> Fig<Q> {
-        self.binary("+", rhs, self.base() + rhs.base(), true)
+        self.binary(Operator::Plus, rhs, self.base() + rhs.base())
     }
 }
 
 impl<Q: Quantity> Sub for &Fig<Q> {
     type Output = Fig<Q>;
     fn sub(self, rhs: &Fig<Q>) -> Fig<Q> {
-        self.binary("−", rhs, self.base() - rhs.base(), true)
+        self.binary(Operator::Minus, rhs, self.base() - rhs.base())
     }
 }
 
@@ -408,7 +592,7 @@ macro_rules! relation {
         impl Mul<&Fig<$rhs>> for &Fig<$lhs> {
             type Output = Fig<$out>;
             fn mul(self, rhs: &Fig<$rhs>) -> Fig<$out> {
-                self.binary("×", rhs, self.base() * rhs.base(), false)
+                self.binary(Operator::Times, rhs, self.base() * rhs.base())
             }
         }
     };
@@ -416,7 +600,7 @@ macro_rules! relation {
         impl Div<&Fig<$rhs>> for &Fig<$lhs> {
             type Output = Fig<$out>;
             fn div(self, rhs: &Fig<$rhs>) -> Fig<$out> {
-                self.binary("÷", rhs, self.base() / rhs.base(), false)
+                self.binary(Operator::Divide, rhs, self.base() / rhs.base())
             }
         }
     };

@@ -28,11 +28,16 @@ pub fn estimate_breaches(
     for gate in fail_on {
         match gate {
             Gate::Deadline => {
-                if let Some(deadline) = estimate.time.deadline.as_ref().filter(|d| !d.met) {
+                if let Some(deadline) = estimate
+                    .time
+                    .deadline
+                    .as_ref()
+                    .filter(|_| estimate.time.deadline_met == Some(false))
+                {
                     breaches.push(format!(
                         "deadline: the run takes {} against a deadline of {}",
                         estimate.time.parallel.human(),
-                        deadline.deadline.human()
+                        deadline.human()
                     ));
                 }
             }
@@ -50,7 +55,7 @@ pub fn estimate_breaches(
                     let late: Vec<&str> = network
                         .transfers
                         .iter()
-                        .filter(|t| t.exceeds_link(&network.bandwidth))
+                        .filter(|t| t.exceeds_link)
                         .map(|t| t.name.as_str())
                         .collect();
                     breaches.push(format!(

@@ -112,7 +112,7 @@ impl Headline {
             Headline::RunTime => Some(estimate.time.parallel.base()),
             Headline::MonthlyCost => Some(estimate.cost.total_usd_per_month.base()),
             Headline::PeakMemory => Some(estimate.memory.peak.base()),
-            Headline::DeadlineSlack => estimate.time.deadline.as_ref().map(|d| d.slack.base()),
+            Headline::DeadlineSlack => estimate.time.slack.as_ref().map(|s| s.base()),
         }
     }
 

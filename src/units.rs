@@ -64,7 +64,14 @@ pub trait Quantity: Clone + fmt::Debug {
     fn from_base(value: f64) -> Self;
     /// How a person reads it: "5 GB", "45 min", "$3.45".
     fn human(&self) -> String;
+    /// How it reads inside a formula's working: as [`Quantity::human`], but
+    /// never rounded past the digits the arithmetic needs to check.
+    fn precise(&self) -> String {
+        self.human()
+    }
     const BASE_UNIT: &'static str;
+    /// Counts and byte totals: written to JSON as integers.
+    const WHOLE: bool = false;
 }
 
 impl Quantity for Information {
@@ -78,6 +85,7 @@ impl Quantity for Information {
         human_bytes(self.base())
     }
     const BASE_UNIT: &'static str = "bytes";
+    const WHOLE: bool = true;
 }
 
 impl Quantity for Time {
@@ -121,6 +129,9 @@ impl Quantity for Frequency {
 
 macro_rules! plain_quantity {
     ($type:ident, $base_unit:literal, $scale:expr, |$v:ident| $human:expr) => {
+        plain_quantity!($type, $base_unit, $scale, |$v| $human, |$v| $human, false);
+    };
+    ($type:ident, $base_unit:literal, $scale:expr, |$v:ident| $human:expr, |$p:ident| $precise:expr, $whole:expr) => {
         impl Quantity for $type {
             fn base(&self) -> f64 {
                 self.0 / $scale
@@ -132,14 +143,19 @@ macro_rules! plain_quantity {
                 let $v = self.0;
                 $human
             }
+            fn precise(&self) -> String {
+                let $p = self.0;
+                $precise
+            }
             const BASE_UNIT: &'static str = $base_unit;
+            const WHOLE: bool = $whole;
         }
     };
 }
 
-plain_quantity!(Count, "", 1.0, |v| human_count(v));
+plain_quantity!(Count, "", 1.0, |v| human_count(v), |v| human_count(v), true);
 plain_quantity!(Ratio, "", 1.0, |v| significant(v, 4));
-plain_quantity!(Usd, "usd", 1.0, |v| human_usd(v));
+plain_quantity!(Usd, "usd", 1.0, |v| human_usd(v), |v| precise_usd(v), false);
 // Prices keep their natural unit in the field and expose USD per base unit
 // (per byte, per byte-month, per second) so a product with a base quantity
 // comes out in dollars.
@@ -305,6 +321,18 @@ pub fn human_usd(value: f64) -> String {
     }
 }
 
+/// Money inside a formula's working: cents where cents are exact, else four
+/// significant digits, so `$0.01467 × 30 = $0.44` checks where
+/// `$0.01 × 30 = $0.44` would not.
+pub fn precise_usd(value: f64) -> String {
+    let cents = (value * 100.0).round() / 100.0;
+    if value.abs() >= 1000.0 || (value - cents).abs() <= 1e-9 * value.abs().max(1.0) {
+        return human_usd(value);
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    format!("{sign}${}", significant(value.abs(), 4))
+}
+
 fn human_price(value: f64) -> String {
     let text = significant(value, 6);
     // "$0.50", not "$0.5": prices read as money.
@@ -326,19 +354,28 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
-/// A whole number (bytes, a count) for JSON: an integer while it is exact
-/// in a double (below 2^53), else a number in scientific notation, never
-/// saturated at i64's maximum.
+/// The largest whole figure (a count, a byte total) an estimate may hold:
+/// past it, a figure is refused by name rather than written saturated.
+pub const MAX_WHOLE: f64 = 18_000_000_000_000_000_000.0;
+
+/// A whole number (bytes, a count) for JSON: always an integer, in one
+/// notation whatever its size. Below 2^53 the integer is exact; past it a
+/// double holds about 16 digits, so it is written to twelve significant
+/// digits and zeros, the precision of every other JSON number. Estimates
+/// refuse a whole figure above [`MAX_WHOLE`], so it is never saturated.
 #[derive(Clone, Copy, Debug)]
 pub struct WholeNumber(pub f64);
 
 impl serde::Serialize for WholeNumber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         const EXACT: f64 = 9_007_199_254_740_992.0;
-        if self.0.abs() < EXACT {
-            serializer.serialize_i64(self.0.round() as i64)
+        let rounded = self.0.round();
+        if rounded.abs() < EXACT {
+            serializer.serialize_i64(rounded as i64)
+        } else if rounded > 0.0 && rounded <= MAX_WHOLE {
+            serializer.serialize_u64(clean(rounded) as u64)
         } else {
-            serializer.serialize_f64(clean(self.0))
+            serializer.serialize_f64(clean(rounded))
         }
     }
 }

@@ -1443,7 +1443,7 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         }
         push(
             FigureKind::Time,
-            timed.parallel.base(),
+            timed.parallel_time.base(),
             actual.wall_s,
             tolerances.time,
         );

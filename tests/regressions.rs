@@ -61,7 +61,7 @@ prices: { compute_usd_per_worker_hour: 0.5 }
             .time
             .stages
             .iter()
-            .map(|s| s.parallel.base())
+            .map(|s| s.parallel_time.base())
             .fold(0.0, f64::max);
         assert_eq!(e.time.bottleneck_time.base(), longest, "N = {n}");
         assert!(e.time.bottleneck_time.base() <= e.time.parallel.base());

@@ -287,7 +287,7 @@ fn a_scenario_calibrated_from_a_spark_run_gives_that_run_back() {
             flow.rows_out.base(),
             stage.rows_out
         );
-        let time = estimate.time.stages[index].parallel.base();
+        let time = estimate.time.stages[index].parallel_time.base();
         assert!(
             (time - stage.wall_s).abs() / stage.wall_s < 1e-5,
             "{}: {time} against {}",

@@ -1,6 +1,8 @@
 //! Cost: compute (billed worker time × price), storage and network, per day
 //! and per month, the monthly total and each part's share of it.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::Time;
 
 use crate::figure::{AnyFig, Explain, Fig};
@@ -11,16 +13,20 @@ use crate::model::Calendar;
 use crate::scenario::Scenario;
 use crate::units::{Ratio, Usd};
 
-#[derive(Clone, Debug)]
+/// Cost: compute, storage and network, per day and per month.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CostModel {
+    /// ELT: what the warehouse bills a day for the bytes its stages and the
+    /// queries scan; part of the compute below.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse_usd_per_day: Option<Fig<Usd>>,
     /// Each worker's run time as billed (rounded up to the billing increment).
+    #[serde(rename = "billed_time_per_worker_s")]
     pub billed_time_per_worker: Fig<Time>,
+    #[serde(rename = "worker_time_s")]
     pub worker_time: Fig<Time>,
     pub compute_usd_per_day: Fig<Usd>,
     pub compute_usd_per_month: Fig<Usd>,
-    /// ELT: what the warehouse bills a day for the bytes its stages and the
-    /// queries scan; part of the compute above.
-    pub warehouse_usd_per_day: Option<Fig<Usd>>,
     pub storage_usd_month1: Fig<Usd>,
     pub storage_usd_per_month_steady: Fig<Usd>,
     pub network_usd_per_month: Fig<Usd>,
@@ -49,7 +55,7 @@ pub fn cost(
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !in_warehouse(*i))
-                .map(|(_, s)| &s.parallel),
+                .map(|(_, s)| &s.parallel_time),
         )
         .unwrap_or_else(|| Fig::constant(crate::units::seconds(0.0)))
         .named("T_cluster")
@@ -64,15 +70,16 @@ pub fn cost(
             let mut scans: Vec<Fig<Usd>> = Vec::new();
             for (index, stage) in flow.stages.iter().enumerate() {
                 if in_warehouse(index) {
-                    scans
-                        .push((&stage.bytes_in * price).named(format!("scan_usd[{}]", stage.name)));
+                    scans.push(
+                        (&stage.bytes_in * price).named(format_args!("scan_usd[{}]", stage.name)),
+                    );
                 }
             }
             for query in &scenario.queries {
                 let dataset = &storage.datasets[query.over];
                 let scanned = (&dataset.stored_steady_compressed * &query.per_day)
-                    .named(format!("scanned_per_day[{}]", query.name));
-                scans.push((&scanned * price).named(format!("query_usd[{}]", query.name)));
+                    .named(format_args!("scanned_per_day[{}]", query.name));
+                scans.push((&scanned * price).named(format_args!("query_usd[{}]", query.name)));
             }
             Fig::sum(scans.iter()).map(|f| f.named("warehouse_usd_per_day"))
         });
@@ -117,14 +124,8 @@ pub fn cost(
     let compute_usd_per_month =
         (&compute_usd_per_day * &calendar.days_per_month).named("compute_usd_per_month");
     let zero = Fig::constant(Usd(0.0));
-    let storage_usd_month1 = storage
-        .usd_month1
-        .clone()
-        .unwrap_or_else(|| zero.clone().named("storage_usd_month1"));
-    let storage_usd_per_month_steady = storage
-        .usd_per_month_steady
-        .clone()
-        .unwrap_or_else(|| zero.clone().named("storage_usd_per_month_steady"));
+    let storage_usd_month1 = storage.usd_month1.clone();
+    let storage_usd_per_month_steady = storage.usd_per_month_steady.clone();
     let network_usd_per_month = network
         .map(|n| n.usd_per_month.clone())
         .unwrap_or_else(|| zero.clone().named("network_usd_per_month"));

@@ -1,30 +1,41 @@
 //! Flow: rows and bytes into and out of every stage, and the reduction from
 //! raw input to final output.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::Information;
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::scenario::{DataRef, Output, Scenario, Side};
 use crate::units::{Count, Ratio};
 
-#[derive(Clone, Debug)]
+/// A stage's rows and bytes a day, in and out.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageFlow {
+    #[serde(skip)]
     pub name: String,
     pub rows_in: Fig<Count>,
     pub bytes_in: Fig<Information>,
     pub rows_out: Fig<Count>,
     pub bytes_out: Fig<Information>,
-    /// Distinct keys at this volume, when they grow with it.
+    /// Distinct keys at this volume, when they grow with it (`keys_grow`)
+    /// or are drawn from a catalogue (`keys_max`).
+    #[serde(rename = "keys", skip_serializing_if = "Option::is_none")]
     pub keys_scaled: Option<Fig<Count>>,
 }
 
-#[derive(Clone, Debug)]
+/// The day's volume and what each stage makes of it.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Flow {
+    /// `--scale`: the events a day are multiplied by this.
     pub volume_factor: Option<Fig<Ratio>>,
     pub events_per_day: Fig<Count>,
     pub raw_bytes_per_day: Fig<Information>,
+    /// Listed per stage in the document's `stages`.
+    #[serde(skip)]
     pub stages: Vec<StageFlow>,
     pub output_bytes_per_day: Fig<Information>,
+    /// Raw bytes over output bytes.
     pub reduction_ratio: Fig<Ratio>,
 }
 
@@ -54,23 +65,23 @@ pub fn flow(scenario: &Scenario) -> Flow {
             None => (events_per_day.clone(), raw_bytes_per_day.clone()),
         };
         let name = &stage.name;
-        let rows_symbol = format!("rows_out[{name}]");
-        let bytes_symbol = format!("bytes_out[{name}]");
+        let rows_symbol = format_args!("rows_out[{name}]");
+        let bytes_symbol = format_args!("bytes_out[{name}]");
         let mut keys_scaled = None;
         let (rows_out, bytes_out) = match &stage.output {
             Output::Same { row_size } => {
-                let rows_out = rows_in.alias(&rows_symbol);
+                let rows_out = rows_in.alias(rows_symbol);
                 let bytes_out = match row_size {
-                    Some(row_size) => (&rows_out * row_size).named(&bytes_symbol),
-                    None => bytes_in.alias(&bytes_symbol),
+                    Some(row_size) => (&rows_out * row_size).named(bytes_symbol),
+                    None => bytes_in.alias(bytes_symbol),
                 };
                 (rows_out, bytes_out)
             }
             Output::Keep { fraction, row_size } => {
-                let rows_out = (&rows_in * fraction).named(&rows_symbol);
+                let rows_out = (&rows_in * fraction).named(rows_symbol);
                 let bytes_out = match row_size {
-                    Some(row_size) => (&rows_out * row_size).named(&bytes_symbol),
-                    None => (&bytes_in * fraction).named(&bytes_symbol),
+                    Some(row_size) => (&rows_out * row_size).named(bytes_symbol),
+                    None => (&bytes_in * fraction).named(bytes_symbol),
                 };
                 (rows_out, bytes_out)
             }
@@ -80,11 +91,11 @@ pub fn flow(scenario: &Scenario) -> Flow {
                 row_size,
             } => {
                 let distinct = Fig::distinct_draws(&rows_in, keys_max, skew)
-                    .named(format!("keys_seen[{name}]"));
+                    .named(format_args!("keys_seen[{name}]"));
                 let (_, fewest) = Fig::min_of([&distinct, &rows_in]).expect("two candidates");
-                let rows_out = fewest.named(&rows_symbol);
+                let rows_out = fewest.named(rows_symbol);
                 keys_scaled = Some(distinct);
-                let bytes_out = (&rows_out * row_size).named(&bytes_symbol);
+                let bytes_out = (&rows_out * row_size).named(bytes_symbol);
                 (rows_out, bytes_out)
             }
             Output::Keys {
@@ -101,24 +112,23 @@ pub fn flow(scenario: &Scenario) -> Flow {
                 };
                 let keys = match grown {
                     Some(grown) => {
-                        let grown = grown.named(format!("keys_scaled[{name}]"));
+                        let grown = grown.named(format_args!("keys_scaled[{name}]"));
                         keys_scaled = Some(grown.clone());
                         grown
                     }
                     None => keys.clone(),
                 };
                 let (_, fewest) = Fig::min_of([&keys, &rows_in]).expect("two candidates");
-                let rows_out = fewest.named(&rows_symbol);
-                let bytes_out = (&rows_out * row_size).named(&bytes_symbol);
+                let rows_out = fewest.named(rows_symbol);
+                let bytes_out = (&rows_out * row_size).named(bytes_symbol);
                 (rows_out, bytes_out)
             }
         };
         // A fixed cost a day (footers, dictionaries) does not grow with the
         // rows: it is why small samples show more bytes a row than large runs.
         let bytes_out = match &stage.fixed_output_size {
-            Some(fixed) => {
-                (&bytes_out.named(format!("row_bytes_out[{name}]")) + fixed).named(&bytes_symbol)
-            }
+            Some(fixed) => (&bytes_out.named(format_args!("row_bytes_out[{name}]")) + fixed)
+                .named(bytes_symbol),
             None => bytes_out,
         };
         stages.push(StageFlow {

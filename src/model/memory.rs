@@ -1,41 +1,61 @@
 //! Memory: each stage's working set, what each worker holds, the peak and
 //! where it happens, against the memory each worker has.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::Information;
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
 use crate::scenario::{Scenario, WorkingSet};
 
-#[derive(Clone, Debug)]
+/// What a stage holds in memory.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageMemory {
+    #[serde(skip)]
     pub name: String,
+    #[serde(rename = "working_set_bytes")]
     pub working_set: Fig<Information>,
     /// What one worker holds: the working set split evenly across the
     /// workers, or a fixed per-worker size.
+    #[serde(rename = "memory_per_worker_bytes")]
     pub per_worker: Fig<Information>,
 }
 
-#[derive(Clone, Debug)]
+/// Memory: the peak a worker holds, and whether it fits.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct MemoryModel {
+    /// Listed per stage in the document's `stages`.
+    #[serde(skip)]
     pub stages: Vec<StageMemory>,
+    #[serde(rename = "peak_bytes")]
     pub peak: Fig<Information>,
-    pub peak_stage: usize,
+    /// The stage whose workers hold the most.
+    #[serde(rename = "peak_stage")]
+    pub peak_stage_name: String,
+    #[serde(rename = "memory_per_worker_bytes")]
     pub memory_per_worker: Option<Fig<Information>>,
     /// Memory per worker minus the peak; negative when it does not fit.
+    #[serde(rename = "headroom_bytes")]
     pub headroom: Option<Fig<Information>>,
+    /// The peak fits a worker's memory; `null` when the scenario gives none.
+    pub fits: Option<bool>,
     /// When the peak does not fit: how many partitions the peak stage's
     /// data must be split into so each fits a worker (the lecture's
     /// "mitigation: partition data"), ⌈peak ÷ memory per worker⌉.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions_to_fit: Option<Fig<crate::units::Ratio>>,
+    /// Index of the peak stage.
+    #[serde(skip)]
+    pub peak_stage: usize,
 }
 
 impl MemoryModel {
     pub fn fits(&self) -> Option<bool> {
-        self.headroom.as_ref().map(|h| h.base() >= 0.0)
+        self.fits
     }
     pub fn peak_stage_name(&self) -> &str {
-        &self.stages[self.peak_stage].name
+        &self.peak_stage_name
     }
 }
 
@@ -45,29 +65,30 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
         .iter()
         .zip(&flow.stages)
         .map(|(stage, data)| {
-            let symbol = format!("working_set[{}]", stage.name);
-            let per_worker_symbol = format!("memory_per_worker_needed[{}]", stage.name);
+            let name = &stage.name;
+            let symbol = format_args!("working_set[{name}]");
+            let per_worker_symbol = format_args!("memory_per_worker_needed[{name}]");
             // A stage's input or output is split evenly across the workers;
             // a fixed size is what each worker holds (a streaming buffer).
             let split = |data: &Fig<Information>| {
-                let working_set = data.alias(&symbol);
-                let per_worker = (&working_set / &scenario.workers).named(&per_worker_symbol);
+                let working_set = data.alias(symbol);
+                let per_worker = (&working_set / &scenario.workers).named(per_worker_symbol);
                 (working_set, per_worker)
             };
             let (working_set, per_worker) = match &stage.working_set {
                 WorkingSet::Input => split(&data.bytes_in),
                 WorkingSet::Output => split(&data.bytes_out),
                 WorkingSet::Fixed(size) => {
-                    let per_worker = size.alias(&per_worker_symbol);
-                    let working_set = (size * &scenario.workers).named(&symbol);
+                    let per_worker = size.alias(per_worker_symbol);
+                    let working_set = (size * &scenario.workers).named(symbol);
                     (working_set, per_worker)
                 }
                 WorkingSet::Growing { size, exponent } => {
                     let per_worker = match &scenario.volume_factor {
-                        Some(factor) => (size * &factor.pow(exponent)).named(&per_worker_symbol),
-                        None => size.alias(&per_worker_symbol),
+                        Some(factor) => (size * &factor.pow(exponent)).named(per_worker_symbol),
+                        None => size.alias(per_worker_symbol),
                     };
-                    let working_set = (&per_worker * &scenario.workers).named(&symbol);
+                    let working_set = (&per_worker * &scenario.workers).named(symbol);
                     (working_set, per_worker)
                 }
             };
@@ -92,12 +113,14 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
         .filter(|available| peak.base() > available.base())
         .map(|available| (&peak / available).ceil_to(&one).named("partitions_to_fit"));
     MemoryModel {
+        peak_stage_name: stages[peak_stage].name.clone(),
         stages,
         peak,
-        peak_stage,
         memory_per_worker: scenario.memory_per_worker.clone(),
+        fits: headroom.as_ref().map(|h| h.base() >= 0.0),
         headroom,
         partitions_to_fit,
+        peak_stage,
     }
 }
 

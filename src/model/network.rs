@@ -2,6 +2,8 @@
 //! bandwidth, the bandwidth a transfer needs to finish in its window,
 //! whether the link is the bottleneck, and what moving the data costs.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::{Information, InformationRate, Time};
 
 use crate::figure::{AnyFig, Explain, Fig, Source};
@@ -11,33 +13,32 @@ use crate::model::Calendar;
 use crate::scenario::{Direction, Scenario};
 use crate::units::{Usd, UsdPerGb};
 
-#[derive(Clone, Debug)]
+/// One transfer over the link: its bytes, its time, and its price.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TransferModel {
     pub name: String,
+    /// What moves: `STAGE.input` or `STAGE.output`.
     pub of: String,
     pub direction: Direction,
     pub bytes_per_day: Fig<Information>,
+    #[serde(rename = "transfer_time_s")]
     pub transfer_time: Fig<Time>,
     /// The window the transfer must fit in: its own, else the deadline.
+    #[serde(rename = "window_s")]
     pub window: Option<Fig<Time>>,
+    #[serde(rename = "required_bandwidth_bytes_per_s")]
     pub required_bandwidth: Option<Fig<InformationRate>>,
+    /// The link cannot carry this transfer within its window.
+    pub exceeds_link: bool,
     pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
 }
 
-impl TransferModel {
-    /// The link cannot carry this transfer within its window.
-    pub fn exceeds_link(&self, bandwidth: &Fig<InformationRate>) -> bool {
-        self.required_bandwidth
-            .as_ref()
-            .is_some_and(|needed| needed.base() > bandwidth.base())
-    }
-}
-
-#[derive(Clone, Debug)]
+/// The network: the link, what crosses it, and what that costs.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct NetworkModel {
+    #[serde(rename = "bandwidth_bytes_per_s")]
     pub bandwidth: Fig<InformationRate>,
-    pub transfers: Vec<TransferModel>,
     pub bytes_per_day: Fig<Information>,
     pub egress_usd_per_day: Fig<Usd>,
     pub egress_usd_per_month: Fig<Usd>,
@@ -48,6 +49,7 @@ pub struct NetworkModel {
     /// held at the link's floor is not counted here: it is the stage's
     /// `limited_by`.
     pub network_bound: bool,
+    pub transfers: Vec<TransferModel>,
 }
 
 pub fn network(
@@ -69,37 +71,36 @@ pub fn network(
         .map(|transfer| {
             let name = &transfer.name;
             let (_, bytes) = flow.data(transfer.of);
-            let bytes_per_day = bytes.alias(format!("bytes[{name}]"));
+            let bytes_per_day = bytes.alias(format_args!("bytes[{name}]"));
             // On a schedule each run moves its share of the day, in its window.
             let bytes_per_run = match &time.runs {
-                Some(runs) => {
-                    (&bytes_per_day / &runs.runs_per_day).named(format!("bytes_per_run[{name}]"))
-                }
+                Some(runs) => (&bytes_per_day / &runs.runs_per_day)
+                    .named(format_args!("bytes_per_run[{name}]")),
                 None => bytes_per_day.clone(),
             };
             let transfer_time =
-                (&bytes_per_run / &bandwidth).named(format!("transfer_time[{name}]"));
-            let window = transfer
-                .window
-                .clone()
-                .or_else(|| time.deadline.as_ref().map(|d| d.deadline.clone()));
+                (&bytes_per_run / &bandwidth).named(format_args!("transfer_time[{name}]"));
+            let window = transfer.window.clone().or_else(|| time.deadline.clone());
             let required_bandwidth = window.as_ref().map(|window| {
-                (&bytes_per_run / window).named(format!("required_bandwidth[{name}]"))
+                (&bytes_per_run / window).named(format_args!("required_bandwidth[{name}]"))
             });
             let price = match transfer.direction {
                 Direction::Egress => scenario.prices.egress.as_ref().unwrap_or(&free),
                 Direction::Ingress => &scenario.prices.ingress,
             };
             let usd_per_day =
-                (&bytes_per_day * price).named(format!("network_usd_per_day[{name}]"));
+                (&bytes_per_day * price).named(format_args!("network_usd_per_day[{name}]"));
             let usd_per_month = (&usd_per_day * &calendar.days_per_month)
-                .named(format!("network_usd_per_month[{name}]"));
+                .named(format_args!("network_usd_per_month[{name}]"));
             TransferModel {
                 name: name.clone(),
                 of: transfer.of_text.clone(),
                 direction: transfer.direction,
                 bytes_per_day,
                 transfer_time,
+                exceeds_link: required_bandwidth
+                    .as_ref()
+                    .is_some_and(|needed| needed.base() > bandwidth.base()),
                 window,
                 required_bandwidth,
                 usd_per_day,
@@ -140,7 +141,7 @@ pub fn network(
     // The lecture's rule: the network is the bottleneck when what must
     // cross it does not fit its window. A stage held at the link's floor
     // is a different finding, reported on the stage (`limited_by`).
-    let network_bound = transfers.iter().any(|t| t.exceeds_link(&bandwidth));
+    let network_bound = transfers.iter().any(|t| t.exceeds_link);
     Some(NetworkModel {
         bandwidth,
         transfers,

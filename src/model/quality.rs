@@ -9,6 +9,8 @@
 //! `output.keep` already expresses; this model says how many rows that is
 //! and what keeping them costs, so a student sees the pitfall in figures.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::{Information, Time};
 
 use crate::figure::{AnyFig, Explain, Fig};
@@ -18,7 +20,8 @@ use crate::model::Calendar;
 use crate::scenario::Scenario;
 use crate::units::{Count, Ratio, Usd};
 
-#[derive(Clone, Debug)]
+/// What the data's defects touch and cost a day.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct QualityModel {
     pub null_rows_per_day: Option<Fig<Count>>,
     /// The null share is above the alert threshold.
@@ -31,11 +34,14 @@ pub struct QualityModel {
     pub quarantine_usd_per_month: Option<Fig<Usd>>,
     pub late_rows_per_day: Option<Fig<Count>>,
     /// The wait for late data before a window is final: the latency it adds.
+    #[serde(rename = "watermark_delay_s")]
     pub watermark_delay: Option<Fig<Time>>,
     /// Run time plus the watermark's wait: when a day's data is final.
+    #[serde(rename = "latency_with_watermark_s")]
     pub latency_with_watermark: Option<Fig<Time>>,
     /// Re-running the last `late_by` of each day's window, where late
     /// events land: run time × late_by ÷ a day, as compute.
+    #[serde(rename = "reprocess_s_per_day")]
     pub reprocess_time: Option<Fig<Time>>,
     pub reprocess_usd_per_month: Option<Fig<Usd>>,
 }

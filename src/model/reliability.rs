@@ -15,6 +15,8 @@
 //! The wasted time delays the run and is paid as compute; it is expected,
 //! not certain, so it is reported beside the bill, not added to it.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::Time;
 
 use crate::figure::{AnyFig, Explain, Fig, Source};
@@ -22,7 +24,8 @@ use crate::model::time::TimeModel;
 use crate::scenario::{Reliability, Scenario};
 use crate::units::{Count, Ratio, Usd};
 
-#[derive(Clone, Debug)]
+/// Reliability: how often a run succeeds, and what its failures cost.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ReliabilityModel {
     pub checkpoints: bool,
     /// A stage's chance to succeed within its attempts (with checkpoints).
@@ -31,19 +34,21 @@ pub struct ReliabilityModel {
     pub attempt_success: Fig<Ratio>,
     /// The share of runs that succeed.
     pub run_success: Fig<Ratio>,
+    pub target: Option<Fig<Ratio>>,
+    pub target_met: Option<bool>,
     /// Failed attempts a day: of each stage, or of the run.
     pub failures_per_day: Fig<Ratio>,
     /// Work redone a day, on average: the delay added to the run.
+    #[serde(rename = "wasted_s_per_day")]
     pub wasted_time: Fig<Time>,
-    /// The same with the other choice of checkpoints, to show what they buy.
-    pub other_run_success: Fig<Ratio>,
-    pub other_wasted_time: Fig<Time>,
     pub wasted_usd_per_day: Fig<Usd>,
     pub wasted_usd_per_month: Fig<Usd>,
     /// Runs a year that fail even after every attempt.
     pub failed_runs_per_year: Fig<Ratio>,
-    pub target: Option<Fig<Ratio>>,
-    pub target_met: Option<bool>,
+    /// The same with the other choice of checkpoints, to show what they buy.
+    pub other_run_success: Fig<Ratio>,
+    #[serde(rename = "other_wasted_s_per_day")]
+    pub other_wasted_time: Fig<Time>,
     /// The fewest attempts that meet the target at this failure rate (up to 10).
     pub attempts_for_target: Option<u32>,
     /// The highest failure rate per attempt that meets the target with
@@ -77,22 +82,24 @@ pub fn reliability(
     let stage_success = (&one - &p.pow(&a)).named("P_stage");
     let attempt_success = (&one - p).pow(&stages).named("P_attempt");
     let with_checkpoints = |suffix: &str| {
-        let run = stage_success.pow(&stages).named(format!("P_run{suffix}"));
+        let run = stage_success
+            .pow(&stages)
+            .named(format_args!("P_run{suffix}"));
         let per_stage = (&(p * &(&one - &p.pow(&a))) / &(&one - p))
-            .named(format!("failures_per_stage{suffix}"));
-        let failures = (&per_stage * &stages).named(format!("failures_per_day{suffix}"));
+            .named(format_args!("failures_per_stage{suffix}"));
+        let failures = (&per_stage * &stages).named(format_args!("failures_per_day{suffix}"));
         // Each stage's failures waste f of that stage: f × T × failures per stage.
-        let wasted =
-            (&(&time.parallel * &r.failure_point) * &per_stage).named(format!("T_wasted{suffix}"));
+        let wasted = (&(&time.parallel * &r.failure_point) * &per_stage)
+            .named(format_args!("T_wasted{suffix}"));
         (run, failures, wasted)
     };
     let without_checkpoints = |suffix: &str| {
-        let q = (&one - &attempt_success).named(format!("q_run{suffix}"));
-        let run = (&one - &q.pow(&a)).named(format!("P_run{suffix}"));
+        let q = (&one - &attempt_success).named(format_args!("q_run{suffix}"));
+        let run = (&one - &q.pow(&a)).named(format_args!("P_run{suffix}"));
         let failures = (&(&q * &(&one - &q.pow(&a))) / &(&one - &q))
-            .named(format!("failures_per_day{suffix}"));
-        let wasted =
-            (&(&time.parallel * &r.failure_point) * &failures).named(format!("T_wasted{suffix}"));
+            .named(format_args!("failures_per_day{suffix}"));
+        let wasted = (&(&time.parallel * &r.failure_point) * &failures)
+            .named(format_args!("T_wasted{suffix}"));
         (run, failures, wasted)
     };
     let ((run_success, failures_per_day, wasted_time), (other_run_success, _, other_wasted_time)) =

@@ -276,7 +276,7 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
 /// deadline (or from fitting in memory).
 fn blocker(base: &Scenario, best: &WorkerOption) -> Blocker {
     let e = &best.estimate;
-    if e.time.deadline.as_ref().is_none_or(|d| d.met) {
+    if e.time.deadline_met != Some(false) {
         return Blocker::Memory;
     }
     let stage = e.time.bottleneck;
@@ -341,7 +341,7 @@ pub fn growth(base: &Scenario, years: u32, growth: &Growth) -> Result<GrowthAnsw
         .collect::<Result<_>>()?;
     let first_failing_year = years
         .iter()
-        .find(|y| y.estimate.time.deadline.as_ref().is_some_and(|d| !d.met))
+        .find(|y| y.estimate.time.deadline_met == Some(false))
         .map(|y| y.year);
     let first = |broken: &dyn Fn(&Estimate) -> bool| {
         years.iter().find(|y| broken(&y.estimate)).map(|y| y.year)
@@ -455,8 +455,8 @@ mod tests {
                     full.time.parallel.base(),
                     "N = {n}"
                 );
-                let meets = full.time.deadline.as_ref().is_none_or(|d| d.met)
-                    && full.memory.fits() != Some(false);
+                let meets =
+                    full.time.deadline_met != Some(false) && full.memory.fits() != Some(false);
                 assert_eq!(quick.meets(n), meets, "N = {n}");
             }
         }

@@ -6,6 +6,8 @@
 //! data); with 90 days of retention the bill keeps growing to three times
 //! that. Both are reported, each under its own name.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::Information;
 
 use crate::figure::{AnyFig, Explain, Fig};
@@ -14,37 +16,41 @@ use crate::model::Calendar;
 use crate::scenario::Scenario;
 use crate::units::{Ratio, Usd};
 
-#[derive(Clone, Debug)]
+/// One stored dataset: what it holds after a month and once retention is
+/// full, and what each costs.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct DatasetStorage {
     pub name: String,
+    /// What is stored: `STAGE.input` or `STAGE.output`.
     pub of: String,
     pub bytes_per_day: Fig<Information>,
+    /// The one key not in a base unit: retention is set and read in days.
     pub retention_days: Fig<Ratio>,
     pub compression_ratio: Fig<Ratio>,
-    /// Stored at the end of the first month, before compression.
-    pub stored_month1: Fig<Information>,
+    /// Stored at the end of the first month, after compression.
+    #[serde(rename = "stored_month1_bytes")]
     pub stored_month1_compressed: Fig<Information>,
-    /// Stored once retention is full, before compression.
-    pub stored_steady: Fig<Information>,
+    /// Stored at the end of the first month, before compression.
+    #[serde(rename = "stored_month1_uncompressed_bytes")]
+    pub stored_month1: Fig<Information>,
+    /// Stored once retention is full, after compression.
+    #[serde(rename = "stored_steady_bytes")]
     pub stored_steady_compressed: Fig<Information>,
+    /// Stored once retention is full, before compression.
+    #[serde(rename = "stored_steady_uncompressed_bytes")]
+    pub stored_steady: Fig<Information>,
     pub usd_month1: Fig<Usd>,
     pub usd_per_month_steady: Fig<Usd>,
 }
 
-#[derive(Clone, Debug)]
+/// Storage: every dataset, and the bill for all of them.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StorageModel {
     pub datasets: Vec<DatasetStorage>,
-    pub usd_month1: Option<Fig<Usd>>,
-    pub usd_per_month_steady: Option<Fig<Usd>>,
-}
-
-impl StorageModel {
-    pub fn month1_usd(&self) -> f64 {
-        self.usd_month1.as_ref().map_or(0.0, Fig::base)
-    }
-    pub fn steady_usd(&self) -> f64 {
-        self.usd_per_month_steady.as_ref().map_or(0.0, Fig::base)
-    }
+    /// The first month's bill: 0 with no dataset.
+    pub usd_month1: Fig<Usd>,
+    /// Every month's bill once retention is full: 0 with no dataset.
+    pub usd_per_month_steady: Fig<Usd>,
 }
 
 pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> StorageModel {
@@ -61,23 +67,23 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
             }
             .expect("validation requires a storage price where each dataset is kept");
             let (_, daily) = flow.data(dataset.of);
-            let bytes_per_day = daily.alias(format!("bytes_per_day[{name}]"));
+            let bytes_per_day = daily.alias(format_args!("bytes_per_day[{name}]"));
             let retention_days =
-                (&dataset.retention / &calendar.day).named(format!("retention_days[{name}]"));
+                (&dataset.retention / &calendar.day).named(format_args!("retention_days[{name}]"));
             let (_, month1_days) =
                 Fig::min_of([&calendar.days_per_month, &retention_days]).expect("two candidates");
             let stored_month1 =
-                (&bytes_per_day * &month1_days).named(format!("stored_month1[{name}]"));
+                (&bytes_per_day * &month1_days).named(format_args!("stored_month1[{name}]"));
             let stored_month1_compressed = (&stored_month1 / &dataset.compression_ratio)
-                .named(format!("stored_month1_compressed[{name}]"));
+                .named(format_args!("stored_month1_compressed[{name}]"));
             let stored_steady =
-                (&bytes_per_day * &retention_days).named(format!("stored_steady[{name}]"));
+                (&bytes_per_day * &retention_days).named(format_args!("stored_steady[{name}]"));
             let stored_steady_compressed = (&stored_steady / &dataset.compression_ratio)
-                .named(format!("stored_steady_compressed[{name}]"));
-            let usd_month1 =
-                (&stored_month1_compressed * price).named(format!("storage_usd_month1[{name}]"));
+                .named(format_args!("stored_steady_compressed[{name}]"));
+            let usd_month1 = (&stored_month1_compressed * price)
+                .named(format_args!("storage_usd_month1[{name}]"));
             let usd_per_month_steady = (&stored_steady_compressed * price)
-                .named(format!("storage_usd_per_month_steady[{name}]"));
+                .named(format_args!("storage_usd_per_month_steady[{name}]"));
             DatasetStorage {
                 name: name.clone(),
                 of: dataset.of_text.clone(),
@@ -93,11 +99,14 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
             }
         })
         .collect();
+    let zero = || Fig::constant(Usd(0.0));
     StorageModel {
         usd_month1: Fig::sum(datasets.iter().map(|d| &d.usd_month1))
-            .map(|f| f.named("storage_usd_month1")),
+            .unwrap_or_else(zero)
+            .named("storage_usd_month1"),
         usd_per_month_steady: Fig::sum(datasets.iter().map(|d| &d.usd_per_month_steady))
-            .map(|f| f.named("storage_usd_per_month_steady")),
+            .unwrap_or_else(zero)
+            .named("storage_usd_per_month_steady"),
         datasets,
     }
 }
@@ -118,8 +127,7 @@ impl Explain for StorageModel {
                 &d.usd_per_month_steady,
             ]);
         }
-        figures.extend(self.usd_month1.iter().map(|f| f as &dyn AnyFig));
-        figures.extend(self.usd_per_month_steady.iter().map(|f| f as &dyn AnyFig));
+        figures.extend([&self.usd_month1 as &dyn AnyFig, &self.usd_per_month_steady]);
         figures
     }
 }
@@ -148,7 +156,7 @@ mod tests {
         let processed = &m.datasets[1];
         close(processed.stored_month1.base(), 150e6);
         close(processed.stored_steady.base(), 1.825e9);
-        close(m.month1_usd(), 3.45 + 0.00345);
+        close(m.usd_month1.base(), 3.45 + 0.00345);
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! daily batch still recomputes the day; both are paid, and each part keeps
 //! its own latency.
 
+use schemars::JsonSchema;
+use serde::Serialize;
 use uom::si::f64::{Frequency, InformationRate, Time};
 
 use crate::figure::{AnyFig, Explain, Fig};
@@ -25,13 +27,17 @@ use crate::model::Calendar;
 use crate::scenario::Scenario;
 use crate::units::{Count, Ratio, Usd};
 
-#[derive(Clone, Debug)]
+/// A stream's fleet, cost and latency.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StreamingModel {
     /// The daily batch runs too (hybrid); its compute is paid besides.
     pub hybrid: bool,
+    #[serde(rename = "average_events_per_s")]
     pub average_rate: Fig<Frequency>,
+    #[serde(rename = "peak_events_per_s")]
     pub peak_rate: Fig<Frequency>,
     /// Events a second one worker keeps up with.
+    #[serde(rename = "capacity_events_per_s_per_worker")]
     pub capacity_per_worker: Fig<Frequency>,
     pub workers_for_peak: Fig<Ratio>,
     pub workers_for_average: Fig<Ratio>,
@@ -40,6 +46,7 @@ pub struct StreamingModel {
     pub fleet: Fig<Ratio>,
     pub compute_usd_per_day: Fig<Usd>,
     pub compute_usd_per_month: Fig<Usd>,
+    #[serde(rename = "latency_s")]
     pub latency: Fig<Time>,
     pub latency_met: Option<bool>,
     pub peak_bytes_per_s: Fig<InformationRate>,
@@ -61,8 +68,8 @@ pub fn streaming(
     let capacity_per_worker =
         (&flow.events_per_day / &time.sequential).named("capacity_per_worker");
     let sized = |rate: &Fig<Frequency>, name: &str| {
-        let needed =
-            (&(rate * &(&one + &s.headroom)) / &capacity_per_worker).named(format!("{name}_exact"));
+        let needed = (&(rate * &(&one + &s.headroom)) / &capacity_per_worker)
+            .named(format_args!("{name}_exact"));
         needed.ceil_to(&one).named(name.to_string())
     };
     let workers_for_peak = sized(&peak_rate, "workers_peak");

@@ -168,13 +168,13 @@ pub const SUMMARY: &[Entry] = &[
         nullable: true,
         ..entry("deadline_s", "Deadline", Shape::Number, |e| {
             match &e.time.deadline {
-                Some(d) => Amount::Seconds(d.deadline.base()),
+                Some(d) => Amount::Seconds(d.base()),
                 None => Amount::Flag(None),
             }
         })
     },
     entry("deadline_met", "Deadline met", Shape::Flag, |e| {
-        Amount::Flag(e.time.deadline.as_ref().map(|d| d.met))
+        Amount::Flag(e.time.deadline_met)
     }),
     entry(
         "peak_memory_bytes",
@@ -256,11 +256,11 @@ pub fn key_working(estimate: &Estimate) -> Vec<Working> {
     lines.push(e.time.sequential.working());
     for stage in &e.time.stages {
         if !e.time.lecture_rule {
-            if stage.speedup.symbol().starts_with("S[") {
+            if !matches!(stage.parallel, crate::scenario::Parallel::Linear) {
                 lines.push(stage.speedup.working());
             }
             lines.extend(stage.floor.iter().map(Fig::working));
-            lines.push(stage.parallel.working());
+            lines.push(stage.parallel_time.working());
         }
     }
     lines.push(e.time.parallel.working());

@@ -7,28 +7,54 @@
 //! can be slower), or a shared resource (a link, a disk) that caps a stage
 //! whatever N is.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
 use uom::si::f64::{InformationRate, Time};
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
 use crate::scenario::{Bound, Parallel, Scenario, Shares, Work};
-use crate::units::{Count, Ratio};
+use crate::units::{clean, Count, Ratio};
 
-#[derive(Clone, Debug)]
+/// A stage's time with one worker and with N.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageTime {
+    #[serde(skip)]
     pub name: String,
+    #[serde(skip)]
     pub bound: Bound,
     /// With one worker.
+    #[serde(rename = "time_s")]
     pub time: Fig<Time>,
-    /// The parallel model's name, as reports show it.
-    pub model: String,
-    pub speedup: Fig<Ratio>,
-    /// The least time the shared resource allows, whatever N is.
-    pub floor: Option<Fig<Time>>,
+    /// How the stage speeds up with workers.
+    pub parallel: Parallel,
     /// With N workers.
-    pub parallel: Fig<Time>,
+    #[serde(rename = "parallel_s")]
+    pub parallel_time: Fig<Time>,
     /// What stops the stage going faster, when a shared resource does.
     pub limited_by: Option<Limit>,
+    /// S(N): how many times faster N workers are than one.
+    pub speedup: Fig<Ratio>,
+    /// The least time the shared resource allows, whatever N is.
+    #[serde(rename = "floor_s", skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Fig<Time>>,
+    /// The resource every worker shares, when the stage has one.
+    #[serde(skip)]
+    pub shares: Option<Shares>,
+}
+
+impl StageTime {
+    /// The parallel model as reports name it: "linear", "Amdahl s=0.1,
+    /// link-capped".
+    pub fn model_label(&self) -> String {
+        match &self.shares {
+            Some(Shares::Network) => format!("{}, link-capped", self.parallel.label()),
+            Some(Shares::Rate(_)) => format!("{}, capped", self.parallel.label()),
+            None => self.parallel.label(),
+        }
+    }
 }
 
 /// A shared resource that holds a stage at its floor, whatever N is.
@@ -41,49 +67,106 @@ pub enum Limit {
     Shared(InformationRate),
 }
 
+/// Which shared resource holds a stage back.
+#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    /// The scenario's network link, shared by every worker.
+    NetworkLink,
+    /// A stage's own `shares:` throughput.
+    Shared,
+}
+
+/// A [`Limit`] as JSON writes it.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LimitedBy {
+    pub resource: Resource,
+    pub bytes_per_s: f64,
+}
+
+impl Limit {
+    pub fn record(&self) -> LimitedBy {
+        let (resource, rate) = match self {
+            Limit::Link(rate) => (Resource::NetworkLink, rate),
+            Limit::Shared(rate) => (Resource::Shared, rate),
+        };
+        LimitedBy {
+            resource,
+            bytes_per_s: clean(rate.value),
+        }
+    }
+}
+
+impl Serialize for Limit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.record().serialize(serializer)
+    }
+}
+
+impl JsonSchema for Limit {
+    fn schema_name() -> Cow<'static, str> {
+        LimitedBy::schema_name()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        LimitedBy::json_schema(generator)
+    }
+}
+
 /// A schedule's runs: a day's work split into runs every period.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Runs {
+    #[serde(rename = "period_s")]
     pub period: Fig<Time>,
     pub runs_per_day: Fig<Ratio>,
     /// One run's time: the day's time ÷ runs a day. Exact for stages whose
     /// time is proportional to their data; a stage with fixed output rows or
     /// a serial part is treated the same way, and says so in the docs.
+    #[serde(rename = "run_s")]
     pub run: Fig<Time>,
     /// A run takes longer than the period: the next starts before it ends.
     pub piles_up: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct DeadlineCheck {
-    pub deadline: Fig<Time>,
-    /// Deadline minus parallel time (one run's, on a schedule); negative when missed.
-    pub slack: Fig<Time>,
-    pub met: bool,
-}
-
-#[derive(Clone, Debug)]
+/// Time: the stages', the run's with N workers, and the deadline.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TimeModel {
+    /// Listed per stage in the document's `stages`.
+    #[serde(skip)]
     pub stages: Vec<StageTime>,
+    /// With `schedule:`: the period, the runs a day, one run's time, and
+    /// whether runs pile up (a run longer than the period).
+    #[serde(rename = "schedule", skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Runs>,
+    #[serde(rename = "sequential_s")]
     pub sequential: Fig<Time>,
     pub workers: Fig<Count>,
+    #[serde(rename = "parallel_s")]
     pub parallel: Fig<Time>,
+    /// The stage that takes longest with N workers.
+    pub bottleneck_stage: String,
+    #[serde(rename = "bottleneck_s")]
+    pub bottleneck_time: Fig<Time>,
+    #[serde(rename = "deadline_s")]
+    pub deadline: Option<Fig<Time>>,
+    /// Deadline minus parallel time (one run's, on a schedule); negative when missed.
+    #[serde(rename = "slack_s")]
+    pub slack: Option<Fig<Time>>,
+    pub deadline_met: Option<bool>,
     /// T_sequential ÷ T_parallel.
     pub speedup: Fig<Ratio>,
     /// Speed-up ÷ N: 100% under the linear rule.
     pub efficiency: Fig<Ratio>,
+    /// Index of the bottleneck stage.
+    #[serde(skip)]
     pub bottleneck: usize,
-    pub bottleneck_time: Fig<Time>,
-    pub deadline: Option<DeadlineCheck>,
-    /// With `schedule:`: the runs a day and each run's time.
-    pub runs: Option<Runs>,
     /// Every stage linear and no shared resource binding: the lecture's rule.
+    #[serde(skip)]
     pub lecture_rule: bool,
 }
 
 impl TimeModel {
     pub fn bottleneck_name(&self) -> &str {
-        &self.stages[self.bottleneck].name
+        &self.bottleneck_stage
     }
 }
 
@@ -95,7 +178,7 @@ fn speedup(parallel: &Parallel, workers: &Fig<Count>, stage: &str) -> Fig<Ratio>
         Parallel::Linear => n,
         Parallel::Amdahl { serial_fraction: s } => {
             let parallel_part = &(&one - s) / &n;
-            (&one / &(s + &parallel_part)).named(format!("S[{stage}]"))
+            (&one / &(s + &parallel_part)).named(format_args!("S[{stage}]"))
         }
         Parallel::Usl {
             contention,
@@ -105,7 +188,7 @@ fn speedup(parallel: &Parallel, workers: &Fig<Count>, stage: &str) -> Fig<Ratio>
             let queueing = contention * &others;
             let crosstalk = &(coherency * &n) * &others;
             let denominator = &(&one + &queueing) + &crosstalk;
-            (&n / &denominator).named(format!("S[{stage}]"))
+            (&n / &denominator).named(format_args!("S[{stage}]"))
         }
     }
 }
@@ -124,7 +207,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                     Shares::Network => link.expect("validation requires a network to share"),
                     Shares::Rate(rate) => rate,
                 };
-                (&data.bytes_in / rate).named(format!("T_floor[{name}]"))
+                (&data.bytes_in / rate).named(format_args!("T_floor[{name}]"))
             });
             let unshared = match &stage.work {
                 Work::ByteThroughput(rate) => &data.bytes_in / rate,
@@ -133,7 +216,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                 // volume; the lecture scales it linearly with the data.
                 Work::Duration(given) => match &flow.volume_factor {
                     Some(factor) => given * factor,
-                    None => given.alias(format!("T[{name}]")),
+                    None => given.alias(format_args!("T[{name}]")),
                 },
             };
             // One worker is capped by a shared resource too.
@@ -141,7 +224,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                 Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,
                 None => unshared,
             }
-            .named(format!("T[{name}]"));
+            .named(format_args!("T[{name}]"));
             let speedup = speedup(&stage.parallel, &workers, name);
             let modelled = match stage.parallel {
                 Parallel::Linear => &time / &workers,
@@ -161,20 +244,16 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                 }
                 None => (modelled, None),
             };
-            let model = match (&stage.parallel, &stage.shares) {
-                (model, Some(Shares::Network)) => format!("{}, link-capped", model.label()),
-                (model, Some(Shares::Rate(_))) => format!("{}, capped", model.label()),
-                (model, None) => model.label(),
-            };
             StageTime {
                 name: name.clone(),
                 bound: stage.bound,
                 time,
-                model,
+                parallel: stage.parallel.clone(),
+                parallel_time: parallel.named(format_args!("T_par[{name}]")),
+                limited_by,
                 speedup,
                 floor,
-                parallel: parallel.named(format!("T_par[{name}]")),
-                limited_by,
+                shares: stage.shares.clone(),
             }
         })
         .collect();
@@ -189,7 +268,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     let parallel = if lecture_rule {
         &sequential / &workers
     } else {
-        Fig::sum(stages.iter().map(|s| &s.parallel)).expect("a stage")
+        Fig::sum(stages.iter().map(|s| &s.parallel_time)).expect("a stage")
     }
     .named("T_parallel");
     // One definition, whatever the models: the bottleneck is the stage that
@@ -205,7 +284,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
             (which, &longest / &workers)
         }
     } else {
-        Fig::max_of(stages.iter().map(|s| &s.parallel)).expect("a stage")
+        Fig::max_of(stages.iter().map(|s| &s.parallel_time)).expect("a stage")
     };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
@@ -226,25 +305,24 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     });
     // On a schedule the deadline is each run's latency.
     let latency = runs.as_ref().map_or(&parallel, |r| &r.run);
-    let deadline = scenario.deadline.as_ref().map(|deadline| {
-        let slack = (deadline - latency).named("slack");
-        DeadlineCheck {
-            deadline: deadline.clone(),
-            met: slack.base() >= 0.0,
-            slack,
-        }
-    });
+    let slack = scenario
+        .deadline
+        .as_ref()
+        .map(|deadline| (deadline - latency).named("slack"));
     TimeModel {
+        bottleneck_stage: stages[bottleneck].name.clone(),
         stages,
+        runs,
         sequential,
         workers,
         parallel,
+        bottleneck_time: bottleneck_time.named("T_bottleneck"),
+        deadline: scenario.deadline.clone(),
+        deadline_met: slack.as_ref().map(|s| s.base() >= 0.0),
+        slack,
         speedup,
         efficiency,
         bottleneck,
-        bottleneck_time: bottleneck_time.named("T_bottleneck"),
-        deadline,
-        runs,
         lecture_rule,
     }
 }
@@ -257,7 +335,7 @@ impl Explain for TimeModel {
             if let Some(floor) = &stage.floor {
                 figures.push(floor);
             }
-            figures.push(&stage.parallel);
+            figures.push(&stage.parallel_time);
         }
         figures.extend([
             &self.sequential as &dyn AnyFig,
@@ -270,9 +348,8 @@ impl Explain for TimeModel {
         if let Some(runs) = &self.runs {
             figures.extend([&runs.runs_per_day as &dyn AnyFig, &runs.run]);
         }
-        if let Some(check) = &self.deadline {
-            figures.extend([&check.deadline as &dyn AnyFig, &check.slack]);
-        }
+        figures.extend(self.deadline.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.slack.iter().map(|f| f as &dyn AnyFig));
         figures
     }
 }
@@ -295,9 +372,8 @@ mod tests {
         close(t.sequential.base(), 45.0 * 60.0);
         close(t.parallel.base(), 45.0 * 60.0);
         assert_eq!(t.bottleneck_name(), "transform");
-        let deadline = t.deadline.unwrap();
-        assert!(deadline.met);
-        close(deadline.slack.base(), 15.0 * 60.0);
+        assert_eq!(t.deadline_met, Some(true));
+        close(t.slack.unwrap().base(), 15.0 * 60.0);
         assert!(t.lecture_rule);
     }
 
@@ -310,7 +386,7 @@ mod tests {
         close(double.sequential.base(), 90.0 * 60.0);
         let tenfold = model(&lecture().with_scale(10.0, "--scale").unwrap());
         close(tenfold.sequential.base(), 7.5 * 3600.0);
-        assert!(!tenfold.deadline.unwrap().met);
+        assert_eq!(tenfold.deadline_met, Some(false));
     }
 
     #[test]
@@ -339,7 +415,7 @@ mod tests {
         .unwrap();
         let t = model(&s);
         close(t.stages[1].speedup.base(), 1.0 / 0.19);
-        close(t.stages[1].parallel.base(), 1200.0 * 0.19);
+        close(t.stages[1].parallel_time.base(), 1200.0 * 0.19);
         assert!(!t.lecture_rule);
         // The other stages stay linear: 60 + 228 + 60 + 30 s.
         close(t.parallel.base(), 60.0 + 228.0 + 60.0 + 30.0);
@@ -376,7 +452,7 @@ mod tests {
         .unwrap();
         let t = model(&s);
         close(t.stages[0].floor.as_ref().unwrap().base(), 400.0);
-        close(t.stages[0].parallel.base(), 400.0);
+        close(t.stages[0].parallel_time.base(), 400.0);
         assert_eq!(
             t.stages[0].limited_by,
             Some(Limit::Link(crate::units::bytes_per_second(125e6)))
@@ -392,7 +468,7 @@ mod tests {
         .with_workers(10, "--workers")
         .unwrap();
         let t = model(&s);
-        close(t.stages[0].parallel.base(), 600.0);
+        close(t.stages[0].parallel_time.base(), 600.0);
         assert!(t.stages[0].limited_by.is_none());
     }
 
@@ -407,10 +483,7 @@ mod tests {
         close(runs.runs_per_day.base(), 24.0);
         close(runs.run.base(), 2700.0 / 24.0);
         assert!(!runs.piles_up);
-        close(
-            e.time.deadline.as_ref().unwrap().slack.base(),
-            900.0 - 2700.0 / 24.0,
-        );
+        close(e.time.slack.as_ref().unwrap().base(), 900.0 - 2700.0 / 24.0);
         close(e.cost.compute_usd_per_day.base(), 12.0);
         // 40× the data is 30 h of work a day: whatever the period, a run
         // takes longer than the time between runs, and runs pile up.

@@ -79,14 +79,17 @@ impl fmt::Display for Direction {
 }
 
 /// How long a stage takes, per worker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub enum Work {
     /// Bytes per second per worker (`input: bytes`).
+    #[serde(rename = "throughput_bytes_per_s")]
     ByteThroughput(Fig<InformationRate>),
     /// Events (rows) per second per worker (`input: events`).
+    #[serde(rename = "throughput_events_per_s")]
     EventThroughput(Fig<Frequency>),
     /// A duration measured at the scenario's own volume; it scales linearly
     /// with the volume factor, which is the lecture's rule.
+    #[serde(rename = "given_duration_s")]
     Duration(Fig<Time>),
 }
 
@@ -135,7 +138,8 @@ pub enum WorkingSet {
 }
 
 /// How a stage speeds up with N workers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(tag = "model", rename_all = "lowercase")]
 pub enum Parallel {
     /// The lecture's rule: N workers, N times faster.
     Linear,
@@ -174,21 +178,33 @@ pub enum Shares {
     Rate(Fig<InformationRate>),
 }
 
-#[derive(Clone, Debug)]
+/// A stage as the scenario gives it. Its JSON (the head of each of
+/// `estimate`'s `stages`) is what the estimate's figures rest on: its name,
+/// what bounds it and how its work is given.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Stage {
     pub name: String,
     pub bound: Bound,
+    /// What its throughput is measured against.
+    #[serde(rename = "input")]
     pub measure: Measure,
+    #[serde(flatten)]
     pub work: Work,
+    #[serde(skip)]
     pub output: Output,
     /// Bytes the output costs a day whatever its rows (file footers,
     /// dictionaries, page headers), on top of its rows' `row_size` each.
+    #[serde(skip)]
     pub fixed_output_size: Option<Fig<Information>>,
+    #[serde(skip)]
     pub working_set: WorkingSet,
+    #[serde(skip)]
     pub parallel: Parallel,
+    #[serde(skip)]
     pub shares: Option<Shares>,
     /// Where it runs: the cluster's workers, or the warehouse (billed by
     /// the bytes it scans).
+    #[serde(skip)]
     pub in_warehouse: bool,
 }
 

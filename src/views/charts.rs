@@ -16,7 +16,7 @@ pub fn timeline(estimate: &Estimate) -> Chart {
         .iter()
         .enumerate()
         .map(|(index, stage)| {
-            let length = stage.parallel.base();
+            let length = stage.parallel_time.base();
             let bar = Bar {
                 label: stage.name.clone(),
                 start,
@@ -35,8 +35,8 @@ pub fn timeline(estimate: &Estimate) -> Chart {
         ),
         bars,
         deadline: time.deadline.as_ref().map(|d| Mark {
-            label: format!("deadline {}", d.deadline.human()),
-            value: d.deadline.base(),
+            label: format!("deadline {}", d.human()),
+            value: d.base(),
         }),
     }
 }
@@ -169,7 +169,7 @@ pub fn scale(projections: &[Projection]) -> Option<Chart> {
         .time
         .deadline
         .as_ref()
-        .map(|d| d.deadline.base());
+        .map(|d| d.base());
     Some(Chart::Lines {
         title: "Run time against the data's volume".into(),
         x: Axis::Plain,
@@ -199,7 +199,7 @@ pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
         .years
         .first()
         .and_then(|y| y.estimate.time.deadline.as_ref())
-        .map(|d| d.deadline.base());
+        .map(|d| d.base());
     vec![
         Chart::Lines {
             title: "Run time by year, today's workers".into(),

@@ -26,18 +26,17 @@ fn bound(bound: Bound) -> &'static str {
 
 /// "met, 15 min to spare" or "missed by 6.5 h".
 pub fn deadline_verdict(estimate: &Estimate) -> String {
-    match &estimate.time.deadline {
-        None => "none set".into(),
-        Some(check) if check.met => format!(
-            "{}: met, {} to spare",
-            check.deadline.human(),
-            check.slack.human()
-        ),
-        Some(check) => format!(
+    let time = &estimate.time;
+    match (&time.deadline, &time.slack) {
+        (Some(deadline), Some(slack)) if slack.base() >= 0.0 => {
+            format!("{}: met, {} to spare", deadline.human(), slack.human())
+        }
+        (Some(deadline), Some(slack)) => format!(
             "{}: MISSED by {}",
-            check.deadline.human(),
-            crate::units::human_duration(-check.slack.base())
+            deadline.human(),
+            crate::units::human_duration(-slack.base())
         ),
+        _ => "none set".into(),
     }
 }
 
@@ -300,8 +299,8 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             per_worker,
             timed.time.human(),
             percent(timed.time.base() / time.sequential.base()),
-            timed.model.clone(),
-            timed.parallel.human(),
+            timed.model_label(),
+            timed.parallel_time.human(),
         ]);
         working.extend(timed.floor.iter().map(Fig::working));
         working.push(timed.time.working());
@@ -312,7 +311,7 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             if timed.speedup.symbol().starts_with("S[") {
                 working.push(timed.speedup.working());
             }
-            working.push(timed.parallel.working());
+            working.push(timed.parallel_time.working());
         }
     }
     working.push(time.parallel.working());
@@ -348,8 +347,8 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
         }
     }
     section.note(format!("deadline: {}", deadline_verdict(estimate)));
-    if let Some(check) = &time.deadline {
-        working.push(check.slack.working());
+    if let Some(slack) = &time.slack {
+        working.push(slack.working());
     }
     section.working = working;
     section
@@ -517,7 +516,7 @@ fn network(estimate: &Estimate) -> Section {
     let over: Vec<String> = network
         .transfers
         .iter()
-        .filter(|t| t.exceeds_link(&network.bandwidth))
+        .filter(|t| t.exceeds_link)
         .map(|t| t.name.clone())
         .collect();
     if over.is_empty() {

@@ -11,10 +11,18 @@ use uom::si::f64::{Information, InformationRate, Time};
 
 use crate::contract::Versions;
 use crate::figure::{Fig, Working};
+use crate::model::cost::CostModel;
+use crate::model::flow::{Flow, StageFlow};
+use crate::model::memory::{MemoryModel, StageMemory};
+use crate::model::network::NetworkModel;
+use crate::model::quality::QualityModel;
+use crate::model::reliability::ReliabilityModel;
+use crate::model::storage::StorageModel;
+use crate::model::streaming::StreamingModel;
 use crate::model::summary::{Metric, Shape, SUMMARY};
-use crate::model::time::Limit;
+use crate::model::time::{StageTime, TimeModel};
 use crate::model::Estimate;
-use crate::scenario::{Bound, Direction, Measure, Parallel, Scenario, Work};
+use crate::scenario::{Scenario, Stage};
 use crate::units::{clean, Count, Ratio, Usd, WholeNumber};
 
 /// A count or a byte total: an integer while it is exact (below 2^53), a
@@ -176,64 +184,6 @@ impl ScenarioRef {
     }
 }
 
-/// A stage's parallel model, with its coefficients.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-#[serde(tag = "model", rename_all = "lowercase")]
-pub enum ParallelModel {
-    Linear,
-    Amdahl { serial_fraction: Num },
-    Usl { contention: Num, coherency: Num },
-}
-
-impl ParallelModel {
-    fn of(model: &Parallel) -> ParallelModel {
-        match model {
-            Parallel::Linear => ParallelModel::Linear,
-            Parallel::Amdahl { serial_fraction } => ParallelModel::Amdahl {
-                serial_fraction: ratio(serial_fraction),
-            },
-            Parallel::Usl {
-                contention,
-                coherency,
-            } => ParallelModel::Usl {
-                contention: ratio(contention),
-                coherency: ratio(coherency),
-            },
-        }
-    }
-}
-
-/// The shared resource that holds a stage at its floor.
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Resource {
-    /// The scenario's network link, shared by every worker.
-    NetworkLink,
-    /// A stage's own `shares:` throughput.
-    Shared,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct LimitedBy {
-    pub resource: Resource,
-    pub bytes_per_s: Num,
-}
-
-impl LimitedBy {
-    pub fn of(limit: &Limit) -> LimitedBy {
-        match limit {
-            Limit::Link(rate) => LimitedBy {
-                resource: Resource::NetworkLink,
-                bytes_per_s: Num(rate.value),
-            },
-            Limit::Shared(rate) => LimitedBy {
-                resource: Resource::Shared,
-                bytes_per_s: Num(rate.value),
-            },
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Conventions {
     pub bytes_per_gb: u64,
@@ -257,146 +207,6 @@ impl Conventions {
             currency: "USD",
         }
     }
-}
-
-/// What a stage's work is given as: one of three keys.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub enum StageWork {
-    #[serde(rename = "throughput_bytes_per_s")]
-    Bytes(Num),
-    #[serde(rename = "throughput_events_per_s")]
-    Events(Num),
-    #[serde(rename = "given_duration_s")]
-    Duration(Num),
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct StageFigures {
-    pub name: String,
-    pub bound: Bound,
-    pub input: Measure,
-    #[serde(flatten)]
-    pub work: StageWork,
-    pub rows_in: Whole,
-    pub bytes_in: Whole,
-    pub rows_out: Whole,
-    pub bytes_out: Whole,
-    pub time_s: Num,
-    pub parallel: ParallelModel,
-    pub parallel_s: Num,
-    pub limited_by: Option<LimitedBy>,
-    pub working_set_bytes: Whole,
-    pub memory_per_worker_bytes: Whole,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct DatasetFigures {
-    pub name: String,
-    pub of: String,
-    pub bytes_per_day: Whole,
-    /// The one key not in a base unit: retention is set and read in days.
-    pub retention_days: Num,
-    pub compression_ratio: Num,
-    pub stored_month1_bytes: Whole,
-    pub stored_month1_uncompressed_bytes: Whole,
-    pub stored_steady_bytes: Whole,
-    pub stored_steady_uncompressed_bytes: Whole,
-    pub usd_month1: Num,
-    pub usd_per_month_steady: Num,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct TransferFigures {
-    pub name: String,
-    pub of: String,
-    pub direction: Direction,
-    pub bytes_per_day: Whole,
-    pub transfer_time_s: Num,
-    pub window_s: Option<Num>,
-    pub required_bandwidth_bytes_per_s: Option<Num>,
-    pub exceeds_link: bool,
-    pub usd_per_day: Num,
-    pub usd_per_month: Num,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct NetworkFigures {
-    pub bandwidth_bytes_per_s: Num,
-    pub bytes_per_day: Whole,
-    pub egress_usd_per_day: Num,
-    pub egress_usd_per_month: Num,
-    pub ingress_usd_per_month: Num,
-    pub usd_per_day: Num,
-    pub usd_per_month: Num,
-    pub network_bound: bool,
-    pub transfers: Vec<TransferFigures>,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct FlowFigures {
-    pub volume_factor: Option<Num>,
-    pub events_per_day: Whole,
-    pub raw_bytes_per_day: Whole,
-    pub output_bytes_per_day: Whole,
-    pub reduction_ratio: Num,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct TimeFigures {
-    /// With `schedule:`: the period, the runs a day, one run's time, and
-    /// whether runs pile up (a run longer than the period).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleFigures>,
-    pub sequential_s: Num,
-    pub workers: Whole,
-    pub parallel_s: Num,
-    pub bottleneck_stage: String,
-    pub bottleneck_s: Num,
-    pub deadline_s: Option<Num>,
-    pub slack_s: Option<Num>,
-    pub deadline_met: Option<bool>,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ScheduleFigures {
-    pub period_s: Num,
-    pub runs_per_day: Num,
-    pub run_s: Num,
-    pub piles_up: bool,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct MemoryFigures {
-    pub peak_bytes: Whole,
-    pub peak_stage: String,
-    pub memory_per_worker_bytes: Option<Whole>,
-    pub headroom_bytes: Option<Whole>,
-    pub fits: Option<bool>,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct StorageFigures {
-    pub datasets: Vec<DatasetFigures>,
-    pub usd_month1: Num,
-    pub usd_per_month_steady: Num,
-}
-
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct CostFigures {
-    /// ELT: the warehouse's part of the compute, billed by bytes scanned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub warehouse_usd_per_day: Option<Num>,
-    pub billed_time_per_worker_s: Num,
-    pub worker_time_s: Num,
-    pub compute_usd_per_day: Num,
-    pub compute_usd_per_month: Num,
-    pub storage_usd_month1: Num,
-    pub storage_usd_per_month_steady: Num,
-    pub network_usd_per_month: Num,
-    pub total_usd_per_month: Num,
-    pub compute_share: Num,
-    pub storage_share: Num,
-    pub network_share: Num,
 }
 
 /// An input given as a range, in base units.
@@ -557,88 +367,45 @@ impl UncertaintyFigures {
     }
 }
 
-/// The failure and retry model's figures (with a `reliability:` block).
+/// One stage of `estimate`'s `stages`: the stage as the scenario gives it,
+/// then each model's figures for it, each serialized by its own type.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ReliabilityFigures {
-    pub checkpoints: bool,
-    pub stage_success: Num,
-    pub attempt_success: Num,
-    pub run_success: Num,
-    pub target: Option<Num>,
-    pub target_met: Option<bool>,
-    pub failures_per_day: Num,
-    pub wasted_s_per_day: Num,
-    pub wasted_usd_per_day: Num,
-    pub wasted_usd_per_month: Num,
-    pub failed_runs_per_year: Num,
-    /// The other choice of checkpoints, for comparison.
-    pub other_run_success: Num,
-    pub other_wasted_s_per_day: Num,
-    pub attempts_for_target: Option<u32>,
-    pub max_failure_for_target: Option<Num>,
+pub struct StageFigures<'a> {
+    #[serde(flatten)]
+    pub stage: &'a Stage,
+    #[serde(flatten)]
+    pub flow: &'a StageFlow,
+    #[serde(flatten)]
+    pub time: &'a StageTime,
+    #[serde(flatten)]
+    pub memory: &'a StageMemory,
 }
 
-/// What the data's defects cost (with a `quality:` block).
+/// `pipecalc estimate --format json`: each model's result as it serializes
+/// itself, under the document's headings.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct QualityFigures {
-    pub null_rows_per_day: Option<Whole>,
-    pub null_alert: Option<bool>,
-    pub null_alert_threshold: Num,
-    pub duplicate_rows_per_day: Option<Whole>,
-    pub invalid_rows_per_day: Option<Whole>,
-    pub quarantine_bytes: Option<Whole>,
-    pub quarantine_usd_per_month: Option<Num>,
-    pub late_rows_per_day: Option<Whole>,
-    pub watermark_delay_s: Option<Num>,
-    pub latency_with_watermark_s: Option<Num>,
-    pub reprocess_s_per_day: Option<Num>,
-    pub reprocess_usd_per_month: Option<Num>,
-}
-
-/// A streaming pipeline's fleet, cost and latency (with `streaming:`).
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct StreamingFigures {
-    /// The daily batch runs too, and is paid besides the stream.
-    pub hybrid: bool,
-    pub average_events_per_s: Num,
-    pub peak_events_per_s: Num,
-    pub capacity_events_per_s_per_worker: Num,
-    pub workers_for_peak: Num,
-    pub workers_for_average: Num,
-    pub fleet: Num,
-    pub compute_usd_per_day: Num,
-    pub compute_usd_per_month: Num,
-    pub latency_s: Num,
-    pub latency_met: Option<bool>,
-    pub peak_bytes_per_s: Num,
-    pub network_bound: Option<bool>,
-    pub state_usd_per_month: Option<Num>,
-}
-
-/// `pipecalc estimate --format json`.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct EstimateDocument {
+pub struct EstimateDocument<'a> {
     #[serde(flatten)]
     pub versions: Versions,
     pub scenario: ScenarioRef,
     pub conventions: Conventions,
     pub summary: Summary,
-    pub flow: FlowFigures,
-    pub stages: Vec<StageFigures>,
-    pub time: TimeFigures,
-    pub memory: MemoryFigures,
-    pub storage: StorageFigures,
-    pub network: Option<NetworkFigures>,
-    pub cost: CostFigures,
+    pub flow: &'a Flow,
+    pub stages: Vec<StageFigures<'a>>,
+    pub time: &'a TimeModel,
+    pub memory: &'a MemoryModel,
+    pub storage: &'a StorageModel,
+    pub network: Option<&'a NetworkModel>,
+    pub cost: &'a CostModel,
     /// With a `reliability:` block: success rate, retries and their cost.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reliability: Option<ReliabilityFigures>,
+    pub reliability: Option<&'a ReliabilityModel>,
     /// With a `quality:` block: what each of the data's defects costs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quality: Option<QualityFigures>,
+    pub quality: Option<&'a QualityModel>,
     /// With a `streaming:` block: the always-on fleet and its latency.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub streaming: Option<StreamingFigures>,
+    pub streaming: Option<&'a StreamingModel>,
     /// Values that are valid but very likely wrong, each with its place.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
@@ -654,7 +421,11 @@ pub struct EstimateDocument {
     pub explain: Option<Vec<Working>>,
 }
 
-pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> EstimateDocument {
+pub fn estimate<'a>(
+    scenario: &'a Scenario,
+    estimate: &'a Estimate,
+    explain: bool,
+) -> EstimateDocument<'a> {
     let e = estimate;
     let stages = scenario
         .stages
@@ -663,71 +434,12 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
         .zip(&e.time.stages)
         .zip(&e.memory.stages)
         .map(|(((stage, flow), time), memory)| StageFigures {
-            name: stage.name.clone(),
-            bound: stage.bound,
-            input: stage.measure,
-            work: match &stage.work {
-                Work::ByteThroughput(r) => StageWork::Bytes(rate(r)),
-                Work::EventThroughput(r) => StageWork::Events(Num(r.base())),
-                Work::Duration(d) => StageWork::Duration(seconds(d)),
-            },
-            rows_in: count(&flow.rows_in),
-            bytes_in: bytes(&flow.bytes_in),
-            rows_out: count(&flow.rows_out),
-            bytes_out: bytes(&flow.bytes_out),
-            time_s: seconds(&time.time),
-            parallel: ParallelModel::of(&stage.parallel),
-            parallel_s: seconds(&time.parallel),
-            limited_by: time.limited_by.as_ref().map(LimitedBy::of),
-            working_set_bytes: bytes(&memory.working_set),
-            memory_per_worker_bytes: bytes(&memory.per_worker),
+            stage,
+            flow,
+            time,
+            memory,
         })
         .collect();
-    let datasets = e
-        .storage
-        .datasets
-        .iter()
-        .map(|d| DatasetFigures {
-            name: d.name.clone(),
-            of: d.of.clone(),
-            bytes_per_day: bytes(&d.bytes_per_day),
-            retention_days: ratio(&d.retention_days),
-            compression_ratio: ratio(&d.compression_ratio),
-            stored_month1_bytes: bytes(&d.stored_month1_compressed),
-            stored_month1_uncompressed_bytes: bytes(&d.stored_month1),
-            stored_steady_bytes: bytes(&d.stored_steady_compressed),
-            stored_steady_uncompressed_bytes: bytes(&d.stored_steady),
-            usd_month1: usd(&d.usd_month1),
-            usd_per_month_steady: usd(&d.usd_per_month_steady),
-        })
-        .collect();
-    let network = e.network.as_ref().map(|n| NetworkFigures {
-        bandwidth_bytes_per_s: rate(&n.bandwidth),
-        bytes_per_day: bytes(&n.bytes_per_day),
-        egress_usd_per_day: usd(&n.egress_usd_per_day),
-        egress_usd_per_month: usd(&n.egress_usd_per_month),
-        ingress_usd_per_month: usd(&n.ingress_usd_per_month),
-        usd_per_day: usd(&n.usd_per_day),
-        usd_per_month: usd(&n.usd_per_month),
-        network_bound: n.network_bound,
-        transfers: n
-            .transfers
-            .iter()
-            .map(|t| TransferFigures {
-                name: t.name.clone(),
-                of: t.of.clone(),
-                direction: t.direction,
-                bytes_per_day: bytes(&t.bytes_per_day),
-                transfer_time_s: seconds(&t.transfer_time),
-                window_s: t.window.as_ref().map(seconds),
-                required_bandwidth_bytes_per_s: t.required_bandwidth.as_ref().map(rate),
-                exceeds_link: t.exceeds_link(&n.bandwidth),
-                usd_per_day: usd(&t.usd_per_day),
-                usd_per_month: usd(&t.usd_per_month),
-            })
-            .collect(),
-    });
-    let c = &e.cost;
     let (inputs, explain) = if explain {
         let document = super::estimate::document(scenario, e, true);
         let working = document
@@ -744,104 +456,16 @@ pub fn estimate(scenario: &Scenario, estimate: &Estimate, explain: bool) -> Esti
         scenario: ScenarioRef::of(scenario),
         conventions: Conventions::of(e),
         summary: Summary::of(e),
-        flow: FlowFigures {
-            volume_factor: e.flow.volume_factor.as_ref().map(ratio),
-            events_per_day: count(&e.flow.events_per_day),
-            raw_bytes_per_day: bytes(&e.flow.raw_bytes_per_day),
-            output_bytes_per_day: bytes(&e.flow.output_bytes_per_day),
-            reduction_ratio: ratio(&e.flow.reduction_ratio),
-        },
+        flow: &e.flow,
         stages,
-        time: TimeFigures {
-            schedule: e.time.runs.as_ref().map(|r| ScheduleFigures {
-                period_s: seconds(&r.period),
-                runs_per_day: ratio(&r.runs_per_day),
-                run_s: seconds(&r.run),
-                piles_up: r.piles_up,
-            }),
-            sequential_s: seconds(&e.time.sequential),
-            workers: count(&e.time.workers),
-            parallel_s: seconds(&e.time.parallel),
-            bottleneck_stage: e.time.bottleneck_name().to_string(),
-            bottleneck_s: seconds(&e.time.bottleneck_time),
-            deadline_s: e.time.deadline.as_ref().map(|d| seconds(&d.deadline)),
-            slack_s: e.time.deadline.as_ref().map(|d| seconds(&d.slack)),
-            deadline_met: e.time.deadline.as_ref().map(|d| d.met),
-        },
-        memory: MemoryFigures {
-            peak_bytes: bytes(&e.memory.peak),
-            peak_stage: e.memory.peak_stage_name().to_string(),
-            memory_per_worker_bytes: e.memory.memory_per_worker.as_ref().map(bytes),
-            headroom_bytes: e.memory.headroom.as_ref().map(bytes),
-            fits: e.memory.fits(),
-        },
-        storage: StorageFigures {
-            datasets,
-            usd_month1: usd(&c.storage_usd_month1),
-            usd_per_month_steady: usd(&c.storage_usd_per_month_steady),
-        },
-        network,
-        cost: CostFigures {
-            warehouse_usd_per_day: c.warehouse_usd_per_day.as_ref().map(usd),
-            billed_time_per_worker_s: seconds(&c.billed_time_per_worker),
-            worker_time_s: seconds(&c.worker_time),
-            compute_usd_per_day: usd(&c.compute_usd_per_day),
-            compute_usd_per_month: usd(&c.compute_usd_per_month),
-            storage_usd_month1: usd(&c.storage_usd_month1),
-            storage_usd_per_month_steady: usd(&c.storage_usd_per_month_steady),
-            network_usd_per_month: usd(&c.network_usd_per_month),
-            total_usd_per_month: usd(&c.total_usd_per_month),
-            compute_share: ratio(&c.compute_share),
-            storage_share: ratio(&c.storage_share),
-            network_share: ratio(&c.network_share),
-        },
-        reliability: e.reliability.as_ref().map(|r| ReliabilityFigures {
-            checkpoints: r.checkpoints,
-            stage_success: ratio(&r.stage_success),
-            attempt_success: ratio(&r.attempt_success),
-            run_success: ratio(&r.run_success),
-            target: r.target.as_ref().map(ratio),
-            target_met: r.target_met,
-            failures_per_day: ratio(&r.failures_per_day),
-            wasted_s_per_day: seconds(&r.wasted_time),
-            wasted_usd_per_day: usd(&r.wasted_usd_per_day),
-            wasted_usd_per_month: usd(&r.wasted_usd_per_month),
-            failed_runs_per_year: ratio(&r.failed_runs_per_year),
-            other_run_success: ratio(&r.other_run_success),
-            other_wasted_s_per_day: seconds(&r.other_wasted_time),
-            attempts_for_target: r.attempts_for_target,
-            max_failure_for_target: r.max_failure_for_target.as_ref().map(ratio),
-        }),
-        quality: e.quality.as_ref().map(|q| QualityFigures {
-            null_rows_per_day: q.null_rows_per_day.as_ref().map(count),
-            null_alert: q.null_alert,
-            null_alert_threshold: ratio(&q.null_alert_threshold),
-            duplicate_rows_per_day: q.duplicate_rows_per_day.as_ref().map(count),
-            invalid_rows_per_day: q.invalid_rows_per_day.as_ref().map(count),
-            quarantine_bytes: q.quarantine_bytes.as_ref().map(bytes),
-            quarantine_usd_per_month: q.quarantine_usd_per_month.as_ref().map(usd),
-            late_rows_per_day: q.late_rows_per_day.as_ref().map(count),
-            watermark_delay_s: q.watermark_delay.as_ref().map(seconds),
-            latency_with_watermark_s: q.latency_with_watermark.as_ref().map(seconds),
-            reprocess_s_per_day: q.reprocess_time.as_ref().map(seconds),
-            reprocess_usd_per_month: q.reprocess_usd_per_month.as_ref().map(usd),
-        }),
-        streaming: e.streaming.as_ref().map(|s| StreamingFigures {
-            hybrid: s.hybrid,
-            average_events_per_s: Num(s.average_rate.base()),
-            peak_events_per_s: Num(s.peak_rate.base()),
-            capacity_events_per_s_per_worker: Num(s.capacity_per_worker.base()),
-            workers_for_peak: ratio(&s.workers_for_peak),
-            workers_for_average: ratio(&s.workers_for_average),
-            fleet: ratio(&s.fleet),
-            compute_usd_per_day: usd(&s.compute_usd_per_day),
-            compute_usd_per_month: usd(&s.compute_usd_per_month),
-            latency_s: seconds(&s.latency),
-            latency_met: s.latency_met,
-            peak_bytes_per_s: rate(&s.peak_bytes_per_s),
-            network_bound: s.network_bound,
-            state_usd_per_month: s.state_usd_per_month.as_ref().map(usd),
-        }),
+        time: &e.time,
+        memory: &e.memory,
+        storage: &e.storage,
+        network: e.network.as_ref(),
+        cost: &e.cost,
+        reliability: e.reliability.as_ref(),
+        quality: e.quality.as_ref(),
+        streaming: e.streaming.as_ref(),
         warnings: scenario.warnings.clone(),
         uncertainty: None,
         inputs,

@@ -15,9 +15,11 @@ use crate::units::{human_duration, plural, significant};
 
 use super::conventions;
 use super::estimate::percent;
-use super::json::{self, LimitedBy, Num, ScenarioRef, SummaryRow, Whole};
+use super::json::{self, Num, ScenarioRef, SummaryRow, Whole};
 use crate::model::summary::{self as metrics, Amount};
+use crate::model::time::LimitedBy;
 use crate::report::{Document, Section};
+use crate::scenario::Parallel;
 
 fn factor_label(factor: f64) -> String {
     format!("{}×", significant(factor, 4))
@@ -25,13 +27,18 @@ fn factor_label(factor: f64) -> String {
 
 /// Which parallel model produced the times, stage by stage.
 fn models_note(estimate: &Estimate) -> String {
-    let labels: BTreeSet<&str> = estimate
+    let labels: BTreeSet<(String, bool)> = estimate
         .time
         .stages
         .iter()
-        .map(|s| s.model.as_str())
+        .map(|s| {
+            (
+                s.model_label(),
+                matches!(s.parallel, Parallel::Linear) && s.shares.is_none(),
+            )
+        })
         .collect();
-    if labels.len() == 1 && labels.contains("linear") {
+    if labels.iter().all(|(_, linear)| *linear) {
         "parallel model: linear for every stage (the lecture's T_parallel = T_sequential ÷ N)"
             .into()
     } else {
@@ -39,7 +46,7 @@ fn models_note(estimate: &Estimate) -> String {
             .time
             .stages
             .iter()
-            .map(|s| format!("{} {}", s.name, s.model))
+            .map(|s| format!("{} {}", s.name, s.model_label()))
             .collect();
         format!("parallel model per stage: {}", stages.join("; "))
     }
@@ -214,7 +221,7 @@ pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool
                 .iter()
                 .map(|s| StageModel {
                     stage: s.name.clone(),
-                    model: s.model.clone(),
+                    model: s.model_label(),
                 })
                 .collect(),
             explain: explained(explain, &p.estimate),
@@ -238,7 +245,7 @@ fn blocker(answer: &WorkersAnswer, blocker: &Blocker) -> String {
         format!(
             "`{}` takes {} with {} workers",
             timed.name,
-            timed.parallel.human(),
+            timed.parallel_time.human(),
             best.workers
         )
     };
@@ -285,10 +292,10 @@ fn blocker(answer: &WorkersAnswer, blocker: &Blocker) -> String {
 }
 
 fn deadline_cell(estimate: &Estimate) -> String {
-    match &estimate.time.deadline {
-        None => "—".into(),
-        Some(d) if d.met => "met".into(),
-        Some(d) => format!("missed by {}", human_duration(-d.slack.base())),
+    match (&estimate.time.slack, estimate.time.deadline_met) {
+        (Some(_), Some(true)) => "met".into(),
+        (Some(slack), _) => format!("missed by {}", human_duration(-slack.base())),
+        (None, _) => "—".into(),
     }
 }
 
@@ -462,7 +469,7 @@ pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) 
                 worker_time_s: json::seconds(&e.cost.worker_time),
                 compute_usd_per_day: json::usd(&e.cost.compute_usd_per_day),
                 total_usd_per_month: json::usd(&e.cost.total_usd_per_month),
-                deadline_met: e.time.deadline.as_ref().map(|d| d.met),
+                deadline_met: e.time.deadline_met,
                 memory_fits: e.memory.fits(),
                 limited_by: e
                     .time
@@ -471,7 +478,7 @@ pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) 
                     .filter_map(|s| {
                         s.limited_by.as_ref().map(|limit| StageLimit {
                             stage: s.name.clone(),
-                            limit: LimitedBy::of(limit),
+                            limit: limit.record(),
                         })
                     })
                     .collect(),
@@ -629,7 +636,7 @@ pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) ->
                 stored_steady_bytes: json::whole(stored_steady(e)),
                 storage_usd_per_month_steady: json::usd(&e.cost.storage_usd_per_month_steady),
                 parallel_s: json::seconds(&e.time.parallel),
-                deadline_met: e.time.deadline.as_ref().map(|d| d.met),
+                deadline_met: e.time.deadline_met,
                 total_usd_per_month: json::usd(&e.cost.total_usd_per_month),
                 explain: explained(explain, e),
             }
