@@ -45,20 +45,31 @@ impl Output {
     }
 }
 
+/// How a command's CSV is made.
+enum Csv<'a> {
+    /// The rows of its JSON under this JSON pointer.
+    Rows(&'a str),
+    /// A table of its own, such as one row per figure.
+    Table(Box<dyn Fn() -> String + 'a>),
+}
+
 /// Renders a document for people, or the JSON built beside it for
-/// scripts; CSV is the rows of that JSON under `csv_rows`, a JSON pointer.
-/// Each export is rendered from the same results and written to its file.
+/// scripts, or its CSV. Each export is rendered from the same results and
+/// written to its file.
 fn emit<T: serde::Serialize>(
     output: &Output,
     document: impl Fn() -> Document,
     json: impl Fn() -> T,
-    csv_rows: &str,
+    csv: Csv,
 ) -> Result<String> {
     let render = |format: Format, style: Style| -> Result<String> {
         let value = || serde_json::to_value(json()).context("could not write the JSON document");
         Ok(match format {
             Format::Json => report::to_json(&crate::contract::stamp(value()?)),
-            Format::Csv => report::csv::render(&value()?, csv_rows),
+            Format::Csv => match &csv {
+                Csv::Rows(pointer) => report::csv::render(&value()?, pointer),
+                Csv::Table(table) => table(),
+            },
             format => report::render(&document(), format, style).unwrap_or_default(),
         })
     };
@@ -140,12 +151,12 @@ pub fn estimate_gated(
                 .map(|u| views::json::UncertaintyFigures::of(u, ranges.seed)),
             ..views::json::estimate(&scenario, &estimate, explain)
         },
-        // With ranges, one CSV row per figure: its low, likely and high.
-        // Otherwise one row: the summary and each optional block present.
+        // One row per figure: with ranges its low, likely and high;
+        // otherwise its value, unit and working.
         if study.is_some() {
-            "/uncertainty/figures"
+            Csv::Rows("/uncertainty/figures")
         } else {
-            "/summary|/time/schedule|/streaming|/reliability|/quality|/cost/warehouse_usd_per_day"
+            Csv::Table(Box::new(|| views::estimate::csv(&scenario, &estimate)))
         },
     )?;
     let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
@@ -180,7 +191,7 @@ pub fn scale(
         output,
         || views::scaling::scale_document(&scenario, &projections, compression, explain),
         || views::scaling::scale_json(&scenario, &projections, explain),
-        "/projections",
+        Csv::Rows("/projections"),
     )
 }
 
@@ -204,7 +215,7 @@ pub fn workers(
         output,
         || views::scaling::workers_document(&scenario, &answer, explain),
         || views::scaling::workers_json(&scenario, &answer, explain),
-        "/options",
+        Csv::Rows("/options"),
     )
 }
 
@@ -233,7 +244,7 @@ pub fn growth(
         output,
         || views::scaling::growth_document(&scenario, &answer, explain),
         || views::scaling::growth_json(&scenario, &answer, explain),
-        "/years",
+        Csv::Rows("/years"),
     )
 }
 
@@ -263,7 +274,7 @@ pub fn compare_gated(
         output,
         || views::compare::document(&comparison),
         || views::compare::json(&comparison),
-        "/deltas",
+        Csv::Rows("/deltas"),
     )?;
     // The working of each scenario follows the comparison.
     if output.style.explain {
@@ -394,7 +405,7 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
                 output,
                 || views::run::document(&run),
                 || crate::reference::metrics::RunDocument::of(&run),
-                "/stages",
+                Csv::Rows("/stages"),
             )?,
             warnings: skipped_warnings(&run),
             error: None,
@@ -409,7 +420,7 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
                     output,
                     || views::run::document(report),
                     || crate::reference::metrics::RunDocument::of(report),
-                    "/stages",
+                    Csv::Rows("/stages"),
                 )?
             } else {
                 String::new()
@@ -487,7 +498,7 @@ pub fn inspect(
         output,
         || views::inspect::document(&run, &shown),
         || views::inspect::json(&run, &shown),
-        "/stages",
+        Csv::Rows("/stages"),
     )?;
     Ok((text, run.warnings))
 }
@@ -605,7 +616,7 @@ pub fn validate(
         output,
         || views::validate::document(&validation, Some(&against)),
         || views::validate::json(&validation),
-        "/figures",
+        Csv::Rows("/figures"),
     )?;
     Ok((text, validation.passes()))
 }

@@ -7,8 +7,10 @@ use crate::scenario::Scenario;
 
 #[derive(Clone, Debug)]
 pub struct ChangedInput {
+    /// The scenario key, e.g. `stages[transform].output.keep`.
     pub input: String,
-    /// The input's value in each scenario; `None` where it has no such input.
+    /// The value as each file writes it; `None` where a file leaves the key
+    /// out (its default).
     pub values: Vec<Option<String>>,
 }
 
@@ -30,39 +32,46 @@ pub struct Comparison {
     pub figures: Vec<FigureDelta>,
 }
 
+/// Two values as written mean the same: the same text, or the same
+/// quantity (`500 B` and `0.5 kB`).
+fn same_value(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (crate::units::parse_any(a), crate::units::parse_any(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
 pub fn compare(scenarios: &[(Scenario, Estimate)]) -> Comparison {
-    // Inputs in the order they first appear, so the diff reads like the files.
-    let inputs: Vec<Vec<(String, String)>> = scenarios
-        .iter()
-        .map(|(s, _)| {
-            s.inputs()
-                .into_iter()
-                .map(|w| (w.symbol, w.result))
-                .collect()
-        })
-        .collect();
-    let mut symbols: Vec<String> = Vec::new();
-    for list in &inputs {
-        for (symbol, _) in list {
-            if !symbols.contains(symbol) {
-                symbols.push(symbol.clone());
+    // Every key any file writes, in the order they first appear, so the diff
+    // reads like the files; a key one file leaves out is its default there.
+    let mut keys: Vec<&str> = Vec::new();
+    for (scenario, _) in scenarios {
+        for (key, _) in &scenario.written {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
             }
         }
     }
-    let changed_inputs = symbols
+    let changed_inputs = keys
         .into_iter()
-        .filter_map(|symbol| {
-            let values: Vec<Option<String>> = inputs
+        .filter_map(|key| {
+            let values: Vec<Option<String>> = scenarios
                 .iter()
-                .map(|list| {
-                    list.iter()
-                        .find(|(s, _)| *s == symbol)
+                .map(|(s, _)| {
+                    s.written
+                        .iter()
+                        .find(|(k, _)| k == key)
                         .map(|(_, v)| v.clone())
                 })
                 .collect();
-            let all_same = values.iter().all(|v| *v == values[0]);
-            (!all_same).then_some(ChangedInput {
-                input: symbol,
+            let all_same = values.iter().all(|v| match (v, &values[0]) {
+                (Some(a), Some(b)) => same_value(a, b),
+                (None, None) => true,
+                _ => false,
+            });
+            (!all_same).then(|| ChangedInput {
+                input: key.to_string(),
                 values,
             })
         })

@@ -16,8 +16,9 @@ use crate::units::{Count, Quantity, Ratio, Usd, UsdPerGb, UsdPerGbMonth, UsdPerH
 /// Where an input figure came from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
-    /// A key in the scenario file, with its line.
-    Scenario { key: String, line: u64 },
+    /// A key in the scenario file, with its line. Shared, since a figure
+    /// read from the file is cloned into many results.
+    Scenario { key: std::sync::Arc<str>, line: u64 },
     /// A default pipecalc chose, and why.
     Default(String),
     /// A command-line option.
@@ -118,6 +119,10 @@ pub trait AnyFig {
     fn is_input(&self) -> bool;
     /// The base unit of its value, as JSON keys end: `s`, `bytes`, `usd`.
     fn unit(&self) -> &'static str;
+    /// A count or a byte total, written as an integer.
+    fn whole(&self) -> bool;
+    /// Its value as JSON writes it.
+    fn json(&self) -> String;
 }
 
 impl<Q: Quantity> AnyFig for Fig<Q> {
@@ -134,6 +139,12 @@ impl<Q: Quantity> AnyFig for Fig<Q> {
     fn unit(&self) -> &'static str {
         Q::BASE_UNIT
     }
+    fn whole(&self) -> bool {
+        Q::WHOLE
+    }
+    fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// An input figure a study may set: its key in the scenario, and its value
@@ -142,6 +153,10 @@ pub trait InputFig {
     /// The scenario key it was read from, when it was read from one.
     fn key(&self) -> Option<&str>;
     fn base(&self) -> f64;
+    /// The base unit of its value, as JSON keys end.
+    fn unit(&self) -> &'static str;
+    /// Its value as JSON writes it.
+    fn json(&self) -> String;
     fn set_base(&mut self, value: f64);
     /// Drops its words; see [`Fig::strip_working`].
     fn strip_working(&mut self);
@@ -157,6 +172,12 @@ impl<Q: Quantity> InputFig for Fig<Q> {
     }
     fn base(&self) -> f64 {
         Fig::base(self)
+    }
+    fn unit(&self) -> &'static str {
+        Q::BASE_UNIT
+    }
+    fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
     fn set_base(&mut self, value: f64) {
         self.value = Q::from_base(value);

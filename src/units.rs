@@ -370,7 +370,7 @@ impl serde::Serialize for WholeNumber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         const EXACT: f64 = 9_007_199_254_740_992.0;
         let rounded = self.0.round();
-        if rounded.abs() < EXACT {
+        if rounded.abs() <= EXACT {
             serializer.serialize_i64(rounded as i64)
         } else if rounded > 0.0 && rounded <= MAX_WHOLE {
             serializer.serialize_u64(clean(rounded) as u64)
@@ -729,6 +729,17 @@ pub struct Spread {
     pub high: Parsed,
 }
 
+/// The first value written in `text`: the low end of `LOW..HIGH`, the value
+/// of `VALUE ± MARGIN`, or `text` itself; for telling a field's kind.
+pub fn first_value(text: &str) -> &str {
+    let end = ["..", "±", "+/-", "+-"]
+        .iter()
+        .filter_map(|mark| text.find(mark))
+        .min()
+        .unwrap_or(text.len());
+    text[..end].trim()
+}
+
 /// The forms of a range, for messages.
 pub const RANGE_FORMS: &str = "a range is `LOW..HIGH` (likely: the middle, e.g. `400 B..600 B`) or `VALUE ± PCT` (also `+-`, e.g. `500 B ± 20%`)";
 
@@ -1064,6 +1075,19 @@ mod tests {
             .unwrap_err()
             .contains("above -100%"));
         assert!(parse_growth("10x").unwrap_err().contains("no period"));
+    }
+
+    #[test]
+    fn whole_figures_are_integers_in_one_notation_at_any_size() {
+        let json = |v: f64| serde_json::to_string(&WholeNumber(v)).unwrap();
+        assert_eq!(json(5e9), "5000000000");
+        // At and past 2^53, still an integer: not `9007199254740992.0`
+        // beside `1e16`.
+        assert_eq!(json(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(json(1e16), "10000000000000000");
+        // Twelve significant digits, as every JSON number.
+        assert_eq!(json(1.234_567_890_123_456_7e17), "123456789012000000");
+        assert_eq!(json(MAX_WHOLE), "18000000000000000000");
     }
 
     #[test]

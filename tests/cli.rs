@@ -1,18 +1,9 @@
 //! The `pipecalc` command as a user runs it: output, exit codes, errors.
 
-use std::process::Command;
+mod common;
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-
-/// A clean environment, so a user's settings cannot change the output.
-fn pipecalc() -> Command {
-    let mut command = Command::new(get_cargo_bin("pipecalc"));
-    command
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+use common::pipecalc;
+use insta_cmd::assert_cmd_snapshot;
 
 #[test]
 fn estimate_prints_tables() {
@@ -212,7 +203,7 @@ fn compare_json_gives_deltas_against_the_first() {
         .unwrap();
     assert_eq!(events["absolute"][0], 90_000_000);
     assert_eq!(events["percent"][0], 900.0);
-    assert_eq!(json["changed_inputs"][0]["input"], "events_per_day");
+    assert_eq!(json["changed_inputs"][0]["input"], "volume.events_per_day");
 }
 
 #[test]

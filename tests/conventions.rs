@@ -5,20 +5,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn pipecalc() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pipecalc"));
-    command
-        .env_remove("COLUMNS")
-        .env("NO_COLOR", "1")
-        .current_dir(root());
-    command
-}
+mod common;
+
+use common::pipecalc;
 
 fn run(args: &[&str]) -> Output {
     pipecalc().args(args).output().unwrap()

@@ -41,7 +41,7 @@ fn config(input: &Path, out: &Path) -> RunConfig {
 }
 
 fn pipecalc(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pipecalc"));
+    let mut command = common::pipecalc();
     command.args(args);
     command
 }

@@ -7,8 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use pipecalc::commands::{self, Output, WhatIf};
-use pipecalc::report::{Format, Style};
+use pipecalc::report::Format;
 use pipecalc::views::schema::{schema, DOCUMENTS};
 use serde_json::Value;
 
@@ -23,14 +25,7 @@ fn committed(document: &str) -> PathBuf {
 }
 
 fn json(explain: bool) -> Output {
-    Output {
-        format: Format::Json,
-        style: Style {
-            explain,
-            width: pipecalc::report::Width::Fixed(120),
-        },
-        exports: Vec::new(),
-    }
+    common::report(Format::Json, explain)
 }
 
 /// Every violation of `document`'s schema in `instance`, as text.
@@ -76,12 +71,10 @@ fn a_document_that_breaks_its_schema_is_caught() {
 
 #[test]
 fn every_bundled_scenario_s_json_validates() {
-    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+    let scenarios: Vec<PathBuf> = common::bundled_scenarios()
+        .into_iter()
+        .map(|path| root().join(path))
         .collect();
-    scenarios.sort();
     assert!(scenarios.len() >= 4);
     let mut problems = Vec::new();
     let mut check = |document: &str, text: String| {

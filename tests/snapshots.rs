@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use pipecalc::commands::{self, Output, WhatIf};
-use pipecalc::report::{Format, Style};
+mod common;
+
+use common::report as output;
+use pipecalc::commands::{self, WhatIf};
+use pipecalc::report::Format;
 
 /// The path as a user would type it from the project root, so snapshots do
 /// not depend on where the project is checked out.
@@ -22,17 +25,6 @@ const FORMATS: [(Format, &str); 5] = [
     (Format::Csv, "csv"),
     (Format::Html, "html"),
 ];
-
-fn output(format: Format, explain: bool) -> Output {
-    Output {
-        format,
-        style: Style {
-            explain,
-            width: pipecalc::report::Width::Fixed(120),
-        },
-        exports: Vec::new(),
-    }
-}
 
 #[test]
 fn every_command_in_every_format_on_every_bundled_scenario() {
@@ -66,12 +58,7 @@ fn every_command_in_every_format_on_every_bundled_scenario() {
 
 #[test]
 fn compare_every_bundled_scenario_against_the_lecture() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    paths.sort();
+    let mut paths = common::bundled_scenarios();
     // The lecture's scenario is the baseline.
     paths.sort_by_key(|p| p != Path::new("scenarios/clickstream.yaml"));
     for (format, name) in FORMATS {

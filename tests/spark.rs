@@ -7,6 +7,8 @@
 //! that Spark's views equal `pipecalc run`'s row for row). The edge cases
 //! under `edge/` are hand-trimmed from the small log by the same script.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -144,11 +146,7 @@ fn untagged_stages_are_named_by_their_sql_executions() {
 }
 
 fn pipecalc(args: &[&str], path: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pipecalc"))
-        .args(args)
-        .arg(path)
-        .output()
-        .unwrap()
+    common::pipecalc().args(args).arg(path).output().unwrap()
 }
 
 #[test]

@@ -166,14 +166,13 @@ impl Explain for CostModel {
             .iter()
             .map(|f| f as &dyn AnyFig)
             .collect();
+        // Storage and network totals are the storage and network models'
+        // figures, listed there.
         figures.extend([
             &self.billed_time_per_worker as &dyn AnyFig,
             &self.worker_time,
             &self.compute_usd_per_day,
             &self.compute_usd_per_month,
-            &self.storage_usd_month1,
-            &self.storage_usd_per_month_steady,
-            &self.network_usd_per_month,
             &self.total_usd_per_month,
             &self.compute_share,
             &self.storage_share,

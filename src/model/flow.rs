@@ -53,8 +53,8 @@ impl Flow {
 pub fn flow(scenario: &Scenario) -> Flow {
     let factor = scenario.volume_factor.as_ref();
     let events_per_day = match factor {
-        Some(factor) => (&scenario.events_per_day * factor).named("events_per_day_scaled"),
-        None => scenario.events_per_day.clone(),
+        Some(factor) => (&scenario.events() * factor).named("events_per_day_scaled"),
+        None => scenario.events(),
     };
     let raw_bytes_per_day = (&events_per_day * &scenario.event_size).named("raw_bytes_per_day");
 
@@ -160,13 +160,10 @@ impl Explain for Flow {
             figures.push(factor);
         }
         figures.extend([&self.events_per_day as &dyn AnyFig, &self.raw_bytes_per_day]);
+        // A stage's input is the stage before's output (the first's, the
+        // day's events): each is listed once, as an output.
         for stage in &self.stages {
-            figures.extend([
-                &stage.rows_in as &dyn AnyFig,
-                &stage.bytes_in,
-                &stage.rows_out,
-                &stage.bytes_out,
-            ]);
+            figures.extend([&stage.rows_out as &dyn AnyFig, &stage.bytes_out]);
             if let Some(keys) = &stage.keys_scaled {
                 figures.push(keys);
             }

@@ -62,8 +62,9 @@ impl Calendar {
 }
 
 impl Explain for Calendar {
+    /// A day is a constant of the calendar, not a figure.
     fn figures(&self) -> Vec<&dyn AnyFig> {
-        vec![&self.day, &self.days_per_month]
+        vec![&self.days_per_month]
     }
 }
 
@@ -92,10 +93,14 @@ impl Explain for Estimate {
 }
 
 impl Estimate {
-    /// Every figure is a finite number, or an error that names the first
-    /// one that is not and the formula (so the inputs) behind it.
+    /// Every figure is a finite number, and every count or byte total at
+    /// most [`units::MAX_WHOLE`], or an error that names the first one that
+    /// is not and the formula (so the inputs) behind it.
     pub fn check_finite(&self) -> anyhow::Result<()> {
-        match self.figures().into_iter().find(|f| !f.base().is_finite()) {
+        let out_of_bounds = |f: &&dyn AnyFig| {
+            !f.base().is_finite() || (f.whole() && f.base().abs() > units::MAX_WHOLE)
+        };
+        match self.figures().into_iter().find(out_of_bounds) {
             None => Ok(()),
             Some(figure) => {
                 // The formula and the values put in name the inputs; the
@@ -105,8 +110,13 @@ impl Estimate {
                     .into_iter()
                     .flatten()
                     .collect();
+                let what = if figure.base().is_finite() {
+                    "would be more than 18 quintillion (1.8e19), past any count or size an estimate means"
+                } else {
+                    "would not be a finite number"
+                };
                 Err(anyhow::anyhow!(
-                    "`{}` would not be a finite number: {} = {}; the inputs behind it are too large or too small for an estimate",
+                    "`{}` {what}: {} = {}; the inputs behind it are too large or too small for an estimate",
                     working.symbol,
                     working.symbol,
                     steps.join(" = ")
@@ -154,6 +164,25 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         reliability,
         quality,
         streaming,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::lecture;
+
+    #[test]
+    fn a_count_or_size_past_what_json_holds_as_an_integer_is_refused_by_name() {
+        // 10^7 × the lecture: 50 PB of raw data a day, 4.5 EB kept.
+        let big = lecture().with_scale(1e7, "--scale").unwrap();
+        assert!(super::checked_estimate(&big).is_ok());
+        // 10^10 ×: 50 EB a day, past 1.8e19 bytes.
+        let bigger = lecture().with_scale(1e10, "--scale").unwrap();
+        let error = super::checked_estimate(&bigger).unwrap_err().to_string();
+        assert!(
+            error.starts_with("`raw_bytes_per_day` would be more than"),
+            "{error}"
+        );
     }
 }
 

@@ -127,7 +127,10 @@ impl Explain for StorageModel {
                 &d.usd_per_month_steady,
             ]);
         }
-        figures.extend([&self.usd_month1 as &dyn AnyFig, &self.usd_per_month_steady]);
+        // With no dataset the totals are a constant 0, worked from nothing.
+        if !self.datasets.is_empty() {
+            figures.extend([&self.usd_month1 as &dyn AnyFig, &self.usd_per_month_steady]);
+        }
         figures
     }
 }

@@ -19,7 +19,11 @@ pub enum Amount {
     Times(f64),
     /// A fraction, printed as a percentage.
     Share(f64),
+    /// A yes/no where yes is good (the deadline is met): "yes" or "NO".
     Flag(Option<bool>),
+    /// A yes/no where yes is the warning (the network is the bottleneck):
+    /// "YES" or "no".
+    Alarm(Option<bool>),
     Text(String),
 }
 
@@ -35,7 +39,9 @@ impl Amount {
             Amount::Share(v) => format!("{}%", units::significant(v * 100.0, 3)),
             Amount::Flag(Some(true)) => "yes".into(),
             Amount::Flag(Some(false)) => "NO".into(),
-            Amount::Flag(None) => "—".into(),
+            Amount::Alarm(Some(true)) => "YES".into(),
+            Amount::Alarm(Some(false)) => "no".into(),
+            Amount::Flag(None) | Amount::Alarm(None) => "—".into(),
             Amount::Text(text) => text.clone(),
         }
     }
@@ -48,9 +54,22 @@ impl Amount {
             | Amount::Ratio(v)
             | Amount::Times(v)
             | Amount::Share(v) => json!(clean(*v)),
-            Amount::Flag(flag) => json!(flag),
+            Amount::Flag(flag) | Amount::Alarm(flag) => json!(flag),
             Amount::Text(text) => json!(text),
         }
+    }
+
+    /// The yes/no behind it, for flags and alarms.
+    pub fn flag(&self) -> Option<bool> {
+        match self {
+            Amount::Flag(flag) | Amount::Alarm(flag) => *flag,
+            _ => None,
+        }
+    }
+
+    /// Nothing to show: a verdict the scenario gives nothing to judge.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Amount::Flag(None) | Amount::Alarm(None))
     }
 
     /// The number behind it, for deltas; `None` for flags and text.
@@ -63,7 +82,7 @@ impl Amount {
             | Amount::Ratio(v)
             | Amount::Times(v)
             | Amount::Share(v) => Some(*v),
-            Amount::Flag(_) | Amount::Text(_) => None,
+            Amount::Flag(_) | Amount::Alarm(_) | Amount::Text(_) => None,
         }
     }
 
@@ -164,6 +183,12 @@ pub const SUMMARY: &[Entry] = &[
     entry("bottleneck_stage", "Bottleneck stage", Shape::Text, |e| {
         Amount::Text(e.time.bottleneck_name().to_string())
     }),
+    entry(
+        "bottleneck_s",
+        "Bottleneck stage's time",
+        Shape::Number,
+        |e| Amount::Seconds(base(&e.time.bottleneck_time)),
+    ),
     Entry {
         nullable: true,
         ..entry("deadline_s", "Deadline", Shape::Number, |e| {
@@ -176,6 +201,18 @@ pub const SUMMARY: &[Entry] = &[
     entry("deadline_met", "Deadline met", Shape::Flag, |e| {
         Amount::Flag(e.time.deadline_met)
     }),
+    Entry {
+        nullable: true,
+        ..entry(
+            "slack_s",
+            "Time to spare (negative: late)",
+            Shape::Number,
+            |e| match &e.time.slack {
+                Some(slack) => Amount::Seconds(slack.base()),
+                None => Amount::Flag(None),
+            },
+        )
+    },
     entry(
         "peak_memory_bytes",
         "Peak memory per worker",
@@ -198,7 +235,7 @@ pub const SUMMARY: &[Entry] = &[
         "network_bound",
         "Network is a bottleneck",
         Shape::Flag,
-        |e| Amount::Flag(e.network.as_ref().map(|n| n.network_bound)),
+        |e| Amount::Alarm(e.network.as_ref().map(|n| n.network_bound)),
     ),
     entry(
         "compute_usd_per_day",
@@ -232,13 +269,20 @@ pub const SUMMARY: &[Entry] = &[
     ),
 ];
 
+impl Entry {
+    /// This figure of `estimate`.
+    pub fn value(&self, estimate: &Estimate) -> Amount {
+        (self.value)(estimate)
+    }
+}
+
 pub fn summary(estimate: &Estimate) -> Vec<Metric> {
     SUMMARY
         .iter()
         .map(|entry| Metric {
             key: entry.key,
             label: entry.label,
-            amount: (entry.value)(estimate),
+            amount: entry.value(estimate),
         })
         .collect()
 }

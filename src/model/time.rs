@@ -219,6 +219,12 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                     None => given.alias(format_args!("T[{name}]")),
                 },
             };
+            // Capped by a shared resource, the work's own time has a name
+            // of its own, so `T[…] = max(T_work[…], T_floor[…])`.
+            let unshared = match &floor {
+                Some(_) => unshared.named(format_args!("T_work[{name}]")),
+                None => unshared,
+            };
             // One worker is capped by a shared resource too.
             let time = match &floor {
                 Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,

@@ -48,6 +48,15 @@ pub fn render(json: &Value, pointer: &str) -> String {
     out
 }
 
+/// A table as CSV: its header, then each row.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = line(header.iter().copied());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str)));
+    }
+    out
+}
+
 fn flatten(value: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     if let Value::Object(object) = value {

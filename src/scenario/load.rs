@@ -106,14 +106,17 @@ pub fn parse_with(text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
         },
     );
     let raw = raw.map_err(|e| anyhow::Error::new(describe_yaml_error(&e, &path, text, file)))?;
-    Validator {
+    let written = super::raw::written_keys(&raw);
+    let mut scenario = Validator {
         file,
         text,
         pick,
         ranged: Default::default(),
         warnings: Default::default(),
     }
-    .scenario(raw)
+    .scenario(raw)?;
+    scenario.written = written;
+    Ok(scenario)
 }
 
 fn describe_yaml_error(

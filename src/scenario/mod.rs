@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use uom::si::f64::{Frequency, Information, InformationRate, Time};
 
-use crate::figure::{Fig, Working};
+use crate::figure::{Fig, InputFig, Working};
 use crate::units::{self, Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
 
 pub use error::ScenarioError;
@@ -353,7 +353,11 @@ pub struct Scenario {
     pub file: String,
     pub name: String,
     pub description: Option<String>,
+    /// The events a day: read as a count, or a day of `event_rate`.
     pub events_per_day: Fig<Count>,
+    /// `volume.events_per_day` given as a rate (`500k events/s`); the
+    /// events a day are then a day of it, computed in the flow.
+    pub event_rate: Option<Fig<Frequency>>,
     pub event_size: Fig<Information>,
     pub workers: Fig<Count>,
     pub deadline: Option<Fig<Time>>,
@@ -384,6 +388,8 @@ pub struct Scenario {
     /// The inputs given as ranges (`400 B..600 B`), in file order; this
     /// scenario holds the value its [`Pick`] chose for each.
     pub ranged: Vec<RangedInput>,
+    /// Every value the file writes, under its key (`raw::written_keys`).
+    pub written: Vec<(String, String)>,
 }
 
 /// Which end of each ranged input a scenario is read at.
@@ -437,108 +443,212 @@ pub struct RangedInput {
     pub high: units::Parsed,
 }
 
+/// A day of events at `rate`.
+pub fn events_in_a_day(rate: &Fig<Frequency>) -> Fig<Count> {
+    let day = Fig::input(
+        units::seconds(units::SECONDS_PER_DAY),
+        "day",
+        crate::figure::Source::Default("a day is 86 400 s".into()),
+    );
+    (&day * rate).named("events_per_day")
+}
+
 impl Scenario {
-    /// Every input figure, in file order, with where it came from; what
-    /// `--explain` lists before the working.
-    pub fn inputs(&self) -> Vec<Working> {
-        let mut inputs = vec![
-            self.events_per_day.working(),
-            self.event_size.working(),
-            self.workers.working(),
-        ];
-        inputs.extend(self.deadline.iter().map(Fig::working));
-        inputs.extend(self.memory_per_worker.iter().map(Fig::working));
-        inputs.push(self.month.working());
-        inputs.extend(self.volume_factor.iter().map(Fig::working));
-        for stage in &self.stages {
-            inputs.push(match &stage.work {
-                Work::ByteThroughput(rate) => rate.working(),
-                Work::EventThroughput(rate) => rate.working(),
-                Work::Duration(duration) => duration.working(),
-            });
-            match &stage.output {
-                Output::Same { row_size } => inputs.extend(row_size.iter().map(Fig::working)),
-                Output::Keep { fraction, row_size } => {
-                    inputs.push(fraction.working());
-                    inputs.extend(row_size.iter().map(Fig::working));
-                }
-                Output::Keys {
-                    keys,
-                    row_size,
-                    keys_grow,
-                } => {
-                    inputs.push(keys.working());
-                    inputs.push(row_size.working());
-                    inputs.extend(keys_grow.iter().map(Fig::working));
-                }
-                Output::Catalogue {
-                    keys_max,
-                    skew,
-                    row_size,
-                } => {
-                    inputs.push(keys_max.working());
-                    inputs.push(skew.working());
-                    inputs.push(row_size.working());
-                }
-            }
-            inputs.extend(stage.fixed_output_size.iter().map(Fig::working));
-            match &stage.working_set {
-                WorkingSet::Fixed(size) => inputs.push(size.working()),
-                WorkingSet::Growing { size, exponent } => {
-                    inputs.push(size.working());
-                    inputs.push(exponent.working());
-                }
-                WorkingSet::Input | WorkingSet::Output => {}
-            }
+    /// The events a day: as given, or a day of the rate given.
+    pub fn events(&self) -> Fig<Count> {
+        match &self.event_rate {
+            Some(rate) => events_in_a_day(rate),
+            None => self.events_per_day.clone(),
         }
-        for dataset in &self.storage {
-            inputs.push(dataset.retention.working());
-            inputs.push(dataset.compression_ratio.working());
+    }
+
+    /// Visits every input figure the models read, in file order: the one
+    /// list of the scenario's inputs. `--explain` lists them, a study sets
+    /// them by their key ([`InputFig::key`]) and strips their words.
+    pub fn inputs_mut(&mut self, visit: &mut dyn FnMut(&mut dyn InputFig)) {
+        visit(&mut self.events_per_day);
+        if let Some(rate) = &mut self.event_rate {
+            visit(rate);
         }
-        if let Some(network) = &self.network {
-            inputs.push(network.bandwidth.working());
-            for transfer in &network.transfers {
-                inputs.extend(transfer.window.iter().map(Fig::working));
-            }
-        }
-        let prices = &self.prices;
-        inputs.push(prices.compute.working());
-        inputs.extend(prices.billing_increment.iter().map(Fig::working));
-        inputs.extend(prices.storage.iter().map(Fig::working));
-        inputs.extend(prices.egress.iter().map(Fig::working));
-        inputs.push(prices.ingress.working());
-        // Where each stage runs and each dataset is kept, so `compare`
-        // shows an ETL and an ELT plan apart.
-        let place = |symbol: String, warehouse: bool| Working {
-            symbol,
-            formula: None,
-            working: None,
-            result: if warehouse { "warehouse" } else { "cluster" }.to_string(),
-            source: "scenario".to_string(),
-        };
-        if self.stages.iter().any(|s| s.in_warehouse) || self.storage.iter().any(|d| d.in_warehouse)
+        visit(&mut self.event_size);
+        visit(&mut self.workers);
+        for fig in [&mut self.deadline, &mut self.schedule]
+            .into_iter()
+            .flatten()
         {
-            for stage in &self.stages {
-                inputs.push(place(
-                    format!("runs_in[{}]", stage.name),
-                    stage.in_warehouse,
-                ));
+            visit(fig);
+        }
+        if let Some(memory) = &mut self.memory_per_worker {
+            visit(memory);
+        }
+        visit(&mut self.month);
+        if let Some(factor) = &mut self.volume_factor {
+            visit(factor);
+        }
+        for stage in &mut self.stages {
+            stage.inputs_mut(visit);
+        }
+        for dataset in &mut self.storage {
+            visit(&mut dataset.retention);
+            visit(&mut dataset.compression_ratio);
+        }
+        if let Some(network) = &mut self.network {
+            visit(&mut network.bandwidth);
+            for transfer in &mut network.transfers {
+                if let Some(window) = &mut transfer.window {
+                    visit(window);
+                }
             }
-            for dataset in &self.storage {
-                inputs.push(place(
-                    format!("kept_in[{}]", dataset.name),
-                    dataset.in_warehouse,
-                ));
+        }
+        let prices = &mut self.prices;
+        visit(&mut prices.compute);
+        if let Some(increment) = &mut prices.billing_increment {
+            visit(increment);
+        }
+        for price in [&mut prices.storage].into_iter().flatten() {
+            visit(price);
+        }
+        if let Some(egress) = &mut prices.egress {
+            visit(egress);
+        }
+        visit(&mut prices.ingress);
+        if let Some(r) = &mut self.reliability {
+            visit(&mut r.failure_per_attempt);
+            visit(&mut r.attempts);
+            visit(&mut r.failure_point);
+            if let Some(target) = &mut r.target {
+                visit(target);
             }
         }
-        if let Some(warehouse) = &self.warehouse {
-            inputs.extend(warehouse.usd_per_gb_scanned.iter().map(Fig::working));
-            inputs.extend(warehouse.storage.iter().map(Fig::working));
+        if let Some(q) = &mut self.quality {
+            for share in [&mut q.null_keys, &mut q.duplicates, &mut q.invalid]
+                .into_iter()
+                .flatten()
+            {
+                visit(share);
+            }
+            visit(&mut q.null_alert);
+            visit(&mut q.quarantine_retention);
+            if let Some((share, by)) = &mut q.late {
+                visit(share);
+                visit(by);
+            }
         }
-        for query in &self.queries {
-            inputs.push(query.per_day.working());
+        if let Some(s) = &mut self.streaming {
+            visit(&mut s.peak_factor);
+            visit(&mut s.headroom);
+            if let Some(minimum) = &mut s.min_workers {
+                visit(minimum);
+            }
+            visit(&mut s.window);
+            if let Some(target) = &mut s.latency_target {
+                visit(target);
+            }
+            if let Some(state) = &mut s.state {
+                visit(state);
+            }
         }
+        if let Some(w) = &mut self.warehouse {
+            if let Some(scan) = &mut w.usd_per_gb_scanned {
+                visit(scan);
+            }
+            if let Some(storage) = &mut w.storage {
+                visit(storage);
+            }
+        }
+        for query in &mut self.queries {
+            visit(&mut query.per_day);
+        }
+    }
+
+    /// Every input figure, in file order, with where it came from; what
+    /// `--explain` lists before the working. A value shared by several
+    /// figures (the scenario's `parallel`, copied to each stage) is listed
+    /// once.
+    pub fn inputs(&self) -> Vec<Working> {
+        let mut copy = self.clone();
+        let mut inputs: Vec<Working> = Vec::new();
+        copy.inputs_mut(&mut |fig| {
+            let working = fig.working();
+            if !inputs.contains(&working) {
+                inputs.push(working);
+            }
+        });
         inputs
+    }
+
+    /// Drops the words of every input, so the estimates a study makes of
+    /// this scenario compute values only (see [`Fig::strip_working`]).
+    pub fn strip_working(&mut self) {
+        self.inputs_mut(&mut |fig| fig.strip_working());
+    }
+}
+
+impl Stage {
+    fn inputs_mut(&mut self, visit: &mut dyn FnMut(&mut dyn InputFig)) {
+        match &mut self.work {
+            Work::ByteThroughput(rate) => visit(rate),
+            Work::EventThroughput(rate) => visit(rate),
+            Work::Duration(duration) => visit(duration),
+        }
+        match &mut self.output {
+            Output::Same { row_size } => {
+                if let Some(size) = row_size {
+                    visit(size);
+                }
+            }
+            Output::Keep { fraction, row_size } => {
+                visit(fraction);
+                if let Some(size) = row_size {
+                    visit(size);
+                }
+            }
+            Output::Keys {
+                keys,
+                row_size,
+                keys_grow,
+            } => {
+                visit(keys);
+                visit(row_size);
+                if let Some(exponent) = keys_grow {
+                    visit(exponent);
+                }
+            }
+            Output::Catalogue {
+                keys_max,
+                skew,
+                row_size,
+            } => {
+                visit(keys_max);
+                visit(skew);
+                visit(row_size);
+            }
+        }
+        if let Some(fixed) = &mut self.fixed_output_size {
+            visit(fixed);
+        }
+        match &mut self.working_set {
+            WorkingSet::Fixed(size) => visit(size),
+            WorkingSet::Growing { size, exponent } => {
+                visit(size);
+                visit(exponent);
+            }
+            WorkingSet::Input | WorkingSet::Output => {}
+        }
+        match &mut self.parallel {
+            Parallel::Linear => {}
+            Parallel::Amdahl { serial_fraction } => visit(serial_fraction),
+            Parallel::Usl {
+                contention,
+                coherency,
+            } => {
+                visit(contention);
+                visit(coherency);
+            }
+        }
+        if let Some(Shares::Rate(rate)) = &mut self.shares {
+            visit(rate);
+        }
     }
 }
 

@@ -45,12 +45,85 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-pub type Field = Spanned<Scalar>;
+/// What an input of the scenario is: a figure a person estimates, or a
+/// value a person sets. The role is declared once, by the type of the raw
+/// field (`Field` or `Policy`), and every consumer reads it from there:
+/// validation, `--sensitivity`, the ranges' corners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputRole {
+    /// An estimate (a size, a rate, a duration of work, a price): it may be
+    /// written as a range, and `--sensitivity` spreads it.
+    Estimate,
+    /// A target or a policy (a deadline, a retention, attempts, workers):
+    /// one value, never a range and never spread.
+    Policy,
+}
+
+/// The role a raw field's type declares.
+pub trait Role {
+    const ROLE: InputRole;
+}
+
+/// The marker of an estimated input.
+#[derive(Debug)]
+pub enum Estimated {}
+
+/// The marker of a target or a policy.
+#[derive(Debug)]
+pub enum Set {}
+
+impl Role for Estimated {
+    const ROLE: InputRole = InputRole::Estimate;
+}
+
+impl Role for Set {
+    const ROLE: InputRole = InputRole::Policy;
+}
+
+/// A scalar of the scenario with its place in the file and its role.
+#[derive(Deserialize, Serialize)]
+#[serde(transparent, bound = "")]
+pub struct Input<R> {
+    spanned: Spanned<Scalar>,
+    #[serde(skip)]
+    role: std::marker::PhantomData<R>,
+}
+
+impl<R> Clone for Input<R> {
+    fn clone(&self) -> Self {
+        Input {
+            spanned: self.spanned.clone(),
+            role: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<R> std::ops::Deref for Input<R> {
+    type Target = Spanned<Scalar>;
+    fn deref(&self) -> &Spanned<Scalar> {
+        &self.spanned
+    }
+}
+
+impl<R: Role> Input<R> {
+    pub fn role(&self) -> InputRole {
+        R::ROLE
+    }
+}
+
+/// An estimated input: a value, or a range of them.
+pub type Field = Input<Estimated>;
+
+/// A target or a policy: one value.
+pub type Policy = Input<Set>;
 
 /// A value as a person would type it (`12 MB/s`, `0.5`), for a scenario
 /// written by pipecalc.
-pub fn value(text: impl Into<String>) -> Field {
-    spanned(Scalar(text.into()))
+pub fn value<R>(text: impl Into<String>) -> Input<R> {
+    Input {
+        spanned: spanned(Scalar(text.into())),
+        role: std::marker::PhantomData,
+    }
 }
 
 /// Anything, at no place in a file: what pipecalc writes has no lines yet.
@@ -70,6 +143,58 @@ impl Serialize for Scalar {
             serializer.serialize_str(&self.0)
         }
     }
+}
+
+/// Every value the scenario writes, under its key, in file order: what
+/// `compare` lists when it differs. An item of a list of named things (a
+/// stage, a dataset, a transfer, a query) is keyed by its name, so
+/// `stages[transform].output.keep` names the same stage in two files even
+/// when their stages are listed differently; an empty mapping (`streaming:
+/// {}`) is a value of its own. The scenario's own `name` and `description`
+/// and each item's `name` are its identity, not values, and are left out.
+pub fn written_keys(scenario: &RawScenario) -> Vec<(String, String)> {
+    fn walk(value: &serde_json::Value, key: &str, out: &mut Vec<(String, String)>) {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) if map.is_empty() => out.push((key.into(), "{}".into())),
+            Value::Object(map) => {
+                for (child, value) in map {
+                    let identity = if key.is_empty() {
+                        child == "name" || child == "description"
+                    } else {
+                        child == "name" && key.ends_with(']')
+                    };
+                    if identity {
+                        continue;
+                    }
+                    let key = if key.is_empty() {
+                        child.clone()
+                    } else {
+                        format!("{key}.{child}")
+                    };
+                    walk(value, &key, out);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let name = item.get("name").and_then(Value::as_str);
+                    let key = match name {
+                        Some(name) => format!("{key}[{name}]"),
+                        None => format!("{key}[{index}]"),
+                    };
+                    walk(item, &key, out);
+                }
+            }
+            Value::String(text) => out.push((key.into(), text.clone())),
+            Value::Null => {}
+            other => out.push((key.into(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(scenario) {
+        walk(&value, "", &mut out);
+    }
+    out
 }
 
 /// The scenario as YAML, with `header` as a comment block above it.
@@ -98,15 +223,15 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub volume: RawVolume,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub workers: Option<Field>,
+    pub workers: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub deadline: Option<Field>,
+    pub deadline: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<Field>,
+    pub schedule: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory_per_worker: Option<Field>,
+    pub memory_per_worker: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub month: Option<Field>,
+    pub month: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallel: Option<Spanned<RawParallel>>,
     pub stages: Spanned<Vec<RawStage>>,
@@ -154,15 +279,15 @@ pub enum ParallelKind {
 #[serde(deny_unknown_fields)]
 pub struct RawScaling {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub factors: Option<Spanned<Vec<Field>>>,
+    pub factors: Option<Spanned<Vec<Policy>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub workers: Option<Spanned<Vec<Field>>>,
+    pub workers: Option<Spanned<Vec<Policy>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression: Option<Field>,
+    pub compression: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub growth: Option<Field>,
+    pub growth: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_workers: Option<Field>,
+    pub max_workers: Option<Policy>,
 }
 
 /// Where a stage runs or a dataset is kept.
@@ -191,7 +316,7 @@ pub struct RawWarehouse {
 pub struct RawQuery {
     pub name: Spanned<String>,
     pub over: Spanned<String>,
-    pub per_day: Field,
+    pub per_day: Policy,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -202,13 +327,13 @@ pub struct RawStreaming {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_factor: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub headroom: Option<Field>,
+    pub headroom: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_workers: Option<Field>,
+    pub min_workers: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub window: Option<Field>,
+    pub window: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub latency_target: Option<Field>,
+    pub latency_target: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<Field>,
 }
@@ -219,13 +344,13 @@ pub struct RawQuality {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub null_keys: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub null_alert: Option<Field>,
+    pub null_alert: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicates: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quarantine_retention: Option<Field>,
+    pub quarantine_retention: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,13 +363,13 @@ pub struct RawReliability {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_per_attempt: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempts: Option<Field>,
+    pub attempts: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoints: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_point: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<Field>,
+    pub target: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -302,7 +427,7 @@ pub struct RawOutput {
 pub struct RawDataset {
     pub name: Spanned<String>,
     pub of: Spanned<String>,
-    pub retention: Field,
+    pub retention: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_ratio: Option<Field>,
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
@@ -324,7 +449,7 @@ pub struct RawTransfer {
     pub of: Spanned<String>,
     pub direction: Direction,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub window: Option<Field>,
+    pub window: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -333,7 +458,7 @@ pub struct RawPrices {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compute_usd_per_worker_hour: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub billing_increment: Option<Field>,
+    pub billing_increment: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_usd_per_gb_month: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -27,24 +27,15 @@ pub(super) struct Validator<'a> {
     pub(super) warnings: std::cell::RefCell<Vec<String>>,
 }
 
-/// Whether `--sensitivity` spreads this point input: what a person
-/// estimates, not a target or a policy they set.
-fn spreadable(kind: Kind, key: &str) -> bool {
-    let policy = [
-        "workers",
-        "deadline",
-        "memory_per_worker",
-        "month",
-        "prices.billing_increment",
-    ];
+/// Whether `--sensitivity` spreads a point input of this kind: a quantity
+/// with no upper bound, so ± a share stays valid. Fractions, probabilities
+/// and ratios keep their point (0.9 ± 20% would leave 0..1); write them as
+/// ranges to study them.
+fn spreadable(kind: Kind) -> bool {
     matches!(
         kind,
         Kind::Size | Kind::Duration | Kind::ByteRate | Kind::EventRate | Kind::Money | Kind::Count
-    ) && !policy.contains(&key)
-        && !key.starts_with("scaling.")
-        && !key.ends_with(".retention")
-        && !key.ends_with(".window")
-        && !key.ends_with("working_set")
+    )
 }
 
 impl Validator<'_> {
@@ -72,35 +63,62 @@ impl Validator<'_> {
 
     fn source(&self, key: &str, location: &Location) -> Source {
         Source::Scenario {
-            key: key.to_string(),
+            key: key.into(),
             line: location.line(),
         }
     }
 
     /// A quantity, or one end of a range (`400 B..600 B`, `500 B ± 20%`)
     /// as the pick says; each range is recorded.
-    fn parsed(&self, field: &Field, key: &str, kind: Kind) -> Result<Parsed> {
+    fn parsed<R: Role>(&self, field: &Input<R>, key: &str, kind: Kind) -> Result<Parsed> {
         let text = &field.value.0;
         let spread =
             units::parse_spread(text, kind).map_err(|e| self.error(key, &field.referenced, e))?;
+        let policy = field.role() == InputRole::Policy;
+        if policy && spread.is_some() {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is a range, but `{key}` is a target or a policy you set, not an estimate; give it one value (ranges are for what you estimate: sizes, rates, durations of work, prices)",
+                    text.trim()
+                ),
+            ));
+        }
         let (spread, written) = match spread {
             Some(spread) => (spread, text.trim().to_string()),
             None => {
                 let value = units::parse_as(text, kind)
                     .map_err(|e| self.error(key, &field.referenced, e))?;
                 match self.pick.spread_points {
-                    Some(share) if spreadable(kind, key) => (
-                        units::Spread {
-                            low: value.with_base(value.base() * (1.0 - share)),
-                            likely: value,
-                            high: value.with_base(value.base() * (1.0 + share)),
-                        },
-                        format!(
-                            "{} ± {}%",
-                            text.trim(),
-                            units::significant(share * 100.0, 3)
-                        ),
-                    ),
+                    Some(share) if !policy && spreadable(kind) => {
+                        // A count of 1 spread by 20% would reach 0.8, which
+                        // no count is: the low end stops at the least value
+                        // the kind allows, and the range says so.
+                        let least = kind.plausible().0;
+                        let low = (value.base() * (1.0 - share)).max(least);
+                        let held = if low > value.base() * (1.0 - share) {
+                            format!(
+                                " (low end held at {}, the least {} there is)",
+                                units::significant(least, 6),
+                                kind.noun().trim_start_matches("a ")
+                            )
+                        } else {
+                            String::new()
+                        };
+                        (
+                            units::Spread {
+                                low: value.with_base(low),
+                                likely: value,
+                                high: value.with_base(value.base() * (1.0 + share)),
+                            },
+                            format!(
+                                "{} ± {}%{held}",
+                                text.trim(),
+                                units::significant(share * 100.0, 3)
+                            ),
+                        )
+                    }
                     _ => return Ok(value),
                 }
             }
@@ -130,9 +148,9 @@ impl Validator<'_> {
 
     /// The field parsed as `kind` and taken apart by `extract`; a value of
     /// another kind is an error naming the kind expected.
-    fn parsed_into<T>(
+    fn parsed_into<T, R: Role>(
         &self,
-        field: &Field,
+        field: &Input<R>,
         key: &str,
         kind: Kind,
         extract: impl Fn(Parsed) -> Option<T>,
@@ -147,9 +165,9 @@ impl Validator<'_> {
     }
 
     /// A quantity that must be strictly positive.
-    fn positive<Q: Quantity>(
+    fn positive<Q: Quantity, R: Role>(
         &self,
-        field: &Field,
+        field: &Input<R>,
         key: &str,
         symbol: &str,
         kind: Kind,
@@ -199,42 +217,52 @@ impl Validator<'_> {
         ))
     }
 
-    fn size(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Information>> {
+    fn size<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Information>> {
         self.positive(field, key, symbol, Kind::Size, |p| match p {
             Parsed::Size(v) => Some(v),
             _ => None,
         })
     }
 
-    fn duration(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Time>> {
+    fn duration<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Time>> {
         self.positive(field, key, symbol, Kind::Duration, |p| match p {
             Parsed::Duration(v) => Some(v),
             _ => None,
         })
     }
 
-    fn count(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Count>> {
+    fn count<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Count>> {
         self.positive(field, key, symbol, Kind::Count, |p| match p {
             Parsed::Number(v) => Some(Count(v)),
             _ => None,
         })
     }
 
-    fn ratio(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
+    fn ratio<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
         self.positive(field, key, symbol, Kind::Ratio, |p| match p {
             Parsed::Number(v) => Some(Ratio(v)),
             _ => None,
         })
     }
 
-    fn byte_rate(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<InformationRate>> {
+    fn byte_rate<R: Role>(
+        &self,
+        field: &Input<R>,
+        key: &str,
+        symbol: &str,
+    ) -> Result<Fig<InformationRate>> {
         self.positive(field, key, symbol, Kind::ByteRate, |p| match p {
             Parsed::ByteRate(v) => Some(v),
             _ => None,
         })
     }
 
-    fn event_rate(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Frequency>> {
+    fn event_rate<R: Role>(
+        &self,
+        field: &Input<R>,
+        key: &str,
+        symbol: &str,
+    ) -> Result<Fig<Frequency>> {
         self.positive(field, key, symbol, Kind::EventRate, |p| match p {
             Parsed::EventRate(v) => Some(v),
             _ => None,
@@ -242,7 +270,7 @@ impl Validator<'_> {
     }
 
     /// A price may be zero (free ingress) but never negative.
-    fn price(&self, field: &Field, key: &str) -> Result<f64> {
+    fn price<R: Role>(&self, field: &Input<R>, key: &str) -> Result<f64> {
         let value = self.parsed_into(field, key, Kind::Money, |p| match p {
             Parsed::Number(v) | Parsed::Money(v) => Some(v),
             _ => None,
@@ -257,7 +285,7 @@ impl Validator<'_> {
         Ok(value)
     }
 
-    fn fraction(&self, field: &Field, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
+    fn fraction<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
         let value = self.parsed_into(field, key, Kind::Fraction, |p| match p {
             Parsed::Number(v) | Parsed::Percent(v) => Some(v),
             _ => None,
@@ -280,9 +308,9 @@ impl Validator<'_> {
     }
 
     /// A probability: 0 ≤ p < 1 (`lower_open`: 0 < p ≤ 1 instead).
-    fn probability(
+    fn probability<R: Role>(
         &self,
-        field: &Field,
+        field: &Input<R>,
         key: &str,
         symbol: &str,
         lower_open: bool,
@@ -510,7 +538,7 @@ impl Validator<'_> {
 
     /// `daily` (one run a day, as without a schedule), `hourly`, or
     /// `every DURATION` from 1 s to 1 day.
-    fn schedule(&self, field: &Field) -> Result<Option<Fig<Time>>> {
+    fn schedule<R: Role>(&self, field: &Input<R>) -> Result<Option<Fig<Time>>> {
         let text = field.value.0.trim();
         let key = "schedule";
         let period = match text {
@@ -648,29 +676,26 @@ impl Validator<'_> {
     }
 
     pub(super) fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
-        // A volume may be given as a rate (`20k events/s`): a day of it.
+        // A volume may be given as a rate (`20k events/s`, or a range of
+        // rates such as `500k events/s ± 20%`): a day of it.
         let given_as_rate = matches!(
-            units::parse_any(&raw.volume.events_per_day.value.0),
+            units::parse_any(units::first_value(&raw.volume.events_per_day.value.0)),
             Ok(Parsed::EventRate(_))
         );
-        let events_per_day = if given_as_rate {
+        let (events_per_day, event_rate) = if given_as_rate {
             let rate = self.event_rate(
                 &raw.volume.events_per_day,
                 "volume.events_per_day",
                 "event_rate",
             )?;
-            let day = Fig::input(
-                units::seconds(units::SECONDS_PER_DAY),
-                "day",
-                Source::Default("a day is 86 400 s".into()),
-            );
-            (&day * &rate).named("events_per_day")
+            (super::events_in_a_day(&rate), Some(rate))
         } else {
-            self.count(
+            let count = self.count(
                 &raw.volume.events_per_day,
                 "volume.events_per_day",
                 "events_per_day",
-            )?
+            )?;
+            (count, None)
         };
         let event_size = self.size(&raw.volume.event_size, "volume.event_size", "event_size")?;
         if event_size.base() > 1e6 {
@@ -896,6 +921,7 @@ impl Validator<'_> {
             }),
             description: raw.description,
             events_per_day,
+            event_rate,
             event_size,
             workers,
             deadline,
@@ -923,6 +949,7 @@ impl Validator<'_> {
                 .transpose()?,
             ranged: self.ranged.take(),
             warnings: self.warnings.take(),
+            written: Vec::new(),
         })
     }
 
@@ -1241,7 +1268,12 @@ impl Validator<'_> {
 
     /// `keys_grow`: `false` (fixed), `true` (linear), or an exponent from 0
     /// to 1 (Heaps' law).
-    fn keys_growth(&self, field: &Field, key: &str, stage: &str) -> Result<Option<Fig<Ratio>>> {
+    fn keys_growth<R: Role>(
+        &self,
+        field: &Input<R>,
+        key: &str,
+        stage: &str,
+    ) -> Result<Option<Fig<Ratio>>> {
         let exponent = match field.value.0.trim() {
             "false" => return Ok(None),
             "true" => 1.0,
@@ -1266,7 +1298,7 @@ impl Validator<'_> {
     }
 
     /// A whole number of workers, at least one and at most [`MAX_WORKERS`].
-    fn whole(&self, field: &Field, key: &str) -> Result<u32> {
+    fn whole<R: Role>(&self, field: &Input<R>, key: &str) -> Result<u32> {
         let count = self.count(field, key, "workers")?.value.0;
         if count.fract() != 0.0 {
             return Err(self.error(

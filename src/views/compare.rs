@@ -48,7 +48,7 @@ pub fn document(comparison: &Comparison) -> Document {
             changed
                 .values
                 .iter()
-                .map(|v| v.clone().unwrap_or_else(|| "(none)".into())),
+                .map(|v| v.clone().unwrap_or_else(|| "(default)".into())),
         );
         inputs.row(cells);
     }

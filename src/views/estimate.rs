@@ -1,9 +1,13 @@
-//! The `estimate` report: a summary and one section per model.
+//! The `estimate` report: the summary, then one section per model. Each
+//! section's table and notes are words; its working is the model's own list
+//! of figures ([`Explain`]), so no figure is explained in one place and
+//! forgotten in another.
 
-use crate::figure::{Fig, Source, Working};
+use crate::figure::{Explain, Fig, Source, Working};
+use crate::model::summary::SUMMARY;
 use crate::model::Estimate;
 use crate::scenario::{Bound, Scenario, Work};
-use crate::uncertainty::{Cases, Drivers, FigureRange, Method, Uncertainty};
+use crate::uncertainty::Uncertainty;
 use crate::units::{human_bit_rate, human_usd, plural, significant};
 
 use super::conventions;
@@ -85,153 +89,128 @@ pub fn document_with(
     study: Option<&Uncertainty>,
     explain: bool,
 ) -> Document {
+    let e = estimate;
     let mut intro: Vec<String> = scenario.description.iter().cloned().collect();
     intro.extend(what_if(scenario));
-    let mut sections = vec![summary(estimate)];
+    let mut sections = vec![summary(e)];
     if let Some(study) = study {
-        sections.extend(uncertainty(study));
+        sections.extend(super::uncertainty::sections(study));
     }
     if explain {
-        let mut inputs = Section::new("Inputs", &["Input", "Value", "From"]);
-        for input in scenario.inputs() {
-            inputs.row([
-                input.symbol.clone(),
-                input.result.clone(),
-                input.source.clone(),
-            ]);
-        }
-        sections.push(inputs);
+        sections.push(inputs(scenario));
     }
-    sections.push(flow(estimate));
-    let mut time_section = time(scenario, estimate);
-    time_section.charts.push(super::charts::timeline(estimate));
-    sections.push(time_section);
-    sections.push(memory(estimate));
-    if !estimate.storage.datasets.is_empty() {
-        let mut storage_section = storage(estimate);
-        storage_section
-            .charts
-            .extend(super::charts::storage(estimate));
-        sections.push(storage_section);
+    sections.push(flow(e));
+    sections.push(time(scenario, e));
+    sections.push(memory(e));
+    if !e.storage.datasets.is_empty() {
+        sections.push(storage(e));
     }
-    if estimate.network.is_some() {
-        sections.push(network(estimate));
+    if e.network.is_some() {
+        sections.push(network(e));
     }
-    if let Some(reliability) = &estimate.reliability {
-        sections.push(reliability_section(reliability));
-    }
-    if let Some(quality) = &estimate.quality {
-        sections.push(quality_section(quality));
-    }
-    if let Some(stream) = &estimate.streaming {
-        sections.push(streaming_section(stream));
-    }
-    let mut cost_section = cost(estimate);
-    cost_section
-        .charts
-        .push(super::charts::cost_shares(estimate));
-    sections.push(cost_section);
+    sections.extend(e.reliability.as_ref().map(reliability));
+    sections.extend(e.quality.as_ref().map(quality));
+    sections.extend(e.streaming.as_ref().map(streaming));
+    sections.push(cost(e));
     Document {
         title: format!("pipecalc estimate: {} ({})", scenario.name, scenario.file),
         intro,
         sections,
-        conventions: conventions(estimate.calendar.days_per_month.base()),
+        conventions: conventions(e.calendar.days_per_month.base()),
     }
 }
 
+/// The summary's figures, from the one list every command shows
+/// ([`SUMMARY`]), and the verdicts in words.
 pub fn summary(estimate: &Estimate) -> Section {
     let e = estimate;
     let mut section = Section::new("Summary", &["Figure", "Value"]);
-    section
-        .row(["Events per day", &e.flow.events_per_day.human()])
-        .row(["Raw data per day", &e.flow.raw_bytes_per_day.human()])
-        .row(["Output per day", &e.flow.output_bytes_per_day.human()])
-        .row(["Reduction, raw → output", &times(&e.flow.reduction_ratio)])
-        .row(["Sequential time", &e.time.sequential.human()])
-        .row([
-            format!("Parallel time, {}", plural(e.time.workers.base(), "worker")),
-            e.time.parallel.human(),
-        ]);
-    if let Some(stream) = &e.streaming {
-        section.row([
-            "Streaming fleet".to_string(),
-            format!(
-                "{} workers always on ({} for the peak of {} events/s){}",
-                significant(stream.fleet.base(), 4),
-                significant(stream.workers_for_peak.base(), 4),
-                crate::units::human_count(stream.peak_rate.base()),
-                if stream.hybrid {
-                    "; hybrid: the daily batch runs too"
-                } else {
-                    ""
-                }
-            ),
-        ]);
-        section.row([
-            "Streaming latency".to_string(),
-            match stream.latency_met {
-                Some(true) => format!("{}: within the target", stream.latency.human()),
-                Some(false) => format!("{}: MISSES the target", stream.latency.human()),
-                None => stream.latency.human(),
-            },
-        ]);
-        if stream.network_bound == Some(true) {
-            section.row([
-                "Network".to_string(),
-                format!(
-                    "BOUND: the peak needs {}/s, more than the link",
-                    crate::units::human_bytes(stream.peak_bytes_per_s.base())
-                ),
-            ]);
+    for entry in SUMMARY {
+        let amount = entry.value(e);
+        if !amount.is_absent() {
+            section.row([entry.label.to_string(), amount.human()]);
         }
     }
+    section.note(format!("deadline: {}", deadline_verdict(e)));
+    section.note(format!("peak memory per worker: {}", memory_verdict(e)));
     if let Some(runs) = &e.time.runs {
-        section.row([
-            "Schedule".to_string(),
-            format!(
-                "every {}: {} runs a day of {} each",
-                runs.period.human(),
-                significant(runs.runs_per_day.base(), 4),
-                runs.run.human()
-            ),
-        ]);
-        if runs.piles_up {
-            section.row([
-                "Runs pile up".to_string(),
-                format!(
-                    "YES: a run takes {}, longer than the {} between runs; the next starts before it ends",
-                    runs.run.human(),
-                    runs.period.human()
-                ),
-            ]);
+        section.note(format!(
+            "schedule: every {}, {} runs a day of {} each{}",
+            runs.period.human(),
+            significant(runs.runs_per_day.base(), 4),
+            runs.run.human(),
+            if runs.piles_up {
+                "; runs PILE UP: a run takes longer than the time between runs"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(stream) = &e.streaming {
+        section.note(format!(
+            "stream: {} workers always on ({} for the peak of {} events/s), latency {}{}{}",
+            significant(stream.fleet.base(), 4),
+            significant(stream.workers_for_peak.base(), 4),
+            crate::units::human_count(stream.peak_rate.base()),
+            stream.latency.human(),
+            match stream.latency_met {
+                Some(true) => ", within the target",
+                Some(false) => ", MISSING the target",
+                None => "",
+            },
+            if stream.hybrid {
+                "; hybrid: the daily batch runs too"
+            } else {
+                ""
+            }
+        ));
+    }
+    section
+}
+
+/// `estimate --format csv`: one row per figure, the scenario's inputs first
+/// and then every figure the models compute, each with its value in base
+/// units (as the JSON writes it), its unit, and its working.
+pub fn csv(scenario: &Scenario, estimate: &Estimate) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut listed: Vec<String> = Vec::new();
+    let mut row = |kind: &str, value: String, unit: &str, working: Working| {
+        if listed.contains(&working.symbol) {
+            return;
         }
-    }
-    section
-        .row([
-            "Bottleneck stage".to_string(),
-            format!(
-                "{} ({})",
-                e.time.bottleneck_name(),
-                e.time.bottleneck_time.human()
-            ),
-        ])
-        .row(["Deadline".to_string(), deadline_verdict(e)])
-        .row(["Peak memory per worker".to_string(), memory_verdict(e)]);
-    if let Some(network) = &e.network {
-        section.row(["Network moved per day", &network.bytes_per_day.human()]);
-    }
-    section
-        .row(["Compute per day", &e.cost.compute_usd_per_day.human()])
-        .row(["Storage, month 1", &e.cost.storage_usd_month1.human()])
-        .row([
-            "Storage per month, steady state",
-            &e.cost.storage_usd_per_month_steady.human(),
-        ])
-        .row(["Network per month", &e.cost.network_usd_per_month.human()])
-        .row([
-            "Total per month (steady state)",
-            &e.cost.total_usd_per_month.human(),
+        listed.push(working.symbol.clone());
+        rows.push(vec![
+            kind.to_string(),
+            working.symbol,
+            value,
+            unit.to_string(),
+            working.result,
+            working.formula.unwrap_or_default(),
+            working.working.unwrap_or_default(),
+            working.source,
         ]);
+    };
+    scenario
+        .clone()
+        .inputs_mut(&mut |fig| row("input", fig.json(), fig.unit(), fig.working()));
+    for fig in estimate.figures() {
+        let kind = if fig.is_input() { "input" } else { "figure" };
+        row(kind, fig.json(), fig.unit(), fig.working());
+    }
+    crate::report::csv::table(
+        &[
+            "kind", "figure", "value", "unit", "result", "formula", "working", "source",
+        ],
+        &rows,
+    )
+}
+
+/// The scenario's inputs, each with where it came from (`--explain`).
+fn inputs(scenario: &Scenario) -> Section {
+    let mut section = Section::new("Inputs", &["Input", "Value", "From"]);
+    for input in scenario.inputs() {
+        section.row([input.symbol, input.result, input.source]);
+    }
     section
 }
 
@@ -241,11 +220,6 @@ fn flow(estimate: &Estimate) -> Section {
         "Flow (per day)",
         &["Stage", "Rows in", "Bytes in", "Rows out", "Bytes out"],
     );
-    let mut working: Vec<Working> = flow.volume_factor.iter().map(Fig::working).collect();
-    if flow.volume_factor.is_some() {
-        working.push(flow.events_per_day.working());
-    }
-    working.push(flow.raw_bytes_per_day.working());
     for stage in &flow.stages {
         section.row([
             stage.name.clone(),
@@ -254,19 +228,14 @@ fn flow(estimate: &Estimate) -> Section {
             stage.rows_out.human(),
             stage.bytes_out.human(),
         ]);
-        working.extend(stage.keys_scaled.iter().map(Fig::working));
-        working.push(stage.rows_out.working());
-        working.push(stage.bytes_out.working());
     }
-    working.push(flow.output_bytes_per_day.working());
-    working.push(flow.reduction_ratio.working());
     section.note(format!(
         "reduction raw → output: {} ÷ {} = {}",
         flow.raw_bytes_per_day.human(),
         flow.output_bytes_per_day.human(),
         times(&flow.reduction_ratio)
     ));
-    section.working = working;
+    section.working = flow.workings();
     section
 }
 
@@ -286,7 +255,6 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             &with_n,
         ],
     );
-    let mut working = Vec::new();
     for (stage, timed) in scenario.stages.iter().zip(&time.stages) {
         let per_worker = match &stage.work {
             Work::ByteThroughput(rate) => rate.human(),
@@ -302,26 +270,11 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             timed.model_label(),
             timed.parallel_time.human(),
         ]);
-        working.extend(timed.floor.iter().map(Fig::working));
-        working.push(timed.time.working());
     }
-    working.push(time.sequential.working());
-    if !time.lecture_rule {
-        for timed in &time.stages {
-            if timed.speedup.symbol().starts_with("S[") {
-                working.push(timed.speedup.working());
-            }
-            working.push(timed.parallel_time.working());
-        }
-    }
-    working.push(time.parallel.working());
-    working.push(time.bottleneck_time.working());
-    working.push(time.speedup.working());
-    working.push(time.efficiency.working());
     let rule = if time.lecture_rule {
-        "T_sequential ÷ N, the lecture's rule".to_string()
+        "T_sequential ÷ N, the lecture's rule"
     } else {
-        "the sum of each stage's time under its parallel model".to_string()
+        "the sum of each stage's time under its parallel model"
     };
     section
         .note(format!("sequential: {}", time.sequential.human()))
@@ -347,29 +300,21 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
         }
     }
     section.note(format!("deadline: {}", deadline_verdict(estimate)));
-    if let Some(slack) = &time.slack {
-        working.push(slack.working());
-    }
-    section.working = working;
+    section.working = time.workings();
+    section.charts.push(super::charts::timeline(estimate));
     section
 }
 
 fn memory(estimate: &Estimate) -> Section {
     let memory = &estimate.memory;
     let mut section = Section::new("Memory", &["Stage", "Working set", "Per worker"]);
-    let mut working = Vec::new();
     for stage in &memory.stages {
         section.row([
             stage.name.clone(),
             stage.working_set.human(),
             stage.per_worker.human(),
         ]);
-        working.push(stage.working_set.working());
-        working.push(stage.per_worker.working());
     }
-    working.push(memory.peak.working());
-    working.extend(memory.headroom.iter().map(Fig::working));
-    working.extend(memory.partitions_to_fit.iter().map(Fig::working));
     section.note(format!("peak: {}", memory_verdict(estimate)));
     if let Some(partitions) = &memory.partitions_to_fit {
         section.note(format!(
@@ -383,7 +328,7 @@ fn memory(estimate: &Estimate) -> Section {
                 .map_or_else(String::new, |m| m.human())
         ));
     }
-    section.working = working;
+    section.working = memory.workings();
     section
 }
 
@@ -403,7 +348,6 @@ fn storage(estimate: &Estimate) -> Section {
             "Cost/month, steady",
         ],
     );
-    let mut working = Vec::new();
     for dataset in &storage.datasets {
         section.row([
             dataset.name.clone(),
@@ -416,42 +360,22 @@ fn storage(estimate: &Estimate) -> Section {
             dataset.stored_steady_compressed.human(),
             dataset.usd_per_month_steady.human(),
         ]);
-        working.push(dataset.retention_days.working());
-        working.extend(
-            [
-                &dataset.bytes_per_day,
-                &dataset.stored_month1,
-                &dataset.stored_month1_compressed,
-                &dataset.stored_steady,
-                &dataset.stored_steady_compressed,
-            ]
-            .map(Fig::working),
-        );
-        working.push(dataset.usd_month1.working());
-        working.push(dataset.usd_per_month_steady.working());
     }
-    let cost = &estimate.cost;
-    section.row([
-        "total".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        cost.storage_usd_month1.human(),
-        String::new(),
-        cost.storage_usd_per_month_steady.human(),
-    ]);
-    working.push(estimate.calendar.days_per_month.working());
-    working.push(cost.storage_usd_month1.working());
-    working.push(cost.storage_usd_per_month_steady.working());
+    let mut total = vec![String::new(); 9];
+    total[0] = "total".into();
+    total[6] = storage.usd_month1.human();
+    total[8] = storage.usd_per_month_steady.human();
+    section.row(total);
     section
         .note(format!(
             "month 1: the first {} days of data, the bill for the first month (the lecture's \"5 GB/day × 30 days\")",
             estimate.calendar.days_per_month.human()
         ))
         .note("steady: once retention is full, what every later month costs");
-    section.working = working;
+    // The month's length is what turns a day's bytes into a month's.
+    section.working = estimate.calendar.workings();
+    section.working.extend(storage.workings());
+    section.charts.extend(super::charts::storage(estimate));
     section
 }
 
@@ -470,7 +394,6 @@ fn network(estimate: &Estimate) -> Section {
             "Cost/month",
         ],
     );
-    let mut working = Vec::new();
     for transfer in &network.transfers {
         let needed = match (&transfer.required_bandwidth, &transfer.window) {
             (Some(rate), Some(window)) => {
@@ -488,18 +411,7 @@ fn network(estimate: &Estimate) -> Section {
             transfer.usd_per_day.human(),
             transfer.usd_per_month.human(),
         ]);
-        working.push(transfer.bytes_per_day.working());
-        working.push(transfer.transfer_time.working());
-        working.extend(transfer.required_bandwidth.iter().map(Fig::working));
-        working.push(transfer.usd_per_day.working());
-        working.push(transfer.usd_per_month.working());
     }
-    working.push(network.bytes_per_day.working());
-    working.push(network.egress_usd_per_day.working());
-    working.push(network.egress_usd_per_month.working());
-    working.push(network.ingress_usd_per_month.working());
-    working.push(network.usd_per_day.working());
-    working.push(network.usd_per_month.working());
     section
         .note(format!(
             "link: {} = {}",
@@ -513,21 +425,21 @@ fn network(estimate: &Estimate) -> Section {
             network.egress_usd_per_month.human(),
             network.ingress_usd_per_month.human()
         ));
-    let over: Vec<String> = network
+    let over: Vec<&str> = network
         .transfers
         .iter()
         .filter(|t| t.exceeds_link)
-        .map(|t| t.name.clone())
+        .map(|t| t.name.as_str())
         .collect();
-    if over.is_empty() {
-        section.note("bottleneck: not the network; every transfer fits its window on this link");
+    section.note(if over.is_empty() {
+        "bottleneck: not the network; every transfer fits its window on this link".to_string()
     } else {
-        section.note(format!(
+        format!(
             "bottleneck: the NETWORK; {} needs more than the link within its window (parallel transfers or a faster link)",
             over.join(", ")
-        ));
-    }
-    section.working = working;
+        )
+    });
+    section.working = network.workings();
     section
 }
 
@@ -573,190 +485,19 @@ fn cost(estimate: &Estimate) -> Section {
         .note(format!(
             "storage in month 1 is {}; it grows to the steady figure as retention fills",
             cost.storage_usd_month1.human()
-        ))
-        .note(match &cost.warehouse_usd_per_day {
-            Some(warehouse) => format!(
-                "of the compute, {} a day is the warehouse's, billed by the bytes its stages and the queries scan; the rest is the cluster's",
-                warehouse.human()
-            ),
-            None => String::new(),
-        });
-    section.working = [&cost.billed_time_per_worker, &cost.worker_time]
-        .map(Fig::working)
-        .into_iter()
-        .chain(
-            [
-                &cost.compute_usd_per_day,
-                &cost.compute_usd_per_month,
-                &cost.total_usd_per_month,
-            ]
-            .map(Fig::working),
-        )
-        .chain(
-            [
-                &cost.compute_share,
-                &cost.storage_share,
-                &cost.network_share,
-            ]
-            .map(Fig::working),
-        )
-        .collect();
+        ));
+    if let Some(warehouse) = &cost.warehouse_usd_per_day {
+        section.note(format!(
+            "of the compute, {} a day is the warehouse's, billed by the bytes its stages and the queries scan; the rest is the cluster's",
+            warehouse.human()
+        ));
+    }
+    section.working = cost.workings();
+    section.charts.push(super::charts::cost_shares(estimate));
     section
 }
 
-fn range_cell(figure: &FigureRange) -> String {
-    if let Some(cases) = figure.cases {
-        return match cases {
-            Cases::All => "yes in every case".into(),
-            Cases::None => "no in every case".into(),
-            Cases::Some => format!(
-                "{} when likely; yes in some cases, no in others",
-                figure.likely.human()
-            ),
-        };
-    }
-    if !figure.names.is_empty() {
-        return figure.names.join(" or ");
-    }
-    match (&figure.low, &figure.high) {
-        (Some(low), Some(high)) if low.number() == high.number() => figure.likely.human(),
-        (Some(low), Some(high)) => format!(
-            "{} ({} – {})",
-            figure.likely.human(),
-            low.human(),
-            high.human()
-        ),
-        _ => figure.likely.human(),
-    }
-}
-
-fn parsed_human(value: &crate::units::Parsed) -> String {
-    use crate::units::{human_byte_rate, human_bytes, human_duration, human_usd, Parsed};
-    match value {
-        Parsed::Size(_) => human_bytes(value.base()),
-        Parsed::Duration(_) => human_duration(value.base()),
-        Parsed::ByteRate(_) => human_byte_rate(value.base()),
-        Parsed::EventRate(_) => format!("{} events/s", significant(value.base(), 4)),
-        Parsed::Number(_) => crate::units::human_count(value.base()),
-        Parsed::Percent(_) => percent(value.base()),
-        Parsed::Money(_) => human_usd(value.base()),
-    }
-}
-
-/// "How sure is this?" and "What drives the answer": each figure as
-/// `likely (low – high)`, the ranged inputs, and the tornado.
-pub fn uncertainty(study: &Uncertainty) -> Vec<Section> {
-    let mut sure = Section::new("How sure is this?", &["Figure", "Likely (low – high)"]);
-    for figure in &study.figures {
-        sure.row([figure.label.to_string(), range_cell(figure)]);
-    }
-    sure.note(match study.method {
-        Method::Corners(n) => format!(
-            "low and high: every figure at all {n} corners of the ranges (each input at its low or high end); exact, since every figure is monotone in each input"
-        ),
-        Method::Extremes(n) => format!(
-            "low and high: {n} cases (all low, all high, each input alone at each end); too many ranges for every corner, so a bound can be loose"
-        ),
-    });
-    for input in &study.inputs {
-        sure.note(format!(
-            "{} = {} (line {}): {} – {}, likely {}",
-            input.key,
-            input.text,
-            input.line,
-            parsed_human(&input.low),
-            parsed_human(&input.high),
-            parsed_human(&input.likely)
-        ));
-    }
-    let mut sections = vec![sure];
-
-    let headlines: Vec<&Drivers> = study.drivers.iter().collect();
-    let mut columns = vec!["Input".to_string(), "Range".to_string()];
-    columns.extend(headlines.iter().map(|d| {
-        let label = d.headline.label();
-        let mut chars = label.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-            .unwrap_or_default()
-    }));
-    let column_refs: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let mut tornado = Section::new("What drives the answer", &column_refs);
-    for input in &study.inputs {
-        let mut row = vec![
-            input.key.clone(),
-            format!(
-                "{} – {}",
-                parsed_human(&input.low),
-                parsed_human(&input.high)
-            ),
-        ];
-        for drivers in &headlines {
-            let cell = drivers
-                .swings
-                .iter()
-                .find(|s| s.input == input.key)
-                .map(|s| {
-                    format!(
-                        "{} → {} ({})",
-                        drivers.headline.amount(s.at_low).human(),
-                        drivers.headline.amount(s.at_high).human(),
-                        percent(s.share)
-                    )
-                })
-                .unwrap_or_else(|| "—".into());
-            row.push(cell);
-        }
-        tornado.row(row);
-    }
-    for drivers in &headlines {
-        if let Some(top) = drivers.swings.first().filter(|s| s.share > 0.0) {
-            // Inputs that pull exactly as hard are named together.
-            let tied: Vec<String> = drivers
-                .swings
-                .iter()
-                .filter(|s| (s.share - top.share).abs() < 1e-9)
-                .map(|s| format!("`{}`", s.input))
-                .collect();
-            let each = if tied.len() > 1 { " each" } else { "" };
-            tornado.note(format!(
-                "the {} range is driven by {} ({}{each})",
-                drivers.headline.label(),
-                tied.join(" and "),
-                percent(top.share)
-            ));
-        }
-    }
-    tornado.note("each cell: the figure with that input at its low end → at its high end, the others likely; in brackets, its share of all the inputs' swings");
-    sections.push(tornado);
-
-    if let Some((count, percentiles)) = &study.samples {
-        let mut sampled = Section::new(
-            format!("Monte Carlo ({count} samples)"),
-            &["Figure", "p5", "p50", "p95"],
-        );
-        for p in percentiles {
-            let Some(figure) = study.figures.iter().find(|f| f.key == p.key) else {
-                continue;
-            };
-            if figure.cases.is_some() {
-                continue;
-            }
-            sampled.row([
-                figure.label.to_string(),
-                figure.likely.like(p.p5).human(),
-                figure.likely.like(p.p50).human(),
-                figure.likely.like(p.p95).human(),
-            ]);
-        }
-        sampled.note("each ranged input drawn uniformly between its ends, from a seeded generator (--seed): the same scenario gives the same percentiles");
-        sections.push(sampled);
-    }
-    sections
-}
-
-fn reliability_section(r: &crate::model::reliability::ReliabilityModel) -> Section {
+fn reliability(r: &crate::model::reliability::ReliabilityModel) -> Section {
     let mut section = Section::new("Reliability (one run a day)", &["Figure", "Value"]);
     // Reliability lives in the last digits: 99.95% is not 100%.
     let share = |f: &Fig<crate::units::Ratio>| format!("{}%", significant(f.base() * 100.0, 6));
@@ -829,28 +570,15 @@ fn reliability_section(r: &crate::model::reliability::ReliabilityModel) -> Secti
     ));
     section
         .note("the redone work is an expected cost, shown here and not added to the monthly total");
-    section.working = vec![
-        r.stage_success.working(),
-        r.attempt_success.working(),
-        r.run_success.working(),
-        r.failures_per_day.working(),
-        r.wasted_time.working(),
-        r.wasted_usd_per_day.working(),
-        r.wasted_usd_per_month.working(),
-        r.failed_runs_per_year.working(),
-    ];
-    section
-        .working
-        .extend(r.max_failure_for_target.iter().map(Fig::working));
+    section.working = r.workings();
     section
 }
 
-fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
+fn quality(q: &crate::model::quality::QualityModel) -> Section {
     let mut section = Section::new(
         "Data quality (per day)",
         &["Pitfall", "Rows a day", "What it costs"],
     );
-    let mut working = Vec::new();
     if let Some(rows) = &q.null_rows_per_day {
         section.row([
             "null keys".to_string(),
@@ -863,7 +591,6 @@ fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
                 _ => format!("below the {} alert", percent(q.null_alert_threshold.base())),
             },
         ]);
-        working.push(rows.working());
     }
     if let Some(rows) = &q.duplicate_rows_per_day {
         section.row([
@@ -871,7 +598,6 @@ fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
             rows.human(),
             "removed by deduplication".to_string(),
         ]);
-        working.push(rows.working());
     }
     if let Some(rows) = &q.invalid_rows_per_day {
         let kept = match (&q.quarantine_bytes, &q.quarantine_usd_per_month) {
@@ -886,9 +612,6 @@ fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
             _ => "quarantined".to_string(),
         };
         section.row(["invalid events".to_string(), rows.human(), kept]);
-        working.push(rows.working());
-        working.extend(q.quarantine_bytes.iter().map(Fig::working));
-        working.extend(q.quarantine_usd_per_month.iter().map(Fig::working));
     }
     if let (Some(rows), Some(delay), Some(latency), Some(usd)) = (
         &q.late_rows_per_day,
@@ -906,17 +629,13 @@ fn quality_section(q: &crate::model::quality::QualityModel) -> Section {
                 usd.human()
             ),
         ]);
-        working.push(rows.working());
-        working.push(latency.working());
-        working.extend(q.reprocess_time.iter().map(Fig::working));
-        working.push(usd.working());
     }
     section.note("counts are the day's events × each defect's share; quarantine and reprocessing are reported here, not added to the monthly total");
-    section.working = working;
+    section.working = q.workings();
     section
 }
 
-fn streaming_section(s: &crate::model::streaming::StreamingModel) -> Section {
+fn streaming(s: &crate::model::streaming::StreamingModel) -> Section {
     let mut section = Section::new("Streaming (always on)", &["Figure", "Value"]);
     let rate = |f: &Fig<uom::si::f64::Frequency>| {
         format!("{} events/s", crate::units::human_count(f.base()))
@@ -974,16 +693,6 @@ fn streaming_section(s: &crate::model::streaming::StreamingModel) -> Section {
     if s.hybrid {
         section.note("hybrid (batch for history, stream for recent): the stream serves recent data within its latency, the daily batch recomputes the day within the deadline, and the Cost section pays both");
     }
-    section.working = vec![
-        s.average_rate.working(),
-        s.peak_rate.working(),
-        s.capacity_per_worker.working(),
-        s.workers_for_peak.working(),
-        s.workers_for_average.working(),
-        s.fleet.working(),
-        s.compute_usd_per_day.working(),
-        s.latency.working(),
-        s.peak_bytes_per_s.working(),
-    ];
+    section.working = s.workings();
     section
 }

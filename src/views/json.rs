@@ -23,6 +23,7 @@ use crate::model::summary::{Metric, Shape, SUMMARY};
 use crate::model::time::{StageTime, TimeModel};
 use crate::model::Estimate;
 use crate::scenario::{Scenario, Stage};
+use crate::uncertainty::CasesHeld;
 use crate::units::{clean, Count, Ratio, Usd, WholeNumber};
 
 /// A count or a byte total: an integer while it is exact (below 2^53), a
@@ -221,15 +222,6 @@ pub struct RangedInputFigures {
     pub high: Num,
 }
 
-/// Whether a yes/no verdict holds across the ranges.
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CasesHeld {
-    All,
-    Some,
-    None,
-}
-
 /// A summary figure across the ranges, in the summary's base units.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct FigureRangeFigures {
@@ -281,7 +273,9 @@ pub struct SampleFigures {
 /// `--sensitivity`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct UncertaintyFigures {
-    /// `corners` (every corner of the ranges: exact) or `extremes`.
+    /// `corners` (every corner of the ranges: exact) or `search` (each
+    /// figure's extreme corners searched for, with more inputs than corners
+    /// can be evaluated).
     pub method: &'static str,
     pub cases: usize,
     pub inputs: Vec<RangedInputFigures>,
@@ -293,10 +287,10 @@ pub struct UncertaintyFigures {
 
 impl UncertaintyFigures {
     pub fn of(study: &crate::uncertainty::Uncertainty, seed: u64) -> UncertaintyFigures {
-        use crate::uncertainty::{Cases, Method};
+        use crate::uncertainty::Method;
         let (method, cases) = match study.method {
             Method::Corners(n) => ("corners", n),
-            Method::Extremes(n) => ("extremes", n),
+            Method::Search(n) => ("search", n),
         };
         UncertaintyFigures {
             method,
@@ -321,11 +315,7 @@ impl UncertaintyFigures {
                     low: f.low.as_ref().and_then(|a| a.number()).map(Num),
                     likely: f.likely.number().map(Num),
                     high: f.high.as_ref().and_then(|a| a.number()).map(Num),
-                    cases: f.cases.map(|c| match c {
-                        Cases::All => CasesHeld::All,
-                        Cases::Some => CasesHeld::Some,
-                        Cases::None => CasesHeld::None,
-                    }),
+                    cases: f.cases,
                     values: f.names.clone(),
                 })
                 .collect(),

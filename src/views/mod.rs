@@ -10,6 +10,7 @@ pub mod json;
 pub mod run;
 pub mod scaling;
 pub mod schema;
+pub mod uncertainty;
 pub mod validate;
 
 /// The conventions every report states, so no assumption is silent.

@@ -1,10 +1,50 @@
-//! What the pipeline tests share: a scratch folder that removes itself,
-//! the final output read back independently, and a lake's files.
+//! What the tests share: the one way to run the `pipecalc` binary, the one
+//! scratch folder that removes itself, the bundled scenarios, a report's
+//! options, the pipeline's final output read back independently, and a
+//! lake's files.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `pipecalc` binary, run from the project's root with a clean
+/// environment, so a user's settings (COLUMNS, RUST_BACKTRACE, a terminal)
+/// cannot change its output.
+pub fn pipecalc() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pipecalc"));
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// Every bundled scenario, sorted, as a path from the project's root.
+pub fn bundled_scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// A report in `format`, laid out as piped output is (120 columns).
+pub fn report(format: pipecalc::report::Format, explain: bool) -> pipecalc::commands::Output {
+    pipecalc::commands::Output {
+        format,
+        style: pipecalc::report::Style {
+            explain,
+            width: pipecalc::report::Width::Fixed(120),
+        },
+        exports: Vec::new(),
+    }
+}
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
