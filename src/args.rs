@@ -80,10 +80,11 @@ pub fn number_where(
     }
 }
 
-/// A volume factor: above zero (0.5 halves the data, 10 is ten times).
+/// A volume factor: above zero (0.5 halves the data, 10 or `10x` is ten
+/// times).
 pub fn factor(text: &str) -> Result<f64, String> {
     number_where(
-        text,
+        text.trim().trim_end_matches(['x', '×']),
         |v| v > 0.0 && v <= 1e9,
         "is not a volume factor; use a number above 0 and at most 1e9 (2 doubles the data, 0.5 halves it)",
     )
@@ -114,6 +115,15 @@ pub fn share(text: &str) -> Result<f64, String> {
         |v| (0.0..=1.0).contains(&v),
         "is not a share; use a fraction from 0 to 1 (0.05 is 5 %)",
     )
+}
+
+/// A growth rate, `10x per 5 years` or `58% per year`, read when the
+/// command line is, so a bad one is a usage error like any other.
+pub fn growth(text: &str) -> Result<crate::scenario::Growth, String> {
+    Ok(crate::scenario::Growth {
+        per_year: crate::units::parse_growth(text)?,
+        text: text.trim().to_string(),
+    })
 }
 
 /// An amount of US dollars, 0 or more.

@@ -104,8 +104,8 @@ pub enum Command {
         #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100), allow_negative_numbers = true)]
         years: u32,
         /// Growth rate, e.g. "10x per 5 years" or "58% per year" [default: the scenario's `scaling.growth`, else the lecture's 10x per 5 years].
-        #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
-        growth: Option<String>,
+        #[arg(long, value_name = "RATE", allow_hyphen_values = true, value_parser = growth)]
+        growth: Option<pipecalc::scenario::Growth>,
         /// Label the years as calendar years from this one, e.g. --from 2010.
         #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1900..=2200))]
         from: Option<i32>,
@@ -535,7 +535,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             growth,
             from,
             output,
-        } => commands::growth(&scenario, years, growth.as_deref(), from, &output.options())
+        } => commands::growth(&scenario, years, growth, from, &output.options())
             .and_then(|text| deliver(text, &output)),
         Command::Compare {
             scenarios,

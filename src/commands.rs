@@ -222,16 +222,13 @@ pub fn workers(
 pub fn growth(
     path: &Path,
     years: u32,
-    rate: Option<&str>,
+    rate: Option<Growth>,
     from: Option<i32>,
     output: &Output,
 ) -> Result<String> {
     let scenario = scenario::load(path)?;
     let growth = match rate {
-        Some(text) => Growth {
-            per_year: units::parse_growth(text).map_err(|e| anyhow!("`--growth`: {e}"))?,
-            text: text.trim().to_string(),
-        },
+        Some(growth) => growth,
         None => scenario.scaling.growth.clone().unwrap_or_else(|| Growth {
             per_year: units::parse_growth("10x per 5 years").expect("a valid rate"),
             text: "10x per 5 years (the lecture's)".into(),

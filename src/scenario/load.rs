@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::check::Validator;
 use super::raw::RawScenario;
-use super::validate::Validator;
 use super::{End, Pick, Scenario, ScenarioError};
 
 /// The largest scenario pipecalc reads: far above any hand-written file,

@@ -8,10 +8,10 @@
 //! stops the load with one error that names the file, the field, the line,
 //! what was wrong and what is accepted; nothing partial comes out.
 
+mod check;
 mod error;
 mod load;
 pub mod raw;
-mod validate;
 mod what_if;
 
 use std::fmt;

@@ -1,0 +1,72 @@
+//! The `streaming:` block: the peak, the headroom, the fleet's floor, the
+//! window, the latency target and the state kept.
+
+use anyhow::Result;
+use serde_saphyr::Spanned;
+
+use super::Validator;
+use crate::figure::{Fig, Source};
+use crate::scenario::raw::*;
+use crate::scenario::*;
+use crate::units::{self, Ratio};
+
+impl Validator<'_> {
+    pub(super) fn streaming(&self, raw: &Spanned<RawStreaming>) -> Result<Streaming> {
+        let s = &raw.value;
+        let key = |name: &str| format!("streaming.{name}");
+        let peak_factor = match &s.peak_factor {
+            Some(field) => {
+                let factor = self.ratio(field, &key("peak_factor"), "peak_factor")?;
+                if factor.base() < 1.0 {
+                    return Err(self.error(
+                        &key("peak_factor"),
+                        &field.referenced,
+                        format!("`{}` puts the peak below the average; a peak factor is 1 or more (3 = the busiest second has three times the average rate)", field.value.0.trim()),
+                    ));
+                }
+                factor
+            }
+            None => Fig::input(
+                Ratio(1.0),
+                "peak_factor",
+                Source::Default("a flat stream: the peak is the average".into()),
+            ),
+        };
+        let headroom = match &s.headroom {
+            Some(field) => self.probability(field, &key("headroom"), "headroom", false)?,
+            None => Fig::input(
+                Ratio(0.2),
+                "headroom",
+                Source::Default("20% spare capacity at the peak".into()),
+            ),
+        };
+        Ok(Streaming {
+            hybrid: s.hybrid.unwrap_or(false),
+            peak_factor,
+            headroom,
+            min_workers: s
+                .min_workers
+                .as_ref()
+                .map(|f| self.count(f, &key("min_workers"), "min_workers"))
+                .transpose()?,
+            window: match &s.window {
+                Some(field) => self.duration(field, &key("window"), "window")?,
+                None => Fig::input(
+                    units::seconds(1.0),
+                    "window",
+                    Source::Default("one-second micro-batches".into()),
+                ),
+            },
+            latency_target: s
+                .latency_target
+                .as_ref()
+                .map(|f| self.duration(f, &key("latency_target"), "latency_target"))
+                .transpose()?,
+            state: s
+                .state
+                .as_ref()
+                .map(|f| self.size(f, &key("state"), "state"))
+                .transpose()?,
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! The warehouse (ELT): its prices, checked against the stages, datasets
+//! and queries that use it, and the queries over stored datasets.
+
+use anyhow::Result;
+use serde_saphyr::Spanned;
+
+use super::Validator;
+use crate::figure::Fig;
+use crate::scenario::raw::*;
+use crate::scenario::*;
+use crate::units::{UsdPerGb, UsdPerGbMonth};
+
+impl Validator<'_> {
+    /// The warehouse, checked against what uses it: a stage in it needs its
+    /// per-TB price, a dataset in it its storage price.
+    pub(super) fn warehouse(
+        &self,
+        raw: Option<&Spanned<RawWarehouse>>,
+        stages: &[RawStage],
+        datasets: &[RawDataset],
+        queries: &[RawQuery],
+    ) -> Result<Option<Warehouse>> {
+        let warehouse = match raw {
+            Some(raw) => {
+                let w = &raw.value;
+                Some(Warehouse {
+                    usd_per_gb_scanned: w
+                        .usd_per_tb_scanned
+                        .as_ref()
+                        .map(|field| {
+                            let per_tb = self.price(field, "warehouse.usd_per_tb_scanned")?;
+                            Ok::<_, anyhow::Error>(Fig::input(
+                                UsdPerGb(per_tb / 1000.0),
+                                "price_scan",
+                                self.source("warehouse.usd_per_tb_scanned", &field.referenced),
+                            ))
+                        })
+                        .transpose()?,
+                    storage: w
+                        .storage_usd_per_gb_month
+                        .as_ref()
+                        .map(|field| {
+                            let value = self.price(field, "warehouse.storage_usd_per_gb_month")?;
+                            Ok::<_, anyhow::Error>(Fig::input(
+                                UsdPerGbMonth(value),
+                                "price_warehouse_storage",
+                                self.source(
+                                    "warehouse.storage_usd_per_gb_month",
+                                    &field.referenced,
+                                ),
+                            ))
+                        })
+                        .transpose()?,
+                })
+            }
+            None => None,
+        };
+        let scan_price = warehouse
+            .as_ref()
+            .and_then(|w| w.usd_per_gb_scanned.as_ref());
+        for (index, stage) in stages.iter().enumerate() {
+            if let Some(place) = stage
+                .runs_in
+                .as_ref()
+                .filter(|p| p.value == Place::Warehouse)
+            {
+                if scan_price.is_none() {
+                    return Err(self.error(
+                        &format!("stages[{index}].runs_in"),
+                        &place.referenced,
+                        "the stage runs in the warehouse, which has no price; add `warehouse: { usd_per_tb_scanned: 5 }` (what your warehouse charges per TB a query scans)",
+                    ));
+                }
+            }
+        }
+        for (index, dataset) in datasets.iter().enumerate() {
+            if let Some(place) = dataset
+                .place
+                .as_ref()
+                .filter(|p| p.value == Place::Warehouse)
+            {
+                if warehouse
+                    .as_ref()
+                    .and_then(|w| w.storage.as_ref())
+                    .is_none()
+                {
+                    return Err(self.error(
+                        &format!("storage[{index}].in"),
+                        &place.referenced,
+                        "the dataset is kept in the warehouse, which has no storage price; add `warehouse: { storage_usd_per_gb_month: 0.023 }`",
+                    ));
+                }
+            }
+        }
+        if let Some(query) = queries.first() {
+            if scan_price.is_none() {
+                return Err(self.error(
+                    "queries[0]",
+                    &query.name.referenced,
+                    "queries are billed by what they scan, and the warehouse has no price; add `warehouse: { usd_per_tb_scanned: 5 }`",
+                ));
+            }
+        }
+        Ok(warehouse)
+    }
+
+    pub(super) fn queries(&self, raw: &[RawQuery], datasets: &[RawDataset]) -> Result<Vec<Query>> {
+        raw.iter()
+            .enumerate()
+            .map(|(index, query)| {
+                let key = format!("queries[{index}]");
+                let over = datasets
+                    .iter()
+                    .position(|d| d.name.value == query.over.value)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> =
+                            datasets.iter().map(|d| d.name.value.as_str()).collect();
+                        self.error(
+                            &format!("{key}.over"),
+                            &query.over.referenced,
+                            format!(
+                                "`{}` is not a stored dataset; queries run over one of: {}",
+                                query.over.value,
+                                if names.is_empty() {
+                                    "(none: add a `storage:` dataset)".to_string()
+                                } else {
+                                    names.join(", ")
+                                }
+                            ),
+                        )
+                    })?;
+                Ok(Query {
+                    name: query.name.value.clone(),
+                    over,
+                    per_day: self.count(
+                        &query.per_day,
+                        &format!("{key}.per_day"),
+                        &format!("queries[{}]", query.name.value),
+                    )?,
+                })
+            })
+            .collect()
+    }
+}
