@@ -39,7 +39,7 @@ pub enum Command {
         what_if: WhatIf,
         /// Exit 3 when the estimate breaches any of these: deadline (missed), memory (does not fit), link (a transfer misses its window).
         #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECKS")]
-        fail_on: Vec<pipecalc::gates::Gate>,
+        fail_on: Vec<pipecalc::study::gates::Gate>,
         /// Exit 3 when the total cost a month is above this many US dollars.
         #[arg(long, value_name = "USD", value_parser = usd, allow_negative_numbers = true)]
         max_monthly_usd: Option<f64>,
@@ -121,8 +121,8 @@ pub enum Command {
         #[arg(required = true, value_name = "SCENARIOS")]
         scenarios: Vec<PathBuf>,
         /// Exit 3 when a figure rises from the baseline by more than this: 10% for every figure, or total_usd_per_month=10% for one (repeatable).
-        #[arg(long, value_name = "[FIGURE=]PCT", value_parser = pipecalc::gates::rise_limit)]
-        fail_above: Vec<pipecalc::gates::RiseLimit>,
+        #[arg(long, value_name = "[FIGURE=]PCT", value_parser = pipecalc::study::gates::rise_limit)]
+        fail_above: Vec<pipecalc::study::gates::RiseLimit>,
         #[command(flatten)]
         output: Output,
     },
@@ -233,7 +233,7 @@ pub struct RunArgs {
 #[derive(Args)]
 pub struct CalibrateArgs {
     #[command(flatten)]
-    pub options: pipecalc::validate::CalibrateOptions,
+    pub options: pipecalc::study::validate::CalibrateOptions,
     /// Calibrate from a measured run instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder).
     #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "workers", "repeat", "seed"])]
     pub from: Option<PathBuf>,
@@ -373,20 +373,20 @@ impl Output {
 
 pub fn validate_options(
     args: &ValidateArgs,
-) -> anyhow::Result<pipecalc::validate::ValidateOptions> {
-    Ok(pipecalc::validate::ValidateOptions {
+) -> anyhow::Result<pipecalc::study::validate::ValidateOptions> {
+    Ok(pipecalc::study::validate::ValidateOptions {
         binary: pipecalc::commands::this_binary()?,
         plan: match &args.calibrate_from {
-            Some(run) => pipecalc::validate::Plan::Measured {
+            Some(run) => pipecalc::study::validate::Plan::Measured {
                 calibrate_from: run.clone(),
                 against: args.against.clone(),
                 stage_map: args.stage_map.clone(),
             },
-            None => pipecalc::validate::Plan::Generated {
+            None => pipecalc::study::validate::Plan::Generated {
                 sample: args.sample,
                 target: args.target,
                 workers: if args.workers.is_empty() {
-                    pipecalc::validate::default_workers()
+                    pipecalc::study::validate::default_workers()
                 } else {
                     args.workers.clone()
                 },
@@ -395,7 +395,7 @@ pub fn validate_options(
             },
         },
         progress: true,
-        tolerances: pipecalc::validate::Tolerances {
+        tolerances: pipecalc::study::validate::Tolerances {
             rows: args.tolerance_rows / 100.0,
             bytes: args.tolerance_bytes / 100.0,
             time: args.tolerance_time / 100.0,
@@ -494,7 +494,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                     compression: what_if.compression,
                 },
                 &output.options(),
-                &pipecalc::uncertainty::Options {
+                &pipecalc::study::uncertainty::Options {
                     spread: sensitivity,
                     samples,
                     seed,

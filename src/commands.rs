@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 
-use crate::model::scaling;
 use crate::report::{self, Document, Format, Style};
 use crate::scenario::{self, Growth, Scenario};
+use crate::study::projection;
 use crate::units;
 use crate::views;
 
@@ -120,7 +120,7 @@ pub fn estimate(path: &Path, what_if: &WhatIf, output: &Output) -> Result<String
         path,
         what_if,
         output,
-        &crate::uncertainty::Options::default(),
+        &crate::study::uncertainty::Options::default(),
         &[],
         None,
     )
@@ -133,14 +133,14 @@ pub fn estimate_gated(
     path: &Path,
     what_if: &WhatIf,
     output: &Output,
-    ranges: &crate::uncertainty::Options,
-    fail_on: &[crate::gates::Gate],
+    ranges: &crate::study::uncertainty::Options,
+    fail_on: &[crate::study::gates::Gate],
     max_monthly_usd: Option<f64>,
 ) -> Result<(String, Vec<String>, Vec<String>)> {
     let (text, file) = scenario::read(path)?;
     let scenario = what_if.apply(scenario::parse(&text, &file)?)?;
     let estimate = crate::model::checked_estimate(&scenario)?;
-    let study = crate::uncertainty::study(&text, &file, ranges, &|s| what_if.apply(s))?;
+    let study = crate::study::uncertainty::study(&text, &file, ranges, &|s| what_if.apply(s))?;
     let explain = output.style.explain;
     let text = emit(
         output,
@@ -159,7 +159,7 @@ pub fn estimate_gated(
             Csv::Table(Box::new(|| views::estimate::csv(&scenario, &estimate)))
         },
     )?;
-    let breaches = crate::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
+    let breaches = crate::study::gates::estimate_breaches(&estimate, fail_on, max_monthly_usd);
     Ok((text, breaches, scenario.warnings.clone()))
 }
 
@@ -184,7 +184,7 @@ pub fn scale(
             .scaling
             .compression
             .map(|ratio| (ratio, "scaling.compression")));
-    let projections = scaling::project(&scenario, &factors, &workers, compression)?;
+    let projections = projection::project(&scenario, &factors, &workers, compression)?;
     let compression = compression.map(|(ratio, _)| ratio);
     let explain = output.style.explain;
     emit(
@@ -209,7 +209,7 @@ pub fn workers(
         },
     )?;
     let max_workers = max_workers.unwrap_or(scenario.scaling.max_workers);
-    let answer = scaling::workers(&scenario, max_workers)?;
+    let answer = projection::workers(&scenario, max_workers)?;
     let explain = output.style.explain;
     emit(
         output,
@@ -234,7 +234,7 @@ pub fn growth(
             text: "10x per 5 years (the lecture's)".into(),
         }),
     };
-    let mut answer = scaling::growth(&scenario, years, &growth)?;
+    let mut answer = projection::growth(&scenario, years, &growth)?;
     answer.from = from;
     let explain = output.style.explain;
     emit(
@@ -253,7 +253,7 @@ pub fn compare(paths: &[PathBuf], output: &Output) -> Result<String> {
 pub fn compare_gated(
     paths: &[PathBuf],
     output: &Output,
-    limits: &[crate::gates::RiseLimit],
+    limits: &[crate::study::gates::RiseLimit],
 ) -> Result<(String, Vec<String>)> {
     if paths.len() < 2 {
         return Err(anyhow!("compare needs at least two scenarios"));
@@ -266,7 +266,7 @@ pub fn compare_gated(
             Ok((scenario, estimate))
         })
         .collect::<Result<Vec<_>>>()?;
-    let comparison = crate::compare::compare(&loaded);
+    let comparison = crate::study::compare::compare(&loaded);
     let mut text = emit(
         output,
         || views::compare::document(&comparison),
@@ -283,7 +283,7 @@ pub fn compare_gated(
             }
         }
     }
-    let breaches = crate::gates::compare_breaches(&comparison, limits);
+    let breaches = crate::study::gates::compare_breaches(&comparison, limits);
     Ok((text, breaches))
 }
 
@@ -488,8 +488,10 @@ pub fn inspect(
     stage_map: Option<&Path>,
     output: &Output,
 ) -> Result<(String, Vec<String>)> {
-    let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
-    let run = crate::spark::read_run_with(path, map.as_ref())?;
+    let map = stage_map
+        .map(crate::reference::spark::StageMap::load)
+        .transpose()?;
+    let run = crate::reference::spark::read_run_with(path, map.as_ref())?;
     let shown = path.display().to_string();
     let text = emit(
         output,
@@ -510,17 +512,19 @@ pub fn schema(document: &str) -> Result<String> {
 /// `pipecalc calibrate`: measures this machine, or reads a measured run
 /// (`--from`), and writes a scenario.
 pub fn calibrate(
-    options: &crate::validate::CalibrateOptions,
+    options: &crate::study::validate::CalibrateOptions,
     from: Option<&Path>,
     stage_map: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<String> {
     let calibration = match from {
         Some(run) => {
-            let map = stage_map.map(crate::spark::StageMap::load).transpose()?;
-            crate::validate::calibrate_from(run, map.as_ref())?
+            let map = stage_map
+                .map(crate::reference::spark::StageMap::load)
+                .transpose()?;
+            crate::study::validate::calibrate_from(run, map.as_ref())?
         }
-        None => crate::validate::calibrate(options, &this_binary()?)?,
+        None => crate::study::validate::calibrate(options, &this_binary()?)?,
     };
     let Some(path) = out else {
         return Ok(calibration.yaml);
@@ -528,14 +532,14 @@ pub fn calibrate(
     crate::reference::storage::write_atomic(path, calibration.yaml.as_bytes())
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut text = match &calibration.source {
-        crate::validate::CalibrationSource::Generated(options) => format!(
+        crate::study::validate::CalibrationSource::Generated(options) => format!(
             "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
             path.display(),
             options.events,
             options.workers,
             options.repeat
         ),
-        crate::validate::CalibrationSource::Measured(record) => format!(
+        crate::study::validate::CalibrationSource::Measured(record) => format!(
             "wrote {}: calibrated from {} ({} events, {} worker(s))\n",
             path.display(),
             record.path,
@@ -553,11 +557,11 @@ pub fn calibrate(
         ));
     }
     text.push_str(&match &calibration.source {
-        crate::validate::CalibrationSource::Generated(_) => format!(
+        crate::study::validate::CalibrationSource::Generated(_) => format!(
             "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
             path.display()
         ),
-        crate::validate::CalibrationSource::Measured(_) => format!(
+        crate::study::validate::CalibrationSource::Measured(_) => format!(
             "next: pipecalc estimate {} --scale 10 --workers 8   (10× the data on 8 workers)\n",
             path.display()
         ),
@@ -574,14 +578,14 @@ pub fn this_binary() -> Result<std::path::PathBuf> {
 /// `pipecalc validate`: the text, and whether every figure is within tolerance.
 pub fn validate(
     scenario_path: &Path,
-    options: &crate::validate::ValidateOptions,
+    options: &crate::study::validate::ValidateOptions,
     output: &Output,
 ) -> Result<(String, bool)> {
     let scenario = scenario::load(scenario_path)?;
     let names: Vec<&str> = scenario.stages.iter().map(|s| s.name.as_str()).collect();
     let generated_target = match &options.plan {
-        crate::validate::Plan::Generated { target, .. } => Some(*target),
-        crate::validate::Plan::Measured { .. } => None,
+        crate::study::validate::Plan::Generated { target, .. } => Some(*target),
+        crate::study::validate::Plan::Measured { .. } => None,
     };
     if generated_target.is_some() && names != crate::reference::pipeline::STAGES {
         return Err(anyhow!(
@@ -591,7 +595,7 @@ pub fn validate(
             crate::reference::pipeline::STAGES.join(", ")
         ));
     }
-    let validation = crate::validate::validate(options)?;
+    let validation = crate::study::validate::validate(options)?;
     // What the scenario itself assumes for the target volume, per stage
     // (from measured runs: the first `--against` run's volume).
     let target = generated_target

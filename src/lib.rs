@@ -32,20 +32,16 @@
 
 pub mod args;
 pub mod commands;
-pub mod compare;
 pub mod contract;
 pub mod figure;
-pub mod gates;
 pub mod init;
 pub mod model;
 pub mod random;
 pub mod reference;
 pub mod report;
 pub mod scenario;
-pub mod spark;
-pub mod uncertainty;
+pub mod study;
 pub mod units;
-pub mod validate;
 pub mod views;
 
 pub use model::{estimate, Estimate};

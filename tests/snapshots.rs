@@ -100,7 +100,7 @@ fn inspect_every_spark_fixture_in_every_format() {
 fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
     let spark = Path::new("tests/fixtures/spark");
     let yaml = commands::calibrate(
-        &pipecalc::validate::CalibrateOptions {
+        &pipecalc::study::validate::CalibrateOptions {
             events: 200_000,
             workers: 1,
             repeat: 3,
@@ -112,13 +112,13 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
     )
     .unwrap();
     insta::assert_snapshot!("calibrate.from-spark-small-1core", yaml);
-    let options = pipecalc::validate::ValidateOptions {
-        plan: pipecalc::validate::Plan::Measured {
+    let options = pipecalc::study::validate::ValidateOptions {
+        plan: pipecalc::study::validate::Plan::Measured {
             calibrate_from: spark.join("small-1core"),
             against: vec![spark.join("big-1core"), spark.join("big-2core")],
             stage_map: None,
         },
-        tolerances: pipecalc::validate::Tolerances::default(),
+        tolerances: pipecalc::study::validate::Tolerances::default(),
         progress: false,
         binary: env!("CARGO_BIN_EXE_pipecalc").into(),
     };

@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pipecalc::spark::{read_run, BytesSource, Mapping};
+use pipecalc::reference::spark::{read_run, BytesSource, Mapping};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spark")).join(name)
@@ -411,9 +411,10 @@ fn a_stage_map_names_an_untagged_log_s_jobs() {
         "\"0\": ingest\n\"1-3\": transform\n\"4-6\": aggregate\n\"7-9\": load\n",
     )
     .unwrap();
-    let parsed = pipecalc::spark::StageMap::load(&map).unwrap();
+    let parsed = pipecalc::reference::spark::StageMap::load(&map).unwrap();
     let run =
-        pipecalc::spark::read_run_with(&fixture("edge/untagged.json"), Some(&parsed)).unwrap();
+        pipecalc::reference::spark::read_run_with(&fixture("edge/untagged.json"), Some(&parsed))
+            .unwrap();
     assert_eq!(run.mapping(), Some(Mapping::MappingFile));
     let whole = read_run(&fixture("small-1core")).unwrap();
     assert_eq!(run.report.stages, whole.report.stages);

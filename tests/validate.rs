@@ -3,7 +3,7 @@
 //! the report has its structure. Timings are redacted in the snapshot,
 //! never asserted.
 
-use pipecalc::validate::{validate, FigureKind, Plan, Tolerances, ValidateOptions};
+use pipecalc::study::validate::{validate, FigureKind, Plan, Tolerances, ValidateOptions};
 
 #[test]
 fn rows_and_bytes_are_predicted_within_tolerance() {
@@ -155,7 +155,8 @@ fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
     let mut run_config = RunConfig::new(scratch.join("logs"), scratch.join("lake"));
     run_config.workers = 2;
     let report = run(&run_config).map_err(|f| f.error).unwrap();
-    let calibration = pipecalc::validate::calibrate_from(&scratch.join("lake"), None).unwrap();
+    let calibration =
+        pipecalc::study::validate::calibrate_from(&scratch.join("lake"), None).unwrap();
     let written: Vec<f64> = calibration
         .yaml
         .lines()
@@ -167,7 +168,7 @@ fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
         Some(base) => {
             assert_eq!(written.len(), report.stages.len());
             for (stage, working_set) in report.stages.iter().zip(&written) {
-                let expected = pipecalc::validate::per_worker_memory(
+                let expected = pipecalc::study::validate::per_worker_memory(
                     stage.peak_memory_bytes.unwrap(),
                     Some(base),
                     2,

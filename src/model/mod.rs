@@ -9,7 +9,6 @@ pub mod memory;
 pub mod network;
 pub mod quality;
 pub mod reliability;
-pub mod scaling;
 pub mod storage;
 pub mod streaming;
 pub mod summary;

@@ -2,9 +2,9 @@
 //! what, with which marks. The renderers draw them (SVG in HTML, Mermaid in
 //! Markdown); the tables they come from stay beside them.
 
-use crate::model::scaling::{GrowthAnswer, Projection, WorkersAnswer};
 use crate::model::Estimate;
 use crate::report::chart::{Axis, Bar, Chart, Mark, Series};
+use crate::study::projection::{GrowthAnswer, Projection, WorkersAnswer};
 
 /// The stages one after another with N workers, the bottleneck marked, and
 /// the deadline line.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::json::{Num, ScenarioRef};
 use crate::contract::Versions;
 
-use crate::compare::Comparison;
+use crate::study::compare::Comparison;
 use crate::units::significant;
 
 use crate::model::summary::Amount;

@@ -7,7 +7,7 @@ use crate::figure::{Explain, Fig, Source, Working};
 use crate::model::summary::SUMMARY;
 use crate::model::Estimate;
 use crate::scenario::{Bound, Scenario, Work};
-use crate::uncertainty::Uncertainty;
+use crate::study::uncertainty::Uncertainty;
 use crate::units::{human_bit_rate, human_usd, plural, significant};
 
 use super::conventions;

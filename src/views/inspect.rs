@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::contract::Versions;
 use crate::reference::metrics::{QualityRecord, RunDocument, StageRecord};
+use crate::reference::spark::{BytesSource, MeasuredRun, RunSource, SparkDetails};
 use crate::report::{Document, Section};
-use crate::spark::{BytesSource, MeasuredRun, RunSource, SparkDetails};
 use crate::units::{grouped, human_bytes, human_duration};
 
 /// `pipecalc inspect --format json`.

@@ -23,7 +23,7 @@ use crate::model::summary::{Metric, Shape, SUMMARY};
 use crate::model::time::{StageTime, TimeModel};
 use crate::model::Estimate;
 use crate::scenario::{Scenario, Stage};
-use crate::uncertainty::CasesHeld;
+use crate::study::uncertainty::CasesHeld;
 use crate::units::{clean, Count, Ratio, Usd, WholeNumber};
 
 /// A count or a byte total: an integer while it is exact (below 2^53), a
@@ -286,8 +286,8 @@ pub struct UncertaintyFigures {
 }
 
 impl UncertaintyFigures {
-    pub fn of(study: &crate::uncertainty::Uncertainty, seed: u64) -> UncertaintyFigures {
-        use crate::uncertainty::Method;
+    pub fn of(study: &crate::study::uncertainty::Uncertainty, seed: u64) -> UncertaintyFigures {
+        use crate::study::uncertainty::Method;
         let (method, cases) = match study.method {
             Method::Corners(n) => ("corners", n),
             Method::Search(n) => ("search", n),

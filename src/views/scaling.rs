@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::contract::Versions;
 use crate::figure::Working;
 
-use crate::model::scaling::{Blocker, GrowthAnswer, Projection, WorkersAnswer};
 use crate::model::Estimate;
 use crate::scenario::Scenario;
+use crate::study::projection::{Blocker, GrowthAnswer, Projection, WorkersAnswer};
 use crate::units::{human_duration, plural, significant};
 
 use super::conventions;

@@ -2,7 +2,7 @@
 //! across the ranges, the ranged inputs, the tornado and the Monte Carlo.
 
 use crate::report::Section;
-use crate::uncertainty::{CasesHeld, Drivers, FigureRange, Method, Uncertainty};
+use crate::study::uncertainty::{CasesHeld, Drivers, FigureRange, Method, Uncertainty};
 use crate::units::significant;
 
 use super::estimate::percent;

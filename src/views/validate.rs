@@ -6,11 +6,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::contract::Versions;
-use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
-use crate::validate::{
+use crate::study::validate::{
     CalibrationSource, Figure, FigureKind, MachineLoad, Plan, RunRecord, StageFit, Tolerances,
     Validation, Verdict, WorkerMemoryShare,
 };
+use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
 
 use crate::report::{Document, Section};
 
@@ -47,8 +47,8 @@ fn run_words(record: &RunRecord) -> String {
         "{} ({}, {} events, {} worker(s))",
         record.path,
         match record.source {
-            crate::spark::RunSource::SparkEventLog => "Spark event log",
-            crate::spark::RunSource::PipecalcRun => "pipecalc run",
+            crate::reference::spark::RunSource::SparkEventLog => "Spark event log",
+            crate::reference::spark::RunSource::PipecalcRun => "pipecalc run",
         },
         grouped(record.events),
         record.workers
@@ -107,7 +107,7 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         }
         (CalibrationSource::Measured(record), _, _) => {
             calibrated.note(format!("measured run: {}", run_words(record)));
-            if record.source == crate::spark::RunSource::SparkEventLog {
+            if record.source == crate::reference::spark::RunSource::SparkEventLog {
                 calibrated.note("peak memory is the largest task's execution memory (Spark's `Peak Execution Memory`), not a process's resident size");
             }
         }

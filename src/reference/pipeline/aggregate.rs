@@ -10,7 +10,7 @@ use arrow_array::RecordBatch;
 use rayon::prelude::*;
 
 use super::context::StageContext;
-use super::{by_date, columns, Ran, Stage, StageId, StageMetrics};
+use super::{by_date, columns, Stage, StageId, StageMetrics, StageOutcome};
 use crate::reference::storage::{parquet_files, stream_batches, total_size, ParquetSink};
 
 /// Counts views per (date, product_id).
@@ -21,7 +21,7 @@ impl Stage for Aggregate {
         StageId::Aggregate
     }
 
-    fn run(&self, cx: &StageContext) -> Result<Ran> {
+    fn run(&self, cx: &StageContext) -> Result<StageOutcome> {
         let (config, staging) = (cx.config, &cx.staging);
         let files = parquet_files(&cx.published(StageId::Transform.dataset()))?;
         let tripwire = cx.tripwire(cx.upstream_rows);
@@ -90,9 +90,9 @@ impl Stage for Aggregate {
         )?;
         sink.write(&batch)?;
         sink.finish()?;
-        Ok(Ran {
+        Ok(StageOutcome {
             metrics,
-            ..Ran::default()
+            ..StageOutcome::default()
         })
     }
 }

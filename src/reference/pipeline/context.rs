@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Manifest, Ran, RunConfig, StageId, StageMetrics, StageStatus};
+use super::{Manifest, RunConfig, StageId, StageMetrics, StageOutcome, StageStatus};
 use crate::reference::instrument::Probe;
 use crate::reference::storage::{
     fresh_staging, parquet_files, publish, total_size, write_json, MANIFEST,
@@ -71,7 +71,7 @@ impl<'a> StageContext<'a> {
     }
 
     /// Measures the stage, writes its manifest and publishes its output.
-    pub fn finish(self, ran: Ran) -> Result<Manifest> {
+    pub fn finish(self, ran: StageOutcome) -> Result<Manifest> {
         // A `--fail-at` point past the last unit of work (STAGE:1.0, or a
         // fraction of an estimated total) fires here, before publishing.
         if let Some(fail) = self.config.fail_at.filter(|f| f.stage == self.stage) {
@@ -81,7 +81,7 @@ impl<'a> StageContext<'a> {
                 crate::units::significant(fail.fraction * 100.0, 3)
             );
         }
-        let Ran {
+        let StageOutcome {
             mut metrics,
             quality,
             input_fingerprint,

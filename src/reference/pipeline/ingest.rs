@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::columns::schema_raw;
 use super::context::{StageContext, Tripwire};
 use super::input::{self, fingerprint, InputFile, InputRecord};
-use super::{Quality, Ran, RunConfig, Stage, StageId};
+use super::{Quality, RunConfig, Stage, StageId, StageOutcome};
 use crate::reference::calendar::{date_string, MS_PER_DAY};
 use crate::reference::event::{validate_into, KeyOrder, LogFormat, RawEvent, Refusal};
 use crate::reference::storage::{total_size, ParquetSink};
@@ -32,7 +32,7 @@ impl Stage for Ingest<'_> {
         StageId::Ingest
     }
 
-    fn run(&self, cx: &StageContext) -> Result<Ran> {
+    fn run(&self, cx: &StageContext) -> Result<StageOutcome> {
         let (config, files, staging) = (cx.config, self.files, &cx.staging);
         let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
         let total_bytes: u64 = total_size(&paths);
@@ -70,7 +70,7 @@ impl Stage for Ingest<'_> {
         metrics.rows_out = quality.valid_events;
         // The input's fingerprint is of what was read, taken while reading.
         let inputs: Vec<InputRecord> = results.into_iter().map(|r| r.input).collect();
-        Ok(Ran {
+        Ok(StageOutcome {
             metrics,
             quality,
             input_fingerprint: Some(fingerprint(&inputs)),

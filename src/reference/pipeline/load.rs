@@ -8,7 +8,7 @@ use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::RecordBatch;
 
 use super::context::StageContext;
-use super::{columns, Ran, Stage, StageId, StageMetrics};
+use super::{columns, Stage, StageId, StageMetrics, StageOutcome};
 use crate::reference::storage::{file_size, read_batches, ParquetSink};
 
 /// Writes the counts as the final output, partitioned by date.
@@ -19,7 +19,7 @@ impl Stage for Load {
         StageId::Load
     }
 
-    fn run(&self, cx: &StageContext) -> Result<Ran> {
+    fn run(&self, cx: &StageContext) -> Result<StageOutcome> {
         let (config, staging) = (cx.config, &cx.staging);
         let source = cx
             .published(StageId::Aggregate.dataset())
@@ -68,9 +68,9 @@ impl Stage for Load {
             bar.inc(1);
         }
         bar.finish_and_clear();
-        Ok(Ran {
+        Ok(StageOutcome {
             metrics,
-            ..Ran::default()
+            ..StageOutcome::default()
         })
     }
 }

@@ -31,10 +31,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::event::LogFormat;
+pub use super::metrics::{Quality, RunReport, RunStatus, StageMetrics, StageStatus};
 use super::storage::{clear_leftovers, fnv1a, parquet_files, read_json, write_json, MANIFEST};
 use aggregate::Aggregate;
 use context::StageContext;
@@ -200,130 +200,6 @@ impl RunConfig {
     }
 }
 
-/// How a stage came to have its output in this run.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StageStatus {
-    /// The stage ran in this run.
-    #[default]
-    Ran,
-    /// `--resume`: the stage's checkpoint stood for this input.
-    Resumed,
-    /// Raw data is immutable: the same input is never ingested twice.
-    Kept,
-}
-
-impl std::fmt::Display for StageStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            StageStatus::Ran => "ran",
-            StageStatus::Resumed => "resumed",
-            StageStatus::Kept => "kept (raw is immutable)",
-        })
-    }
-}
-
-/// Whether a run finished.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Completed,
-    Failed,
-}
-
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RunStatus::Completed => "completed",
-            RunStatus::Failed => "failed",
-        })
-    }
-}
-
-/// One stage's measurements.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct StageMetrics {
-    pub name: String,
-    pub status: StageStatus,
-    pub wall_s: f64,
-    /// `None` where the platform cannot measure it (Windows).
-    pub cpu_s: Option<f64>,
-    pub rows_in: u64,
-    pub rows_out: u64,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    /// This stage's own peak resident memory; `None` where the platform
-    /// cannot measure it (macOS, Windows).
-    pub peak_memory_bytes: Option<u64>,
-}
-
-impl StageMetrics {
-    pub fn bytes_per_s(&self) -> f64 {
-        if self.wall_s > 0.0 {
-            self.bytes_in as f64 / self.wall_s
-        } else {
-            0.0
-        }
-    }
-    pub fn rows_per_s(&self) -> f64 {
-        if self.wall_s > 0.0 {
-            self.rows_in as f64 / self.wall_s
-        } else {
-            0.0
-        }
-    }
-}
-
-/// Data quality, as the lecture's pitfalls name it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Quality {
-    pub lines: u64,
-    pub blank_lines: u64,
-    pub valid_events: u64,
-    /// Quarantined lines by reason.
-    pub quarantined: BTreeMap<String, u64>,
-    pub null_user_id: u64,
-    pub late_events: u64,
-    /// Fields not in the schema, and how many events carried each.
-    pub unknown_fields: BTreeMap<String, u64>,
-    pub read_retries: u64,
-    pub duplicates_removed: u64,
-    pub page_views: u64,
-    pub invalid_product_ids: u64,
-    pub non_product_page_views: u64,
-}
-
-impl Quality {
-    pub fn quarantined_total(&self) -> u64 {
-        self.quarantined.values().sum()
-    }
-    pub fn null_user_share(&self) -> f64 {
-        if self.valid_events == 0 {
-            0.0
-        } else {
-            self.null_user_id as f64 / self.valid_events as f64
-        }
-    }
-    pub(super) fn add(&mut self, other: &Quality) {
-        self.lines += other.lines;
-        self.blank_lines += other.blank_lines;
-        self.valid_events += other.valid_events;
-        for (reason, count) in &other.quarantined {
-            *self.quarantined.entry(reason.clone()).or_default() += count;
-        }
-        self.null_user_id += other.null_user_id;
-        self.late_events += other.late_events;
-        for (field, count) in &other.unknown_fields {
-            *self.unknown_fields.entry(field.clone()).or_default() += count;
-        }
-        self.read_retries += other.read_retries;
-        self.duplicates_removed += other.duplicates_removed;
-        self.page_views += other.page_views;
-        self.invalid_product_ids += other.invalid_product_ids;
-        self.non_product_page_views += other.non_product_page_views;
-    }
-}
-
 /// What a finished stage leaves beside its output.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Manifest {
@@ -341,7 +217,7 @@ struct Manifest {
 
 /// What a stage hands back: its counts, and what it found in the data.
 #[derive(Default)]
-struct Ran {
+struct StageOutcome {
     metrics: StageMetrics,
     quality: Quality,
     /// What the stage read, when only reading it could tell (ingest's
@@ -356,34 +232,7 @@ struct Ran {
 /// writes its manifest and publishes it.
 trait Stage: Sync {
     fn id(&self) -> StageId;
-    fn run(&self, cx: &StageContext) -> Result<Ran>;
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunReport {
-    pub status: RunStatus,
-    pub failure: Option<String>,
-    pub workers: usize,
-    pub input: String,
-    pub output: String,
-    pub stages: Vec<StageMetrics>,
-    pub quality: Quality,
-    pub output_rows: u64,
-    pub output_dates: Vec<String>,
-    /// Files in the input folder that were not read, each with the reason.
-    pub skipped_inputs: Vec<String>,
-    /// What a killed earlier run left behind and this one removed.
-    pub cleared_leftovers: Vec<String>,
-    /// The whole process's resident high-water mark over the run (each
-    /// stage's own peak is reset between stages, so this is kept apart);
-    /// `None` where not measured.
-    #[serde(default)]
-    pub process_peak_memory_bytes: Option<u64>,
-    /// The process's resident size when the run began, before any stage:
-    /// the program, its libraries and whatever the process held already.
-    /// Every stage's peak includes it; what a stage adds is above it.
-    #[serde(default)]
-    pub process_base_memory_bytes: Option<u64>,
+    fn run(&self, cx: &StageContext) -> Result<StageOutcome>;
 }
 
 /// A run that stopped part-way, with the report up to there.

@@ -22,7 +22,7 @@ use arrow_array::{Array, RecordBatch};
 use rayon::prelude::*;
 
 use super::context::StageContext;
-use super::{by_date, columns, Quality, Ran, RunConfig, Stage, StageId};
+use super::{by_date, columns, Quality, RunConfig, Stage, StageId, StageOutcome};
 use crate::reference::event::{LogFormat, ProductError};
 use crate::reference::storage::{
     fnv1a, fnv1a_continue, parquet_files, row_count, stream_batches, total_size, ParquetSink,
@@ -235,7 +235,7 @@ impl Stage for Transform<'_> {
         StageId::Transform
     }
 
-    fn run(&self, cx: &StageContext) -> Result<Ran> {
+    fn run(&self, cx: &StageContext) -> Result<StageOutcome> {
         let (config, staging) = (cx.config, &cx.staging);
         let raw_dir = cx.published(StageId::Ingest.dataset());
         let files: Vec<PathBuf> = parquet_files(&raw_dir)?
@@ -290,10 +290,10 @@ impl Stage for Transform<'_> {
             }
         }
         bar.finish_and_clear();
-        Ok(Ran {
+        Ok(StageOutcome {
             metrics,
             quality,
-            ..Ran::default()
+            ..StageOutcome::default()
         })
     }
 }

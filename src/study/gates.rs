@@ -3,8 +3,8 @@
 //! does. `estimate --fail-on deadline,memory,link --max-monthly-usd X`,
 //! and `compare --fail-above 10%` (or `--fail-above total_usd_per_month=10%`).
 
-use crate::compare::Comparison;
 use crate::model::Estimate;
+use crate::study::compare::Comparison;
 use crate::units::{human_usd, significant};
 
 /// A verdict of the estimate that can fail a build.

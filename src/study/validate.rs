@@ -16,9 +16,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::reference::generator::{generate, GeneratorConfig};
+pub use crate::reference::machine::MachineLoad;
+use crate::reference::machine::{load_average, CpuSample};
 use crate::reference::pipeline::{RunReport, StageMetrics, STAGES};
+use crate::reference::spark::{Mapping, MeasuredRun, RunSource, StageMap};
 use crate::reference::storage::{parquet_files, stream_batches};
-use crate::spark::{Mapping, MeasuredRun, RunSource, StageMap};
 use crate::units::{clean, significant};
 
 /// A scratch folder that removes itself.
@@ -77,90 +79,6 @@ fn spread_pct(values: &[f64]) -> Option<f64> {
             (l.min(*v), h.max(*v))
         });
     (middle > 0.0).then(|| (high - low) / middle * 100.0)
-}
-
-/// How busy the machine was around the measured runs (Linux; `None`
-/// elsewhere): the 1-minute load average, and what tells noise from the
-/// model best, the cores other processes kept busy while the runs ran.
-#[derive(Clone, Copy, Debug, Serialize, JsonSchema)]
-pub struct MachineLoad {
-    /// 1-minute load average before the measured runs.
-    pub load_average_before: Option<f64>,
-    /// 1-minute load average after them.
-    pub load_average_after: Option<f64>,
-    /// Cores other processes kept busy during the measured runs, on
-    /// average: the machine's busy CPU time (`/proc/stat`) less this
-    /// process's own (`/proc/self/stat`), over the wall time.
-    pub other_processes_cores: Option<f64>,
-    pub cores: usize,
-}
-
-/// CPU time so far, in clock ticks: the machine's busy and total, and this
-/// process's own (all its threads, and its finished children).
-#[derive(Clone, Copy)]
-struct CpuSample {
-    busy: u64,
-    total: u64,
-    own: u64,
-}
-
-impl CpuSample {
-    fn now() -> Option<CpuSample> {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
-        let fields: Vec<u64> = stat
-            .lines()
-            .next()?
-            .strip_prefix("cpu ")?
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal …
-        let total: u64 = fields.iter().take(8).sum();
-        let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
-        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // Fields after the command name (which may hold spaces) start at state.
-        let after_name = own_stat.rsplit_once(')')?.1;
-        let own_fields: Vec<&str> = after_name.split_whitespace().collect();
-        // utime, stime, cutime and cstime are fields 14 to 17 of the whole
-        // line, 11 to 14 after the name: the children are the pipeline's
-        // runs, each a process of its own, and waited for.
-        let own = (11..=14)
-            .map(|index| own_fields.get(index)?.parse::<u64>().ok())
-            .sum::<Option<u64>>()?;
-        Some(CpuSample {
-            busy: total.saturating_sub(idle),
-            total,
-            own,
-        })
-    }
-
-    /// Cores others kept busy between two samples, on average.
-    fn others_since(self, before: CpuSample, cores: usize) -> Option<f64> {
-        let total = self.total.checked_sub(before.total)?;
-        if total == 0 {
-            return None;
-        }
-        let busy = self.busy.saturating_sub(before.busy);
-        let own = self.own.saturating_sub(before.own);
-        Some(busy.saturating_sub(own) as f64 / total as f64 * cores as f64)
-    }
-}
-
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-impl MachineLoad {
-    /// Busy: other processes kept more than half a core busy on average
-    /// while the runs ran.
-    pub fn busy(&self) -> bool {
-        self.other_processes_cores.is_some_and(|c| c > 0.5)
-    }
 }
 
 /// Runs the pipeline `repeat` times on `logs` and keeps, per stage, the
@@ -822,7 +740,7 @@ fn calibrate_with(
 /// each of its stages, in order, becomes a scenario stage with the
 /// throughput per worker, selectivity, row size and working set it measured.
 pub fn calibrate_from(path: &Path, stage_map: Option<&StageMap>) -> Result<Calibration> {
-    let run = crate::spark::read_run_with(path, stage_map)?;
+    let run = crate::reference::spark::read_run_with(path, stage_map)?;
     let record = RunRecord::of(path, &run);
     let yaml = measured_scenario_yaml(&record, &run.report)?;
     crate::scenario::parse(&yaml, "calibrated.yaml")
@@ -1687,7 +1605,7 @@ fn validate_measured(
     let mut runs = Vec::new();
     let mut records = Vec::new();
     for path in against {
-        let run = crate::spark::read_run_with(path, map.as_ref())?;
+        let run = crate::reference::spark::read_run_with(path, map.as_ref())?;
         let record = RunRecord::of(path, &run);
         if record.events == 0 {
             bail!(
@@ -1927,26 +1845,6 @@ mod tests {
         assert_eq!(fit_working_set_growth((200, 1e6), (100, 2e6)), None);
         assert_eq!(fit_working_set_growth((100, 4e6), (100, 2e6)), None);
         assert_eq!(fit_working_set_growth((100, 4e6), (0, 0.0)), None);
-    }
-
-    /// The pipeline's runs are child processes: their CPU is validate's
-    /// own, not other processes' load.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_finished_child_s_cpu_counts_as_our_own() {
-        let before = CpuSample::now().unwrap();
-        let status = std::process::Command::new("sh")
-            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let after = CpuSample::now().unwrap();
-        // About 0.3 s of the child's CPU, in ticks of 10 ms.
-        assert!(
-            after.own - before.own >= 10,
-            "{} ticks",
-            after.own - before.own
-        );
     }
 
     #[test]

@@ -1,0 +1,10 @@
+//! Studies: what re-runs the models on other scenarios or holds them
+//! against measured runs. Projections (scale, workers, growth), comparisons,
+//! CI gates, the ranges' study, and calibration and validation against the
+//! reference pipeline and Spark.
+
+pub mod compare;
+pub mod gates;
+pub mod projection;
+pub mod uncertainty;
+pub mod validate;
