@@ -37,7 +37,7 @@ pub enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         what_if: WhatIf,
-        /// Exit 3 when the estimate breaches any of these: deadline (missed), memory (does not fit), link (a transfer misses its window).
+        /// Exit 3 when the estimate breaches any of these: deadline (a batch run misses it), memory (does not fit), link (what crosses the link misses its window), latency (a stream misses its latency target, or any plan its freshness_target).
         #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECKS")]
         fail_on: Vec<pipecalc::study::gates::Gate>,
         /// Exit 3 when the total cost a month is above this many US dollars.

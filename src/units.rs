@@ -17,6 +17,9 @@ use uom::si::time::second;
 
 pub const SECONDS_PER_DAY: f64 = 86_400.0;
 
+/// A month's days, unless a scenario sets its `month`.
+pub const MONTH_DAYS: f64 = 30.0;
+
 /// A number of things: events, rows, workers, keys.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
 pub struct Count(pub f64);
@@ -467,6 +470,8 @@ pub enum Parsed {
     Number(f64),
     Percent(f64),
     Money(f64),
+    /// A price per amount of data, `$6.25/TiB`: USD per byte.
+    MoneyPerSize(f64),
 }
 
 impl Parsed {
@@ -478,7 +483,9 @@ impl Parsed {
             Parsed::Duration(v) => v.value,
             Parsed::ByteRate(v) => v.value,
             Parsed::EventRate(v) => v.value,
-            Parsed::Number(v) | Parsed::Percent(v) | Parsed::Money(v) => *v,
+            Parsed::Number(v) | Parsed::Percent(v) | Parsed::Money(v) | Parsed::MoneyPerSize(v) => {
+                *v
+            }
         }
     }
 
@@ -492,6 +499,7 @@ impl Parsed {
             Parsed::Number(_) => Parsed::Number(base),
             Parsed::Percent(_) => Parsed::Percent(base),
             Parsed::Money(_) => Parsed::Money(base),
+            Parsed::MoneyPerSize(_) => Parsed::MoneyPerSize(base),
         }
     }
 
@@ -504,6 +512,7 @@ impl Parsed {
             Parsed::Number(_) => "a plain number",
             Parsed::Percent(_) => "a percentage",
             Parsed::Money(_) => "an amount of money",
+            Parsed::MoneyPerSize(_) => "a price per size",
         }
     }
 }
@@ -557,6 +566,10 @@ const DURATION_UNITS: &[(&str, f64)] = &[
     ("days", SECONDS_PER_DAY),
     ("week", 7.0 * SECONDS_PER_DAY),
     ("weeks", 7.0 * SECONDS_PER_DAY),
+    // A month is 30 days unless the scenario's `month` says otherwise (the
+    // scenario's check rescales what is written in months).
+    ("month", MONTH_DAYS * SECONDS_PER_DAY),
+    ("months", MONTH_DAYS * SECONDS_PER_DAY),
     ("year", 365.0 * SECONDS_PER_DAY),
     ("years", 365.0 * SECONDS_PER_DAY),
 ];
@@ -568,6 +581,16 @@ const BIT_RATE_UNITS: &[(&str, f64)] = &[
     ("Mbps", 1e6),
     ("Gbps", 1e9),
     ("Tbps", 1e12),
+    // As people type them: `1 gbps`, `25 Mb/s`.
+    ("mbps", 1e6),
+    ("gbps", 1e9),
+    ("tbps", 1e12),
+    ("b/s", 1.0),
+    ("kb/s", 1e3),
+    ("Kb/s", 1e3),
+    ("Mb/s", 1e6),
+    ("Gb/s", 1e9),
+    ("Tb/s", 1e12),
     ("bit/s", 1.0),
     ("kbit/s", 1e3),
     ("Mbit/s", 1e6),
@@ -643,14 +666,29 @@ fn without_thousands_separators(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `/TiB`, `/GB-month`, ` per TB`: the bytes a price is per, when `unit`
+/// names a size after a slash or `per`.
+fn per_size(unit: &str) -> Option<f64> {
+    let size = unit
+        .strip_prefix('/')
+        .or_else(|| unit.strip_prefix("per "))?
+        .trim();
+    // A storage price is per size and month; the month is the key's.
+    let size = size.strip_suffix("-month").unwrap_or(size);
+    lookup(SIZE_UNITS, size)
+}
+
 pub fn parse_any(text: &str) -> Result<Parsed, String> {
     let ungrouped = without_thousands_separators(text.trim());
     let trimmed = ungrouped.as_ref();
     if let Some(rest) = trimmed.strip_prefix('$') {
-        return split_number(rest)
-            .filter(|(_, unit)| unit.is_empty())
-            .map(|(n, _)| Parsed::Money(n))
-            .ok_or_else(|| format!("`{trimmed}` is not an amount of money"));
+        return match split_number(rest) {
+            Some((n, "")) => Ok(Parsed::Money(n)),
+            Some((n, unit)) => per_size(unit)
+                .map(|bytes| Parsed::MoneyPerSize(n / bytes))
+                .ok_or_else(|| format!("`{trimmed}` is not an amount of money, nor a price per size such as `$6.25/TiB`")),
+            None => Err(format!("`{trimmed}` is not an amount of money")),
+        };
     }
     let (number, unit) =
         split_number(trimmed).ok_or_else(|| format!("`{trimmed}` does not start with a number"))?;
@@ -662,6 +700,9 @@ pub fn parse_any(text: &str) -> Result<Parsed, String> {
     }
     if unit == "%" {
         return Ok(Parsed::Percent(number / 100.0));
+    }
+    if let Some(bytes) = per_size(unit) {
+        return Ok(Parsed::MoneyPerSize(number / bytes));
     }
     if let Some(factor) = lookup(SIZE_UNITS, unit) {
         return Ok(Parsed::Size(bytes(number * factor)));
@@ -684,17 +725,18 @@ pub fn parse_any(text: &str) -> Result<Parsed, String> {
         // "20k events/s", "20k/s", "1.2M rows/min"
         let (suffix, noun) = match size_unit.trim().split_once(' ') {
             Some((suffix, noun)) => (suffix.trim(), noun.trim()),
-            None if EVENT_NOUNS.contains(&size_unit.trim()) => ("", size_unit.trim()),
-            None => (size_unit.trim(), ""),
+            None if lookup(COUNT_SUFFIXES, size_unit.trim()).is_some() => (size_unit.trim(), ""),
+            None => ("", size_unit.trim()),
         };
         let multiplier = if suffix.is_empty() {
             Some(1.0)
         } else {
             lookup(COUNT_SUFFIXES, suffix)
         };
-        if let (Some(multiplier), true, Some(per_seconds)) =
-            (multiplier, EVENT_NOUNS.contains(&noun), per_seconds)
-        {
+        // Events by any name: `80000 pings/s`, `2k requests/min`.
+        let a_noun = EVENT_NOUNS.contains(&noun)
+            || (noun.len() > 1 && noun.chars().all(|c| c.is_ascii_lowercase()));
+        if let (Some(multiplier), true, Some(per_seconds)) = (multiplier, a_noun, per_seconds) {
             return Ok(Parsed::EventRate(events_per_second(
                 number * multiplier / per_seconds,
             )));
@@ -974,6 +1016,38 @@ mod tests {
         assert_eq!(parse_size("500 kilobytes").unwrap().value, 5e5);
         assert_eq!(parse_size("2 gigabytes").unwrap().value, 2e9);
         assert!((parse_growth("10x every 5 years").unwrap() - 10f64.powf(0.2)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn units_as_people_type_them() {
+        let rate = |text: &str| parse_any(text).unwrap();
+        assert_eq!(rate("1 gbps"), Parsed::ByteRate(bytes_per_second(125e6)));
+        assert_eq!(
+            rate("25 Mb/s"),
+            Parsed::ByteRate(bytes_per_second(25e6 / 8.0))
+        );
+        assert_eq!(
+            rate("3 months"),
+            Parsed::Duration(seconds(90.0 * SECONDS_PER_DAY))
+        );
+        assert_eq!(
+            rate("80000 pings/s"),
+            Parsed::EventRate(events_per_second(80_000.0))
+        );
+        assert_eq!(
+            rate("2k requests/min"),
+            Parsed::EventRate(events_per_second(2000.0 / 60.0))
+        );
+        assert_eq!(
+            rate("$6.25/TiB"),
+            Parsed::MoneyPerSize(6.25 / 1_099_511_627_776.0)
+        );
+        // Sizes stay sizes, bits stay refused as sizes.
+        assert!(parse_size("5 Mb").is_err());
+        assert_eq!(
+            rate("20k/s"),
+            Parsed::EventRate(events_per_second(20_000.0))
+        );
     }
 
     #[test]

@@ -1,60 +1,139 @@
-//! Cost: compute (billed worker time × price), storage and network, per day
-//! and per month, the monthly total and each part's share of it.
+//! Cost: compute (billed worker time × price), the warehouse's scans,
+//! storage and network, per day and per month, the monthly total and each
+//! part's share of it.
+//!
+//! Billing, the one meaning of a run: a batch's every run is billed on its
+//! own (rounded up to `billing_increment`), so a day costs runs × a run's
+//! billed time, but never more than keeping the workers up all day: a
+//! 5-minute schedule billed by the started hour pays 24 h a day, not 288 h.
+//! A stream's fleet is always on; a hybrid pays both.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use uom::si::f64::Time;
 
 use crate::figure::{AnyFig, Explain, Fig};
+use crate::model::flow::Flow;
 use crate::model::network::NetworkModel;
 use crate::model::storage::StorageModel;
+use crate::model::streaming::StreamingModel;
 use crate::model::time::TimeModel;
 use crate::model::Calendar;
-use crate::scenario::Scenario;
+use crate::scenario::{Scans, Scenario};
 use crate::units::{Ratio, Usd};
 
-/// Cost: compute, storage and network, per day and per month.
+/// How the batch's workers are billed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Billing {
+    /// Each run on its own, rounded up to the billing increment.
+    PerRun,
+    /// Kept up all day: cheaper than billing every run when frequent runs
+    /// each round up to an increment.
+    AlwaysOn,
+    /// A stream's fleet, always on.
+    Fleet,
+}
+
+/// Cost: compute, the warehouse, storage and network, per day and month.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CostModel {
     /// ELT: what the warehouse bills a day for the bytes its stages and the
-    /// queries scan; part of the compute below.
+    /// queries scan; a line of its own beside the cluster's compute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warehouse_usd_per_day: Option<Fig<Usd>>,
-    /// Each worker's run time as billed (rounded up to the billing increment).
+    /// Each worker's time as billed: the batch's runs (each rounded up to
+    /// the billing increment, at most a whole day), or a day for a stream.
     #[serde(rename = "billed_time_per_worker_s")]
     pub billed_time_per_worker: Fig<Time>,
     #[serde(rename = "worker_time_s")]
     pub worker_time: Fig<Time>,
+    /// The cluster's compute (the warehouse's is its own line).
     pub compute_usd_per_day: Fig<Usd>,
     pub compute_usd_per_month: Fig<Usd>,
     pub storage_usd_month1: Fig<Usd>,
     pub storage_usd_per_month_steady: Fig<Usd>,
     pub network_usd_per_month: Fig<Usd>,
-    /// Compute + network + storage at steady state: the recurring bill.
+    /// Compute + the warehouse + network + storage at steady state (and a
+    /// stream's state): the recurring bill.
     pub total_usd_per_month: Fig<Usd>,
     pub compute_share: Fig<Ratio>,
     pub storage_share: Fig<Ratio>,
     pub network_share: Fig<Ratio>,
+    /// How the batch's workers are billed.
+    pub billing: Billing,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse_usd_per_month: Option<Fig<Usd>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse_share: Option<Fig<Ratio>>,
+    /// A stream's state and checkpoints, priced as storage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_usd_per_month: Option<Fig<Usd>>,
+    /// The workers the compute pays for: the batch's, or the fleet.
+    #[serde(skip)]
+    pub workers_billed: Fig<Ratio>,
 }
 
+/// What the warehouse scans a day: its stages' input, and its queries'
+/// datasets (all of what is kept, or what `scans:` says).
+fn warehouse_scans(
+    scenario: &Scenario,
+    storage: &StorageModel,
+    flow: &Flow,
+    calendar: &Calendar,
+) -> Option<Fig<Usd>> {
+    let price = scenario.warehouse.as_ref()?.usd_per_gb_scanned.as_ref()?;
+    let mut scans: Vec<Fig<Usd>> = Vec::new();
+    for (stage, data) in scenario.stages.iter().zip(&flow.stages) {
+        if stage.in_warehouse {
+            scans.push((&data.bytes_in * price).named(format_args!("scan_usd[{}]", stage.name)));
+        }
+    }
+    for query in &scenario.queries {
+        let dataset = &storage.datasets[query.over];
+        let name = &query.name;
+        let per_query = match &query.scans {
+            Scans::All => dataset
+                .stored_steady_compressed
+                .alias(format_args!("scanned[{name}]")),
+            Scans::Span(span) => {
+                let days = (span / &calendar.day).named(format_args!("scan_days[{name}]"));
+                let kept = Fig::min_of([&days, &dataset.retention_days])
+                    .expect("two")
+                    .1;
+                (&(&dataset.bytes_per_day * &kept) / &dataset.compression_ratio)
+                    .named(format_args!("scanned[{name}]"))
+            }
+            Scans::Bytes(bytes) => Fig::min_of([bytes, &dataset.stored_steady_compressed])
+                .expect("two")
+                .1
+                .named(format_args!("scanned[{name}]")),
+        };
+        let scanned = (&per_query * &query.per_day).named(format_args!("scanned_per_day[{name}]"));
+        scans.push((&scanned * price).named(format_args!("query_usd[{name}]")));
+    }
+    Fig::sum(scans.iter()).map(|f| f.named("warehouse_usd_per_day"))
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn cost(
     scenario: &Scenario,
     time: &TimeModel,
     storage: &StorageModel,
     network: Option<&NetworkModel>,
-    stream: Option<&crate::model::streaming::StreamingModel>,
-    flow: &crate::model::flow::Flow,
+    stream: Option<&StreamingModel>,
+    flow: &Flow,
     calendar: &Calendar,
 ) -> CostModel {
     // ELT: stages in the warehouse take no cluster time; the warehouse bills
     // the bytes they scan instead.
-    let in_warehouse = |index: usize| scenario.stages[index].in_warehouse;
     let cluster_time = if scenario.stages.iter().any(|s| s.in_warehouse) {
         Fig::sum(
-            time.stages
+            scenario
+                .stages
                 .iter()
-                .enumerate()
-                .filter(|(i, _)| !in_warehouse(*i))
+                .zip(&time.stages)
+                .filter(|(stage, _)| !stage.in_warehouse)
                 .map(|(_, s)| &s.parallel_time),
         )
         .unwrap_or_else(|| Fig::constant(crate::units::seconds(0.0)))
@@ -62,80 +141,81 @@ pub fn cost(
     } else {
         time.parallel.clone()
     };
-    let warehouse_usd_per_day = scenario
-        .warehouse
-        .as_ref()
-        .and_then(|w| w.usd_per_gb_scanned.as_ref())
-        .and_then(|price| {
-            let mut scans: Vec<Fig<Usd>> = Vec::new();
-            for (index, stage) in flow.stages.iter().enumerate() {
-                if in_warehouse(index) {
-                    scans.push(
-                        (&stage.bytes_in * price).named(format_args!("scan_usd[{}]", stage.name)),
-                    );
-                }
-            }
-            for query in &scenario.queries {
-                let dataset = &storage.datasets[query.over];
-                let scanned = (&dataset.stored_steady_compressed * &query.per_day)
-                    .named(format_args!("scanned_per_day[{}]", query.name));
-                scans.push((&scanned * price).named(format_args!("query_usd[{}]", query.name)));
-            }
-            Fig::sum(scans.iter()).map(|f| f.named("warehouse_usd_per_day"))
-        });
-    // On a schedule each run is billed on its own: an hourly batch billed
-    // per started hour pays 24 started hours a day.
-    let billed_time_per_worker = match (&time.runs, &scenario.prices.billing_increment) {
-        (Some(runs), Some(increment)) => {
+    let warehouse_usd_per_day = warehouse_scans(scenario, storage, flow, calendar);
+    // Each run is billed on its own, but never more than the workers kept
+    // up all day (or the work itself, when a day's work is longer).
+    let runs = &time.runs;
+    let per_run = match &scenario.prices.billing_increment {
+        Some(increment) if runs.scheduled => {
             let run = (&cluster_time / &runs.runs_per_day).named("T_cluster_run");
-            let per_run = run.ceil_to(increment).named("T_billed_run");
-            (&per_run * &runs.runs_per_day).named("T_billed")
+            let billed = run.ceil_to(increment).named("T_billed_run");
+            (&billed * &runs.runs_per_day).named("T_billed_runs")
         }
-        (None, Some(increment)) => cluster_time.ceil_to(increment).named("T_billed"),
-        (_, None) => cluster_time.alias("T_billed"),
+        Some(increment) => cluster_time.ceil_to(increment).named("T_billed_runs"),
+        None => cluster_time.alias("T_billed_runs"),
     };
-    // A stream's fleet runs all day: its workers, not the batch's, are paid.
-    let (billed_time_per_worker, worker_time) = match stream {
+    // Keeping a worker up all day is a day's time; it can stand in for
+    // billing each run only when a day's work fits in a day.
+    let (batch_billing, batch_billed) =
+        if per_run.base() > calendar.day.base() && cluster_time.base() <= calendar.day.base() {
+            (
+                Billing::AlwaysOn,
+                Fig::min_of([&per_run, &calendar.day])
+                    .expect("two")
+                    .1
+                    .named("T_billed"),
+            )
+        } else {
+            (Billing::PerRun, per_run.alias("T_billed"))
+        };
+    let batch_workers = time.workers.as_ratio();
+    let (billing, billed_time_per_worker, workers_billed, worker_time) = match stream {
         Some(stream) if stream.hybrid => {
             // Hybrid: the daily batch's workers and the stream's fleet both work.
-            let batch = (&billed_time_per_worker * &time.workers).named("worker_time_batch");
+            let batch = (&batch_billed * &batch_workers).named("worker_time_batch");
             let fleet = (&calendar.day * &stream.fleet).named("worker_time_stream");
             (
-                billed_time_per_worker,
+                batch_billing,
+                batch_billed,
+                batch_workers,
                 (&batch + &fleet).named("worker_time"),
             )
         }
         Some(stream) => (
+            Billing::Fleet,
             calendar.day.alias("T_billed"),
+            stream.fleet.clone(),
             (&calendar.day * &stream.fleet).named("worker_time"),
         ),
         None => {
-            let worker_time = (&billed_time_per_worker * &time.workers).named("worker_time");
-            (billed_time_per_worker, worker_time)
+            let worker_time = (&batch_billed * &batch_workers).named("worker_time");
+            (batch_billing, batch_billed, batch_workers, worker_time)
         }
     };
-    let compute_usd_per_day = match &warehouse_usd_per_day {
-        Some(warehouse) => {
-            let cluster = (&worker_time * &scenario.prices.compute).named("cluster_usd_per_day");
-            (&cluster + warehouse).named("compute_usd_per_day")
-        }
-        None => (&worker_time * &scenario.prices.compute).named("compute_usd_per_day"),
-    };
+    let compute_usd_per_day =
+        (&worker_time * &scenario.prices.compute).named("compute_usd_per_day");
     let compute_usd_per_month =
         (&compute_usd_per_day * &calendar.days_per_month).named("compute_usd_per_month");
+    let warehouse_usd_per_month = warehouse_usd_per_day
+        .as_ref()
+        .map(|w| (w * &calendar.days_per_month).named("warehouse_usd_per_month"));
     let zero = Fig::constant(Usd(0.0));
     let storage_usd_month1 = storage.usd_month1.clone();
     let storage_usd_per_month_steady = storage.usd_per_month_steady.clone();
     let network_usd_per_month = network
         .map(|n| n.usd_per_month.clone())
         .unwrap_or_else(|| zero.clone().named("network_usd_per_month"));
-    let total_usd_per_month = Fig::sum([
+    let state_usd_per_month = stream.and_then(|s| s.state_usd_per_month.clone());
+    let mut parts = vec![
         &compute_usd_per_month,
         &network_usd_per_month,
         &storage_usd_per_month_steady,
-    ])
-    .expect("three parts")
-    .named("total_usd_per_month");
+    ];
+    parts.extend(warehouse_usd_per_month.as_ref());
+    parts.extend(state_usd_per_month.as_ref());
+    let total_usd_per_month = Fig::sum(parts)
+        .expect("three parts")
+        .named("total_usd_per_month");
     let share = |part: &Fig<Usd>, symbol: &str| {
         if total_usd_per_month.base() > 0.0 {
             (part / &total_usd_per_month).named(symbol)
@@ -143,15 +223,26 @@ pub fn cost(
             Fig::constant(Ratio(0.0)).named(symbol)
         }
     };
+    let kept = match &state_usd_per_month {
+        Some(state) => (&storage_usd_per_month_steady + state).named("kept_usd_per_month"),
+        None => storage_usd_per_month_steady.clone(),
+    };
     CostModel {
         compute_share: share(&compute_usd_per_month, "compute_share"),
-        storage_share: share(&storage_usd_per_month_steady, "storage_share"),
+        storage_share: share(&kept, "storage_share"),
         network_share: share(&network_usd_per_month, "network_share"),
+        warehouse_share: warehouse_usd_per_month
+            .as_ref()
+            .map(|w| share(w, "warehouse_share")),
+        billing,
         billed_time_per_worker,
         worker_time,
+        workers_billed,
         compute_usd_per_day,
         compute_usd_per_month,
         warehouse_usd_per_day,
+        warehouse_usd_per_month,
+        state_usd_per_month,
         storage_usd_month1,
         storage_usd_per_month_steady,
         network_usd_per_month,
@@ -161,13 +252,15 @@ pub fn cost(
 
 impl Explain for CostModel {
     fn figures(&self) -> Vec<&dyn AnyFig> {
-        let mut figures: Vec<&dyn AnyFig> = self
-            .warehouse_usd_per_day
-            .iter()
-            .map(|f| f as &dyn AnyFig)
-            .collect();
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        for f in [&self.warehouse_usd_per_day, &self.warehouse_usd_per_month]
+            .into_iter()
+            .flatten()
+        {
+            figures.push(f);
+        }
         // Storage and network totals are the storage and network models'
-        // figures, listed there.
+        // figures, listed there, as a stream's state is the stream's.
         figures.extend([
             &self.billed_time_per_worker as &dyn AnyFig,
             &self.worker_time,
@@ -178,6 +271,7 @@ impl Explain for CostModel {
             &self.storage_share,
             &self.network_share,
         ]);
+        figures.extend(self.warehouse_share.iter().map(|f| f as &dyn AnyFig));
         figures
     }
 }
@@ -245,7 +339,19 @@ mod tests {
         );
         // The cluster runs 10 + 10 + 5 = 25 min, billed as 1 h at $0.50.
         close(e.cost.billed_time_per_worker.base(), 3600.0);
-        close(e.cost.compute_usd_per_day.base(), 0.5 + 0.025 + 0.09125);
+        // The warehouse is its own line: compute is the cluster's.
+        close(e.cost.compute_usd_per_day.base(), 0.5);
+        close(
+            e.cost.warehouse_usd_per_month.as_ref().unwrap().base(),
+            30.0 * (0.025 + 0.09125),
+        );
+        close(
+            e.cost.total_usd_per_month.base(),
+            e.cost.compute_usd_per_month.base()
+                + 30.0 * (0.025 + 0.09125)
+                + e.cost.network_usd_per_month.base()
+                + e.cost.storage_usd_per_month_steady.base(),
+        );
         // Raw in the warehouse pays its price: 450 GB × $0.02.
         close(
             e.storage.datasets[0].usd_per_month_steady.base(),

@@ -7,7 +7,10 @@ use uom::si::f64::Information;
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
+use crate::model::streaming::StreamingModel;
+use crate::model::time::TimeModel;
 use crate::scenario::{Scenario, WorkingSet};
+use crate::units::Ratio;
 
 /// What a stage holds in memory.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -59,7 +62,39 @@ impl MemoryModel {
     }
 }
 
-pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
+/// What one run holds at once: a batch run's share of the day, or for a
+/// stream one window of peak traffic; and the workers it is split over.
+struct Run<'a> {
+    /// The day's data a run holds, when it is not the whole day.
+    share: Option<Fig<Ratio>>,
+    workers: &'a Fig<Ratio>,
+}
+
+pub fn memory(
+    scenario: &Scenario,
+    flow: &Flow,
+    time: &TimeModel,
+    stream: Option<&StreamingModel>,
+) -> MemoryModel {
+    // A stream's workers hold the window in flight; a batch run (a hybrid's
+    // batch too, the larger) holds its run's share of the day.
+    let batch_workers = scenario.workers.as_ratio();
+    let run = match stream.filter(|s| !s.hybrid) {
+        Some(stream) => Run {
+            share: Some(
+                (&(&stream.peak_rate * &stream.window) / &flow.events_per_day)
+                    .named("share_in_flight"),
+            ),
+            workers: &stream.fleet_at_peak,
+        },
+        None => Run {
+            share: time
+                .runs
+                .scheduled
+                .then(|| (&Fig::constant(Ratio(1.0)) / &time.runs.runs_per_day).named("run_share")),
+            workers: &batch_workers,
+        },
+    };
     let stages: Vec<StageMemory> = scenario
         .stages
         .iter()
@@ -68,11 +103,24 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
             let name = &stage.name;
             let symbol = format_args!("working_set[{name}]");
             let per_worker_symbol = format_args!("memory_per_worker_needed[{name}]");
-            // A stage's input or output is split evenly across the workers;
-            // a fixed size is what each worker holds (a streaming buffer).
+            // A stage in the warehouse holds nothing on the cluster's workers.
+            if stage.in_warehouse {
+                let nothing = Fig::constant(crate::units::bytes(0.0));
+                return StageMemory {
+                    name: stage.name.clone(),
+                    working_set: nothing.clone().named(symbol),
+                    per_worker: nothing.named(per_worker_symbol),
+                };
+            }
+            // A stage's input or output (a run's share of it) is split evenly
+            // across the workers; a fixed size is what each worker holds (a
+            // streaming buffer).
             let split = |data: &Fig<Information>| {
-                let working_set = data.alias(symbol);
-                let per_worker = (&working_set / &scenario.workers).named(per_worker_symbol);
+                let working_set = match &run.share {
+                    Some(share) => (data * share).named(symbol),
+                    None => data.alias(symbol),
+                };
+                let per_worker = (&working_set / run.workers).named(per_worker_symbol);
                 (working_set, per_worker)
             };
             let (working_set, per_worker) = match &stage.working_set {
@@ -80,7 +128,7 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
                 WorkingSet::Output => split(&data.bytes_out),
                 WorkingSet::Fixed(size) => {
                     let per_worker = size.alias(per_worker_symbol);
-                    let working_set = (size * &scenario.workers).named(symbol);
+                    let working_set = (size * run.workers).named(symbol);
                     (working_set, per_worker)
                 }
                 WorkingSet::Growing { size, exponent } => {
@@ -88,7 +136,7 @@ pub fn memory(scenario: &Scenario, flow: &Flow) -> MemoryModel {
                         Some(factor) => (size * &factor.pow(exponent)).named(per_worker_symbol),
                         None => size.alias(per_worker_symbol),
                     };
-                    let working_set = (&per_worker * &scenario.workers).named(symbol);
+                    let working_set = (&per_worker * run.workers).named(symbol);
                     (working_set, per_worker)
                 }
             };
@@ -142,14 +190,17 @@ impl Explain for MemoryModel {
 mod tests {
     use super::*;
     use crate::model::fixtures::{close, lecture, with};
-    use crate::model::flow::flow;
+    fn model(s: &Scenario) -> MemoryModel {
+        let e = crate::estimate(s);
+        e.memory
+    }
 
     #[test]
     fn lecture_memory_by_hand() {
         // Raw 5 GB in ingest, 2 GB after the filter, 5 MB aggregated; the
         // peak is 5 GB during ingestion and fits 8 GB with 3 GB to spare.
         let s = lecture();
-        let m = memory(&s, &flow(&s));
+        let m = model(&s);
         close(m.stages[0].working_set.base(), 5e9);
         close(m.stages[1].working_set.base(), 2e9);
         close(m.stages[2].working_set.base(), 5e6);
@@ -163,11 +214,11 @@ mod tests {
     #[test]
     fn ten_times_the_data_does_not_fit_one_worker() {
         let s = lecture().with_scale(10.0, "--scale").unwrap();
-        let m = memory(&s, &flow(&s));
+        let m = model(&s);
         close(m.peak.base(), 50e9);
         assert_eq!(m.fits(), Some(false));
         let spread = s.with_workers(10, "--workers").unwrap();
-        let m = memory(&spread, &flow(&spread));
+        let m = model(&spread);
         close(m.peak.base(), 5e9);
         assert_eq!(m.fits(), Some(true));
     }
@@ -181,7 +232,7 @@ mod tests {
         )
         .with_workers(4, "--workers")
         .unwrap();
-        let m = memory(&s, &flow(&s));
+        let m = model(&s);
         close(m.stages[3].per_worker.base(), 2e9);
         close(m.stages[3].working_set.base(), 8e9);
     }
@@ -194,14 +245,14 @@ mod tests {
             "  - name: load\n",
             "  - name: load\n    working_set: 10 MB\n    working_set_grows: 0.5\n",
         );
-        let m = memory(&s, &flow(&s));
+        let m = model(&s);
         close(m.stages[3].per_worker.base(), 10e6);
         let s = s
             .with_scale(4.0, "--scale")
             .unwrap()
             .with_workers(2, "--workers")
             .unwrap();
-        let m = memory(&s, &flow(&s));
+        let m = model(&s);
         close(m.stages[3].per_worker.base(), 20e6);
         close(m.stages[3].working_set.base(), 40e6);
         let line = m.stages[3].per_worker.working().to_string();

@@ -4,6 +4,7 @@
 
 pub mod cost;
 pub mod flow;
+pub mod freshness;
 pub mod laws;
 pub mod memory;
 pub mod network;
@@ -23,6 +24,8 @@ use crate::units::{self, Ratio};
 /// Everything `estimate` reports for one scenario.
 #[derive(Clone, Debug)]
 pub struct Estimate {
+    /// Batch, stream or hybrid.
+    pub mode: crate::scenario::Mode,
     pub calendar: Calendar,
     pub flow: flow::Flow,
     pub time: time::TimeModel,
@@ -36,6 +39,8 @@ pub struct Estimate {
     pub quality: Option<quality::QualityModel>,
     /// With a `streaming:` block: the always-on fleet and its latency.
     pub streaming: Option<streaming::StreamingModel>,
+    /// How old an event is when it becomes available.
+    pub freshness: freshness::FreshnessModel,
 }
 
 /// How many days a billing month has, from the scenario's `month`.
@@ -72,6 +77,7 @@ impl Explain for Estimate {
         let mut figures = self.calendar.figures();
         figures.extend(self.flow.figures());
         figures.extend(self.time.figures());
+        figures.extend(self.freshness.figures());
         figures.extend(self.memory.figures());
         figures.extend(self.storage.figures());
         if let Some(network) = &self.network {
@@ -137,10 +143,10 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let calendar = Calendar::new(scenario);
     let flow = flow::flow(scenario);
     let time = time::time(scenario, &flow);
-    let memory = memory::memory(scenario, &flow);
-    let storage = storage::storage(scenario, &flow, &calendar);
-    let network = network::network(scenario, &flow, &time, &calendar);
     let streaming = streaming::streaming(scenario, &flow, &time, &calendar);
+    let memory = memory::memory(scenario, &flow, &time, streaming.as_ref());
+    let storage = storage::storage(scenario, &flow, &calendar);
+    let network = network::network(scenario, &flow, &time, streaming.as_ref(), &calendar);
     let cost = cost::cost(
         scenario,
         &time,
@@ -150,9 +156,12 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         &flow,
         &calendar,
     );
-    let reliability = reliability::reliability(scenario, &time, &calendar.days_per_month);
-    let quality = quality::quality(scenario, &flow, &time, &calendar);
+    let reliability = reliability::reliability(scenario, &time, streaming.as_ref(), &calendar);
+    let quality = quality::quality(scenario, &flow, &time, streaming.as_ref(), &calendar);
+    let freshness = freshness::freshness(scenario, &time, streaming.as_ref());
     Estimate {
+        mode: scenario.mode(),
+        freshness,
         calendar,
         flow,
         time,

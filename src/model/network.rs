@@ -8,6 +8,7 @@ use uom::si::f64::{Information, InformationRate, Time};
 
 use crate::figure::{AnyFig, Explain, Fig, Source};
 use crate::model::flow::Flow;
+use crate::model::streaming::StreamingModel;
 use crate::model::time::TimeModel;
 use crate::model::Calendar;
 use crate::scenario::{Direction, Scenario};
@@ -28,10 +29,31 @@ pub struct TransferModel {
     pub window: Option<Fig<Time>>,
     #[serde(rename = "required_bandwidth_bytes_per_s")]
     pub required_bandwidth: Option<Fig<InformationRate>>,
-    /// The link cannot carry this transfer within its window.
+    /// The link cannot carry this transfer within its window, even alone.
     pub exceeds_link: bool,
+    /// What one run moves: the day's bytes ÷ the runs a day.
+    #[serde(skip)]
+    pub bytes_per_run: Fig<Information>,
     pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
+}
+
+/// What must cross the one link within a window: every transfer due in it
+/// (its own window no longer than this one) and every stage that shares
+/// the link, summed, since they share it.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LinkWindow {
+    /// A transfer's own window, the deadline, a run's period, or for a
+    /// stream one window at its peak.
+    #[serde(rename = "window_s")]
+    pub window: Fig<Time>,
+    /// The transfers and stages that cross the link within it.
+    pub carries: Vec<String>,
+    pub bytes: Fig<Information>,
+    /// Their bytes ÷ the link's bandwidth.
+    #[serde(rename = "link_time_s")]
+    pub link_time: Fig<Time>,
+    pub fits: bool,
 }
 
 /// The network: the link, what crosses it, and what that costs.
@@ -45,17 +67,152 @@ pub struct NetworkModel {
     pub ingress_usd_per_month: Fig<Usd>,
     pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
-    /// Some transfer needs more than the link within its window. A stage
-    /// held at the link's floor is not counted here: it is the stage's
-    /// `limited_by`.
+    /// What crosses the link does not fit some window: the transfers and
+    /// the stages that share the link, summed (a stream's at its peak). A
+    /// stage merely held at the link's floor is reported on the stage
+    /// (`limited_by`).
     pub network_bound: bool,
     pub transfers: Vec<TransferModel>,
+    /// Each window and what must cross the link within it.
+    pub link: Vec<LinkWindow>,
+}
+
+/// Something that crosses the link: its name, bytes, and the window it
+/// must cross in.
+struct Crossing<'a> {
+    name: String,
+    bytes: Fig<Information>,
+    window: &'a Fig<Time>,
+}
+
+/// The windows a batch's crossings must fit, each with everything due in
+/// it, and a day for a run's transfers as a whole.
+fn link_windows(
+    crossings: &[Crossing],
+    bandwidth: &Fig<InformationRate>,
+    suffix: &str,
+) -> Vec<LinkWindow> {
+    let mut windows: Vec<&Fig<Time>> = crossings.iter().map(|c| c.window).collect();
+    windows.sort_by(|a, b| a.base().total_cmp(&b.base()));
+    windows.dedup_by(|a, b| a.base() == b.base());
+    windows
+        .into_iter()
+        .map(|window| {
+            let due: Vec<&Crossing> = crossings
+                .iter()
+                .filter(|c| c.window.base() <= window.base())
+                .collect();
+            let label = format!("{}{suffix}", crate::units::human_duration(window.base()));
+            let bytes = Fig::sum(due.iter().map(|c| &c.bytes))
+                .expect("a crossing")
+                .named(format_args!("link_bytes[{label}]"));
+            let link_time = (&bytes / bandwidth).named(format_args!("link_time[{label}]"));
+            LinkWindow {
+                fits: link_time.base() <= window.base() * (1.0 + 1e-12),
+                window: window.clone(),
+                carries: due.iter().map(|c| c.name.clone()).collect(),
+                bytes,
+                link_time,
+            }
+        })
+        .collect()
+}
+
+/// A batch's crossings: each run's transfers and the input of the stages
+/// that share the link, each due in its window (its own, else the
+/// deadline, else the period between runs), and a day's transfers in a day.
+fn batch_link(
+    scenario: &Scenario,
+    flow: &Flow,
+    time: &TimeModel,
+    transfers: &[TransferModel],
+    bandwidth: &Fig<InformationRate>,
+) -> Vec<LinkWindow> {
+    let run_window = time.deadline.as_ref().unwrap_or(&time.runs.period);
+    let mut crossings: Vec<Crossing> = transfers
+        .iter()
+        .map(|t| Crossing {
+            name: t.name.clone(),
+            bytes: t.bytes_per_run.clone(),
+            window: t.window.as_ref().unwrap_or(&time.runs.period),
+        })
+        .collect();
+    let transfers_of = |index: usize| {
+        scenario.network.as_ref().is_some_and(|n| {
+            n.transfers
+                .iter()
+                .any(|t| t.of.stage == index && t.of.side == crate::scenario::Side::Input)
+        })
+    };
+    for (index, (stage, data)) in scenario.stages.iter().zip(&flow.stages).enumerate() {
+        // A stage whose input a transfer already moves is that transfer.
+        if matches!(stage.shares, Some(crate::scenario::Shares::Network)) && !transfers_of(index) {
+            let bytes = match time.runs.scheduled {
+                true => (&data.bytes_in / &time.runs.runs_per_day)
+                    .named(format_args!("link_bytes_per_run[{}]", stage.name)),
+                false => data.bytes_in.clone(),
+            };
+            crossings.push(Crossing {
+                name: format!("stage {}", stage.name),
+                bytes,
+                window: run_window,
+            });
+        }
+    }
+    if crossings.is_empty() {
+        return Vec::new();
+    }
+    link_windows(&crossings, bandwidth, "")
+}
+
+/// A stream's crossings: its transfers at the peak (or, with none, the
+/// events themselves, as they arrive over the link), in one window, and the
+/// day's transfers in a day.
+fn stream_link(
+    stream: &StreamingModel,
+    transfers: &[TransferModel],
+    bandwidth: &Fig<InformationRate>,
+    calendar: &Calendar,
+) -> Vec<LinkWindow> {
+    let peak_share = (&(&stream.window * &stream.peak_rate)
+        / &(&calendar.day * &stream.average_rate))
+        .named("peak_window_share");
+    let mut at_peak: Vec<Crossing> = transfers
+        .iter()
+        .map(|t| Crossing {
+            name: t.name.clone(),
+            bytes: (&t.bytes_per_day * &peak_share)
+                .named(format_args!("bytes_per_window[{}]", t.name)),
+            window: &stream.window,
+        })
+        .collect();
+    if at_peak.is_empty() {
+        at_peak.push(Crossing {
+            name: "the events".into(),
+            bytes: (&stream.window * &stream.peak_bytes_per_s).named("event_bytes_per_window"),
+            window: &stream.window,
+        });
+    }
+    let mut windows = link_windows(&at_peak, bandwidth, " at the peak");
+    if !transfers.is_empty() {
+        let day: Vec<Crossing> = transfers
+            .iter()
+            .map(|t| Crossing {
+                name: t.name.clone(),
+                bytes: t.bytes_per_day.clone(),
+                window: &calendar.day,
+            })
+            .collect();
+        windows.extend(link_windows(&day, bandwidth, " a day"));
+    }
+    windows
 }
 
 pub fn network(
     scenario: &Scenario,
     flow: &Flow,
     time: &TimeModel,
+    stream: Option<&StreamingModel>,
     calendar: &Calendar,
 ) -> Option<NetworkModel> {
     let network = scenario.network.as_ref()?;
@@ -71,9 +228,12 @@ pub fn network(
         .map(|transfer| {
             let name = &transfer.name;
             let (_, bytes) = flow.data(transfer.of);
-            let bytes_per_day = bytes.alias(format_args!("bytes[{name}]"));
+            let bytes_per_day = match &transfer.share {
+                Some(share) => (bytes * share).named(format_args!("bytes[{name}]")),
+                None => bytes.alias(format_args!("bytes[{name}]")),
+            };
             // On a schedule each run moves its share of the day, in its window.
-            let bytes_per_run = match &time.runs {
+            let bytes_per_run = match Some(&time.runs).filter(|r| r.scheduled) {
                 Some(runs) => (&bytes_per_day / &runs.runs_per_day)
                     .named(format_args!("bytes_per_run[{name}]")),
                 None => bytes_per_day.clone(),
@@ -96,6 +256,7 @@ pub fn network(
                 name: name.clone(),
                 of: transfer.of_text.clone(),
                 direction: transfer.direction,
+                bytes_per_run,
                 bytes_per_day,
                 transfer_time,
                 exceeds_link: required_bandwidth
@@ -139,10 +300,15 @@ pub fn network(
         .unwrap_or_else(|| zero_usd.clone())
         .named("network_usd_per_month");
     // The lecture's rule: the network is the bottleneck when what must
-    // cross it does not fit its window. A stage held at the link's floor
-    // is a different finding, reported on the stage (`limited_by`).
-    let network_bound = transfers.iter().any(|t| t.exceeds_link);
+    // cross it does not fit its window. Everything that crosses one link
+    // shares it, so what is due in a window is summed.
+    let link = match stream.filter(|s| !s.hybrid) {
+        Some(stream) => stream_link(stream, &transfers, &bandwidth, calendar),
+        None => batch_link(scenario, flow, time, &transfers, &bandwidth),
+    };
+    let network_bound = link.iter().any(|w| !w.fits);
     Some(NetworkModel {
+        link,
         bandwidth,
         transfers,
         bytes_per_day,
@@ -163,6 +329,9 @@ impl Explain for NetworkModel {
             figures.extend(t.window.iter().map(|f| f as &dyn AnyFig));
             figures.extend(t.required_bandwidth.iter().map(|f| f as &dyn AnyFig));
             figures.extend([&t.usd_per_day as &dyn AnyFig, &t.usd_per_month]);
+        }
+        for window in &self.link {
+            figures.extend([&window.bytes as &dyn AnyFig, &window.link_time]);
         }
         figures.extend([
             &self.bytes_per_day as &dyn AnyFig,
@@ -186,7 +355,7 @@ mod tests {
     fn model(s: &Scenario) -> NetworkModel {
         let f = flow(s);
         let t = time(s, &f);
-        network(s, &f, &t, &Calendar::new(s)).unwrap()
+        network(s, &f, &t, None, &Calendar::new(s)).unwrap()
     }
 
     #[test]

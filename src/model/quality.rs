@@ -15,6 +15,7 @@ use uom::si::f64::{Information, Time};
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
+use crate::model::streaming::StreamingModel;
 use crate::model::time::TimeModel;
 use crate::model::Calendar;
 use crate::scenario::Scenario;
@@ -50,6 +51,7 @@ pub fn quality(
     scenario: &Scenario,
     flow: &Flow,
     time: &TimeModel,
+    stream: Option<&StreamingModel>,
     calendar: &Calendar,
 ) -> Option<QualityModel> {
     let q = scenario.quality.as_ref()?;
@@ -77,10 +79,31 @@ pub fn quality(
             Some((share, by)) => {
                 let late = (events * share).named("late_rows_per_day");
                 let delay = by.alias("watermark_delay");
-                let latency = (&time.parallel + &delay).named("latency_with_watermark");
-                let reach = (by / &calendar.day).named("late_reach");
-                let reprocess = (&time.parallel * &reach).named("T_reprocess");
-                let worker_time = (&reprocess * &time.workers).named("worker_time_reprocess");
+                // The wait comes on top of what the data already waits for:
+                // one run of a batch (a schedule's run, not the day's total),
+                // or a stream's latency.
+                let (latency, reprocess, workers) = match stream.filter(|s| !s.hybrid) {
+                    Some(stream) => (
+                        (&stream.latency + &delay).named("latency_with_watermark"),
+                        // A stream holds each window open for late events and
+                        // updates it once more for each: the late events'
+                        // share of the day's work, again.
+                        (&time.sequential * share).named("T_reprocess"),
+                        Fig::<Ratio>::constant(Ratio(1.0)),
+                    ),
+                    None => {
+                        // Every run re-runs the data late events can reach: the
+                        // last `late_by` of data before it, the day's work ×
+                        // late_by ÷ the period between runs, each day.
+                        let reach = (by / &time.runs.period).named("late_reach");
+                        (
+                            (&time.runs.run + &delay).named("latency_with_watermark"),
+                            (&time.parallel * &reach).named("T_reprocess"),
+                            time.workers.as_ratio(),
+                        )
+                    }
+                };
+                let worker_time = (&reprocess * &workers).named("worker_time_reprocess");
                 let per_day =
                     (&worker_time * &scenario.prices.compute).named("reprocess_usd_per_day");
                 let per_month =

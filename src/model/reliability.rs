@@ -20,7 +20,9 @@ use serde::Serialize;
 use uom::si::f64::Time;
 
 use crate::figure::{AnyFig, Explain, Fig, Source};
+use crate::model::streaming::StreamingModel;
 use crate::model::time::TimeModel;
+use crate::model::Calendar;
 use crate::scenario::{Reliability, Scenario};
 use crate::units::{Count, Ratio, Usd};
 
@@ -28,6 +30,11 @@ use crate::units::{Count, Ratio, Usd};
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ReliabilityModel {
     pub checkpoints: bool,
+    /// Runs a day: a schedule's, or a stream's micro-batches (day ÷ window).
+    pub runs_per_day: Fig<Ratio>,
+    /// A stream's runs are its micro-batches.
+    #[serde(skip)]
+    pub micro_batches: bool,
     /// A stage's chance to succeed within its attempts (with checkpoints).
     pub stage_success: Fig<Ratio>,
     /// One attempt of the whole run succeeding (without checkpoints).
@@ -36,25 +43,33 @@ pub struct ReliabilityModel {
     pub run_success: Fig<Ratio>,
     pub target: Option<Fig<Ratio>>,
     pub target_met: Option<bool>,
-    /// Failed attempts a day: of each stage, or of the run.
+    /// Failed attempts a day, over all the day's runs: of each stage, or of
+    /// the run.
     pub failures_per_day: Fig<Ratio>,
     /// Work redone a day, on average: the delay added to the run.
     #[serde(rename = "wasted_s_per_day")]
     pub wasted_time: Fig<Time>,
     pub wasted_usd_per_day: Fig<Usd>,
     pub wasted_usd_per_month: Fig<Usd>,
-    /// Runs a year that fail even after every attempt.
+    /// Runs (a stream's micro-batches) a year that fail even after every
+    /// attempt.
     pub failed_runs_per_year: Fig<Ratio>,
     /// The same with the other choice of checkpoints, to show what they buy.
     pub other_run_success: Fig<Ratio>,
     #[serde(rename = "other_wasted_s_per_day")]
     pub other_wasted_time: Fig<Time>,
-    /// The fewest attempts that meet the target at this failure rate (up to 10).
+    /// The fewest attempts that meet the target at this failure rate (up to
+    /// 100, the most a scenario may give); `null` when even 100 do not.
     pub attempts_for_target: Option<u32>,
     /// The highest failure rate per attempt that meets the target with
-    /// these attempts (with checkpoints): (1 − target^(1/S))^(1/a).
+    /// these attempts: (1 − target^(1/S))^(1/a) with checkpoints,
+    /// 1 − (1 − (1 − target)^(1/a))^(1/S) without.
     pub max_failure_for_target: Option<Fig<Ratio>>,
 }
+
+/// The most attempts a scenario may give (`attempts` from 1 to 100), and so
+/// the most the search for the fewest that meet the target tries.
+const MAX_ATTEMPTS: u32 = 100;
 
 fn success_rate(p: f64, attempts: f64, stages: f64, checkpoints: bool) -> f64 {
     if checkpoints {
@@ -64,12 +79,45 @@ fn success_rate(p: f64, attempts: f64, stages: f64, checkpoints: bool) -> f64 {
     }
 }
 
+/// A run as reliability counts it: a batch run (one a day, or a
+/// schedule's), or a stream's micro-batch; how many a day, one's time, and
+/// the workers a failure keeps busy.
+struct Run {
+    per_day: Fig<Ratio>,
+    time: Fig<Time>,
+    workers: Fig<Ratio>,
+    /// "run" or "micro-batch", for the figures' names.
+    stream: bool,
+}
+
+impl Run {
+    fn of(time: &TimeModel, stream: Option<&StreamingModel>, calendar: &Calendar) -> Run {
+        match stream.filter(|s| !s.hybrid) {
+            Some(stream) => Run {
+                per_day: (&calendar.day / &stream.window).named("micro_batches_per_day"),
+                time: stream.processing.clone(),
+                workers: stream.fleet_at_peak.clone(),
+                stream: true,
+            },
+            None => Run {
+                per_day: time.runs.runs_per_day.clone(),
+                time: time.runs.run.clone(),
+                workers: time.workers.as_ratio(),
+                stream: false,
+            },
+        }
+    }
+}
+
 pub fn reliability(
     scenario: &Scenario,
     time: &TimeModel,
-    days_per_month: &Fig<Ratio>,
+    stream: Option<&StreamingModel>,
+    calendar: &Calendar,
 ) -> Option<ReliabilityModel> {
     let r: &Reliability = scenario.reliability.as_ref()?;
+    let run = Run::of(time, stream, calendar);
+    let days_per_month = &calendar.days_per_month;
     let one = Fig::constant(Ratio(1.0));
     let p = &r.failure_per_attempt;
     let a = r.attempts.as_ratio();
@@ -82,25 +130,28 @@ pub fn reliability(
     let stage_success = (&one - &p.pow(&a)).named("P_stage");
     let attempt_success = (&one - p).pow(&stages).named("P_attempt");
     let with_checkpoints = |suffix: &str| {
-        let run = stage_success
+        let success = stage_success
             .pow(&stages)
             .named(format_args!("P_run{suffix}"));
         let per_stage = (&(p * &(&one - &p.pow(&a))) / &(&one - p))
             .named(format_args!("failures_per_stage{suffix}"));
-        let failures = (&per_stage * &stages).named(format_args!("failures_per_day{suffix}"));
-        // Each stage's failures waste f of that stage: f × T × failures per stage.
-        let wasted = (&(&time.parallel * &r.failure_point) * &per_stage)
+        let failures = (&(&per_stage * &stages) * &run.per_day)
+            .named(format_args!("failures_per_day{suffix}"));
+        // Each stage's failures waste f of that stage in every run: f × a
+        // run's time × failures per stage, times the runs a day.
+        let wasted = (&(&(&run.time * &r.failure_point) * &per_stage) * &run.per_day)
             .named(format_args!("T_wasted{suffix}"));
-        (run, failures, wasted)
+        (success, failures, wasted)
     };
     let without_checkpoints = |suffix: &str| {
         let q = (&one - &attempt_success).named(format_args!("q_run{suffix}"));
-        let run = (&one - &q.pow(&a)).named(format_args!("P_run{suffix}"));
-        let failures = (&(&q * &(&one - &q.pow(&a))) / &(&one - &q))
-            .named(format_args!("failures_per_day{suffix}"));
-        let wasted = (&(&time.parallel * &r.failure_point) * &failures)
-            .named(format_args!("T_wasted{suffix}"));
-        (run, failures, wasted)
+        let success = (&one - &q.pow(&a)).named(format_args!("P_run{suffix}"));
+        let per_run = (&(&q * &(&one - &q.pow(&a))) / &(&one - &q))
+            .named(format_args!("failures_per_run{suffix}"));
+        let failures = (&per_run * &run.per_day).named(format_args!("failures_per_day{suffix}"));
+        let wasted =
+            (&(&run.time * &r.failure_point) * &failures).named(format_args!("T_wasted{suffix}"));
+        (success, failures, wasted)
     };
     let ((run_success, failures_per_day, wasted_time), (other_run_success, _, other_wasted_time)) =
         if r.checkpoints {
@@ -111,32 +162,41 @@ pub fn reliability(
         } else {
             (without_checkpoints(""), with_checkpoints("[checkpoints]"))
         };
-    let worker_time = (&wasted_time * &time.workers).named("worker_time_wasted");
+    let worker_time = (&wasted_time * &run.workers).named("worker_time_wasted");
     let wasted_usd_per_day = (&worker_time * &scenario.prices.compute).named("wasted_usd_per_day");
     let wasted_usd_per_month = (&wasted_usd_per_day * days_per_month).named("wasted_usd_per_month");
     let days_per_year = Fig::input(
         Ratio(365.0),
         "days_per_year",
-        Source::Default("one run a day".into()),
+        Source::Default("a year is 365 days".into()),
     );
     let failed_runs_per_year =
-        (&(&one - &run_success) * &days_per_year).named("failed_runs_per_year");
+        (&(&(&one - &run_success) * &run.per_day) * &days_per_year).named("failed_runs_per_year");
     let target = r.target.clone();
     let target_met = target.as_ref().map(|t| run_success.base() >= t.base());
     let s = stages.base();
     let attempts_for_target = target.as_ref().and_then(|t| {
-        (1..=10u32).find(|n| success_rate(p.base(), f64::from(*n), s, r.checkpoints) >= t.base())
+        (1..=MAX_ATTEMPTS)
+            .find(|n| success_rate(p.base(), f64::from(*n), s, r.checkpoints) >= t.base())
     });
-    let max_failure_for_target = match (&target, r.checkpoints) {
-        (Some(t), true) => Some(
+    // The highest failure rate per attempt that meets the target with these
+    // attempts. With checkpoints each stage must succeed with target^(1/S):
+    // (1 − target^(1/S))^(1/a). Without, an attempt of the run may fail with
+    // at most q = (1 − target)^(1/a), so 1 − (1 − q)^(1/S).
+    let max_failure_for_target = target.as_ref().map(|t| {
+        if r.checkpoints {
             (&one - &t.pow(&(&one / &stages)))
                 .pow(&(&one / &a))
-                .named("p_max"),
-        ),
-        _ => None,
-    };
+                .named("p_max")
+        } else {
+            let q_max = (&one - t).pow(&(&one / &a)).named("q_max");
+            (&one - &(&one - &q_max).pow(&(&one / &stages))).named("p_max")
+        }
+    });
     Some(ReliabilityModel {
         checkpoints: r.checkpoints,
+        runs_per_day: run.per_day.clone(),
+        micro_batches: run.stream,
         stage_success,
         attempt_success,
         run_success,
@@ -156,8 +216,13 @@ pub fn reliability(
 
 impl Explain for ReliabilityModel {
     fn figures(&self) -> Vec<&dyn AnyFig> {
-        let mut figures: Vec<&dyn AnyFig> = vec![
-            &self.stage_success,
+        // One run a day is no figure of its own.
+        let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        if !AnyFig::is_input(&self.runs_per_day) {
+            figures.push(&self.runs_per_day);
+        }
+        figures.extend([
+            &self.stage_success as &dyn AnyFig,
             &self.attempt_success,
             &self.run_success,
             &self.failures_per_day,
@@ -167,7 +232,7 @@ impl Explain for ReliabilityModel {
             &self.wasted_usd_per_day,
             &self.wasted_usd_per_month,
             &self.failed_runs_per_year,
-        ];
+        ]);
         figures.extend(self.max_failure_for_target.iter().map(|f| f as &dyn AnyFig));
         figures
     }

@@ -44,8 +44,19 @@ pub struct StreamingModel {
     /// The fleet's size, averaged over the day: the peak's, or with
     /// autoscaling the average's, never below the minimum.
     pub fleet: Fig<Ratio>,
+    /// The fleet at the peak: sized for it, or its floor if that is larger.
+    pub fleet_at_peak: Fig<Ratio>,
     pub compute_usd_per_day: Fig<Usd>,
     pub compute_usd_per_month: Fig<Usd>,
+    /// The micro-batch or window interval: a stream's run.
+    #[serde(rename = "window_s")]
+    pub window: Fig<Time>,
+    /// One worker's time for a window of peak traffic.
+    #[serde(rename = "window_work_s")]
+    pub window_work: Fig<Time>,
+    /// The fleet at the peak processing one window.
+    #[serde(rename = "window_processing_s")]
+    pub processing: Fig<Time>,
     #[serde(rename = "latency_s")]
     pub latency: Fig<Time>,
     pub latency_met: Option<bool>,
@@ -86,11 +97,19 @@ pub fn streaming(
         (&fleet_time * &scenario.prices.compute).named("stream_compute_usd_per_day");
     let compute_usd_per_month =
         (&compute_usd_per_day * &calendar.days_per_month).named("stream_compute_usd_per_month");
-    // One window of peak traffic, processed by the peak fleet.
+    // At the peak the fleet is what it is sized for, or its floor when the
+    // floor is larger: one window of peak traffic, processed by that fleet.
+    let fleet_at_peak = match &s.min_workers {
+        Some(minimum) => Fig::max_of([&workers_for_peak, &minimum.as_ratio()])
+            .expect("two")
+            .1
+            .named("fleet_at_peak"),
+        None => workers_for_peak.alias("fleet_at_peak"),
+    };
     let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
     let window_work =
         (&(&window_events / &flow.events_per_day) * &time.sequential).named("T_window_work");
-    let processing = (&window_work / &workers_for_peak).named("T_window");
+    let processing = (&window_work / &fleet_at_peak).named("T_window");
     let latency = (&s.window + &processing).named("latency");
     let latency_met = s
         .latency_target
@@ -113,8 +132,12 @@ pub fn streaming(
         workers_for_peak,
         workers_for_average,
         fleet,
+        fleet_at_peak,
         compute_usd_per_day,
         compute_usd_per_month,
+        window: s.window.clone(),
+        window_work,
+        processing,
         latency,
         latency_met,
         peak_bytes_per_s,
@@ -132,8 +155,11 @@ impl Explain for StreamingModel {
             &self.workers_for_peak,
             &self.workers_for_average,
             &self.fleet,
+            &self.fleet_at_peak,
             &self.compute_usd_per_day,
             &self.compute_usd_per_month,
+            &self.window_work,
+            &self.processing,
             &self.latency,
             &self.peak_bytes_per_s,
         ];

@@ -5,7 +5,9 @@
 use serde_json::{json, Value};
 
 use crate::figure::{Fig, Working};
+use crate::model::streaming::StreamingModel;
 use crate::model::Estimate;
+use crate::scenario::Mode;
 use crate::units::{self, clean, Quantity};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +23,9 @@ pub enum Amount {
     Share(f64),
     /// A yes/no where yes is good (the deadline is met): "yes" or "NO".
     Flag(Option<bool>),
+    /// Nothing: the figure does not apply to this plan (a stream has no
+    /// batch run; a batch no fleet). `null` in JSON, left out of tables.
+    None,
     /// A yes/no where yes is the warning (the network is the bottleneck):
     /// "YES" or "no".
     Alarm(Option<bool>),
@@ -41,7 +46,7 @@ impl Amount {
             Amount::Flag(Some(false)) => "NO".into(),
             Amount::Alarm(Some(true)) => "YES".into(),
             Amount::Alarm(Some(false)) => "no".into(),
-            Amount::Flag(None) | Amount::Alarm(None) => "—".into(),
+            Amount::Flag(None) | Amount::Alarm(None) | Amount::None => "—".into(),
             Amount::Text(text) => text.clone(),
         }
     }
@@ -55,6 +60,7 @@ impl Amount {
             | Amount::Times(v)
             | Amount::Share(v) => json!(clean(*v)),
             Amount::Flag(flag) | Amount::Alarm(flag) => json!(flag),
+            Amount::None => Value::Null,
             Amount::Text(text) => json!(text),
         }
     }
@@ -69,7 +75,10 @@ impl Amount {
 
     /// Nothing to show: a verdict the scenario gives nothing to judge.
     pub fn is_absent(&self) -> bool {
-        matches!(self, Amount::Flag(None) | Amount::Alarm(None))
+        matches!(
+            self,
+            Amount::Flag(None) | Amount::Alarm(None) | Amount::None
+        )
     }
 
     /// The number behind it, for deltas; `None` for flags and text.
@@ -82,7 +91,7 @@ impl Amount {
             | Amount::Ratio(v)
             | Amount::Times(v)
             | Amount::Share(v) => Some(*v),
-            Amount::Flag(_) | Amount::Alarm(_) | Amount::Text(_) => None,
+            Amount::Flag(_) | Amount::Alarm(_) | Amount::Text(_) | Amount::None => None,
         }
     }
 
@@ -149,7 +158,44 @@ fn base<Q: Quantity>(fig: &Fig<Q>) -> f64 {
     fig.base()
 }
 
+/// A figure of a batch run: absent (`null`) for a pure stream, which is
+/// judged by its fleet and latency instead.
+fn batch(e: &Estimate, amount: impl FnOnce() -> Amount) -> Amount {
+    if e.mode == Mode::Stream {
+        Amount::None
+    } else {
+        amount()
+    }
+}
+
+fn stream(e: &Estimate, amount: impl FnOnce(&StreamingModel) -> Amount) -> Amount {
+    e.streaming.as_ref().map_or(Amount::None, amount)
+}
+
+fn seconds(fig: Option<&Fig<uom::si::f64::Time>>) -> Amount {
+    fig.map_or(Amount::None, |f| Amount::Seconds(f.base()))
+}
+
+/// Nullable: `null` where the scenario does not set what it needs.
+const fn nullable(entry: Entry) -> Entry {
+    Entry {
+        nullable: true,
+        ..entry
+    }
+}
+
 pub const SUMMARY: &[Entry] = &[
+    entry("mode", "How it runs", Shape::Text, |e| {
+        Amount::Text(
+            match e.mode {
+                Mode::Batch if e.time.runs.scheduled => "batch on a schedule",
+                Mode::Batch => "daily batch",
+                Mode::Stream => "stream",
+                Mode::Hybrid => "hybrid: stream and daily batch",
+            }
+            .into(),
+        )
+    }),
     entry("events_per_day", "Events per day", Shape::Whole, |e| {
         Amount::Count(base(&e.flow.events_per_day))
     }),
@@ -168,51 +214,84 @@ pub const SUMMARY: &[Entry] = &[
         Shape::Number,
         |e| Amount::Times(base(&e.flow.reduction_ratio)),
     ),
-    entry("sequential_s", "Sequential time", Shape::Number, |e| {
-        Amount::Seconds(base(&e.time.sequential))
-    }),
-    entry("parallel_s", "Parallel time", Shape::Number, |e| {
-        Amount::Seconds(base(&e.time.parallel))
-    }),
-    entry("workers", "Workers", Shape::Whole, |e| {
-        Amount::Count(base(&e.time.workers))
-    }),
-    entry("efficiency", "Parallel efficiency", Shape::Number, |e| {
-        Amount::Share(base(&e.time.efficiency))
-    }),
+    entry(
+        "sequential_s",
+        "Sequential time (a day, one worker)",
+        Shape::Number,
+        |e| Amount::Seconds(base(&e.time.sequential)),
+    ),
+    nullable(entry(
+        "parallel_s",
+        "Parallel time (a day)",
+        Shape::Number,
+        |e| batch(e, || Amount::Seconds(base(&e.time.parallel))),
+    )),
+    nullable(entry("workers", "Workers", Shape::Whole, |e| {
+        batch(e, || Amount::Count(base(&e.time.workers)))
+    })),
+    nullable(entry(
+        "fleet",
+        "Stream's fleet (always on)",
+        Shape::Number,
+        |e| stream(e, |s| Amount::Ratio(s.fleet.base())),
+    )),
+    nullable(entry(
+        "efficiency",
+        "Parallel efficiency",
+        Shape::Number,
+        |e| batch(e, || Amount::Share(base(&e.time.efficiency))),
+    )),
+    nullable(entry("runs_per_day", "Runs a day", Shape::Number, |e| {
+        batch(e, || Amount::Ratio(base(&e.time.runs.runs_per_day)))
+    })),
+    nullable(entry("run_s", "Time a run", Shape::Number, |e| {
+        batch(e, || Amount::Seconds(base(&e.time.runs.run)))
+    })),
     entry("bottleneck_stage", "Bottleneck stage", Shape::Text, |e| {
         Amount::Text(e.time.bottleneck_name().to_string())
     }),
-    entry(
+    nullable(entry(
         "bottleneck_s",
         "Bottleneck stage's time",
         Shape::Number,
-        |e| Amount::Seconds(base(&e.time.bottleneck_time)),
-    ),
-    Entry {
-        nullable: true,
-        ..entry("deadline_s", "Deadline", Shape::Number, |e| {
-            match &e.time.deadline {
-                Some(d) => Amount::Seconds(d.base()),
-                None => Amount::Flag(None),
-            }
-        })
-    },
+        |e| batch(e, || Amount::Seconds(base(&e.time.bottleneck_time))),
+    )),
+    nullable(entry(
+        "deadline_s",
+        "Deadline (a run's)",
+        Shape::Number,
+        |e| batch(e, || seconds(e.time.deadline.as_ref())),
+    )),
     entry("deadline_met", "Deadline met", Shape::Flag, |e| {
         Amount::Flag(e.time.deadline_met)
     }),
-    Entry {
-        nullable: true,
-        ..entry(
-            "slack_s",
-            "Time to spare (negative: late)",
-            Shape::Number,
-            |e| match &e.time.slack {
-                Some(slack) => Amount::Seconds(slack.base()),
-                None => Amount::Flag(None),
-            },
-        )
-    },
+    nullable(entry(
+        "slack_s",
+        "Time to spare (negative: late)",
+        Shape::Number,
+        |e| seconds(e.time.slack.as_ref()),
+    )),
+    nullable(entry("latency_s", "Stream's latency", Shape::Number, |e| {
+        stream(e, |s| Amount::Seconds(s.latency.base()))
+    })),
+    entry("latency_met", "Latency target met", Shape::Flag, |e| {
+        Amount::Flag(e.streaming.as_ref().and_then(|s| s.latency_met))
+    }),
+    entry(
+        "freshness_worst_s",
+        "Freshness: oldest data when available",
+        Shape::Number,
+        |e| Amount::Seconds(base(&e.freshness.age.worst)),
+    ),
+    entry(
+        "freshness_average_s",
+        "Freshness: average age when available",
+        Shape::Number,
+        |e| Amount::Seconds(base(&e.freshness.age.average)),
+    ),
+    entry("freshness_met", "Freshness target met", Shape::Flag, |e| {
+        Amount::Flag(e.freshness.met)
+    }),
     entry(
         "peak_memory_bytes",
         "Peak memory per worker",
@@ -243,6 +322,17 @@ pub const SUMMARY: &[Entry] = &[
         Shape::Number,
         |e| Amount::Usd(base(&e.cost.compute_usd_per_day)),
     ),
+    nullable(entry(
+        "warehouse_usd_per_day",
+        "Warehouse per day",
+        Shape::Number,
+        |e| {
+            e.cost
+                .warehouse_usd_per_day
+                .as_ref()
+                .map_or(Amount::None, |w| Amount::Usd(w.base()))
+        },
+    )),
     entry(
         "network_usd_per_month",
         "Network per month",

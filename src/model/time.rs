@@ -15,7 +15,7 @@ use uom::si::f64::{InformationRate, Time};
 
 use crate::figure::{AnyFig, Explain, Fig};
 use crate::model::flow::Flow;
-use crate::scenario::{Bound, Parallel, Scenario, Shares, Work};
+use crate::scenario::{Bound, Mode, Parallel, Scenario, Shares, Work};
 use crate::units::{clean, Count, Ratio};
 
 /// A stage's time with one worker and with N.
@@ -112,11 +112,15 @@ impl JsonSchema for Limit {
     }
 }
 
-/// A schedule's runs: a day's work split into runs every period.
+/// The runs of a batch: one a day, or with `schedule:` a day's work split
+/// into runs every period.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Runs {
     #[serde(rename = "period_s")]
     pub period: Fig<Time>,
+    /// Runs a day, on average: a period that does not divide the day puts
+    /// its runs at other times each day (`every 7 min` is 205.7 runs a day,
+    /// 1,440 a week), and each run is billed whole.
     pub runs_per_day: Fig<Ratio>,
     /// One run's time: the day's time ÷ runs a day. Exact for stages whose
     /// time is proportional to their data; a stage with fixed output rows or
@@ -125,6 +129,56 @@ pub struct Runs {
     pub run: Fig<Time>,
     /// A run takes longer than the period: the next starts before it ends.
     pub piles_up: bool,
+    /// Set by `schedule:`; otherwise one run a day.
+    #[serde(skip)]
+    pub scheduled: bool,
+}
+
+impl Runs {
+    fn of(scenario: &Scenario, parallel: &Fig<Time>) -> Runs {
+        match &scenario.schedule {
+            Some(period) => {
+                let day = Fig::input(
+                    crate::units::seconds(crate::units::SECONDS_PER_DAY),
+                    "day",
+                    crate::figure::Source::Default("a day is 86 400 s".into()),
+                );
+                let runs_per_day = (&day / period).named("runs_per_day");
+                let run = (parallel / &runs_per_day).named("T_run");
+                Runs {
+                    period: period.clone(),
+                    piles_up: run.base() > period.base(),
+                    runs_per_day,
+                    run,
+                    scheduled: true,
+                }
+            }
+            None => {
+                let period = Fig::input(
+                    crate::units::seconds(crate::units::SECONDS_PER_DAY),
+                    "period",
+                    crate::figure::Source::Default("one run a day".into()),
+                );
+                let runs_per_day = Fig::input(
+                    Ratio(1.0),
+                    "runs_per_day",
+                    crate::figure::Source::Default("one run a day".into()),
+                );
+                Runs {
+                    piles_up: parallel.base() > period.base(),
+                    run: parallel.alias("T_run"),
+                    period,
+                    runs_per_day,
+                    scheduled: false,
+                }
+            }
+        }
+    }
+
+    /// One run a day, as without a `schedule:`.
+    pub fn is_daily(&self) -> bool {
+        !self.scheduled
+    }
 }
 
 /// Time: the stages', the run's with N workers, and the deadline.
@@ -134,9 +188,11 @@ pub struct TimeModel {
     #[serde(skip)]
     pub stages: Vec<StageTime>,
     /// With `schedule:`: the period, the runs a day, one run's time, and
-    /// whether runs pile up (a run longer than the period).
-    #[serde(rename = "schedule", skip_serializing_if = "Option::is_none")]
-    pub runs: Option<Runs>,
+    /// whether runs pile up (a run longer than the period). A daily batch
+    /// has its one run a day here too, not written to the JSON.
+    #[serde(rename = "schedule", skip_serializing_if = "Runs::is_daily")]
+    #[schemars(with = "Option<Runs>")]
+    pub runs: Runs,
     #[serde(rename = "sequential_s")]
     pub sequential: Fig<Time>,
     pub workers: Fig<Count>,
@@ -294,27 +350,14 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
-    let runs = scenario.schedule.as_ref().map(|period| {
-        let day = Fig::input(
-            crate::units::seconds(crate::units::SECONDS_PER_DAY),
-            "day",
-            crate::figure::Source::Default("a day is 86 400 s".into()),
-        );
-        let runs_per_day = (&day / period).named("runs_per_day");
-        let run = (&parallel / &runs_per_day).named("T_run");
-        Runs {
-            period: period.clone(),
-            piles_up: run.base() > period.base(),
-            runs_per_day,
-            run,
-        }
-    });
-    // On a schedule the deadline is each run's latency.
-    let latency = runs.as_ref().map_or(&parallel, |r| &r.run);
+    let runs = Runs::of(scenario, &parallel);
+    // The deadline is each run's: a day's on a daily batch. A stream has no
+    // batch run to hold to it; it is judged by its latency target.
     let slack = scenario
         .deadline
         .as_ref()
-        .map(|deadline| (deadline - latency).named("slack"));
+        .filter(|_| scenario.mode() != Mode::Stream)
+        .map(|deadline| (deadline - &runs.run).named("slack"));
     TimeModel {
         bottleneck_stage: stages[bottleneck].name.clone(),
         stages,
@@ -351,8 +394,8 @@ impl Explain for TimeModel {
             &self.efficiency,
             &self.bottleneck_time,
         ]);
-        if let Some(runs) = &self.runs {
-            figures.extend([&runs.runs_per_day as &dyn AnyFig, &runs.run]);
+        if self.runs.scheduled {
+            figures.extend([&self.runs.runs_per_day as &dyn AnyFig, &self.runs.run]);
         }
         figures.extend(self.deadline.iter().map(|f| f as &dyn AnyFig));
         figures.extend(self.slack.iter().map(|f| f as &dyn AnyFig));
@@ -485,7 +528,7 @@ mod tests {
         // billed per started hour: 24 h a day at $0.50.
         let scenario = with("deadline: 1 h", "schedule: every 1 h\ndeadline: 15 min");
         let e = crate::estimate(&scenario);
-        let runs = e.time.runs.as_ref().unwrap();
+        let runs = &e.time.runs;
         close(runs.runs_per_day.base(), 24.0);
         close(runs.run.base(), 2700.0 / 24.0);
         assert!(!runs.piles_up);
@@ -496,7 +539,7 @@ mod tests {
         let piling = with("deadline: 1 h", "schedule: every 1 h")
             .with_scale(40.0, "--scale")
             .unwrap();
-        let runs = crate::estimate(&piling).time.runs.unwrap();
+        let runs = crate::estimate(&piling).time.runs;
         close(runs.run.base(), 40.0 * 2700.0 / 24.0);
         assert!(runs.piles_up);
         // Shorter than a second is refused with its line.

@@ -11,9 +11,11 @@ pub enum Axis {
     Bytes,
     Usd,
     Count,
-    /// Workers, a year, a factor: plain numbers.
+    /// Workers, a factor: plain numbers.
     Plain,
     Days,
+    /// A calendar year, or a year from now: a whole number, ungrouped.
+    Year,
 }
 
 impl Axis {
@@ -26,6 +28,7 @@ impl Axis {
             Axis::Count => human_count(value),
             Axis::Plain => significant(value, 4),
             Axis::Days => format!("{} d", significant(value, 4)),
+            Axis::Year => format!("{}", value.round()),
         }
     }
 
@@ -38,6 +41,7 @@ impl Axis {
             Axis::Count => "count",
             Axis::Plain => "",
             Axis::Days => "days",
+            Axis::Year => "year",
         }
     }
 
@@ -129,6 +133,15 @@ pub enum Chart {
         x_mark: Option<Mark>,
         y_mark: Option<Mark>,
     },
+    /// Labelled points, one per plan: freshness against cost.
+    Scatter {
+        title: String,
+        x: Axis,
+        y: Axis,
+        x_title: String,
+        y_title: String,
+        points: Vec<(String, f64, f64)>,
+    },
 }
 
 impl Chart {
@@ -137,7 +150,8 @@ impl Chart {
             Chart::Timeline { title, .. }
             | Chart::Shares { title, .. }
             | Chart::Columns { title, .. }
-            | Chart::Lines { title, .. } => title,
+            | Chart::Lines { title, .. }
+            | Chart::Scatter { title, .. } => title,
         }
     }
 }

@@ -155,6 +155,14 @@ fn figure(out: &mut String, chart: &Chart, section: &Section) {
             x_mark.as_ref(),
             y_mark.as_ref(),
         ),
+        Chart::Scatter {
+            x,
+            y,
+            x_title,
+            y_title,
+            points,
+            ..
+        } => scatter((*x, x_title), (*y, y_title), points),
     };
     let _ = write!(
         out,
@@ -163,12 +171,28 @@ fn figure(out: &mut String, chart: &Chart, section: &Section) {
     );
 }
 
-/// An x axis from 0 to `max` at the bottom of a plot `top`..`bottom`, with
-/// grid lines: the scale maps a value to its x.
+/// An x axis from 0 (from `from` on an axis of years) to `max` at the
+/// bottom of a plot `top`..`bottom`, with grid lines: the scale maps a
+/// value to its x.
 fn x_axis(svg: &mut String, axis: Axis, max: f64, top: f64, bottom: f64) -> impl Fn(f64) -> f64 {
-    let ticks = axis.ticks(max, 6);
-    let end = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
-    let scale = move |v: f64| LEFT + (WIDTH - LEFT - RIGHT) * (v / end);
+    x_axis_from(svg, axis, 0.0, max, top, bottom)
+}
+
+fn x_axis_from(
+    svg: &mut String,
+    axis: Axis,
+    from: f64,
+    max: f64,
+    top: f64,
+    bottom: f64,
+) -> impl Fn(f64) -> f64 {
+    let ticks: Vec<f64> = axis
+        .ticks(max - from, 6)
+        .into_iter()
+        .map(|t| t + from)
+        .collect();
+    let end = (ticks.last().copied().unwrap_or(from + 1.0) - from).max(f64::MIN_POSITIVE);
+    let scale = move |v: f64| LEFT + (WIDTH - LEFT - RIGHT) * ((v - from) / end);
     for tick in &ticks {
         let x = scale(*tick);
         let _ = write!(
@@ -274,6 +298,71 @@ fn significant(value: f64) -> String {
     crate::units::significant(value, 3)
 }
 
+/// Labelled points on two axes from 0.
+fn scatter(
+    (x_kind, x_title): (Axis, &String),
+    (y_kind, y_title): (Axis, &String),
+    points: &[(String, f64, f64)],
+) -> String {
+    let height = 300.0;
+    let (top, bottom) = (16.0, height - 48.0);
+    let x_max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let y_max = points.iter().map(|p| p.2).fold(0.0, f64::max);
+    let mut svg = format!(
+        "width=\"{WIDTH}\" height=\"{}\" viewBox=\"0 0 {WIDTH} {}\">",
+        height + 20.0,
+        height + 20.0
+    );
+    let x = x_axis(&mut svg, x_kind, x_max, top, bottom);
+    let y_ticks = y_kind.ticks(y_max, 5);
+    let y_end = y_ticks
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    let y = |v: f64| bottom - (bottom - top) * (v / y_end);
+    for tick in &y_ticks {
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            y(*tick),
+            WIDTH - RIGHT,
+            y(*tick),
+            LEFT - 6.0,
+            y(*tick) + 4.0,
+            escape(&y_kind.label(*tick))
+        );
+    }
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{bottom}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+        (LEFT + WIDTH - RIGHT) / 2.0,
+        bottom + 36.0,
+        escape(x_title),
+        (top + bottom) / 2.0,
+        escape(y_title)
+    );
+    for (index, (label, px, py)) in points.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<circle class=\"point\" data-name=\"{}\" data-x=\"{}\" data-y=\"{}\" cx=\"{:.2}\" cy=\"{:.2}\" r=\"5\" fill=\"{}\"><title>{}: {}, {}</title></circle><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            escape(label),
+            number(*px),
+            number(*py),
+            x(*px),
+            y(*py),
+            PALETTE[index % PALETTE.len()],
+            escape(label),
+            escape(&x_kind.label(*px)),
+            escape(&y_kind.label(*py)),
+            x(*px) + 8.0,
+            y(*py) - 6.0,
+            escape(label)
+        );
+    }
+    svg
+}
+
 fn lines(
     (x_axis_kind, x_title): (Axis, &String),
     (y_axis_kind, y_title): (Axis, &String),
@@ -287,6 +376,15 @@ fn lines(
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .fold(0.0, f64::max);
+    // Calendar years start where the data does, not at year 0.
+    let x_min = match x_axis_kind {
+        Axis::Year => series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .fold(f64::INFINITY, f64::min),
+        _ => 0.0,
+    };
+    let x_min = if x_min.is_finite() { x_min } else { 0.0 };
     let y_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
@@ -297,7 +395,7 @@ fn lines(
         height + 20.0,
         height + 20.0
     );
-    let x = x_axis(&mut svg, x_axis_kind, x_max, top, bottom);
+    let x = x_axis_from(&mut svg, x_axis_kind, x_min, x_max, top, bottom);
     let y_ticks = y_axis_kind.ticks(y_max, 5);
     let y_end = y_ticks
         .last()

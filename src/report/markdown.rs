@@ -5,6 +5,7 @@ use comfy_table::presets::ASCII_MARKDOWN;
 
 use super::chart::{Axis, Chart};
 use super::{Document, Section, Style, Width};
+use crate::units::SECONDS_PER_DAY;
 
 /// A cell's text with `|` escaped, so it stays one cell.
 fn escape(cell: &str) -> String {
@@ -81,7 +82,62 @@ fn mermaid_unit(axis: Axis, max: f64) -> (f64, &'static str) {
         Axis::Bytes => (1.0, "B"),
         Axis::Usd => (1.0, "USD"),
         Axis::Days => (1.0, "days"),
-        Axis::Count | Axis::Plain => (1.0, ""),
+        Axis::Count | Axis::Plain | Axis::Year => (1.0, ""),
+    }
+}
+
+/// A line's colours in Mermaid's xychart, and their names for the title.
+const PALETTE: [&str; 6] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+];
+const PALETTE_NAMES: [&str; 6] = ["blue", "orange", "green", "red", "purple", "brown"];
+
+/// A point of a Gantt chart: `seconds` after a run's start, which is a fixed
+/// local midnight (2000-01-01).
+fn gantt_time(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as i64;
+    let (days, rest) = (total / 86_400, total % 86_400);
+    format!(
+        "2000-01-{:02} {:02}:{:02}:{:02}",
+        1 + days.min(30),
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Evenly spaced values from `first` to `last`: whole numbers on an axis of
+/// years, workers or factors when the range allows, else 13 steps.
+fn even_steps(first: f64, last: f64, axis: Axis) -> Vec<f64> {
+    let span = last - first;
+    if span <= 0.0 {
+        return vec![first];
+    }
+    let whole =
+        matches!(axis, Axis::Plain | Axis::Year) && first.fract() == 0.0 && last.fract() == 0.0;
+    let steps = if whole && span <= 24.0 {
+        span as usize
+    } else {
+        12
+    };
+    (0..=steps)
+        .map(|i| first + span * i as f64 / steps as f64)
+        .collect()
+}
+
+/// A piecewise-linear series read at `x` (held flat past its ends).
+fn at(points: &[(f64, f64)], x: f64) -> f64 {
+    match points.iter().position(|p| p.0 >= x) {
+        None => points.last().map_or(0.0, |p| p.1),
+        Some(0) => points[0].1,
+        Some(i) => {
+            let (a, b) = (points[i - 1], points[i]);
+            if b.0 == a.0 {
+                b.1
+            } else {
+                a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0)
+            }
+        }
     }
 }
 
@@ -107,9 +163,21 @@ fn mermaid(chart: &Chart) -> String {
             bars,
             deadline,
         } => {
-            // Seconds since the epoch as the date format: a run starts at 0.
+            // Mermaid 11 reads neither epoch seconds (`dateFormat X`: every
+            // bar drawn from 0) nor plain offsets, so a run starts at a
+            // fixed local midnight and the axis shows the time since it.
+            let end = bars
+                .iter()
+                .map(|b| b.start + b.length)
+                .chain(deadline.iter().map(|d| d.value))
+                .fold(0.0, f64::max);
+            let axis = if end > SECONDS_PER_DAY {
+                "day %-j, %H:%M"
+            } else {
+                "%H:%M"
+            };
             out.push_str(&format!(
-                "gantt\n    title {}\n    dateFormat X\n    axisFormat %H:%M\n    section Stages\n",
+                "gantt\n    title {}\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat {axis}\n    section Stages\n",
                 title.replace(':', " -")
             ));
             for bar in bars {
@@ -117,16 +185,15 @@ fn mermaid(chart: &Chart) -> String {
                 out.push_str(&format!(
                     "    {} :{tag}{}, {}\n",
                     bar.label.replace(':', " "),
-                    bar.start.round() as i64,
-                    (bar.start + bar.length).round() as i64
+                    gantt_time(bar.start),
+                    gantt_time(bar.start + bar.length)
                 ));
             }
             if let Some(mark) = deadline {
                 out.push_str(&format!(
-                    "    {} :milestone, {}, {}\n",
+                    "    {} :milestone, {}, 0s\n",
                     mark.label.replace(':', " "),
-                    mark.value.round() as i64,
-                    mark.value.round() as i64
+                    gantt_time(mark.value)
                 ));
             }
         }
@@ -151,6 +218,43 @@ fn mermaid(chart: &Chart) -> String {
                 list(columns.iter().map(|c| plain(c.1 / scale)))
             ));
         }
+        Chart::Scatter {
+            title,
+            x,
+            y,
+            x_title,
+            y_title,
+            points,
+        } => {
+            // Mermaid's quadrant chart places labelled points on two axes
+            // from 0 to 1: each point as a share of the largest on its axis.
+            let x_max = points
+                .iter()
+                .map(|p| p.1)
+                .fold(0.0, f64::max)
+                .max(f64::MIN_POSITIVE);
+            let y_max = points
+                .iter()
+                .map(|p| p.2)
+                .fold(0.0, f64::max)
+                .max(f64::MIN_POSITIVE);
+            out.push_str(&format!(
+                "quadrantChart\n    title {}\n    x-axis \"{x_title}: 0\" --> \"{}\"\n    y-axis \"{y_title}: 0\" --> \"{}\"\n",
+                title.replace(':', " -"),
+                x.label(x_max).replace('"', "'"),
+                y.label(y_max).replace('"', "'"),
+            ));
+            // Kept inside the frame (Mermaid refuses a point at 1): 5% to 95%.
+            let place = |v: f64, max: f64| 0.05 + 0.9 * (v / max).clamp(0.0, 1.0);
+            for (label, px, py) in points {
+                out.push_str(&format!(
+                    "    {}: [{:.3}, {:.3}]\n",
+                    quoted(label),
+                    place(*px, x_max),
+                    place(*py, y_max)
+                ));
+            }
+        }
         Chart::Lines {
             title,
             x,
@@ -164,22 +268,50 @@ fn mermaid(chart: &Chart) -> String {
                 .flat_map(|s| s.points.iter().map(|p| p.1))
                 .fold(0.0, f64::max);
             let (scale, unit) = mermaid_unit(*y, y_max);
-            // Mermaid's x axis is categories: the first series' x values.
-            let xs: Vec<f64> = series
-                .first()
-                .map(|s| s.points.iter().map(|p| p.0).collect())
-                .unwrap_or_default();
+            // Mermaid spreads a line's values evenly along the x axis, so
+            // every series is read at evenly spaced x from the first to the
+            // last, on a numeric axis, not at its own points as categories.
+            let (first, last) = series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let (first, last) = if first.is_finite() {
+                (first, last)
+            } else {
+                (0.0, 1.0)
+            };
+            let xs = even_steps(first, last, *x);
+            // Mermaid draws no legend: each line's colour is fixed here and
+            // named in the title.
+            let named: Vec<String> = series
+                .iter()
+                .zip(PALETTE_NAMES)
+                .map(|(s, colour)| format!("{} ({colour})", s.name))
+                .collect();
+            let title = if series.len() > 1 {
+                format!("{title}: {}", named.join(", "))
+            } else {
+                title.clone()
+            };
             out.push_str(&format!(
-                "xychart-beta\n    title {}\n    x-axis {} {}\n    y-axis {}\n",
-                quoted(title),
+                "%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%\n",
+                PALETTE.join(", ")
+            ));
+            out.push_str(&format!(
+                "xychart-beta\n    title {}\n    x-axis {} {} --> {}\n    y-axis {}\n",
+                quoted(&title),
                 quoted(x_title),
-                list(xs.iter().map(|v| quoted(&x.label(*v)))),
+                plain(first),
+                plain(last),
                 quoted(unit)
             ));
-            for line in series.iter().filter(|s| s.points.len() == xs.len()) {
+            for line in series.iter().filter(|s| !s.points.is_empty()) {
                 out.push_str(&format!(
-                    "    line {}\n",
-                    list(line.points.iter().map(|p| plain(p.1 / scale)))
+                    "    line {} {}\n",
+                    quoted(&line.name),
+                    list(xs.iter().map(|v| plain(at(&line.points, *v) / scale)))
                 ));
             }
         }

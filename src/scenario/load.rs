@@ -107,12 +107,20 @@ pub fn parse_with(text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
     );
     let raw = raw.map_err(|e| anyhow::Error::new(describe_yaml_error(&e, &path, text, file)))?;
     let written = super::raw::written_keys(&raw);
+    let month_days = raw
+        .month
+        .as_ref()
+        .and_then(|month| crate::units::parse_duration(&month.value.0).ok())
+        .map_or(crate::units::MONTH_DAYS, |month| {
+            crate::units::Quantity::base(&month) / crate::units::SECONDS_PER_DAY
+        });
     let mut scenario = Validator {
         file,
         text,
         pick,
         ranged: Default::default(),
         warnings: Default::default(),
+        month_days,
     }
     .scenario(raw)?;
     scenario.written = written;
@@ -145,10 +153,33 @@ fn describe_yaml_error(
         .replace(".?", "")
         .replace('?', "");
     let path = path.trim_end_matches('.');
+    let message = misplaced(&message, path).unwrap_or(message);
     let (line, column) = error
         .location()
         .map_or((0, 0), |at| (at.line() as usize, at.column() as usize));
     ScenarioError::at(file, text, line, column, Some(path), &message)
+}
+
+/// A key of a stage's `output:` written on the stage itself, the slip
+/// people make most: says where it belongs.
+fn misplaced(message: &str, path: &str) -> Option<String> {
+    const OUTPUT_KEYS: [&str; 7] = [
+        "keep",
+        "rows",
+        "row_size",
+        "fixed_size",
+        "keys_grow",
+        "keys_max",
+        "key_skew",
+    ];
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let stage = path.strip_prefix("stages[")?;
+    let on_a_stage = stage
+        .split_once('.')
+        .is_some_and(|(index, rest)| index.ends_with(']') && rest == key);
+    (on_a_stage && OUTPUT_KEYS.contains(&key)).then(|| {
+        format!("unknown field `{key}` on a stage; `{key}` belongs under the stage's `output:` mapping, e.g. `output: {{ {key}: … }}`")
+    })
 }
 
 /// Adds "did you mean `keep`?" to serde's unknown-field and unknown-variant

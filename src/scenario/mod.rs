@@ -11,6 +11,7 @@
 mod check;
 mod error;
 mod load;
+pub mod plausible;
 pub mod raw;
 mod what_if;
 
@@ -240,13 +241,25 @@ pub struct Warehouse {
     pub storage: Option<Fig<UsdPerGbMonth>>,
 }
 
-/// Queries a day over a stored dataset, each scanning all of it.
+/// What one query scans of its dataset.
+#[derive(Clone, Debug)]
+pub enum Scans {
+    /// All of it, as kept at steady state (the default).
+    All,
+    /// The most recent span of it (`1 day`, or `7 partitions` of a day).
+    Span(Fig<Time>),
+    /// This many bytes of it.
+    Bytes(Fig<Information>),
+}
+
+/// Queries a day over a stored dataset.
 #[derive(Clone, Debug)]
 pub struct Query {
     pub name: String,
     /// Index into `storage`.
     pub over: usize,
     pub per_day: Fig<Count>,
+    pub scans: Scans,
 }
 
 /// A streaming pipeline: the day's events arrive as a stream with peaks,
@@ -330,6 +343,8 @@ pub struct Transfer {
     pub of_text: String,
     pub direction: Direction,
     pub window: Option<Fig<Time>>,
+    /// The share of the dataset that moves (`share: 1%`); all of it unless set.
+    pub share: Option<Fig<Ratio>>,
 }
 
 #[derive(Clone, Debug)]
@@ -363,6 +378,9 @@ pub struct Scenario {
     pub deadline: Option<Fig<Time>>,
     /// `schedule: every 1 h`: the time between runs; `None` is one run a day.
     pub schedule: Option<Fig<Time>>,
+    /// The oldest an event may be when it becomes available, whatever the
+    /// plan (a batch's period and run, a stream's window and processing).
+    pub freshness_target: Option<Fig<Time>>,
     pub memory_per_worker: Option<Fig<Information>>,
     /// Length of a billing month.
     pub month: Fig<Time>,
@@ -443,6 +461,18 @@ pub struct RangedInput {
     pub high: units::Parsed,
 }
 
+/// How a pipeline runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Runs once a day, or on a `schedule:`.
+    Batch,
+    /// Always on (`streaming:`), judged by its latency.
+    Stream,
+    /// A stream for recent data and the batch for history, both paid.
+    Hybrid,
+}
+
 /// A day of events at `rate`.
 pub fn events_in_a_day(rate: &Fig<Frequency>) -> Fig<Count> {
     let day = Fig::input(
@@ -454,6 +484,14 @@ pub fn events_in_a_day(rate: &Fig<Frequency>) -> Fig<Count> {
 }
 
 impl Scenario {
+    pub fn mode(&self) -> Mode {
+        match &self.streaming {
+            None => Mode::Batch,
+            Some(s) if s.hybrid => Mode::Hybrid,
+            Some(_) => Mode::Stream,
+        }
+    }
+
     /// The events a day: as given, or a day of the rate given.
     pub fn events(&self) -> Fig<Count> {
         match &self.event_rate {
@@ -472,9 +510,13 @@ impl Scenario {
         }
         visit(&mut self.event_size);
         visit(&mut self.workers);
-        for fig in [&mut self.deadline, &mut self.schedule]
-            .into_iter()
-            .flatten()
+        for fig in [
+            &mut self.deadline,
+            &mut self.schedule,
+            &mut self.freshness_target,
+        ]
+        .into_iter()
+        .flatten()
         {
             visit(fig);
         }
@@ -495,8 +537,11 @@ impl Scenario {
         if let Some(network) = &mut self.network {
             visit(&mut network.bandwidth);
             for transfer in &mut network.transfers {
-                if let Some(window) = &mut transfer.window {
-                    visit(window);
+                for fig in [&mut transfer.window].into_iter().flatten() {
+                    visit(fig);
+                }
+                if let Some(share) = &mut transfer.share {
+                    visit(share);
                 }
             }
         }
@@ -558,6 +603,11 @@ impl Scenario {
         }
         for query in &mut self.queries {
             visit(&mut query.per_day);
+            match &mut query.scans {
+                Scans::All => {}
+                Scans::Span(span) => visit(span),
+                Scans::Bytes(bytes) => visit(bytes),
+            }
         }
     }
 

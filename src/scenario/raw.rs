@@ -229,6 +229,8 @@ pub struct RawScenario {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub freshness_target: Option<Policy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_per_worker: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<Policy>,
@@ -317,6 +319,8 @@ pub struct RawQuery {
     pub name: Spanned<String>,
     pub over: Spanned<String>,
     pub per_day: Policy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scans: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -450,6 +454,8 @@ pub struct RawTransfer {
     pub direction: Direction,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Policy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize, Default)]

@@ -27,6 +27,15 @@ impl Scenario {
             "N_workers",
             Source::Cli(option.into()),
         );
+        let linear = self
+            .stages
+            .iter()
+            .all(|s| matches!(s.parallel, Parallel::Linear));
+        if let Some(warning) =
+            super::plausible::linear_workers(f64::from(workers)).filter(|_| linear)
+        {
+            self.warnings.push(format!("{option}: warning: {warning}"));
+        }
         Ok(self)
     }
 

@@ -14,8 +14,11 @@ pub enum Gate {
     Deadline,
     /// A worker needs more memory than it has.
     Memory,
-    /// A transfer does not fit its window on the network link.
+    /// What crosses the network link does not fit its window (a stream's at
+    /// its peak).
     Link,
+    /// A stream misses its latency target, or the plan its freshness target.
+    Latency,
 }
 
 /// Why an estimate breaches the gates, one line each; empty when it passes.
@@ -51,17 +54,35 @@ pub fn estimate_breaches(
                 }
             }
             Gate::Link => {
-                if let Some(network) = estimate.network.as_ref().filter(|n| n.network_bound) {
-                    let late: Vec<&str> = network
-                        .transfers
-                        .iter()
-                        .filter(|t| t.exceeds_link)
-                        .map(|t| t.name.as_str())
-                        .collect();
+                if let Some(network) = estimate.network.as_ref() {
+                    for window in network.link.iter().filter(|w| !w.fits) {
+                        breaches.push(format!(
+                            "link: {} need {} of the {} link within {}",
+                            window.carries.join(" + "),
+                            window.link_time.human(),
+                            crate::units::human_bit_rate(network.bandwidth.base()),
+                            window.window.human()
+                        ));
+                    }
+                }
+            }
+            Gate::Latency => {
+                if let Some(stream) = estimate
+                    .streaming
+                    .as_ref()
+                    .filter(|s| s.latency_met == Some(false))
+                {
                     breaches.push(format!(
-                        "link: {} does not fit its window on the {} link",
-                        late.join(", "),
-                        network.bandwidth.human()
+                        "latency: the stream takes {}, more than its target",
+                        stream.latency.human()
+                    ));
+                }
+                let freshness = &estimate.freshness;
+                if let (Some(target), Some(false)) = (&freshness.target, freshness.met) {
+                    breaches.push(format!(
+                        "freshness: data can be {} old when available, more than the {} target",
+                        freshness.age.worst.human(),
+                        target.human()
                     ));
                 }
             }

@@ -173,12 +173,7 @@ impl QuickModel<'_> {
     fn meets(&self, workers: u32) -> bool {
         let n = f64::from(workers);
         // On a schedule the deadline is each run's: the day's time ÷ runs.
-        let runs = self
-            .one
-            .time
-            .runs
-            .as_ref()
-            .map_or(1.0, |r| r.runs_per_day.base());
+        let runs = self.one.time.runs.runs_per_day.base();
         let deadline_met = self
             .scenario
             .deadline

@@ -628,6 +628,7 @@ fn calibrated_scenario(
         workers: Some(value(workers.to_string())),
         deadline: None,
         schedule: None,
+        freshness_target: None,
         memory_per_worker: None,
         month: None,
         parallel: None,

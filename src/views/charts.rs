@@ -188,11 +188,18 @@ pub fn scale(projections: &[Projection]) -> Option<Chart> {
 /// Run time and monthly cost year by year, the deadline across, the first
 /// failing year marked.
 pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
+    // Calendar years with `--from`, else years from now.
+    let x = |year: u32| f64::from(year) + answer.from.map_or(0.0, f64::from);
+    let x_title = if answer.from.is_some() {
+        "year"
+    } else {
+        "years from now"
+    };
     let points = |f: &dyn Fn(&Estimate) -> f64| {
         answer
             .years
             .iter()
-            .map(|y| (f64::from(y.year), f(&y.estimate)))
+            .map(|y| (x(y.year), f(&y.estimate)))
             .collect::<Vec<_>>()
     };
     let deadline = answer
@@ -203,9 +210,9 @@ pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
     vec![
         Chart::Lines {
             title: "Run time by year, today's workers".into(),
-            x: Axis::Plain,
+            x: Axis::Year,
             y: Axis::Seconds,
-            x_title: "year".into(),
+            x_title: x_title.into(),
             y_title: "run time".into(),
             series: vec![Series {
                 name: "run time".into(),
@@ -213,8 +220,8 @@ pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
                 dashed: false,
             }],
             x_mark: answer.first_failing_year.map(|year| Mark {
-                label: format!("deadline first missed: year {year}"),
-                value: f64::from(year),
+                label: format!("deadline first missed: {}", answer.label(year)),
+                value: x(year),
             }),
             y_mark: deadline.map(|d| Mark {
                 label: format!("deadline {}", crate::units::human_duration(d)),
@@ -223,9 +230,9 @@ pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
         },
         Chart::Lines {
             title: "Cost per month by year".into(),
-            x: Axis::Plain,
+            x: Axis::Year,
             y: Axis::Usd,
-            x_title: "year".into(),
+            x_title: x_title.into(),
             y_title: "USD per month".into(),
             series: vec![Series {
                 name: "total per month".into(),

@@ -103,6 +103,25 @@ pub fn document(comparison: &Comparison) -> Document {
                 .push(super::charts::columns(title, axis, columns));
         }
     }
+    // The lecture's batch-or-stream question: how fresh each plan's data
+    // is against what it costs.
+    let figure = |key: &str| comparison.figures.iter().find(|f| f.key == key);
+    if let (Some(fresh), Some(cost)) = (figure("freshness_worst_s"), figure("total_usd_per_month"))
+    {
+        let points: Vec<(String, f64, f64)> = names
+            .iter()
+            .zip(fresh.values.iter().zip(&cost.values))
+            .filter_map(|(name, (f, c))| Some((name.clone(), f.number()?, c.number()?)))
+            .collect();
+        results.charts.push(crate::report::chart::Chart::Scatter {
+            title: "Freshness against cost".into(),
+            x: Axis::Seconds,
+            y: Axis::Usd,
+            x_title: "oldest data when available".into(),
+            y_title: "total per month".into(),
+            points,
+        });
+    }
     Document {
         title: format!("pipecalc compare: {}", names.join(" vs ")),
         intro: comparison.files.clone(),

@@ -4,9 +4,10 @@
 //! forgotten in another.
 
 use crate::figure::{Explain, Fig, Source, Working};
+use crate::model::cost::Billing;
 use crate::model::summary::SUMMARY;
 use crate::model::Estimate;
-use crate::scenario::{Bound, Scenario, Work};
+use crate::scenario::{Bound, Mode, Scenario, Work};
 use crate::study::uncertainty::Uncertainty;
 use crate::units::{human_bit_rate, human_usd, plural, significant};
 
@@ -25,6 +26,21 @@ fn bound(bound: Bound) -> &'static str {
     match bound {
         Bound::Io => "io",
         Bound::Cpu => "cpu",
+    }
+}
+
+/// "data up to 24.75 h old (12.75 h on average)", against its target.
+pub fn freshness_verdict(estimate: &Estimate) -> String {
+    let f = &estimate.freshness;
+    let age = format!(
+        "data up to {} old when available ({} on average)",
+        f.age.worst.human(),
+        f.age.average.human()
+    );
+    match (&f.target, f.met) {
+        (Some(target), Some(true)) => format!("{age}: within the {} target", target.human()),
+        (Some(target), _) => format!("{age}: NOT within the {} target", target.human()),
+        _ => age,
     }
 }
 
@@ -101,6 +117,7 @@ pub fn document_with(
     }
     sections.push(flow(e));
     sections.push(time(scenario, e));
+    sections.push(freshness(e));
     sections.push(memory(e));
     if !e.storage.datasets.is_empty() {
         sections.push(storage(e));
@@ -131,25 +148,31 @@ pub fn summary(estimate: &Estimate) -> Section {
             section.row([entry.label.to_string(), amount.human()]);
         }
     }
-    section.note(format!("deadline: {}", deadline_verdict(e)));
-    section.note(format!("peak memory per worker: {}", memory_verdict(e)));
-    if let Some(runs) = &e.time.runs {
-        section.note(format!(
-            "schedule: every {}, {} runs a day of {} each{}",
-            runs.period.human(),
-            significant(runs.runs_per_day.base(), 4),
-            runs.run.human(),
-            if runs.piles_up {
-                "; runs PILE UP: a run takes longer than the time between runs"
-            } else {
-                ""
-            }
-        ));
+    section.note(format!("freshness: {}", freshness_verdict(e)));
+    if e.mode != Mode::Stream {
+        section.note(format!("deadline: {}", deadline_verdict(e)));
+        let runs = &e.time.runs;
+        if runs.scheduled {
+            section.note(format!(
+                "schedule: every {}, {} runs a day of {} each",
+                runs.period.human(),
+                significant(runs.runs_per_day.base(), 4),
+                runs.run.human(),
+            ));
+        }
+        if runs.piles_up {
+            section.note(format!(
+                "runs PILE UP: a run takes {}, longer than the {} between runs; the next starts before it ends",
+                runs.run.human(),
+                runs.period.human()
+            ));
+        }
     }
+    section.note(format!("peak memory per worker: {}", memory_verdict(e)));
     if let Some(stream) = &e.streaming {
         section.note(format!(
-            "stream: {} workers always on ({} for the peak of {} events/s), latency {}{}{}",
-            significant(stream.fleet.base(), 4),
+            "stream: {} always on ({} for the peak of {} events/s), latency {}{}{}",
+            plural(stream.fleet.base(), "worker"),
             significant(stream.workers_for_peak.base(), 4),
             crate::units::human_count(stream.peak_rate.base()),
             stream.latency.human(),
@@ -305,6 +328,34 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
     section
 }
 
+fn freshness(estimate: &Estimate) -> Section {
+    let f = &estimate.freshness;
+    let mut section = Section::new(
+        "Freshness (how old data is when available)",
+        &["Part", "Oldest", "On average"],
+    );
+    let part = match estimate.mode {
+        Mode::Batch if estimate.time.runs.scheduled => "each run",
+        Mode::Batch => "the daily run",
+        Mode::Stream | Mode::Hybrid => "the stream",
+    };
+    section.row([part.to_string(), f.age.worst.human(), f.age.average.human()]);
+    if let Some(batch) = &f.batch {
+        section.row([
+            "the daily batch (history)".to_string(),
+            batch.worst.human(),
+            batch.average.human(),
+        ]);
+    }
+    section.note(match estimate.mode {
+        Mode::Batch => "a batch collects events for its period, waits for late data (the watermark), then runs: the oldest event waits the whole period, the average one half",
+        _ => "a stream collects a window, waits for late data (the watermark), then its fleet processes it",
+    });
+    section.note(format!("freshness: {}", freshness_verdict(estimate)));
+    section.working = f.workings();
+    section
+}
+
 fn memory(estimate: &Estimate) -> Section {
     let memory = &estimate.memory;
     let mut section = Section::new("Memory", &["Stage", "Working set", "Per worker"]);
@@ -425,19 +476,22 @@ fn network(estimate: &Estimate) -> Section {
             network.egress_usd_per_month.human(),
             network.ingress_usd_per_month.human()
         ));
-    let over: Vec<&str> = network
-        .transfers
-        .iter()
-        .filter(|t| t.exceeds_link)
-        .map(|t| t.name.as_str())
-        .collect();
-    section.note(if over.is_empty() {
-        "bottleneck: not the network; every transfer fits its window on this link".to_string()
+    // Everything that crosses the one link shares it: each window with
+    // what is due in it, summed.
+    for window in &network.link {
+        section.note(format!(
+            "within {}: {} ({}) take {} of the link: {}",
+            window.window.human(),
+            window.carries.join(" + "),
+            window.bytes.human(),
+            window.link_time.human(),
+            if window.fits { "fits" } else { "does NOT fit" }
+        ));
+    }
+    section.note(if network.network_bound {
+        "bottleneck: the NETWORK; what must cross the link does not fit its window (spread the transfers out, or a faster link)".to_string()
     } else {
-        format!(
-            "bottleneck: the NETWORK; {} needs more than the link within its window (parallel transfers or a faster link)",
-            over.join(", ")
-        )
+        "bottleneck: not the network; what crosses the link fits every window".to_string()
     });
     section.working = network.workings();
     section
@@ -460,9 +514,27 @@ fn cost(estimate: &Estimate) -> Section {
         .row([
             "Storage (steady state)".to_string(),
             String::new(),
-            cost.storage_usd_per_month_steady.human(),
+            match &cost.state_usd_per_month {
+                Some(state) => {
+                    crate::units::human_usd(cost.storage_usd_per_month_steady.base() + state.base())
+                }
+                None => cost.storage_usd_per_month_steady.human(),
+            },
             percent(cost.storage_share.base()),
-        ])
+        ]);
+    if let (Some(day), Some(month), Some(share)) = (
+        &cost.warehouse_usd_per_day,
+        &cost.warehouse_usd_per_month,
+        &cost.warehouse_share,
+    ) {
+        section.row([
+            "Warehouse (bytes scanned)".to_string(),
+            day.human(),
+            month.human(),
+            percent(share.base()),
+        ]);
+    }
+    section
         .row([
             "Network".to_string(),
             network_per_day,
@@ -475,21 +547,42 @@ fn cost(estimate: &Estimate) -> Section {
             cost.total_usd_per_month.human(),
             "100%".to_string(),
         ]);
+    let billing = match (cost.billing, estimate.streaming.as_ref()) {
+        (Billing::Fleet, _) => "a stream's fleet, always on".to_string(),
+        (Billing::AlwaysOn, _) => format!(
+            "billed as always on: {} runs a day, each rounded up to its billing increment, would cost more than keeping the workers up all day",
+            significant(estimate.time.runs.runs_per_day.base(), 4)
+        ),
+        (Billing::PerRun, _) if estimate.time.runs.scheduled => {
+            "each run billed on its own".to_string()
+        }
+        (Billing::PerRun, _) => "the day's run billed".to_string(),
+    };
+    let workers = match (&estimate.streaming, cost.billing) {
+        (Some(stream), Billing::Fleet) => {
+            plural(stream.fleet.base(), "worker") + " (the stream's fleet)"
+        }
+        (Some(stream), _) => format!(
+            "{} (the batch's), plus the stream's fleet of {} all day",
+            plural(estimate.time.workers.base(), "worker"),
+            significant(stream.fleet.base(), 4)
+        ),
+        (None, _) => plural(cost.workers_billed.base(), "worker"),
+    };
     section
         .note(format!(
-            "compute: {} billed per worker × {} = {} of worker time",
+            "compute: {} billed per worker × {workers} = {} of worker time ({billing})",
             cost.billed_time_per_worker.human(),
-            plural(estimate.time.workers.base(), "worker"),
             cost.worker_time.human()
         ))
         .note(format!(
             "storage in month 1 is {}; it grows to the steady figure as retention fills",
             cost.storage_usd_month1.human()
         ));
-    if let Some(warehouse) = &cost.warehouse_usd_per_day {
+    if let Some(state) = &cost.state_usd_per_month {
         section.note(format!(
-            "of the compute, {} a day is the warehouse's, billed by the bytes its stages and the queries scan; the rest is the cluster's",
-            warehouse.human()
+            "storage includes the stream's state and checkpoints, {} a month",
+            state.human()
         ));
     }
     section.working = cost.workings();
@@ -498,7 +591,13 @@ fn cost(estimate: &Estimate) -> Section {
 }
 
 fn reliability(r: &crate::model::reliability::ReliabilityModel) -> Section {
-    let mut section = Section::new("Reliability (one run a day)", &["Figure", "Value"]);
+    let runs = significant(r.runs_per_day.base(), 4);
+    let title = match (r.micro_batches, r.runs_per_day.base() == 1.0) {
+        (true, _) => format!("Reliability ({runs} micro-batches a day)"),
+        (false, true) => "Reliability (one run a day)".to_string(),
+        (false, false) => format!("Reliability ({runs} runs a day)"),
+    };
+    let mut section = Section::new(title, &["Figure", "Value"]);
     // Reliability lives in the last digits: 99.95% is not 100%.
     let share = |f: &Fig<crate::units::Ratio>| format!("{}%", significant(f.base() * 100.0, 6));
     if r.checkpoints {
@@ -537,13 +636,17 @@ fn reliability(r: &crate::model::reliability::ReliabilityModel) -> Section {
             ),
         ])
         .row([
-            "Runs a year that fail after every attempt".to_string(),
+            if r.micro_batches {
+                "Micro-batches a year that fail after every attempt".to_string()
+            } else {
+                "Runs a year that fail after every attempt".to_string()
+            },
             significant(r.failed_runs_per_year.base(), 3),
         ]);
     if let Some(attempts) = r.attempts_for_target {
         section.row(["Fewest attempts for the target", &attempts.to_string()]);
     } else if r.target.is_some() {
-        section.row(["Fewest attempts for the target", "more than 10"]);
+        section.row(["Fewest attempts for the target", "more than 100"]);
     }
     if let Some(p_max) = &r.max_failure_for_target {
         section.row([

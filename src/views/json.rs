@@ -13,6 +13,7 @@ use crate::contract::Versions;
 use crate::figure::{Fig, Working};
 use crate::model::cost::CostModel;
 use crate::model::flow::{Flow, StageFlow};
+use crate::model::freshness::FreshnessModel;
 use crate::model::memory::{MemoryModel, StageMemory};
 use crate::model::network::NetworkModel;
 use crate::model::quality::QualityModel;
@@ -383,6 +384,9 @@ pub struct EstimateDocument<'a> {
     pub flow: &'a Flow,
     pub stages: Vec<StageFigures<'a>>,
     pub time: &'a TimeModel,
+    /// How old an event is when it becomes available, at worst and on
+    /// average, against `freshness_target` when the scenario sets one.
+    pub freshness: &'a FreshnessModel,
     pub memory: &'a MemoryModel,
     pub storage: &'a StorageModel,
     pub network: Option<&'a NetworkModel>,
@@ -449,6 +453,7 @@ pub fn estimate<'a>(
         flow: &e.flow,
         stages,
         time: &e.time,
+        freshness: &e.freshness,
         memory: &e.memory,
         storage: &e.storage,
         network: e.network.as_ref(),

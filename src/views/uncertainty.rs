@@ -43,6 +43,7 @@ fn parsed_human(value: &crate::units::Parsed) -> String {
         Parsed::Number(_) => crate::units::human_count(value.base()),
         Parsed::Percent(_) => percent(value.base()),
         Parsed::Money(_) => human_usd(value.base()),
+        Parsed::MoneyPerSize(_) => format!("{}/GB", human_usd(value.base() * 1e9)),
     }
 }
 

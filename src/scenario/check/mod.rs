@@ -4,6 +4,7 @@
 //! scenario; each block's own checks are in a file of its own.
 
 mod network;
+
 mod prices;
 mod quality;
 mod reliability;
@@ -35,6 +36,9 @@ pub(super) struct Validator<'a> {
     pub(super) ranged: std::cell::RefCell<Vec<RangedInput>>,
     /// Values that are valid but very likely wrong.
     pub(super) warnings: std::cell::RefCell<Vec<String>>,
+    /// The scenario's month in days: what a duration written in months
+    /// (`retention: 3 months`) is counted in.
+    pub(super) month_days: f64,
 }
 
 /// Whether `--sensitivity` spreads a point input of this kind: a quantity
@@ -235,8 +239,15 @@ impl Validator<'_> {
     }
 
     fn duration<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Time>> {
+        // `3 months` is three of the scenario's months.
+        let months = key != "month" && field.value.0.contains("month");
+        let scale = if months {
+            self.month_days / units::MONTH_DAYS
+        } else {
+            1.0
+        };
         self.positive(field, key, symbol, Kind::Duration, |p| match p {
-            Parsed::Duration(v) => Some(v),
+            Parsed::Duration(v) => Some(v * scale),
             _ => None,
         })
     }
@@ -295,6 +306,25 @@ impl Validator<'_> {
         Ok(value)
     }
 
+    /// A price per amount of data, in USD per `per` bytes: a plain number
+    /// is per the size the key names (`egress_usd_per_gb`: per GB), and a
+    /// price may name its own size, as bills do: `$6.25/TiB`.
+    fn price_per_size<R: Role>(&self, field: &Input<R>, key: &str, per: f64) -> Result<f64> {
+        let value = self.parsed_into(field, key, Kind::Money, |p| match p {
+            Parsed::Number(v) | Parsed::Money(v) => Some(v),
+            Parsed::MoneyPerSize(per_byte) => Some(per_byte * per),
+            _ => None,
+        })?;
+        if value < 0.0 {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!("`{}` is negative; prices are zero or more", field.value.0),
+            ));
+        }
+        Ok(value)
+    }
+
     fn fraction<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Ratio>> {
         let value = self.parsed_into(field, key, Kind::Fraction, |p| match p {
             Parsed::Number(v) | Parsed::Percent(v) => Some(v),
@@ -305,8 +335,9 @@ impl Validator<'_> {
                 key,
                 &field.referenced,
                 format!(
-                    "`{}` is outside 0..1; a stage keeps more than none and at most all of its rows (0 < keep ≤ 1, e.g. 0.8 or \"80%\")",
-                    field.value.0
+                    "`{}` is outside 0..1; `{}` is a share of more than none and at most all (above 0, at most 1, e.g. 0.8 or \"80%\")",
+                    field.value.0,
+                    key.rsplit('.').next().unwrap_or(key)
                 ),
             ));
         }
@@ -445,10 +476,25 @@ impl Validator<'_> {
             .map(|field| self.schedule(field))
             .transpose()?
             .flatten();
+        let freshness_target = raw
+            .freshness_target
+            .as_ref()
+            .map(|f| self.duration(f, "freshness_target", "freshness_target"))
+            .transpose()?;
         let memory_per_worker = raw
             .memory_per_worker
             .as_ref()
-            .map(|f| self.size(f, "memory_per_worker", "memory_per_worker"))
+            .map(|f| {
+                let memory = self.size(f, "memory_per_worker", "memory_per_worker")?;
+                if memory.base() > plausible::MEMORY_BYTES {
+                    self.warn(
+                        "memory_per_worker",
+                        &f.referenced,
+                        format!("{} a worker is more memory than a machine has today (2 TB is large; the largest cloud machines have 24 TB); is this the whole cluster's?", memory.human()),
+                    );
+                }
+                Ok::<_, anyhow::Error>(memory)
+            })
             .transpose()?;
         let month = match &raw.month {
             Some(field) => self.duration(field, "month", "month")?,
@@ -509,6 +555,14 @@ impl Validator<'_> {
             })
             .collect::<Result<Vec<_>>>()?;
 
+        if let Some(field) = &raw.workers {
+            let linear = stages
+                .iter()
+                .all(|s| matches!(s.parallel, Parallel::Linear));
+            if let Some(warning) = plausible::linear_workers(workers.base()).filter(|_| linear) {
+                self.warn("workers", &field.referenced, warning);
+            }
+        }
         let storage = self.datasets(&raw.storage, &stage_names)?;
         self.unique_names(raw.storage.iter().map(|d| &d.name), "storage", "dataset")?;
         let warehouse = self.warehouse(
@@ -541,6 +595,7 @@ impl Validator<'_> {
             workers,
             deadline,
             schedule,
+            freshness_target,
             memory_per_worker,
             month,
             stages,

@@ -30,6 +30,17 @@ impl Validator<'_> {
                             )
                         })
                         .transpose()?,
+                    share: transfer
+                        .share
+                        .as_ref()
+                        .map(|f| {
+                            self.fraction(
+                                f,
+                                &format!("{key}.share"),
+                                &format!("share[{}]", transfer.name.value),
+                            )
+                        })
+                        .transpose()?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -38,8 +49,19 @@ impl Validator<'_> {
             "network.transfers",
             "transfer",
         )?;
+        let bandwidth = self.byte_rate(&network.bandwidth, "network.bandwidth", "bandwidth")?;
+        if bandwidth.base() > plausible::LINK_BYTES_PER_S {
+            self.warn(
+                "network.bandwidth",
+                &network.bandwidth.referenced,
+                format!(
+                    "{} is faster than any network link today (800 Gbps); check the unit (`Gbps`, `GB/s`)",
+                    crate::units::human_bit_rate(bandwidth.base())
+                ),
+            );
+        }
         Ok(Network {
-            bandwidth: self.byte_rate(&network.bandwidth, "network.bandwidth", "bandwidth")?,
+            bandwidth,
             transfers,
         })
     }

@@ -60,7 +60,7 @@ impl Validator<'_> {
         let storage_price = match &raw.storage_usd_per_gb_month {
             Some(field) => {
                 let k = key("storage_usd_per_gb_month");
-                let value = self.price(field, &k)?;
+                let value = self.price_per_size(field, &k, 1e9)?;
                 Some(Fig::input(UsdPerGbMonth(value), "price_storage", self.source(&k, &field.referenced)))
             }
             None if storage.iter().any(|d| !d.in_warehouse) => {
@@ -74,7 +74,7 @@ impl Validator<'_> {
         let egress = match &raw.egress_usd_per_gb {
             Some(field) => {
                 let k = key("egress_usd_per_gb");
-                let value = self.price(field, &k)?;
+                let value = self.price_per_size(field, &k, 1e9)?;
                 Some(Fig::input(UsdPerGb(value), "price_egress", self.source(&k, &field.referenced)))
             }
             None if network.is_some_and(|n| n.transfers.iter().any(|t| t.direction == Direction::Egress)) => {
@@ -88,7 +88,7 @@ impl Validator<'_> {
         let ingress = match &raw.ingress_usd_per_gb {
             Some(field) => {
                 let k = key("ingress_usd_per_gb");
-                let value = self.price(field, &k)?;
+                let value = self.price_per_size(field, &k, 1e9)?;
                 Fig::input(
                     UsdPerGb(value),
                     "price_ingress",

@@ -239,6 +239,30 @@ impl Validator<'_> {
         )))
     }
 
+    /// Warns of a throughput no one machine reaches today, which is most
+    /// often a whole cluster's written as one worker's.
+    fn plausible_throughput(&self, work: &Work, key: &str, at: &serde_saphyr::Location) {
+        match work {
+            Work::ByteThroughput(rate) if rate.base() > plausible::BYTES_PER_S => self.warn(
+                key,
+                at,
+                format!(
+                    "{} a worker is more than one machine reads today (about 2 GB/s, a fast NVMe disk or a 25 Gbps NIC); a throughput is per worker: is this the whole cluster's?",
+                    rate.human()
+                ),
+            ),
+            Work::EventThroughput(rate) if rate.base() > plausible::EVENTS_PER_S => self.warn(
+                key,
+                at,
+                format!(
+                    "{} a worker is more than one machine parses today (about 10M small events a second); a throughput is per worker: is this the whole cluster's?",
+                    rate.human()
+                ),
+            ),
+            _ => {}
+        }
+    }
+
     pub(super) fn stage(
         &self,
         index: usize,
@@ -282,10 +306,12 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                match measure {
+                let work = match measure {
                     Measure::Bytes => Work::ByteThroughput(self.byte_rate(field, &key, &symbol)?),
                     Measure::Events => Work::EventThroughput(self.event_rate(field, &key, &symbol)?),
-                }
+                };
+                self.plausible_throughput(&work, &key, &field.referenced);
+                work
             }
             (None, Some(field)) => {
                 Work::Duration(self.duration(field, &key("duration"), &format!("T_given[{name}]"))?)

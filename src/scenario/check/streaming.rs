@@ -8,7 +8,7 @@ use super::Validator;
 use crate::figure::{Fig, Source};
 use crate::scenario::raw::*;
 use crate::scenario::*;
-use crate::units::{self, Ratio};
+use crate::units::{self, Count, Kind, Parsed, Ratio};
 
 impl Validator<'_> {
     pub(super) fn streaming(&self, raw: &Spanned<RawStreaming>) -> Result<Streaming> {
@@ -33,7 +33,21 @@ impl Validator<'_> {
             ),
         };
         let headroom = match &s.headroom {
-            Some(field) => self.probability(field, &key("headroom"), "headroom", false)?,
+            Some(field) => {
+                let k = key("headroom");
+                let value = self.parsed_into(field, &k, Kind::Fraction, |p| match p {
+                    Parsed::Number(v) | Parsed::Percent(v) => Some(v),
+                    _ => None,
+                })?;
+                if !(0.0..=10.0).contains(&value) {
+                    return Err(self.error(
+                        &k,
+                        &field.referenced,
+                        format!("`{}` is outside 0% to 1000%; headroom is the spare capacity kept at the peak (20% keeps the fleet at most 83% busy; 100% doubles it)", field.value.0.trim()),
+                    ));
+                }
+                Fig::input(Ratio(value), "headroom", self.source(&k, &field.referenced))
+            }
             None => Fig::input(
                 Ratio(0.2),
                 "headroom",
@@ -47,7 +61,15 @@ impl Validator<'_> {
             min_workers: s
                 .min_workers
                 .as_ref()
-                .map(|f| self.count(f, &key("min_workers"), "min_workers"))
+                .map(|f| {
+                    let k = key("min_workers");
+                    let workers = self.whole(f, &k)?;
+                    Ok::<_, anyhow::Error>(Fig::input(
+                        Count(f64::from(workers)),
+                        "min_workers",
+                        self.source(&k, &f.referenced),
+                    ))
+                })
                 .transpose()?,
             window: match &s.window {
                 Some(field) => self.duration(field, &key("window"), "window")?,

@@ -8,7 +8,7 @@ use super::Validator;
 use crate::figure::Fig;
 use crate::scenario::raw::*;
 use crate::scenario::*;
-use crate::units::{UsdPerGb, UsdPerGbMonth};
+use crate::units::{self, Parsed, UsdPerGb, UsdPerGbMonth};
 
 impl Validator<'_> {
     /// The warehouse, checked against what uses it: a stage in it needs its
@@ -28,7 +28,8 @@ impl Validator<'_> {
                         .usd_per_tb_scanned
                         .as_ref()
                         .map(|field| {
-                            let per_tb = self.price(field, "warehouse.usd_per_tb_scanned")?;
+                            let per_tb =
+                                self.price_per_size(field, "warehouse.usd_per_tb_scanned", 1e12)?;
                             Ok::<_, anyhow::Error>(Fig::input(
                                 UsdPerGb(per_tb / 1000.0),
                                 "price_scan",
@@ -40,9 +41,13 @@ impl Validator<'_> {
                         .storage_usd_per_gb_month
                         .as_ref()
                         .map(|field| {
-                            let value = self.price(field, "warehouse.storage_usd_per_gb_month")?;
+                            let per_gb = self.price_per_size(
+                                field,
+                                "warehouse.storage_usd_per_gb_month",
+                                1e9,
+                            )?;
                             Ok::<_, anyhow::Error>(Fig::input(
-                                UsdPerGbMonth(value),
+                                UsdPerGbMonth(per_gb),
                                 "price_warehouse_storage",
                                 self.source(
                                     "warehouse.storage_usd_per_gb_month",
@@ -104,6 +109,46 @@ impl Validator<'_> {
         Ok(warehouse)
     }
 
+    /// What a query scans: `all` (what is kept), a span of the most recent
+    /// data (`1 day`, or `7 partitions`: a partition is a day's data), or
+    /// a size.
+    fn scans(&self, field: &Policy, key: &str, query: &str) -> Result<Scans> {
+        let text = field.value.0.trim();
+        if text == "all" {
+            return Ok(Scans::All);
+        }
+        let symbol = format!("scans[{query}]");
+        if let Some(count) = text
+            .strip_suffix("partitions")
+            .or_else(|| text.strip_suffix("partition"))
+        {
+            let days = units::parse_count(count.trim())
+                .ok()
+                .filter(|n| n.0 >= 1.0 && n.0.fract() == 0.0)
+                .ok_or_else(|| {
+                    self.error(
+                        key,
+                        &field.referenced,
+                        format!("`{text}` is not a whole number of partitions; a query scans `all`, a span such as `1 day`, `7 partitions` (a day's data each) or a size such as `10 GB`"),
+                    )
+                })?;
+            return Ok(Scans::Span(Fig::input(
+                units::seconds(days.0 * units::SECONDS_PER_DAY),
+                symbol,
+                self.source(key, &field.referenced),
+            )));
+        }
+        match units::parse_any(text) {
+            Ok(Parsed::Duration(_)) => Ok(Scans::Span(self.duration(field, key, &symbol)?)),
+            Ok(Parsed::Size(_)) => Ok(Scans::Bytes(self.size(field, key, &symbol)?)),
+            _ => Err(self.error(
+                key,
+                &field.referenced,
+                format!("`{text}` is not what a query scans; write `all` (what is kept, the default), a span of the newest data such as `1 day`, `7 partitions` (a day's data each) or a size such as `10 GB`"),
+            )),
+        }
+    }
+
     pub(super) fn queries(&self, raw: &[RawQuery], datasets: &[RawDataset]) -> Result<Vec<Query>> {
         raw.iter()
             .enumerate()
@@ -129,14 +174,19 @@ impl Validator<'_> {
                             ),
                         )
                     })?;
+                let name = &query.name.value;
                 Ok(Query {
-                    name: query.name.value.clone(),
+                    name: name.clone(),
                     over,
                     per_day: self.count(
                         &query.per_day,
                         &format!("{key}.per_day"),
-                        &format!("queries[{}]", query.name.value),
+                        &format!("queries[{name}]"),
                     )?,
+                    scans: match &query.scans {
+                        None => Scans::All,
+                        Some(field) => self.scans(field, &format!("{key}.scans"), name)?,
+                    },
                 })
             })
             .collect()
