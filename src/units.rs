@@ -455,7 +455,7 @@ impl Kind {
             Kind::Count => "counts are plain numbers with an optional k/K, M, G, T suffix, e.g. 50000, \"50K\", \"10M\"",
             Kind::Fraction => "fractions are numbers from 0 to 1 or percentages, e.g. 0.8, \"80%\"",
             Kind::Ratio => "ratios are plain positive numbers, e.g. 5",
-            Kind::Money => "prices are plain numbers in USD, e.g. 0.023 or \"$0.023\"",
+            Kind::Money => "prices are plain numbers in USD, e.g. 0.023 or \"$0.023\"; a price per amount of data may name its size, e.g. \"$6.25/TiB\"",
         }
     }
 }
@@ -872,7 +872,10 @@ pub fn parse_as(text: &str, expected: Kind) -> Result<Parsed, String> {
             | (Kind::Count, Parsed::Number(_))
             | (Kind::Ratio, Parsed::Number(_))
             | (Kind::Fraction, Parsed::Number(_) | Parsed::Percent(_))
-            | (Kind::Money, Parsed::Number(_) | Parsed::Money(_))
+            | (
+                Kind::Money,
+                Parsed::Number(_) | Parsed::Money(_) | Parsed::MoneyPerSize(_)
+            )
     );
     if ok {
         return Ok(parsed);

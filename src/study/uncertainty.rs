@@ -688,6 +688,89 @@ prices:
         }
     }
 
+    /// Past the inputs every corner is tried for, the searched bounds
+    /// still hold every corner: 3,000 corners drawn at random, each figure
+    /// within its low and high.
+    #[test]
+    fn searched_bounds_hold_every_corner() {
+        let text = "
+volume: { events_per_day: 8M..12M, event_size: 400 B..600 B }
+workers: 4
+deadline: 1 h
+memory_per_worker: 8 GB
+stages:
+  - { name: a, bound: io, input: bytes, throughput: 10 MB/s..30 MB/s }
+  - { name: b, bound: cpu, input: events, throughput: 5k events/s..20k events/s, output: { keep: 60%..90%, row_size: 200 B..300 B }, working_set: output }
+  - { name: c, bound: cpu, input: events, duration: 5 min..20 min, output: { rows: 40K..60K, row_size: 80 B..120 B } }
+  - { name: d, bound: io, input: bytes, throughput: 1 MB/s..3 MB/s }
+storage:
+  - { name: raw, of: a.output, retention: 90 days, compression_ratio: 3..6 }
+network:
+  bandwidth: 500 Mbps..2 Gbps
+  transfers:
+    - { name: out, of: a.input, direction: egress }
+prices:
+  compute_usd_per_worker_hour: 0.3..0.7
+  billing_increment: 1 h
+  storage_usd_per_gb_month: 0.02..0.03
+  egress_usd_per_gb: 0.05..0.12
+";
+        let u = study(text, "t.yaml", &Options::default(), &|s| Ok(s))
+            .unwrap()
+            .unwrap();
+        assert!(u.inputs.len() > CORNER_INPUTS, "{}", u.inputs.len());
+        assert!(matches!(u.method, Method::Search(_)));
+        let read = |end: End| {
+            parse_with(
+                text,
+                "t.yaml",
+                &Pick {
+                    default: end,
+                    ..Pick::default()
+                },
+            )
+            .unwrap()
+        };
+        let (mut low, mut likely, mut high) = (read(End::Low), read(End::Likely), read(End::High));
+        let slots: Vec<Slot> = u
+            .inputs
+            .iter()
+            .map(|i| Slot {
+                key: i.key.clone(),
+                low: input_value(&mut low, &i.key).unwrap(),
+                high: input_value(&mut high, &i.key).unwrap(),
+            })
+            .collect();
+        let likely_values = u
+            .inputs
+            .iter()
+            .map(|i| input_value(&mut likely, &i.key).unwrap())
+            .collect();
+        let mut cases = Cases::new(likely, slots, likely_values);
+        let mut draws = SplitMix64(11);
+        for _ in 0..3000 {
+            let ends: Vec<f64> = (0..u.inputs.len())
+                .map(|_| if draws.chance(0.5) { 1.0 } else { 0.0 })
+                .collect();
+            let amounts = cases.at_ends(&ends).unwrap();
+            for (amount, figure) in amounts.iter().zip(&u.figures) {
+                let (Some(v), Some(low), Some(high)) = (
+                    amount.number(),
+                    figure.low.as_ref().and_then(Amount::number),
+                    figure.high.as_ref().and_then(Amount::number),
+                ) else {
+                    continue;
+                };
+                let slack = 1e-9 * high.abs().max(1.0);
+                assert!(
+                    v >= low - slack && v <= high + slack,
+                    "{} {v} outside {low}..{high} at {ends:?}",
+                    figure.key
+                );
+            }
+        }
+    }
+
     #[test]
     fn samples_are_reproducible_and_inside_the_bounds() {
         let text = scenario("400 B..600 B", "1 MB/s..2 MB/s", "5 min..15 min");
