@@ -108,6 +108,16 @@ pub fn tolerance(text: &str) -> Result<f64, String> {
     )
 }
 
+/// A percentage from 0 to 100, `5%` or `5`, as a fraction (0.05).
+pub fn percent(text: &str) -> Result<f64, String> {
+    number_where(
+        text.trim().trim_end_matches('%'),
+        |v| (0.0..=100.0).contains(&v),
+        "is not a percentage; use 0% to 100% (5% or 5)",
+    )
+    .map(|v| v / 100.0)
+}
+
 /// A share of events, from 0 to 1 (0.05 is 5 %).
 pub fn share(text: &str) -> Result<f64, String> {
     number_where(

@@ -243,6 +243,9 @@ pub struct CalibrateArgs {
     /// Where to write the scenario [default: print it].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -359,7 +362,9 @@ fn export(text: &str) -> Result<(Format, PathBuf), String> {
 }
 
 impl Output {
-    pub fn options(&self) -> commands::Output {
+    /// The report's options; `reads` are the files the command reads, which
+    /// no report may be written over.
+    pub fn options(&self, reads: &[PathBuf]) -> commands::Output {
         commands::Output {
             format: self.format,
             style: Style {
@@ -367,6 +372,7 @@ impl Output {
                 width: width(self.output.is_none() && std::io::stdout().is_terminal()),
             },
             exports: self.export.clone(),
+            reads: reads.to_vec(),
         }
     }
 }
@@ -432,12 +438,19 @@ fn done(text: String, status: ExitStatus) -> Result<Outcome> {
     })
 }
 
+/// A warning on stderr, shown and never obeyed by the terminal.
+fn warn(text: &str) {
+    eprintln!("{}", pipecalc::text::printable_lines(text));
+}
+
 /// The report to the terminal, or with `--output` to its file (then the
-/// terminal gets nothing).
-fn deliver(text: String, output: &Output) -> Result<String> {
+/// terminal gets nothing), never over a file the command reads.
+fn deliver(text: String, output: &Output, reads: &[PathBuf]) -> Result<String> {
     match &output.output {
         Some(path) => {
-            pipecalc::reference::storage::write_atomic(path, text.as_bytes())
+            let reads: Vec<&std::path::Path> = reads.iter().map(PathBuf::as_path).collect();
+            let text = pipecalc::text::printable_lines(&text);
+            pipecalc::reference::storage::write_report(path, text.as_bytes(), &reads)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             Ok(String::new())
         }
@@ -465,9 +478,12 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
     let text = match cli.command {
         Command::Validate(args) => {
             let options = validate_options(&args)?;
+            let mut reads = vec![args.scenario.clone()];
+            reads.extend(args.calibrate_from.iter().cloned());
+            reads.extend(args.against.iter().cloned());
             let (text, within) =
-                commands::validate(&args.scenario, &options, &args.output.options())?;
-            let text = deliver(text, &args.output)?;
+                commands::validate(&args.scenario, &options, &args.output.options(&reads))?;
+            let text = deliver(text, &args.output, &reads)?;
             let status = if within {
                 ExitStatus::Success
             } else {
@@ -493,7 +509,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                     scale: what_if.scale,
                     compression: what_if.compression,
                 },
-                &output.options(),
+                &output.options(std::slice::from_ref(&scenario)),
                 &pipecalc::study::uncertainty::Options {
                     spread: sensitivity,
                     samples,
@@ -510,9 +526,9 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 ))));
             }
             for warning in &warnings {
-                eprintln!("{warning}");
+                warn(warning);
             }
-            return gated(deliver(text, &output)?, breaches);
+            return gated(deliver(text, &output, &[scenario])?, breaches);
         }
         Command::Scale {
             scenario,
@@ -520,23 +536,38 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             workers,
             compression,
             output,
-        } => commands::scale(&scenario, factors, workers, compression, &output.options())
-            .and_then(|text| deliver(text, &output)),
+        } => {
+            let reads = [scenario];
+            commands::scale(
+                &reads[0],
+                factors,
+                workers,
+                compression,
+                &output.options(&reads),
+            )
+            .and_then(|text| deliver(text, &output, &reads))
+        }
         Command::Workers {
             scenario,
             scale,
             max_workers,
             output,
-        } => commands::workers(&scenario, scale, max_workers, &output.options())
-            .and_then(|text| deliver(text, &output)),
+        } => {
+            let reads = [scenario];
+            commands::workers(&reads[0], scale, max_workers, &output.options(&reads))
+                .and_then(|text| deliver(text, &output, &reads))
+        }
         Command::Growth {
             scenario,
             years,
             growth,
             from,
             output,
-        } => commands::growth(&scenario, years, growth, from, &output.options())
-            .and_then(|text| deliver(text, &output)),
+        } => {
+            let reads = [scenario];
+            commands::growth(&reads[0], years, growth, from, &output.options(&reads))
+                .and_then(|text| deliver(text, &output, &reads))
+        }
         Command::Compare {
             scenarios,
             fail_above,
@@ -557,8 +588,8 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 }
             }
             let (text, breaches) =
-                commands::compare_gated(&scenarios, &output.options(), &fail_above)?;
-            return gated(deliver(text, &output)?, breaches);
+                commands::compare_gated(&scenarios, &output.options(&scenarios), &fail_above)?;
+            return gated(deliver(text, &output, &scenarios)?, breaches);
         }
         Command::Check { scenarios } => commands::check(&scenarios),
         Command::Schema { document } => commands::schema(&document),
@@ -567,12 +598,15 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             stage_map,
             output,
         } => {
-            let (text, warnings) =
-                commands::inspect(&run, stage_map.as_deref(), &output.options())?;
+            let (text, warnings) = commands::inspect(
+                &run,
+                stage_map.as_deref(),
+                &output.options(std::slice::from_ref(&run)),
+            )?;
             for warning in &warnings {
-                eprintln!("warning: {warning}");
+                warn(&format!("warning: {warning}"));
             }
-            deliver(text, &output)
+            deliver(text, &output, &[run])
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -599,6 +633,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             args.from.as_deref(),
             args.stage_map.as_deref(),
             args.out.as_deref(),
+            args.force,
         ),
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
@@ -612,9 +647,9 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 progress: true,
                 ..args.config
             };
-            let ran = commands::run(&config, &output.options())?;
+            let ran = commands::run(&config, &output.options(&[]))?;
             for warning in &ran.warnings {
-                eprintln!("warning: {warning}");
+                warn(&format!("warning: {warning}"));
             }
             return Ok(Outcome {
                 text: ran.text,

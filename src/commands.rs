@@ -32,6 +32,8 @@ pub struct Output {
     pub style: Style,
     /// Further formats written to files in the same run (`--export json=run.json`).
     pub exports: Vec<(Format, PathBuf)>,
+    /// The files the command reads, which no report may be written over.
+    pub reads: Vec<PathBuf>,
 }
 
 impl Output {
@@ -41,6 +43,7 @@ impl Output {
             format,
             style,
             exports: Vec::new(),
+            reads: Vec::new(),
         }
     }
 }
@@ -79,7 +82,8 @@ fn emit<T: serde::Serialize>(
             width: report::Width::Fixed(120),
             ..output.style
         };
-        crate::reference::storage::write_atomic(path, render(*format, style)?.as_bytes())
+        let reads: Vec<&Path> = output.reads.iter().map(PathBuf::as_path).collect();
+        crate::reference::storage::write_report(path, render(*format, style)?.as_bytes(), &reads)
             .with_context(|| format!("cannot export to `{}`", path.display()))?;
     }
     render(output.format, output.style)
@@ -386,12 +390,32 @@ pub struct RunOutcome {
     pub error: Option<anyhow::Error>,
 }
 
+/// For stderr: the files not read, and the lines not kept, so neither is
+/// ever silent.
 fn skipped_warnings(report: &crate::reference::pipeline::RunReport) -> Vec<String> {
-    report
+    let mut warnings: Vec<String> = report
         .skipped_inputs
         .iter()
         .map(|skipped| format!("not read: {skipped}"))
-        .collect()
+        .collect();
+    let quality = &report.quality;
+    let quarantined = quality.quarantined_total();
+    if quarantined > 0 {
+        let reasons: Vec<String> = quality
+            .quarantined
+            .iter()
+            .map(|(reason, count)| format!("{reason}: {count}"))
+            .collect();
+        warnings.push(format!(
+            "{quarantined} of {} lines quarantined ({}); each with its reason in {}",
+            quality.lines,
+            reasons.join(", "),
+            std::path::Path::new(&report.output)
+                .join("raw/_quarantine/")
+                .display()
+        ));
+    }
+    warnings
 }
 
 /// `pipecalc run`.
@@ -431,7 +455,9 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             } else {
                 String::new()
             };
-            let message = if done.is_empty() {
+            let message = if !failure.began {
+                "the run was refused before it began; nothing was written".to_string()
+            } else if done.is_empty() {
                 format!("the run stopped before any stage finished{saved}")
             } else {
                 format!(
@@ -472,7 +498,7 @@ pub fn init(name: &str, preset: crate::init::Preset, stdout: bool, force: bool) 
             path.display()
         ));
     }
-    crate::reference::storage::write_atomic(&path, text.as_bytes())
+    crate::reference::storage::write_report(&path, text.as_bytes(), &[])
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     Ok(format!(
         "wrote {}: edit its numbers, then\n  pipecalc estimate {} --explain\n",
@@ -516,7 +542,14 @@ pub fn calibrate(
     from: Option<&Path>,
     stage_map: Option<&Path>,
     out: Option<&Path>,
+    force: bool,
 ) -> Result<String> {
+    if let Some(path) = out.filter(|p| p.exists() && !force) {
+        return Err(anyhow!(
+            "`{}` exists; pick another name, or add --force to replace it",
+            path.display()
+        ));
+    }
     let calibration = match from {
         Some(run) => {
             let map = stage_map
@@ -529,7 +562,8 @@ pub fn calibrate(
     let Some(path) = out else {
         return Ok(calibration.yaml);
     };
-    crate::reference::storage::write_atomic(path, calibration.yaml.as_bytes())
+    let reads: Vec<&Path> = from.into_iter().chain(stage_map).collect();
+    crate::reference::storage::write_report(path, calibration.yaml.as_bytes(), &reads)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut text = match &calibration.source {
         crate::study::validate::CalibrationSource::Generated(options) => format!(

@@ -50,6 +50,8 @@ fn shop_config(logs: &Path, lake: &Path) -> RunConfig {
     .iter()
     .map(|(field, key)| (field.to_string(), key.to_string()))
     .collect();
+    // One line in eleven has a bad time, by design: above the default 5%.
+    config.max_quarantined_share = 0.1;
     config
 }
 
@@ -129,39 +131,136 @@ fn the_default_product_rule_finds_nothing_here_and_says_why() {
     assert_eq!(report.quality.invalid_product_ids, 7);
 }
 
-#[test]
-fn a_corrupt_gzip_stream_is_reported_not_silent() {
-    let scratch = Scratch::new("corrupt");
-    let logs = scratch.path("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let lines: String = (0..2000)
+/// Lines as the lecture's logs write them, all on 2024-01-15, product
+/// `p000000` to `p000049`.
+fn product_lines(count: usize, prefix: &str) -> String {
+    (0..count)
         .map(|i| {
             format!(
-                "{{\"event_id\":\"e{i}\",\"page\":\"/product/p{:06}\",\"timestamp\":\"2024-01-15T10:00:00Z\",\"action\":\"page_view\",\"pad\":\"{}\"}}\n",
+                "{{\"event_id\":\"{prefix}{i}\",\"page\":\"/product/p{:06}\",\"timestamp\":\"2024-01-15T10:00:00Z\",\"action\":\"page_view\",\"pad\":\"{}\"}}\n",
                 i % 50,
                 i * 7919 % 104_729
             )
         })
-        .collect();
-    let mut bytes = gzip(&lines);
-    let middle = bytes.len() / 2;
-    for byte in &mut bytes[middle..middle + 64] {
-        *byte ^= 0x5a;
+        .collect()
+}
+
+/// Issue 25: a gzip stream that fails its check is corrupt as a whole.
+/// Before, the lines decoded up to the failure were published as good data
+/// and the run exited 0 with nothing on stderr.
+#[test]
+fn a_gzip_stream_that_fails_its_check_is_quarantined_whole() {
+    for damage in ["middle", "checksum"] {
+        let scratch = Scratch::new(&format!("corrupt-{damage}"));
+        let logs = scratch.path("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(logs.join("good.jsonl"), product_lines(100, "g")).unwrap();
+        let mut bytes = gzip(&product_lines(2000, "e"));
+        match damage {
+            // One byte of the stored CRC-32: every line decodes, the check fails.
+            "checksum" => {
+                let at = bytes.len() - 6;
+                bytes[at] ^= 1;
+            }
+            _ => {
+                let middle = bytes.len() / 2;
+                for byte in &mut bytes[middle..middle + 64] {
+                    *byte ^= 0x5a;
+                }
+            }
+        }
+        std::fs::write(logs.join("broken.jsonl.gz"), &bytes).unwrap();
+        let lake = scratch.path("lake");
+        // By default a run that quarantines this much fails, naming why.
+        let failed = run(&RunConfig::new(&logs, &lake)).unwrap_err();
+        let message = format!("{:#}", failed.error);
+        assert!(
+            message.contains("corrupt_compressed"),
+            "{damage}: {message}"
+        );
+        assert!(!lake.join("raw/_manifest.json").exists(), "{damage}");
+        // Allowed, the run keeps the good file only, and says so.
+        let mut config = RunConfig::new(&logs, scratch.path("lake-allowed"));
+        config.max_quarantined_share = 1.0;
+        let report = run(&config).unwrap();
+        assert_eq!(report.quality.valid_events, 100, "{damage}");
+        let views: u64 = read_views(&config.out)["2024-01-15"].values().sum();
+        assert_eq!(views, 100, "{damage}: only the good file's views");
+        assert!(
+            report.quality.quarantined["corrupt_compressed"] >= 1,
+            "{damage}"
+        );
+        let quarantine = std::fs::read_to_string(
+            config
+                .out
+                .join("raw/_quarantine/part-00000-broken.jsonl.gz.jsonl"),
+        )
+        .unwrap();
+        assert!(
+            quarantine.contains("the compressed stream is corrupt"),
+            "{quarantine}"
+        );
     }
-    std::fs::write(logs.join("broken.jsonl.gz"), &bytes).unwrap();
+}
+
+/// Issue 25: a run whose every line is quarantined (the wrong `--field`)
+/// used to complete with exit 0; it fails, naming the reason.
+#[test]
+fn a_run_that_quarantines_everything_fails() {
+    let scratch = Scratch::new("all-quarantined");
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("a.jsonl"), product_lines(50, "e")).unwrap();
     let lake = scratch.path("lake");
-    let report = run(&RunConfig::new(&logs, &lake)).unwrap();
-    assert_eq!(
-        report.quality.quarantined.get("corrupt_compressed"),
-        Some(&1)
-    );
-    assert!(report.quality.valid_events < 2000);
-    let quarantine =
-        std::fs::read_to_string(lake.join("raw/_quarantine/part-00000-broken.jsonl.gz.jsonl"))
-            .unwrap();
+    let ran = common::pipecalc()
+        .args(["run", "--input"])
+        .arg(&logs)
+        .arg("--out")
+        .arg(&lake)
+        .args(["--field", "timestamp=ts", "--max-quarantined", "100%"])
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(stderr.contains("no valid event in 50 line(s)"), "{stderr}");
+    assert!(stderr.contains("missing_timestamp: 50"), "{stderr}");
+    assert!(!lake.join("views").exists());
+}
+
+/// Issue 25: the quarantine threshold is stated and on by default.
+#[test]
+fn a_run_above_the_quarantine_threshold_fails_and_below_it_warns() {
+    let scratch = Scratch::new("threshold");
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut lines = product_lines(90, "e");
+    lines.push_str(&"{\"broken\n".repeat(10));
+    std::fs::write(logs.join("a.jsonl"), lines).unwrap();
+    let run_with = |lake: &str, threshold: Option<&str>| {
+        let mut command = common::pipecalc();
+        command
+            .args(["run", "--input"])
+            .arg(&logs)
+            .arg("--out")
+            .arg(scratch.path(lake));
+        if let Some(threshold) = threshold {
+            command.args(["--max-quarantined", threshold]);
+        }
+        command.output().unwrap()
+    };
+    let failed = run_with("default", None);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
-        quarantine.contains("the compressed stream is corrupt"),
-        "{quarantine}"
+        stderr.contains("10 of 100 lines were quarantined (10.0%, above --max-quarantined 5%)"),
+        "{stderr}"
+    );
+    let allowed = run_with("allowed", Some("20%"));
+    assert_eq!(allowed.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&allowed.stderr);
+    assert!(
+        stderr.contains("warning: 10 of 100 lines quarantined (malformed_json: 10)"),
+        "{stderr}"
     );
 }
 
@@ -199,6 +298,8 @@ fn a_bad_product_pattern_is_refused_at_start_up_and_skips_are_warned() {
             "timestamp=ts",
             "--field",
             "action=type",
+            "--max-quarantined",
+            "10%",
         ])
         .output()
         .unwrap();

@@ -356,7 +356,10 @@ fn the_report_is_written_or_the_run_fails() {
     run(&config(&logs, &lake)).unwrap();
     assert!(!lake.join(FAILED_RUN_REPORT).exists());
 
+    // A lake of ours whose report's name is taken by a folder.
     let blocked = scratch.path("blocked");
+    run(&config(&logs, &blocked)).unwrap();
+    std::fs::remove_file(blocked.join("run.json")).unwrap();
     std::fs::create_dir_all(blocked.join("run.json")).unwrap();
     std::fs::write(blocked.join("run.json").join("keep"), "x").unwrap();
     let failure = run(&config(&logs, &blocked)).unwrap_err();
@@ -413,4 +416,324 @@ fn links_out_of_the_input_folder_are_not_followed() {
     let report = run(&following).unwrap();
     assert_eq!(report.quality.lines, truth.lines + 1);
     assert!(report.skipped_inputs.is_empty());
+}
+
+// Issue 25: nothing pipecalc does not own is touched. Each of these
+// destroyed or replaced something, or accepted what it had not read, and
+// exited 0.
+
+/// Runs `pipecalc` and returns its output.
+fn ran(args: &[&str]) -> Output {
+    pipecalc(args).output().unwrap()
+}
+
+/// `-o` names a FIFO: the report goes through it, and it stays a FIFO.
+/// Before, the FIFO was renamed over by a regular file.
+#[cfg(unix)]
+#[test]
+fn a_report_to_a_fifo_goes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let scratch = Scratch::new("fifo");
+    let fifo = scratch.path("pipe");
+    let name = std::ffi::CString::new(path(&fifo)).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let written = ran(&["estimate", "scenarios/clickstream.yaml", "-o", path(&fifo)]);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written));
+    let report = reader.join().unwrap();
+    assert!(report.contains("clickstream"), "{report}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+/// `-o` names a character device (`mknod node c 1 3`, /dev/null's
+/// numbers): written through, never replaced. Needs root to make the
+/// node; elsewhere the FIFO test above covers the same path.
+#[cfg(unix)]
+#[test]
+fn a_report_to_a_device_node_leaves_the_node() {
+    use std::os::unix::fs::FileTypeExt;
+    let scratch = Scratch::new("node");
+    let node = scratch.path("node");
+    let name = std::ffi::CString::new(path(&node)).unwrap();
+    let made = unsafe { libc::mknod(name.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+    if made != 0 {
+        eprintln!("skipped: cannot make a device node here (not root)");
+        return;
+    }
+    for args in [
+        vec!["estimate", "scenarios/clickstream.yaml", "-o", path(&node)],
+        vec![
+            "estimate",
+            "scenarios/clickstream.yaml",
+            "--export",
+            &format!("json={}", path(&node)),
+        ],
+    ] {
+        let written = ran(&args);
+        assert_eq!(written.status.code(), Some(0), "{}", text(&written));
+        let kind = std::fs::symlink_metadata(&node).unwrap().file_type();
+        assert!(kind.is_char_device(), "{args:?} replaced the device node");
+    }
+}
+
+/// A report is never written over a folder or over the scenario it reads;
+/// `calibrate --out` refuses an existing file without `--force`.
+#[test]
+fn a_report_never_replaces_a_folder_or_an_input() {
+    let scratch = Scratch::new("inputs");
+    let scenario = scratch.path("plan.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/clickstream.yaml"),
+        &scenario,
+    )
+    .unwrap();
+    let original = std::fs::read(&scenario).unwrap();
+    let folder = scratch.path("folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    let export = format!("json={}", path(&scenario));
+    for args in [
+        vec!["estimate", path(&scenario), "-o", path(&scenario)],
+        vec!["estimate", path(&scenario), "--export", &export],
+        vec!["scale", path(&scenario), "-o", path(&scenario)],
+        vec![
+            "compare",
+            path(&scenario),
+            "scenarios/clickstream.yaml",
+            "-o",
+            path(&scenario),
+        ],
+        vec!["estimate", path(&scenario), "-o", path(&folder)],
+    ] {
+        let refused = ran(&args);
+        assert_eq!(
+            refused.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&refused)
+        );
+        let said = text(&refused);
+        assert!(
+            said.contains("which this command reads") || said.contains("is a folder"),
+            "{args:?}: {said}"
+        );
+    }
+    assert_eq!(std::fs::read(&scenario).unwrap(), original);
+    assert!(folder.is_dir());
+
+    let calibrated = scratch.path("calibrated.yaml");
+    std::fs::write(&calibrated, "mine").unwrap();
+    let refused = ran(&["calibrate", "--events", "2000", "--out", path(&calibrated)]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    assert_eq!(std::fs::read_to_string(&calibrated).unwrap(), "mine");
+}
+
+/// `run --out` touches nothing it did not write. Before, a file dropped
+/// into `views/`, a foreign `processed/` and a `.notes.tmp` were deleted,
+/// exit 0.
+#[test]
+fn a_run_refuses_an_output_folder_it_does_not_own() {
+    let scratch = Scratch::new("owned");
+    let (logs, _) = logs(&scratch, 2_000);
+    // Someone else's folder, not a lake: refused with what it holds.
+    let theirs = scratch.path("theirs");
+    std::fs::create_dir_all(theirs.join("processed")).unwrap();
+    std::fs::write(theirs.join("processed/keep.parquet"), "theirs").unwrap();
+    std::fs::write(theirs.join(".notes.tmp"), "theirs").unwrap();
+    let before = contents(&theirs);
+    let refused = run(&config(&logs, &theirs)).unwrap_err();
+    let message = format!("{:#}", refused.error);
+    assert!(
+        message.contains("is not a lake pipecalc wrote"),
+        "{message}"
+    );
+    assert!(message.contains("`processed`"), "{message}");
+    assert!(!refused.began);
+    assert_eq!(contents(&theirs), before);
+
+    // A lake of ours with a file dropped into a dataset, and one at its top.
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    std::fs::write(lake.join("views/notes.txt"), "mine").unwrap();
+    let refused = run(&config(&logs, &lake)).unwrap_err();
+    let message = format!("{:#}", refused.error);
+    assert!(message.contains("`views/notes.txt`"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(lake.join("views/notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(lake.join("views/notes.txt")).unwrap();
+    std::fs::write(lake.join(".notes.tmp"), "mine").unwrap();
+    let refused = run(&config(&logs, &lake)).unwrap_err();
+    assert!(format!("{:#}", refused.error).contains("`.notes.tmp`"));
+    assert_eq!(
+        std::fs::read_to_string(lake.join(".notes.tmp")).unwrap(),
+        "mine"
+    );
+    // Refused before it began: no report was written.
+    assert!(!lake.join(FAILED_RUN_REPORT).exists());
+}
+
+/// The lake and its input are never one inside the other.
+#[test]
+fn a_lake_inside_its_input_or_around_it_is_refused() {
+    let scratch = Scratch::new("nested");
+    let (logs, _) = logs(&scratch, 2_000);
+    for out in [logs.join("lake"), logs.clone(), scratch.0.clone()] {
+        let refused = run(&config(&logs, &out)).unwrap_err();
+        let message = format!("{:#}", refused.error);
+        assert!(
+            message.contains("one inside the other"),
+            "{}: {message}",
+            out.display()
+        );
+    }
+    assert!(!logs.join("lake").exists());
+}
+
+/// `generate --out` replaces a link standing at a file's name instead of
+/// writing through it. Before, `precious.txt` was overwritten with logs.
+#[cfg(unix)]
+#[test]
+fn generate_does_not_write_through_links() {
+    let scratch = Scratch::new("genlink");
+    let precious = scratch.path("precious.txt");
+    std::fs::write(&precious, "precious").unwrap();
+    let out = scratch.path("g");
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(&precious, out.join("2024-01-15T00.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&precious, out.join("_truth.json")).unwrap();
+    let generated = ran(&["generate", "--events", "1000", "--out", path(&out)]);
+    assert_eq!(generated.status.code(), Some(0), "{}", text(&generated));
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "precious");
+    let hour = std::fs::symlink_metadata(out.join("2024-01-15T00.jsonl")).unwrap();
+    assert!(hour.file_type().is_file());
+}
+
+/// `generate --events 1T` is refused with the size it would take, before
+/// anything is written. Before, it aborted allocating 2 TB.
+#[test]
+fn generate_refuses_what_it_cannot_hold() {
+    let scratch = Scratch::new("genbig");
+    let out = scratch.path("g");
+    for (events, days, said) in [
+        ("1T", "1", "an hour is built in memory"),
+        ("100G", "3660", "free"),
+    ] {
+        let refused = ran(&[
+            "generate",
+            "--events",
+            events,
+            "--days",
+            days,
+            "--out",
+            path(&out),
+        ]);
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+        assert!(text(&refused).contains(said), "{}", text(&refused));
+        assert!(!out.exists());
+    }
+}
+
+/// `--fail-at` on a stage the run keeps cannot fire: it is an error, not a
+/// run that exits 0. Before, it exited 0.
+#[test]
+fn fail_at_a_kept_stage_is_an_error() {
+    let scratch = Scratch::new("failkept");
+    let (logs, _) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let mut again = config(&logs, &lake);
+    again.fail_at = Some("ingest:0.5".parse().unwrap());
+    let failure = run(&again).unwrap_err();
+    let message = format!("{:#}", failure.error);
+    assert!(message.contains("does not run it"), "{message}");
+    let mut resumed = config(&logs, &lake);
+    resumed.resume = true;
+    resumed.fail_at = Some("load:0.5".parse().unwrap());
+    let failure = run(&resumed).unwrap_err();
+    assert!(format!("{:#}", failure.error).contains("does not run it"));
+}
+
+/// A run refused for other input writes no `failed-run.json`: it never
+/// began. Before, the refusal came from inside the run and left a report.
+#[test]
+fn a_refused_run_writes_no_report() {
+    let scratch = Scratch::new("refusednoreport");
+    let (logs, _) = logs(&scratch, 2_000);
+    let lake = scratch.path("lake");
+    run(&config(&logs, &lake)).unwrap();
+    let before = contents(&lake);
+    std::fs::write(jsonl_files(&logs)[0].clone(), "{}\n").unwrap();
+    let refused = run(&config(&logs, &lake)).unwrap_err();
+    assert!(!refused.began);
+    assert!(!lake.join(FAILED_RUN_REPORT).exists());
+    assert_eq!(contents(&lake), before);
+}
+
+/// Unknown log keys are tracked up to a cap, and the rest are counted.
+/// Before, every distinct key was kept and listed (400K keys, 720 MB).
+#[test]
+fn unknown_keys_are_capped_and_the_rest_counted() {
+    let scratch = Scratch::new("unknownkeys");
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let lines: String = (0..500)
+        .map(|i| format!("{{\"event_id\":\"e{i}\",\"page\":\"/cart\",\"timestamp\":\"2024-01-15T10:00:00Z\",\"k{i:04}\":1}}\n"))
+        .collect();
+    std::fs::write(logs.join("a.jsonl"), lines).unwrap();
+    let lake = scratch.path("lake");
+    let report = run(&config(&logs, &lake)).unwrap();
+    let limit = pipecalc::reference::metrics::MAX_UNKNOWN_FIELDS;
+    assert_eq!(report.quality.unknown_fields.len(), limit);
+    assert_eq!(report.quality.unknown_fields_untracked, 500 - limit as u64);
+}
+
+/// A byte-order mark is not part of the first line; a file of lone CRs is
+/// quarantined with the reason, not as malformed JSON; a date past 9999
+/// is refused rather than written as `date=10000-01-01`.
+#[test]
+fn a_bom_a_lone_cr_and_year_ten_thousand() {
+    let scratch = Scratch::new("bomcr");
+    let logs = scratch.path("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let line = |id: &str, time: &str| {
+        format!("{{\"event_id\":\"{id}\",\"page\":\"/product/p000001\",\"timestamp\":\"{time}\",\"action\":\"page_view\"}}")
+    };
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    for i in 0..40 {
+        bom.extend(line(&format!("b{i}"), "2024-01-15T10:00:00Z").bytes());
+        bom.push(b'\n');
+    }
+    std::fs::write(logs.join("bom.jsonl"), bom).unwrap();
+    let mac = format!(
+        "{}\r{}\r",
+        line("m1", "2024-01-15T10:00:00Z"),
+        line("m2", "2024-01-15T10:00:00Z")
+    );
+    std::fs::write(logs.join("mac.jsonl"), mac).unwrap();
+    std::fs::write(
+        logs.join("future.jsonl"),
+        format!("{}\n", line("f1", "9999-12-31T23:59:59-12:00")),
+    )
+    .unwrap();
+    let lake = scratch.path("lake");
+    let mut allowed = config(&logs, &lake);
+    allowed.max_quarantined_share = 0.1;
+    let report = run(&allowed).unwrap();
+    let q = &report.quality;
+    assert_eq!(q.valid_events, 40, "{q:?}");
+    assert_eq!(q.quarantined.get("lone_carriage_return"), Some(&1), "{q:?}");
+    assert_eq!(
+        q.quarantined.get("timestamp_out_of_range"),
+        Some(&1),
+        "{q:?}"
+    );
+    assert_eq!(report.output_dates, vec!["2024-01-15".to_string()]);
 }

@@ -109,6 +109,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
         Some(&spark.join("small-1core")),
         None,
         None,
+        false,
     )
     .unwrap();
     insta::assert_snapshot!("calibrate.from-spark-small-1core", yaml);

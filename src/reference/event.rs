@@ -430,6 +430,11 @@ impl<'de> Deserialize<'de> for TextOrNumber<'de> {
 /// it milliseconds (from March 1973).
 const EPOCH_MILLIS_FROM: f64 = 1e11;
 
+/// The event times a log may hold, in milliseconds since 1970: 1900-01-01
+/// to 9999-12-31 in UTC, so every date partition is `date=YYYY-MM-DD`.
+pub const EVENT_TIME_WINDOW_MS: std::ops::RangeInclusive<i64> =
+    -2_208_988_800_000..=253_402_300_799_999;
+
 /// A timestamp in milliseconds since 1970 UTC: RFC 3339 with `Z` or any
 /// offset (`2024-01-15T01:30:00.000+01:00`), or epoch seconds or
 /// milliseconds as a number.
@@ -506,12 +511,21 @@ impl<'de> Deserialize<'de> for TextOrOther<'de> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     NotUtf8,
-    TooLong { bytes: usize, limit: usize },
+    TooLong {
+        bytes: usize,
+        limit: usize,
+    },
     Malformed(String),
     MissingTimestamp,
     BadTimestamp(String),
+    /// A time that cannot be a clickstream's: before 1900 or after 9999 (in
+    /// UTC), whose date partition would be nonsense (`date=10000-01-01`).
+    TimestampOutOfRange(String),
     MissingPage,
     MissingEventId,
+    /// A line holding carriage returns not followed by a newline: a file
+    /// with classic Mac line endings reads as one line.
+    LoneCarriageReturn,
 }
 
 impl Refusal {
@@ -522,6 +536,8 @@ impl Refusal {
             Refusal::Malformed(_) => "malformed_json",
             Refusal::MissingTimestamp => "missing_timestamp",
             Refusal::BadTimestamp(_) => "bad_timestamp",
+            Refusal::TimestampOutOfRange(_) => "timestamp_out_of_range",
+            Refusal::LoneCarriageReturn => "lone_carriage_return",
             Refusal::MissingPage => "missing_page",
             Refusal::MissingEventId => "missing_event_id",
         }
@@ -543,6 +559,13 @@ impl fmt::Display for Refusal {
             Refusal::BadTimestamp(text) => write!(
                 f,
                 "timestamp `{text}` is neither RFC 3339 (2024-01-15T07:30:00Z, or with an offset) nor epoch seconds or milliseconds"
+            ),
+            Refusal::TimestampOutOfRange(text) => write!(
+                f,
+                "timestamp `{text}` is outside 1900-01-01 to 9999-12-31 (UTC), the dates a log's partition can name"
+            ),
+            Refusal::LoneCarriageReturn => f.write_str(
+                "the line holds carriage returns not followed by a newline (classic Mac line endings), so lines ran together; pipecalc ends lines at \\n or \\r\\n: convert the file with `tr '\\r' '\\n'`",
             ),
             Refusal::MissingPage => f.write_str("no page"),
             Refusal::MissingEventId => f.write_str("no event_id"),
@@ -599,6 +622,9 @@ pub fn validate_into<'a>(
     let timestamp = raw.timestamp.as_deref().ok_or(Refusal::MissingTimestamp)?;
     let timestamp_ms =
         parse_timestamp(timestamp).ok_or_else(|| Refusal::BadTimestamp(timestamp.to_string()))?;
+    if !EVENT_TIME_WINDOW_MS.contains(&timestamp_ms) {
+        return Err(Refusal::TimestampOutOfRange(timestamp.to_string()));
+    }
     if raw.page.as_deref().is_none_or(str::is_empty) {
         return Err(Refusal::MissingPage);
     }

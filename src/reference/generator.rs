@@ -351,6 +351,45 @@ fn generate_hour(
     (out, truth)
 }
 
+/// About what one event's line takes, duplicates included: the lecture's
+/// 500 bytes, rounded up so the checks below err on the side of refusing.
+const BYTES_PER_EVENT: u64 = 560;
+/// The most one hour file may hold: an hour is built whole in memory (its
+/// lines sorted by arrival) before it is written, on each of the workers.
+const MAX_HOUR_BYTES: u64 = 4_000_000_000;
+
+/// Refuses what cannot be written: an hour larger than memory should hold,
+/// or logs larger than the free space of the disk under `out`.
+fn fits(config: &GeneratorConfig, out: &Path) -> Result<()> {
+    let hours = u64::from(config.days) * 24;
+    let per_hour = config
+        .events
+        .div_ceil(hours)
+        .saturating_mul(BYTES_PER_EVENT);
+    if per_hour > MAX_HOUR_BYTES {
+        bail!(
+            "`--events {}` over {} day(s) is about {} an hour, and an hour is built in memory before it is written (at most {}); spread the events over more --days, or generate fewer",
+            config.events,
+            config.days,
+            crate::units::human_bytes(per_hour as f64),
+            crate::units::human_bytes(MAX_HOUR_BYTES as f64),
+        );
+    }
+    let total = config.events.saturating_mul(BYTES_PER_EVENT);
+    if let Some(free) = super::storage::free_bytes(out) {
+        if total > free {
+            bail!(
+                "`--events {}` is about {} of logs, and `{}` has {} free; generate fewer events, or write them to a larger disk",
+                config.events,
+                crate::units::human_bytes(total as f64),
+                out.display(),
+                crate::units::human_bytes(free as f64),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Writes the logs and `_truth.json` into `out`, and returns the truth.
 pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
     if config.events == 0 {
@@ -359,6 +398,7 @@ pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
     if config.days == 0 {
         bail!("`--days` is 0; generate at least one day");
     }
+    fits(config, out)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let zipf = Zipf::new(config.products, config.zipf_exponent);
     let hours = u64::from(config.days) * 24;
@@ -371,7 +411,9 @@ pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
             let (text, truth) = generate_hour(config, &zipf, hour_index, events);
             let day = config.start_day + (hour_index / 24) as i64;
             let path = out.join(hour_file(day, (hour_index % 24) as u32));
-            std::fs::write(&path, text)
+            // Through a new file renamed into place: a link standing at the
+            // name is replaced, never followed to what it points at.
+            super::storage::write_atomic(&path, text.as_bytes())
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
             Ok(truth)
         })
@@ -381,8 +423,11 @@ pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
         truth.merge(part);
     }
     let record = serde_json::json!({ "config": config, "truth": truth });
-    std::fs::write(out.join("_truth.json"), super::storage::to_json(&record)?)
-        .context("cannot write the ground truth")?;
+    super::storage::write_atomic(
+        &out.join("_truth.json"),
+        super::storage::to_json(&record)?.as_bytes(),
+    )
+    .context("cannot write the ground truth")?;
     Ok(truth)
 }
 

@@ -22,6 +22,9 @@ pub enum StageStatus {
     Resumed,
     /// Raw data is immutable: the same input is never ingested twice.
     Kept,
+    /// A stage an engine's log shows begun and never finished (the log
+    /// ends first): its figures are of the part that ran.
+    Unfinished,
 }
 
 impl std::fmt::Display for StageStatus {
@@ -30,6 +33,7 @@ impl std::fmt::Display for StageStatus {
             StageStatus::Ran => "ran",
             StageStatus::Resumed => "resumed",
             StageStatus::Kept => "kept (raw is immutable)",
+            StageStatus::Unfinished => "unfinished",
         })
     }
 }
@@ -40,6 +44,9 @@ impl std::fmt::Display for StageStatus {
 pub enum RunStatus {
     Completed,
     Failed,
+    /// An engine's log that ends before its application did (still being
+    /// written, or the application was killed).
+    Incomplete,
 }
 
 impl std::fmt::Display for RunStatus {
@@ -47,6 +54,7 @@ impl std::fmt::Display for RunStatus {
         f.write_str(match self {
             RunStatus::Completed => "completed",
             RunStatus::Failed => "failed",
+            RunStatus::Incomplete => "incomplete (the log ends before the application did)",
         })
     }
 }
@@ -95,8 +103,12 @@ pub struct Quality {
     pub quarantined: BTreeMap<String, u64>,
     pub null_user_id: u64,
     pub late_events: u64,
-    /// Fields not in the schema, and how many events carried each.
+    /// Fields not in the schema, and how many events carried each: the
+    /// first [`MAX_UNKNOWN_FIELDS`] names seen.
     pub unknown_fields: BTreeMap<String, u64>,
+    /// How many times events carried a field beyond those tracked.
+    #[serde(default)]
+    pub unknown_fields_untracked: u64,
     pub read_retries: u64,
     pub duplicates_removed: u64,
     pub page_views: u64,
@@ -104,7 +116,24 @@ pub struct Quality {
     pub non_product_page_views: u64,
 }
 
+/// The most unknown field names a run tracks: logs with a new key on every
+/// line (a user id as a key) would otherwise hold every key in memory and
+/// list each in the report.
+pub const MAX_UNKNOWN_FIELDS: usize = 100;
+
 impl Quality {
+    /// Counts one event's unknown `field`: by name while fewer than
+    /// [`MAX_UNKNOWN_FIELDS`] are tracked, as untracked after.
+    pub fn count_unknown_field(&mut self, field: &str, count: u64) {
+        let tracking = self.unknown_fields.len() < MAX_UNKNOWN_FIELDS;
+        match self.unknown_fields.get_mut(field) {
+            Some(seen) => *seen += count,
+            None if tracking => {
+                self.unknown_fields.insert(field.to_string(), count);
+            }
+            None => self.unknown_fields_untracked += count,
+        }
+    }
     pub fn quarantined_total(&self) -> u64 {
         self.quarantined.values().sum()
     }
@@ -125,8 +154,9 @@ impl Quality {
         self.null_user_id += other.null_user_id;
         self.late_events += other.late_events;
         for (field, count) in &other.unknown_fields {
-            *self.unknown_fields.entry(field.clone()).or_default() += count;
+            self.count_unknown_field(field, *count);
         }
+        self.unknown_fields_untracked += other.unknown_fields_untracked;
         self.read_retries += other.read_retries;
         self.duplicates_removed += other.duplicates_removed;
         self.page_views += other.page_views;
@@ -192,8 +222,11 @@ pub struct QualityRecord {
     pub invalid_product_ids: u64,
     pub non_product_page_views: u64,
     pub late_events: u64,
-    /// Fields not in the schema, and how many events carried each.
+    /// Fields not in the schema, and how many events carried each (the
+    /// first 100 names seen).
     pub unknown_fields: BTreeMap<String, u64>,
+    /// How many times events carried a field beyond the 100 tracked.
+    pub unknown_fields_untracked: u64,
     pub read_retries: u64,
 }
 
@@ -262,6 +295,7 @@ impl RunDocument {
                 non_product_page_views: q.non_product_page_views,
                 late_events: q.late_events,
                 unknown_fields: q.unknown_fields.clone(),
+                unknown_fields_untracked: q.unknown_fields_untracked,
                 read_retries: q.read_retries,
             },
             output_rows: report.output_rows,

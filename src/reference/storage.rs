@@ -223,9 +223,53 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomic(path, to_json(value)?.as_bytes())
 }
 
+/// The bytes free to an unprivileged user on the disk that holds `path`
+/// (or, while `path` does not exist yet, the nearest folder above it that
+/// does); `None` where the system cannot say.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let mut existing = path;
+    while !existing.exists() {
+        existing = existing.parent()?;
+        if existing.as_os_str().is_empty() {
+            existing = Path::new(".");
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+        let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `name` is a NUL-terminated path and `stats` is a
+        // zeroed struct the call fills in.
+        let status = unsafe { libc::statvfs(name.as_ptr(), &mut stats) };
+        // Their widths differ between platforms (32 bits on some).
+        #[allow(clippy::useless_conversion)]
+        let free = u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize));
+        (status == 0).then_some(free)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Creates `path` as a new file, never through a link: a name that exists
+/// (a file, a link to one anywhere) is an error, not a file to truncate.
+pub fn create_new(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it: written,
 /// fsynced, renamed over `path`, and the folder fsynced, so neither a crash
-/// nor a full disk leaves a torn or empty file where the old one was.
+/// nor a full disk leaves a torn or empty file where the old one was. The
+/// temporary file is created new, never through a link a name was given.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let folder = path
@@ -238,7 +282,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
     let written = (|| -> std::io::Result<()> {
-        let mut file = File::create(&temporary)?;
+        // A crashed earlier run of this process id left it: the name is
+        // ours (it carries our pid), and unlinking never follows a link.
+        if std::fs::symlink_metadata(&temporary).is_ok() {
+            std::fs::remove_file(&temporary)?;
+        }
+        let mut file = create_new(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()
     })();
@@ -251,6 +300,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         return Err(error).with_context(|| format!("cannot write `{}`", path.display()));
     }
     sync_dir(folder)
+}
+
+/// Writes a report the user named (`-o`, `--export`, `init`, `calibrate
+/// --out`) without destroying what is there: a regular file is replaced
+/// atomically (through a link, its target is, and the link stays); a
+/// character device, a FIFO or a socket (`/dev/null`, `/dev/stdout`, a
+/// pipe) is written through, never renamed over; a folder is refused, and
+/// so is any of `inputs`, the files the command reads.
+pub fn write_report(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<()> {
+    use std::io::Write;
+    let same = |a: &Path, b: &Path| -> bool {
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            #[cfg(unix)]
+            (Ok(a), Ok(b)) => {
+                use std::os::unix::fs::MetadataExt;
+                a.dev() == b.dev() && a.ino() == b.ino()
+            }
+            #[cfg(not(unix))]
+            (Ok(_), Ok(_)) => a.canonicalize().ok() == b.canonicalize().ok(),
+            _ => false,
+        }
+    };
+    if let Some(input) = inputs.iter().find(|input| same(path, input)) {
+        anyhow::bail!(
+            "`{}` is `{}`, which this command reads; write the report to another file",
+            path.display(),
+            input.display()
+        );
+    }
+    let Ok(target) = std::fs::metadata(path) else {
+        return write_atomic(path, bytes);
+    };
+    if target.is_dir() {
+        anyhow::bail!(
+            "`{}` is a folder; name a file to write the report to",
+            path.display()
+        );
+    }
+    if !target.is_file() {
+        // A device, a FIFO, a socket: what is written goes through it.
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(bytes).and_then(|()| file.flush()))
+            .with_context(|| format!("cannot write to `{}`", path.display()));
+    }
+    // A link to a regular file: its target is the file, the link stays.
+    let resolved = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        path.canonicalize()
+            .with_context(|| format!("cannot resolve `{}`", path.display()))?
+    } else {
+        path.to_path_buf()
+    };
+    write_atomic(&resolved, bytes)
 }
 
 /// Fsyncs a folder, so the names in it (a rename, a new file) survive a
@@ -398,9 +501,10 @@ fn crash_point(point: &str) {
     }
 }
 
-/// Removes what a killed run left behind: staging folders, retired outputs
-/// and temporary files. Only ever called under the output folder's lock.
-pub fn clear_leftovers(out: &Path) -> Result<Vec<PathBuf>> {
+/// Removes what a killed run left behind: the staging folders, retired
+/// outputs and temporary files `ours` names (and nothing else). Only ever
+/// called under the output folder's lock.
+pub fn clear_leftovers(out: &Path, ours: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     for entry in
         std::fs::read_dir(out).with_context(|| format!("cannot list `{}`", out.display()))?
@@ -408,11 +512,15 @@ pub fn clear_leftovers(out: &Path) -> Result<Vec<PathBuf>> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        if name.starts_with(".staging-") || name.starts_with(".retired-") {
+        if !ours(&name) {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() && (name.starts_with(".staging-") || name.starts_with(".retired-")) {
             std::fs::remove_dir_all(&path)
                 .with_context(|| format!("cannot remove `{}`", path.display()))?;
             removed.push(path);
-        } else if name.starts_with('.') && name.ends_with(".tmp") {
+        } else if kind.is_file() && name.starts_with('.') && name.ends_with(".tmp") {
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot remove `{}`", path.display()))?;
             removed.push(path);

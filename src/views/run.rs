@@ -163,6 +163,16 @@ pub fn document(report: &RunReport) -> Document {
             "schema drift; kept in raw's `extra` column".to_string(),
         ]);
     }
+    if q.unknown_fields_untracked > 0 {
+        quality.row([
+            "unknown fields: more".to_string(),
+            grouped(q.unknown_fields_untracked),
+            format!(
+                "times events carried a field beyond the first {} named above; kept in raw's `extra` column",
+                crate::reference::metrics::MAX_UNKNOWN_FIELDS
+            ),
+        ]);
+    }
     quality.row([
         "read retries".to_string(),
         grouped(q.read_retries),

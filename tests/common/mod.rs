@@ -43,6 +43,7 @@ pub fn report(format: pipecalc::report::Format, explain: bool) -> pipecalc::comm
             width: pipecalc::report::Width::Fixed(120),
         },
         exports: Vec::new(),
+        reads: Vec::new(),
     }
 }
 

@@ -68,6 +68,7 @@ impl Stage for Ingest<'_> {
         }
         metrics.rows_in = quality.lines;
         metrics.rows_out = quality.valid_events;
+        acceptable(&quality, config.max_quarantined_share)?;
         // The input's fingerprint is of what was read, taken while reading.
         let inputs: Vec<InputRecord> = results.into_iter().map(|r| r.input).collect();
         Ok(StageOutcome {
@@ -329,6 +330,10 @@ fn ingest_file_once(
             }
             text = rest;
         }
+        // A byte-order mark some editors write before a file's first line.
+        if done.quality.lines == 0 {
+            text = text.strip_prefix(UTF8_BOM).unwrap_or(text);
+        }
         let quality = &mut done.quality;
         quality.lines += 1;
         if text.iter().all(u8::is_ascii_whitespace) && too_long == 0 {
@@ -347,6 +352,15 @@ fn ingest_file_once(
         let timestamp_ms = match outcome {
             Ok(timestamp_ms) => timestamp_ms,
             Err(refusal) => {
+                // Lines ended by a lone CR (classic Mac) read as one line.
+                let refusal = match refusal {
+                    Refusal::Malformed(_) | Refusal::TooLong { .. }
+                        if memchr::memchr(b'\r', text).is_some() =>
+                    {
+                        Refusal::LoneCarriageReturn
+                    }
+                    refusal => refusal,
+                };
                 *quality
                     .quarantined
                     .entry(refusal.category().into())
@@ -375,13 +389,7 @@ fn ingest_file_once(
             _ => watermark = Some(timestamp_ms),
         }
         for field in raw.extra.keys() {
-            // A field seen before is counted without a new String.
-            match quality.unknown_fields.get_mut(field) {
-                Some(count) => *count += 1,
-                None => {
-                    quality.unknown_fields.insert(field.to_string(), 1);
-                }
-            }
+            quality.count_unknown_field(field, 1);
         }
         let day = timestamp_ms.div_euclid(MS_PER_DAY);
         let (columns, sink) = by_day
@@ -427,58 +435,178 @@ fn ingest_file_once(
             tripwire.advance(batch.num_rows() as u64)?;
         }
     }
-    for (day, (mut columns, sink)) in by_day {
-        let mut sink = match sink {
-            Some(sink) => sink,
-            None => ParquetSink::create(&part_path(day), schema_raw(), config.row_group_rows)?,
-        };
-        if columns.rows > 0 {
-            let batch = columns.batch(false)?;
-            sink.write(&batch)?;
-            tripwire.advance(batch.num_rows() as u64)?;
-        }
-        sink.finish()?;
-    }
+    let corrupt_stream = corrupt.is_some();
     if let Some(error) = corrupt {
-        let quality = &mut done.quality;
-        *quality
-            .quarantined
-            .entry("corrupt_compressed".into())
-            .or_default() += 1;
+        // A stream that fails its checksum, or stops decoding, is wrong
+        // somewhere nobody can point at: none of its lines are kept.
+        for (day, (_, sink)) in by_day {
+            drop(sink);
+            let part = part_path(day);
+            if part.exists() {
+                std::fs::remove_file(&part)?;
+            }
+        }
+        let lines = done.quality.lines;
+        let refused = lines - done.quality.blank_lines;
+        done.quality = Quality {
+            lines,
+            blank_lines: done.quality.blank_lines,
+            read_retries: done.quality.read_retries,
+            quarantined: BTreeMap::from([("corrupt_compressed".to_string(), refused.max(1))]),
+            ..Quality::default()
+        };
         let record = serde_json::json!({
             "file": source,
-            "line": quality.lines + 1,
-            "reason": format!("the compressed stream is corrupt from here on ({error}); the lines before it were read, the rest of the file was not"),
+            "line": 0,
+            "reason": format!("the compressed stream is corrupt ({error}); where the damage lies cannot be told, so none of its {lines} lines are kept; the file stays in the input"),
             "raw": "",
         });
-        quarantine.push_str(&record.to_string());
+        quarantine = record.to_string();
         quarantine.push('\n');
+    } else {
+        for (day, (mut columns, sink)) in by_day {
+            let mut sink = match sink {
+                Some(sink) => sink,
+                None => ParquetSink::create(&part_path(day), schema_raw(), config.row_group_rows)?,
+            };
+            if columns.rows > 0 {
+                let batch = columns.batch(false)?;
+                sink.write(&batch)?;
+                tripwire.advance(batch.num_rows() as u64)?;
+            }
+            sink.finish()?;
+        }
     }
     if !quarantine.is_empty() {
         let folder = staging.join("_quarantine");
         std::fs::create_dir_all(&folder)?;
         std::fs::write(folder.join(format!("{part}.jsonl")), quarantine)?;
     }
-    // The fingerprint is of the file as stored; where reading stopped
-    // before its end (a corrupt stream), the rest is hashed here.
-    let stored = std::fs::metadata(path)?.len();
     let seen = raw.borrow().clone();
-    done.input = if seen.bytes == stored {
-        InputRecord {
-            name: file.name.clone(),
+    done.input = what_was_read(path, &file.name, &seen, corrupt_stream)?;
+    Ok(done)
+}
+
+/// A run whose input is mostly refused is a run on the wrong input (or
+/// with the wrong `--field` names): it fails, naming the reasons, before
+/// anything of it is published.
+fn acceptable(quality: &Quality, max_share: f64) -> Result<()> {
+    let judged = quality.lines - quality.blank_lines;
+    let quarantined = quality.quarantined_total();
+    let reasons = || {
+        let mut reasons: Vec<(&String, &u64)> = quality.quarantined.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        reasons
+            .iter()
+            .take(3)
+            .map(|(reason, count)| format!("{reason}: {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if quality.valid_events == 0 {
+        anyhow::bail!(QualityBar(format!(
+            "no valid event in {} line(s) read{}; nothing would be published (check the input folder, and --field if its keys are named differently)",
+            quality.lines,
+            if quarantined > 0 {
+                format!(", all quarantined ({})", reasons())
+            } else {
+                String::new()
+            }
+        )));
+    }
+    let share = quarantined as f64 / judged.max(1) as f64;
+    if share > max_share {
+        anyhow::bail!(QualityBar(format!(
+            "{quarantined} of {judged} lines were quarantined ({:.1}%, above --max-quarantined {}%): {}; raise --max-quarantined if that much is expected",
+            share * 100.0,
+            max_share * 100.0,
+            reasons()
+        )));
+    }
+    Ok(())
+}
+
+/// A run refused for the quality of its input: rerunning it, or resuming,
+/// gets the same answer.
+#[derive(Debug)]
+pub struct QualityBar(pub String);
+
+impl std::fmt::Display for QualityBar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for QualityBar {}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The record of a file as ingest read it: its size and hash are of the
+/// bytes read, never of the file as it is afterwards. A file that grew or
+/// changed while it was read fails the run, so lines written after it was
+/// read are never recorded as ingested; a corrupt stream, whose every line
+/// was quarantined, is recorded as stored.
+fn what_was_read(
+    path: &Path,
+    name: &str,
+    seen: &input::RawRead,
+    corrupt: bool,
+) -> Result<InputRecord> {
+    let stored = std::fs::metadata(path)?.len();
+    if seen.bytes == stored {
+        return Ok(InputRecord {
+            name: name.to_string(),
             bytes: seen.bytes,
             xxh3: seen.hash.hex(),
-        }
-    } else {
-        input::hash_file(path)?
-    };
-    Ok(done)
+        });
+    }
+    if corrupt {
+        return input::hash_file(path);
+    }
+    anyhow::bail!(
+        "`{}` changed while it was read: {} bytes were read and it now holds {}; run again once it is complete (a file still being written belongs to the next run)",
+        path.display(),
+        seen.bytes,
+        stored
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read;
+
+    /// Issue 25: lines appended after ingest read a file were recorded as
+    /// ingested (the file was hashed again after it was read), so a rerun
+    /// said "kept" and never read them. The record is of the bytes read,
+    /// and a file that grew meanwhile fails the run.
+    #[test]
+    fn a_file_that_grew_while_it_was_read_is_not_recorded_as_read() {
+        use std::io::Write;
+        let path = std::env::temp_dir().join(format!("pipecalc-grew-{}.jsonl", std::process::id()));
+        std::fs::write(&path, "first\n").unwrap();
+        let (mut lines, _, seen) = input::open(&path).unwrap();
+        let mut text = String::new();
+        lines.read_to_string(&mut text).unwrap();
+        let read = seen.borrow().clone();
+        let whole = what_was_read(&path, "a", &read, false).unwrap();
+        assert_eq!(whole.bytes, 6);
+        assert_eq!(whole.xxh3, input::hash_file(&path).unwrap().xxh3);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"appended\n")
+            .unwrap();
+        let error = what_was_read(&path, "a", &read, false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("changed while it was read: 6 bytes were read and it now holds 15"),
+            "{error}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 
     /// The rest of a long line is counted as it streams past,
     /// and the next line is read whole.

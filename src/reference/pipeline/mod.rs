@@ -159,6 +159,10 @@ pub struct RunConfig {
     /// How far behind the latest event already seen in its file an event may be and still be on time.
     #[arg(long, value_name = "DURATION", default_value = "5 min", value_parser = lateness)]
     pub allowed_lateness_ms: i64,
+    /// The most of the lines read that may be quarantined before the run
+    /// fails (5% or 5); a run with no valid event fails whatever this is.
+    #[arg(long = "max-quarantined", value_name = "PERCENT", default_value = "5%", value_parser = crate::args::percent)]
+    pub max_quarantined_share: f64,
 }
 
 fn field_rename(text: &str) -> Result<(String, String), String> {
@@ -196,6 +200,7 @@ impl RunConfig {
             product_pages: crate::reference::event::DEFAULT_PRODUCT_PAGES.into(),
             fields: Vec::new(),
             allowed_lateness_ms: crate::reference::event::DEFAULT_ALLOWED_LATENESS_MS,
+            max_quarantined_share: 0.05,
         }
     }
 }
@@ -410,10 +415,25 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
     )?;
     let inputs = input::log_files(&config.input, config.follow_symlinks)?;
     report.skipped_inputs = inputs.skipped.clone();
+    apart(&config.input, &config.out)?;
+    // Whose the output folder is, before anything in it is touched.
+    owned_top(&config.out)?;
     std::fs::create_dir_all(&config.out)
         .with_context(|| format!("cannot create output folder `{}`", config.out.display()))?;
     let lock = lock(&config.out)?;
-    report.cleared_leftovers = clear_leftovers(&config.out)?
+    owned_datasets(&config.out)?;
+    // Raw is immutable: a lake of other input is refused here, before the
+    // run begins, so a refused run writes no report.
+    let raw = config.out.join(StageId::Ingest.dataset());
+    match read_json::<Manifest>(&raw.join(MANIFEST)) {
+        Ok(manifest) => check_input(config, &inputs.files, &manifest)?,
+        Err(_) if raw.exists() => bail!(
+            "`{}` is not a raw folder pipecalc wrote (it has no readable manifest); write this run to another --out",
+            raw.display()
+        ),
+        Err(_) => {}
+    }
+    report.cleared_leftovers = clear_leftovers(&config.out, ours_at_top)?
         .iter()
         .map(|p| p.display().to_string())
         .collect();
@@ -422,6 +442,149 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
         format,
         _lock: lock,
     })
+}
+
+/// The input and the output are different folders, neither inside the
+/// other: a lake inside its input would be read as logs, an input inside
+/// the lake would be replaced by a stage.
+fn apart(input: &Path, out: &Path) -> Result<()> {
+    let resolve = |path: &Path| -> Option<PathBuf> {
+        // The output may not exist yet: resolve the part of it that does.
+        let mut existing = path.to_path_buf();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            rest.push(existing.file_name()?.to_os_string());
+            existing = existing.parent()?.to_path_buf();
+            if existing.as_os_str().is_empty() {
+                existing = PathBuf::from(".");
+            }
+        }
+        let mut resolved = existing.canonicalize().ok()?;
+        resolved.extend(rest.iter().rev());
+        Some(resolved)
+    };
+    let (Some(input), Some(out)) = (resolve(input), resolve(out)) else {
+        return Ok(());
+    };
+    if out.starts_with(&input) || input.starts_with(&out) {
+        bail!(
+            "the output folder `{}` and the input folder `{}` are one inside the other; write the lake to a folder of its own",
+            out.display(),
+            input.display()
+        );
+    }
+    Ok(())
+}
+
+/// What a lake pipecalc wrote holds at its top: its lock, its reports,
+/// its four datasets, and what a killed run of it leaves (a stage's
+/// staging folder, a retired output, a report's temporary file).
+fn ours_at_top(name: &str) -> bool {
+    let temporary = |report: &str| {
+        name.strip_prefix(&format!(".{report}."))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    };
+    [LOCK, RUN_REPORT, FAILED_RUN_REPORT].contains(&name)
+        || temporary(RUN_REPORT)
+        || temporary(FAILED_RUN_REPORT)
+        || StageId::ALL.iter().any(|stage| {
+            name == stage.dataset()
+                || name == format!(".staging-{}", stage.name())
+                || name == format!(".retired-{}", stage.dataset())
+        })
+}
+
+/// Refuses an output folder that is not empty and is not a lake pipecalc
+/// wrote (it has no lock file of ours), or that holds at its top anything
+/// a run of pipecalc does not write, naming what it found.
+fn owned_top(out: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let named = |names: &[&String]| {
+        let mut shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+        if names.len() > 5 {
+            shown.push(format!("and {} more", names.len() - 5));
+        }
+        shown.join(", ")
+    };
+    if !names.iter().any(|n| n == LOCK) {
+        let all: Vec<&String> = names.iter().collect();
+        bail!(
+            "`{}` is not empty and is not a lake pipecalc wrote (it holds {}); pipecalc writes a lake to a new or empty folder, and touches nothing it did not write",
+            out.display(),
+            named(&all)
+        );
+    }
+    let foreign: Vec<&String> = names.iter().filter(|n| !ours_at_top(n)).collect();
+    if !foreign.is_empty() {
+        bail!(
+            "`{}` holds {}, which pipecalc did not write; move them out of the lake, or write this run to another --out",
+            out.display(),
+            named(&foreign)
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a lake whose datasets hold files their manifests do not list
+/// (a file dropped into `views/`), naming them: publishing a stage
+/// replaces its folder whole.
+fn owned_datasets(out: &Path) -> Result<()> {
+    for stage in StageId::ALL {
+        let folder = out.join(stage.dataset());
+        if !folder.is_dir() {
+            continue;
+        }
+        let Ok(manifest) = read_json::<Manifest>(&folder.join(MANIFEST)) else {
+            // A dataset without a manifest is named where it is read.
+            continue;
+        };
+        let mut foreign = Vec::new();
+        let mut pending = vec![folder.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir)
+                .with_context(|| format!("cannot list `{}`", dir.display()))?
+            {
+                let path = entry?.path();
+                if path.is_dir() && !path.is_symlink() {
+                    pending.push(path);
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(&folder)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let quarantine = stage == StageId::Ingest
+                    && relative.starts_with("_quarantine/")
+                    && relative.ends_with(".jsonl");
+                if relative != MANIFEST && !quarantine && !manifest.files.contains(&relative) {
+                    foreign.push(format!("`{}/{relative}`", stage.dataset()));
+                }
+            }
+        }
+        if !foreign.is_empty() {
+            foreign.sort();
+            let more = foreign.len().saturating_sub(5);
+            foreign.truncate(5);
+            bail!(
+                "`{}` holds {}{}, which pipecalc did not write there; move them out, or write this run to another --out",
+                out.display(),
+                foreign.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Holds the input against the raw stage's manifest: the same files with
@@ -493,23 +656,21 @@ fn run_stages(
             let id = stage.id();
             let name = id.dataset();
             let existing = if id == StageId::Ingest {
-                match read_json::<Manifest>(&config.out.join(name).join(MANIFEST)) {
-                    Ok(manifest) => {
-                        check_input(config, files, &manifest)?;
-                        Some(manifest)
-                    }
-                    Err(_) if config.out.join(name).exists() => bail!(
-                        "`{}` is not a raw folder pipecalc wrote (it has no readable manifest); write this run to another --out",
-                        config.out.join(name).display()
-                    ),
-                    Err(_) => None,
-                }
+                // Held against the input when the run was prepared.
+                read_json::<Manifest>(&config.out.join(name).join(MANIFEST)).ok()
             } else {
                 standing(config, name, &fingerprint)
             };
             let manifest = match existing {
                 // Raw is immutable: the same input is never ingested twice.
                 Some(mut manifest) if id == StageId::Ingest || config.resume => {
+                    if config.fail_at.is_some_and(|fail| fail.stage == id) {
+                        bail!(
+                            "--fail-at {}: this run keeps stage `{}` from an earlier run and does not run it, so no failure can be injected there; write the run to a new --out",
+                            id.name(),
+                            id.name()
+                        );
+                    }
                     manifest.metrics.status = if config.resume {
                         StageStatus::Resumed
                     } else {
@@ -532,7 +693,14 @@ fn run_stages(
                                 id.name(),
                             ));
                         })
-                        .with_context(|| format!("stage `{}` failed; finished stages are checkpointed, rerun with --resume to continue", id.name()))?
+                        .map_err(|error| {
+                            let bar = error.is::<ingest::QualityBar>();
+                            error.context(if bar {
+                                format!("stage `{}` refused its input", id.name())
+                            } else {
+                                format!("stage `{}` failed; finished stages are checkpointed, rerun with --resume to continue", id.name())
+                            })
+                        })?
                 }
             };
             report.quality.add(&manifest.quality);
