@@ -7,7 +7,7 @@
 //! lecture's pipeline made real, to hold the estimates against.
 //!
 //! The layers, arrows pointing down: `units` → `figure` → `scenario` →
-//! `model` → studies (`compare`, `validate`, `model::scaling`) → `views` →
+//! `model` → studies (`compare`, `validate`, `projection`) → `views` →
 //! `report`. The reference pipeline imports nothing from views or
 //! renderers.
 //!
@@ -41,6 +41,7 @@ pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod study;
+pub mod text;
 pub mod units;
 pub mod views;
 

@@ -15,8 +15,10 @@ fn main() -> ExitCode {
     let outcome = cli::run(cli::Cli::parse());
     let mut status = outcome.status;
     let mut stdout = std::io::stdout().lock();
+    // Whatever a scenario or a log put in the text is shown, not obeyed.
+    let text = pipecalc::text::printable_lines(&outcome.text);
     let written = stdout
-        .write_all(outcome.text.as_bytes())
+        .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
     drop(stdout);
     if let Err(error) = written {
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
         let _ = writeln!(
             std::io::stderr().lock(),
             "{}",
-            pipecalc::commands::worded(&error)
+            pipecalc::text::printable_lines(&pipecalc::commands::worded(&error))
         );
         // A check that did not pass keeps its own code (3).
         if status == ExitStatus::Success {

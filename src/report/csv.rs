@@ -97,9 +97,37 @@ fn cell(value: &Value) -> String {
 }
 
 fn line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
-    let mut text = cells.map(quote).collect::<Vec<_>>().join(",");
+    let mut text = cells
+        .map(|cell| quote(&inert(cell)))
+        .collect::<Vec<_>>()
+        .join(",");
     text.push_str("\r\n");
     text
+}
+
+/// A cell a spreadsheet shows and never runs: text beginning with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel and
+/// LibreOffice (`=HYPERLINK(…)` from a Spark tag), so it gets a leading `'`
+/// as OWASP advises; a number (`-0.5`) stays a number. Control characters
+/// are shown as escapes.
+fn inert(cell: &str) -> String {
+    // A negative quantity as a report writes it (`-3.639 h`, `-68 GB`) is
+    // a minus, digits, and a unit: no operator, no call, nothing to run.
+    let negative_quantity = cell.strip_prefix('-').is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | ' ' | '%' | '/'))
+    });
+    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && cell.parse::<f64>().is_err()
+        && !negative_quantity;
+    let cell = crate::text::printable(cell);
+    if formula {
+        format!("'{cell}")
+    } else {
+        cell.into_owned()
+    }
 }
 
 fn quote(field: &str) -> String {
@@ -143,6 +171,23 @@ mod tests {
             "name,time_s,nested_x_bytes,values_1,values_2,extra\r\n\
              \"a, b\",1.5,3,1,2,\r\n\
              \"say \"\"hi\"\"\",,,,,true\r\n"
+        );
+    }
+
+    /// Issue 25: a Spark tag `=HYPERLINK(…)` reached a cell as a formula.
+    #[test]
+    fn a_cell_that_would_be_a_formula_is_inert() {
+        let json = json!({ "rows": [
+            { "stage": "=HYPERLINK(\"http://x\",\"y\")", "delta": "-0.5", "note": "@SUM(A1)" },
+            { "stage": "+1+1", "delta": -2, "note": "\u{1b}[31mred" },
+            { "stage": "-1+cmd|' /C calc'!A0", "delta": "-3.639 h", "note": "-68 GB" },
+        ]});
+        assert_eq!(
+            render(&json, "/rows"),
+            "stage,delta,note\r\n\
+             \"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-0.5,'@SUM(A1)\r\n\
+             '+1+1,-2,\\u{1b}[31mred\r\n\
+             '-1+cmd|' /C calc'!A0,-3.639 h,-68 GB\r\n"
         );
     }
 

@@ -7,9 +7,18 @@ use super::chart::{Axis, Chart};
 use super::{Document, Section, Style, Width};
 use crate::units::SECONDS_PER_DAY;
 
-/// A cell's text with `|` escaped, so it stays one cell.
+/// A cell's text with `|` escaped, so it stays one cell, and HTML's
+/// characters as entities, so a name like `<img onerror=…>` is text on
+/// GitHub, not markup.
 fn escape(cell: &str) -> String {
-    cell.replace('|', "\\|")
+    html(cell).replace('|', "\\|")
+}
+
+/// Text with `&`, `<` and `>` as entities: Markdown passes inline HTML on.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 pub fn render(document: &Document, style: Style) -> String {
@@ -19,16 +28,16 @@ pub fn render(document: &Document, style: Style) -> String {
         width: Width::Fixed(200),
         ..style
     };
-    let mut out = format!("# {}\n", document.title);
+    let mut out = format!("# {}\n", html(&document.title));
     if !document.intro.is_empty() {
         out.push('\n');
         for line in &document.intro {
-            out.push_str(line);
+            out.push_str(&html(line));
             out.push_str("  \n");
         }
     }
     for section in &document.sections {
-        out.push_str(&format!("\n## {}\n\n", section.title));
+        out.push_str(&format!("\n## {}\n\n", html(&section.title)));
         if !section.columns.is_empty() {
             let escaped = Section {
                 columns: section.columns.iter().map(|c| escape(c)).collect(),
@@ -46,7 +55,7 @@ pub fn render(document: &Document, style: Style) -> String {
         if !section.notes.is_empty() {
             out.push('\n');
             for note in &section.notes {
-                out.push_str(&format!("- {note}\n"));
+                out.push_str(&format!("- {}\n", html(note)));
             }
         }
         for chart in &section.charts {
@@ -63,7 +72,7 @@ pub fn render(document: &Document, style: Style) -> String {
     if !document.conventions.is_empty() {
         out.push_str("\n## Conventions\n\n");
         for line in &document.conventions {
-            out.push_str(&format!("- {line}\n"));
+            out.push_str(&format!("- {}\n", html(line)));
         }
     }
     out
@@ -141,8 +150,24 @@ fn at(points: &[(f64, f64)], x: f64) -> f64 {
     }
 }
 
+/// Text Mermaid shows unquoted (a Gantt task, a title): its `:` (which
+/// ends a task's name) as `colon`, and markup and comment characters as
+/// look-alikes.
+fn bare(text: &str, colon: &str) -> String {
+    text.replace(':', colon)
+        .replace(';', ",")
+        .replace('#', "№")
+        .replace('<', "‹")
+        .replace('>', "›")
+}
+
+/// A Mermaid label: its quotes and angle brackets (markup to Mermaid's
+/// renderer) replaced by look-alikes.
 fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "'"))
+    format!(
+        "\"{}\"",
+        text.replace('"', "'").replace('<', "‹").replace('>', "›")
+    )
 }
 
 fn list(values: impl Iterator<Item = String>) -> String {
@@ -178,13 +203,13 @@ fn mermaid(chart: &Chart) -> String {
             };
             out.push_str(&format!(
                 "gantt\n    title {}\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat {axis}\n    section Stages\n",
-                title.replace(':', " -")
+                bare(title, " -")
             ));
             for bar in bars {
                 let tag = if bar.highlight { "crit, " } else { "" };
                 out.push_str(&format!(
                     "    {} :{tag}{}, {}\n",
-                    bar.label.replace(':', " "),
+                    bare(&bar.label, " "),
                     gantt_time(bar.start),
                     gantt_time(bar.start + bar.length)
                 ));
@@ -192,13 +217,13 @@ fn mermaid(chart: &Chart) -> String {
             if let Some(mark) = deadline {
                 out.push_str(&format!(
                     "    {} :milestone, {}, 0s\n",
-                    mark.label.replace(':', " "),
+                    bare(&mark.label, " "),
                     gantt_time(mark.value)
                 ));
             }
         }
         Chart::Shares { title, parts, .. } => {
-            out.push_str(&format!("pie title {}\n", title.replace(':', " -")));
+            out.push_str(&format!("pie title {}\n", bare(title, " -")));
             for (label, value) in parts {
                 out.push_str(&format!("    {} : {}\n", quoted(label), plain(*value)));
             }
@@ -240,7 +265,7 @@ fn mermaid(chart: &Chart) -> String {
                 .max(f64::MIN_POSITIVE);
             out.push_str(&format!(
                 "quadrantChart\n    title {}\n    x-axis \"{x_title}: 0\" --> \"{}\"\n    y-axis \"{y_title}: 0\" --> \"{}\"\n",
-                title.replace(':', " -"),
+                bare(title, " -"),
                 x.label(x_max).replace('"', "'"),
                 y.label(y_max).replace('"', "'"),
             ));

@@ -72,6 +72,130 @@ pub struct Document {
     pub conventions: Vec<String>,
 }
 
+impl Document {
+    /// The document with every text from outside made printable
+    /// ([`crate::text::printable`]): what a scenario, a log or a file name
+    /// holds is shown, never obeyed by the terminal or the page.
+    pub fn printable(&self) -> Document {
+        let line = |text: &String| crate::text::printable(text).into_owned();
+        let lines = |texts: &Vec<String>| texts.iter().map(line).collect::<Vec<_>>();
+        let mark = |m: &Option<chart::Mark>| {
+            m.as_ref().map(|m| chart::Mark {
+                label: line(&m.label),
+                value: m.value,
+            })
+        };
+        let named = |pairs: &Vec<(String, f64)>| {
+            pairs.iter().map(|(n, v)| (line(n), *v)).collect::<Vec<_>>()
+        };
+        let chart = |chart: &chart::Chart| -> chart::Chart {
+            use chart::Chart;
+            match chart {
+                Chart::Timeline {
+                    title,
+                    bars,
+                    deadline,
+                } => Chart::Timeline {
+                    title: line(title),
+                    bars: bars
+                        .iter()
+                        .map(|b| chart::Bar {
+                            label: line(&b.label),
+                            ..b.clone()
+                        })
+                        .collect(),
+                    deadline: mark(deadline),
+                },
+                Chart::Shares { title, axis, parts } => Chart::Shares {
+                    title: line(title),
+                    axis: *axis,
+                    parts: named(parts),
+                },
+                Chart::Columns {
+                    title,
+                    axis,
+                    columns,
+                } => Chart::Columns {
+                    title: line(title),
+                    axis: *axis,
+                    columns: named(columns),
+                },
+                Chart::Lines {
+                    title,
+                    x,
+                    y,
+                    x_title,
+                    y_title,
+                    series,
+                    x_mark,
+                    y_mark,
+                } => Chart::Lines {
+                    title: line(title),
+                    x: *x,
+                    y: *y,
+                    x_title: line(x_title),
+                    y_title: line(y_title),
+                    series: series
+                        .iter()
+                        .map(|s| chart::Series {
+                            name: line(&s.name),
+                            ..s.clone()
+                        })
+                        .collect(),
+                    x_mark: mark(x_mark),
+                    y_mark: mark(y_mark),
+                },
+                Chart::Scatter {
+                    title,
+                    x,
+                    y,
+                    x_title,
+                    y_title,
+                    points,
+                } => Chart::Scatter {
+                    title: line(title),
+                    x: *x,
+                    y: *y,
+                    x_title: line(x_title),
+                    y_title: line(y_title),
+                    points: points.iter().map(|(n, a, b)| (line(n), *a, *b)).collect(),
+                },
+            }
+        };
+        Document {
+            title: line(&self.title),
+            intro: lines(&self.intro),
+            conventions: lines(&self.conventions),
+            sections: self
+                .sections
+                .iter()
+                .map(|section| Section {
+                    title: line(&section.title),
+                    columns: lines(&section.columns),
+                    rows: section.rows.iter().map(lines).collect(),
+                    notes: section
+                        .notes
+                        .iter()
+                        .map(|n| crate::text::printable_lines(n).into_owned())
+                        .collect(),
+                    working: section
+                        .working
+                        .iter()
+                        .map(|w| Working {
+                            symbol: line(&w.symbol),
+                            formula: w.formula.as_ref().map(line),
+                            working: w.working.as_ref().map(line),
+                            result: line(&w.result),
+                            source: line(&w.source),
+                        })
+                        .collect(),
+                    charts: section.charts.iter().map(chart).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// How wide tables may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Width {
@@ -103,6 +227,7 @@ pub struct Style {
 /// A document in a format for people; `None` for the data formats (JSON,
 /// CSV), which are built from the results rather than from the document.
 pub fn render(document: &Document, format: Format, style: Style) -> Option<String> {
+    let document = &document.printable();
     match format {
         Format::Table => Some(table::render(document, style)),
         Format::Markdown => Some(markdown::render(document, style)),

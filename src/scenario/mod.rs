@@ -474,6 +474,28 @@ pub enum Mode {
 }
 
 /// A day of events at `rate`.
+/// A stage name a scenario accepts (letters, digits, `_` and `-`) made
+/// from any text: an engine's job description (`parquet at
+/// NativeMethodAccessorImpl.java:0 (SQL 0)`), a tag with spaces. Runs of
+/// other characters become one `-`; at most 60 characters.
+pub fn stage_name_from(text: &str) -> String {
+    let mut name = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            name.push(c);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let name: String = name.trim_matches('-').chars().take(60).collect();
+    let name = name.trim_end_matches('-');
+    if name.is_empty() {
+        "stage".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 pub fn events_in_a_day(rate: &Fig<Frequency>) -> Fig<Count> {
     let day = Fig::input(
         units::seconds(units::SECONDS_PER_DAY),
@@ -704,6 +726,18 @@ impl Stage {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn any_text_becomes_a_stage_name() {
+        use super::stage_name_from;
+        assert_eq!(
+            stage_name_from("parquet at NativeMethodAccessorImpl.java:0 (SQL 0)"),
+            "parquet-at-NativeMethodAccessorImpl-java-0-SQL-0"
+        );
+        assert_eq!(stage_name_from("ingest"), "ingest");
+        assert_eq!(stage_name_from("  ::  "), "stage");
+        assert_eq!(stage_name_from(&"x ".repeat(100)).len(), 59);
+    }
+
     use super::*;
     use crate::figure::Source;
 

@@ -201,6 +201,9 @@ pub fn written_keys(scenario: &RawScenario) -> Vec<(String, String)> {
 pub fn to_yaml(scenario: &RawScenario, header: &str) -> anyhow::Result<String> {
     let body = serde_saphyr::to_string(scenario)
         .map_err(|e| anyhow::anyhow!("cannot write the scenario as YAML: {e}"))?;
+    // A control character in what the header quotes (a path with a
+    // carriage return) would end the comment and start a YAML key.
+    let header = crate::text::printable_lines(header);
     let comments: String = header
         .lines()
         .map(|line| {

@@ -850,8 +850,23 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
                 key_skew: None,
             })
         };
+        let mut name = crate::scenario::stage_name_from(&stage.name);
+        if name != stage.name {
+            let taken = |candidate: &str| {
+                stages
+                    .iter()
+                    .any(|s: &raw::RawStage| s.name.value == candidate)
+            };
+            let base = name.clone();
+            let mut suffix = 2;
+            while taken(&name) {
+                name = format!("{base}-{suffix}");
+                suffix += 1;
+            }
+            notes.push(format!("stage `{}` is written as `{name}`", stage.name));
+        }
         stages.push(raw::RawStage {
-            name: spanned(stage.name.clone()),
+            name: spanned(name),
             bound: if io { Bound::Io } else { Bound::Cpu },
             input: spanned(measure),
             throughput,
@@ -1265,11 +1280,15 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         let name = &flow.name;
         let timed = &held.predicted.time.stages[index];
         let memory = &held.predicted.memory.stages[index];
+        // A measured stage's name as its calibrated scenario writes it.
+        let named = |s: &&crate::reference::pipeline::StageMetrics| {
+            s.name == *name || crate::scenario::stage_name_from(&s.name) == *name
+        };
         let actual = held
             .measured
             .stages
             .iter()
-            .find(|s| &s.name == name)
+            .find(named)
             .ok_or_else(|| {
                 anyhow!(
                     "the run {} has no stage `{name}` (it has {}); runs held against one calibration need the same stages",
@@ -1283,11 +1302,11 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
                 )
             })?;
         let speedup_at_n = held.one_worker.and_then(|one| {
-            let base = one.stages.iter().find(|s| &s.name == name)?;
+            let base = one.stages.iter().find(named)?;
             Some((n, base.wall_s / actual.wall_s.max(1e-9)))
         });
-        let measured_index = held.measured.stages.iter().position(|s| &s.name == name);
-        let calibration_index = held.calibration_stages.iter().position(|s| &s.name == name);
+        let measured_index = held.measured.stages.iter().position(|s| named(&s));
+        let calibration_index = held.calibration_stages.iter().position(|s| named(&s));
         let at = |spread: Option<&Spread>, index: Option<usize>, memory: bool| {
             let spread = spread?;
             let values = if memory {

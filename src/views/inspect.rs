@@ -22,6 +22,9 @@ pub struct InspectDocument {
     /// The folder or file read.
     pub path: String,
     pub input: String,
+    /// `completed`, or `incomplete` for an engine's log that ends before
+    /// its application did: its stages may be half done.
+    pub status: crate::reference::metrics::RunStatus,
     /// Workers: pipecalc's threads, or Spark's most executor cores alive at once.
     pub workers: usize,
     /// Lines (events) the first stage read.
@@ -43,6 +46,7 @@ pub fn json(run: &MeasuredRun, path: &str) -> InspectDocument {
         source: run.source(),
         path: path.to_string(),
         input: run.report.input.clone(),
+        status: run.report.status,
         workers: run.report.workers,
         events: run.events(),
         stages: document.stages,
@@ -87,10 +91,24 @@ fn spark_document(
             .as_deref()
             .map_or_else(String::new, |id| format!(", {id}"))
     );
+    let master = match app.master.as_deref() {
+        Some(master) if master.starts_with("local") => {
+            format!("{master} (one process on one machine)")
+        }
+        Some(master) => format!("{master} (a cluster)"),
+        None => "not recorded".into(),
+    };
     document.intro = vec![
         format!("read from: {path}"),
+        format!("master: {master}"),
         format!("mapped: {}", app.mapping.label()),
     ];
+    if !app.complete {
+        document.intro.insert(
+            0,
+            "INCOMPLETE: the log ends before the application did; stages marked unfinished are half done".into(),
+        );
+    }
     // Spark's log holds no data-quality counts and names no output
     // folder: not measured, so not shown.
     document
@@ -175,7 +193,44 @@ fn spark_document(
         "outside them (start-up, driver, shutdown)".to_string(),
         seconds(app.outside_stages_s),
     ]);
+    application.row(["master".to_string(), master]);
+    application.row([
+        "log".to_string(),
+        if app.complete {
+            "complete".to_string()
+        } else {
+            "incomplete (no application end, or still being written)".to_string()
+        },
+    ]);
     application.row(["executors".to_string(), grouped(app.executors as u64)]);
+    for change in &app.executor_changes {
+        let at = change.at_s.map_or_else(
+            || "at a time not recorded".into(),
+            |s| format!("at {}", human_duration(s)),
+        );
+        application.row([
+            format!("executor {}", change.executor),
+            if change.cores >= 0 {
+                format!(
+                    "joined {at} with {} core(s){}",
+                    change.cores,
+                    change
+                        .host
+                        .as_deref()
+                        .map_or_else(String::new, |h| format!(" on {h}"))
+                )
+            } else {
+                format!(
+                    "left {at}, taking {} core(s){}",
+                    -change.cores,
+                    change
+                        .reason
+                        .as_deref()
+                        .map_or_else(String::new, |r| format!(": {r}"))
+                )
+            },
+        ]);
+    }
     application.row([
         "cores (most alive at once: the workers)".to_string(),
         grouped(app.cores as u64),

@@ -26,10 +26,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::reference::pipeline::{Quality, RunReport, RunStatus, StageMetrics, StageStatus};
 use crate::units::clean;
+
+mod events;
 
 /// How Spark's stages were mapped onto pipecalc's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -182,6 +183,12 @@ pub struct SparkApplication {
     pub name: String,
     pub id: Option<String>,
     pub spark_version: Option<String>,
+    /// `spark.master` as the application ran: `local[2]` ran in one
+    /// process, `spark://…`, `yarn` or `k8s://…` on a cluster.
+    pub master: Option<String>,
+    /// Whether the log holds the application's end and is not marked as
+    /// still being written: an incomplete log's stages may be half done.
+    pub complete: bool,
     /// Application start to end; `None` when the log has no end (still running).
     pub wall_s: Option<f64>,
     /// Σ of the pipecalc stages' walls.
@@ -190,6 +197,8 @@ pub struct SparkApplication {
     pub outside_stages_s: Option<f64>,
     /// Executors ever added.
     pub executors: usize,
+    /// Executors as they joined and left, in the log's order.
+    pub executor_changes: Vec<ExecutorChange>,
     /// The most executor cores alive at once: the run's workers.
     pub cores: usize,
     pub mapping: Mapping,
@@ -248,23 +257,33 @@ impl MeasuredRun {
     }
 }
 
+/// One pipecalc stage's Spark stages, folded.
 #[derive(Default)]
 struct Sums {
     spark_stages: Vec<i64>,
     submitted_ms: Option<i64>,
     completed_ms: Option<i64>,
-    /// Each Spark stage's (submission, completion), for jobs that are
-    /// spread between other stages' (the untagged ones).
+    /// Each Spark stage attempt's (submission, completion), for jobs that
+    /// are spread between other stages' (the untagged ones).
     intervals: Vec<(i64, i64)>,
     cpu_ns: Option<f64>,
     run_ms: Option<f64>,
     longest_ms: Option<f64>,
     tasks: u64,
     failed_tasks: u64,
-    /// Files read and written, and shuffles read and written, apart: a
-    /// stage's rows are what it reads from and writes to files, and its
-    /// shuffles only where it has no files (a shuffle inside a stage that
-    /// also writes is the same rows moving twice).
+    /// Spark stages submitted that never completed: the log ends first.
+    unfinished: Vec<i64>,
+    counts: TaskCounts,
+    /// `size of files read` of its SQL scans, where the log has it.
+    sql_files_read: Option<u64>,
+}
+
+/// What a task read and wrote. Files and shuffles are kept apart: a
+/// stage's rows are what it reads from and writes to files, and its
+/// shuffles only where it has no files (a shuffle inside a stage that also
+/// writes is the same rows moving twice).
+#[derive(Clone, Default)]
+struct TaskCounts {
     files_in: (u64, u64),
     files_out: (u64, u64),
     shuffle_in: (u64, u64),
@@ -274,8 +293,61 @@ struct Sums {
     memory_spilled: Option<u64>,
     disk_spilled: Option<u64>,
     peak_memory: Option<u64>,
-    /// `size of files read` of its SQL scans, where the log has it.
-    sql_files_read: Option<u64>,
+}
+
+impl TaskCounts {
+    fn add(&mut self, other: &TaskCounts) {
+        let pair = |a: &mut (u64, u64), b: (u64, u64)| {
+            a.0 += b.0;
+            a.1 += b.1;
+        };
+        let some = |a: &mut Option<u64>, b: Option<u64>| {
+            if let Some(b) = b {
+                *a = Some(a.unwrap_or(0) + b);
+            }
+        };
+        pair(&mut self.files_in, other.files_in);
+        pair(&mut self.files_out, other.files_out);
+        pair(&mut self.shuffle_in, other.shuffle_in);
+        pair(&mut self.shuffle_out, other.shuffle_out);
+        some(&mut self.shuffle_read, other.shuffle_read);
+        some(&mut self.shuffle_write, other.shuffle_write);
+        some(&mut self.memory_spilled, other.memory_spilled);
+        some(&mut self.disk_spilled, other.disk_spilled);
+        if let Some(peak) = other.peak_memory {
+            self.peak_memory = Some(self.peak_memory.map_or(peak, |p| p.max(peak)));
+        }
+    }
+}
+
+/// One Spark stage as its events tell it.
+#[derive(Default)]
+struct SparkStageSeen {
+    /// Each partition's latest successful task: a partition re-run after a
+    /// lost executor or a fetch failure is the same input, counted once.
+    partitions: BTreeMap<i64, TaskCounts>,
+    /// Successful tasks the log gives no partition index for.
+    unindexed: TaskCounts,
+    /// (stage attempt, task id, succeeded) of every task end read: an
+    /// event written twice is counted once.
+    seen: std::collections::HashSet<(i64, i64, bool)>,
+    cpu_ns: Option<f64>,
+    run_ms: Option<f64>,
+    longest_ms: Option<f64>,
+    tasks: u64,
+    failed_tasks: u64,
+    reruns: u64,
+    duplicates: u64,
+    /// Attempt → (submitted, completed, failed).
+    attempts: BTreeMap<i64, (Option<i64>, Option<i64>, bool)>,
+}
+
+impl SparkStageSeen {
+    fn completed(&self) -> bool {
+        self.attempts
+            .values()
+            .any(|(_, done, failed)| done.is_some() && !failed)
+    }
 }
 
 /// Where jobs with no name go when others are named.
@@ -300,18 +372,6 @@ fn union_ms(intervals: &[(i64, i64)]) -> i64 {
     total + current.map_or(0, |(s, e)| e - s)
 }
 
-fn add(total: &mut Option<u64>, value: Option<f64>) {
-    if let Some(value) = value {
-        *total = Some(total.unwrap_or(0) + value.max(0.0) as u64);
-    }
-}
-
-fn add_f(total: &mut Option<f64>, value: Option<f64>) {
-    if let Some(value) = value {
-        *total = Some(total.unwrap_or(0.0) + value.max(0.0));
-    }
-}
-
 fn either(files: (u64, u64), shuffle: (u64, u64)) -> (u64, u64) {
     if files.0 > 0 || files.1 > 0 {
         files
@@ -320,10 +380,12 @@ fn either(files: (u64, u64), shuffle: (u64, u64)) -> (u64, u64) {
     }
 }
 
-/// The files of an event log: a file, or a rolling folder's parts in order.
-fn parts(path: &Path) -> Result<Vec<PathBuf>> {
+/// A log's files: one file, or a rolling folder's parts in order, and
+/// whether Spark marks it as still being written.
+fn parts(path: &Path) -> Result<(Vec<PathBuf>, bool)> {
     if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+        let in_progress = path.to_string_lossy().ends_with(".inprogress");
+        return Ok((vec![path.to_path_buf()], in_progress));
     }
     if !path.is_dir() {
         bail!(
@@ -331,28 +393,54 @@ fn parts(path: &Path) -> Result<Vec<PathBuf>> {
             path.display()
         );
     }
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(path)
+    let names: Vec<(String, PathBuf)> = std::fs::read_dir(path)
         .with_context(|| format!("cannot list `{}`", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_string_lossy().into_owned();
+        .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p)))
+        .collect();
+    let mut files: Vec<(u64, PathBuf)> = names
+        .iter()
+        .filter_map(|(name, p)| {
             let index = name
                 .strip_prefix("events_")?
                 .split('_')
                 .next()?
                 .parse()
                 .ok()?;
-            Some((index, p))
+            Some((index, p.clone()))
         })
         .collect();
     files.sort();
     if files.is_empty() {
+        let mut logs: Vec<&str> = names
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        logs.sort_unstable();
+        if logs.is_empty() {
+            bail!(
+                "`{}` is empty; point at a Spark event log file or a rolling `eventlog_v2_*` folder",
+                path.display()
+            );
+        }
+        let shown: Vec<String> = logs.iter().take(5).map(|n| format!("`{n}`")).collect();
         bail!(
-            "`{}` holds no event log parts (`events_1_…`); point at a Spark event log file or a rolling `eventlog_v2_*` folder",
-            path.display()
+            "`{}` is a folder of {} file(s) ({}{}), not one application's rolling log (`events_1_…`); logs are read one application at a time: point at one of them",
+            path.display(),
+            logs.len(),
+            shown.join(", "),
+            if logs.len() > 5 { ", …" } else { "" }
         );
     }
-    Ok(files.into_iter().map(|(_, p)| p).collect())
+    // A rolling log marks a running application with `appstatus_…inprogress`.
+    let in_progress = names
+        .iter()
+        .any(|(name, _)| name.starts_with("appstatus_") && name.ends_with(".inprogress"))
+        || files
+            .iter()
+            .any(|(_, p)| p.to_string_lossy().ends_with(".inprogress"));
+    Ok((files.into_iter().map(|(_, p)| p).collect(), in_progress))
 }
 
 /// A part's lines, decompressed when it is zstd (told by its first bytes).
@@ -378,41 +466,23 @@ fn lines(path: &Path) -> Result<(Box<dyn BufRead>, bool)> {
     })
 }
 
-fn number(value: &Value, path: &[&str]) -> Option<f64> {
-    let mut at = value;
-    for key in path {
-        at = at.get(key)?;
-    }
-    at.as_f64()
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    value.get(key).and_then(Value::as_str)
-}
+/// The largest count a metric can honestly hold: Spark writes `-1` and
+/// `Long.MaxValue` (or, through unsigned code, 2⁶⁴ − 1) for "unknown".
+const LARGEST_COUNT: f64 = 4.0e18;
 
 /// Every SQL metric's accumulator id named `size of files read` in a plan.
-fn files_read_accumulators(plan: &Value, into: &mut Vec<i64>) {
-    for metric in plan
-        .get("metrics")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if text(metric, "name") == Some("size of files read") {
+fn files_read_accumulators(plan: &events::PlanInfo, into: &mut Vec<i64>) {
+    for metric in &plan.metrics {
+        if metric.name.as_deref() == Some("size of files read") {
             // An adaptive re-plan lists the same scan's accumulator again.
-            if let Some(id) = metric.get("accumulatorId").and_then(Value::as_i64) {
+            if let Some(id) = metric.accumulator {
                 if !into.contains(&id) {
                     into.push(id);
                 }
             }
         }
     }
-    for child in plan
-        .get("children")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for child in &plan.children {
         files_read_accumulators(child, into);
     }
 }
@@ -424,20 +494,19 @@ pub fn read(path: &Path) -> Result<MeasuredRun> {
 
 /// Reads a Spark event log, mapping untagged jobs by `map` where given.
 pub fn read_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun> {
+    let (files, in_progress) = parts(path)?;
     let mut log = Log {
         stage_map: map.cloned(),
+        in_progress,
         ..Log::default()
     };
-    for part in parts(path)? {
-        if part.to_string_lossy().ends_with(".inprogress") {
-            log.warnings.push(format!(
-                "`{}` is still being written (.inprogress): the run may not be complete",
-                part.display()
-            ));
-        }
-        let (reader, zstd) = lines(&part)?;
-        for (index, line) in reader.split(b'\n').enumerate() {
-            let line = match line {
+    let mut buffer = Vec::new();
+    for part in files {
+        let (mut reader, zstd) = lines(&part)?;
+        let mut number = 0u64;
+        loop {
+            number += 1;
+            let line = match events::next_line(&mut reader, &mut buffer) {
                 Ok(line) => line,
                 Err(error) => {
                     let what = if zstd {
@@ -446,45 +515,71 @@ pub fn read_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun> {
                         "it cannot be read"
                     };
                     log.warnings.push(format!(
-                        "`{}` stops after line {index}: {what} ({error}); the rest of it is not read",
+                        "`{}` stops after line {}: {what} ({error}); the rest of it is not read",
                         part.display(),
+                        number - 1
                     ));
                     break;
                 }
             };
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            match line {
+                events::Line::End => break,
+                events::Line::TooLong(bytes) => {
+                    log.warnings.push(format!(
+                        "`{}` line {number} is {bytes} bytes, longer than any Spark event ({} MiB at most); skipped",
+                        part.display(),
+                        events::MAX_LINE_BYTES >> 20
+                    ));
+                }
+                events::Line::Text => {
+                    if buffer.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    if let Err(why) = log.event(&buffer) {
+                        log.warnings
+                            .push(format!("`{}` line {number} {why}; skipped", part.display()));
+                    }
+                }
             }
-            let Ok(event) = serde_json::from_slice::<Value>(&line) else {
-                log.warnings.push(format!(
-                    "`{}` line {} is not a JSON event (a truncated last line?); skipped",
-                    part.display(),
-                    index + 1
-                ));
-                continue;
-            };
-            log.event(&event);
         }
     }
     log.finish(path)
 }
 
+/// An executor joining or leaving, seconds from the application's start.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ExecutorChange {
+    pub at_s: Option<f64>,
+    pub executor: String,
+    pub host: Option<String>,
+    /// Cores it brought (positive) or took away (negative).
+    pub cores: i64,
+    /// Why it left, as Spark says (a lost worker, a kill).
+    pub reason: Option<String>,
+}
+
 #[derive(Default)]
 struct Log {
     stage_map: Option<StageMap>,
+    in_progress: bool,
     warnings: Vec<String>,
     events: usize,
     app_name: Option<String>,
     app_id: Option<String>,
+    /// Every application whose start the log holds.
+    applications: Vec<String>,
     spark_version: Option<String>,
+    master: Option<String>,
     app_start_ms: Option<i64>,
     app_end_ms: Option<i64>,
     stage_of_spark_stage: BTreeMap<i64, String>,
-    sums: BTreeMap<String, Sums>,
+    spark_stages: BTreeMap<i64, SparkStageSeen>,
     order: Vec<String>,
     mapping: Option<Mapping>,
     executor_cores: BTreeMap<String, i64>,
     executors: usize,
+    /// Each change with its time in the log's milliseconds.
+    executor_changes: Vec<(Option<i64>, ExecutorChange)>,
     cores_alive: i64,
     most_cores: i64,
     /// SQL execution id → its description and `size of files read` accumulators.
@@ -493,111 +588,160 @@ struct Log {
     stage_of_execution: BTreeMap<i64, String>,
     /// (execution, accumulator) → its last value from the driver.
     driver_updates: BTreeMap<(i64, i64), u64>,
+    /// Metric values that were Spark's "unknown" sentinels, by metric.
+    sentinels: BTreeMap<&'static str, u64>,
+}
+
+/// Parses one typed event, naming what it lacks when it cannot.
+fn typed<'a, T: serde::Deserialize<'a>>(line: &'a [u8], kind: &str) -> Result<T, String> {
+    serde_json::from_slice(line)
+        .map_err(|e| format!("is a `{kind}` event Spark would not write ({e})"))
 }
 
 impl Log {
-    fn event(&mut self, event: &Value) {
+    /// A count from a metric, or `None` ("not measured") when it is
+    /// missing or one of Spark's sentinels for "unknown".
+    fn count(&mut self, metric: &'static str, value: Option<f64>) -> Option<u64> {
+        let value = value?;
+        if value.is_finite() && (0.0..LARGEST_COUNT).contains(&value) {
+            Some(value as u64)
+        } else {
+            *self.sentinels.entry(metric).or_default() += 1;
+            None
+        }
+    }
+
+    fn seconds(&mut self, metric: &'static str, value: Option<f64>) -> Option<f64> {
+        self.count(metric, value).map(|v| v as f64)
+    }
+
+    fn event(&mut self, line: &[u8]) -> Result<(), String> {
+        let kind: events::Kind = serde_json::from_slice(line)
+            .map_err(|_| "is not a JSON event (a truncated last line?)".to_string())?;
         self.events += 1;
-        match text(event, "Event").unwrap_or("") {
+        let kind = kind.event.unwrap_or_default().into_owned();
+        match kind.as_str() {
             "SparkListenerLogStart" => {
-                self.spark_version = text(event, "Spark Version").map(str::to_string);
+                let start: events::LogStart = typed(line, &kind)?;
+                self.spark_version = start.spark_version;
             }
             "SparkListenerApplicationStart" => {
-                self.app_name = text(event, "App Name").map(str::to_string);
-                self.app_id = text(event, "App ID").map(str::to_string);
-                self.app_start_ms = event.get("Timestamp").and_then(Value::as_i64);
+                let start: events::ApplicationStart = typed(line, &kind)?;
+                let id = start.id.clone().unwrap_or_else(|| "(no id)".into());
+                if !self.applications.contains(&id) {
+                    self.applications.push(id);
+                }
+                if self.app_name.is_none() {
+                    self.app_name = start.name;
+                    self.app_id = start.id;
+                    self.app_start_ms = start.timestamp;
+                }
             }
             "SparkListenerApplicationEnd" => {
-                self.app_end_ms = event.get("Timestamp").and_then(Value::as_i64);
+                let end: events::ApplicationEnd = typed(line, &kind)?;
+                self.app_end_ms = end.timestamp;
+            }
+            "SparkListenerEnvironmentUpdate" => {
+                let update: events::EnvironmentUpdate = typed(line, &kind)?;
+                if let Some(master) = update.spark_properties.get("spark.master") {
+                    self.master = Some(master.to_string());
+                }
             }
             "SparkListenerExecutorAdded" => {
-                let id = text(event, "Executor ID").unwrap_or("").to_string();
-                let cores = number(event, &["Executor Info", "Total Cores"]).unwrap_or(0.0) as i64;
+                let added: events::ExecutorAdded = typed(line, &kind)?;
+                let id = added.id.unwrap_or_default();
+                let info = added.info;
+                let cores = info.as_ref().and_then(|i| i.cores).unwrap_or(0.0).max(0.0) as i64;
                 self.executors += 1;
-                if let Some(previous) = self.executor_cores.insert(id, cores) {
+                if let Some(previous) = self.executor_cores.insert(id.clone(), cores) {
                     self.cores_alive -= previous;
                 }
                 self.cores_alive += cores;
                 self.most_cores = self.most_cores.max(self.cores_alive);
+                self.executor_changes.push((
+                    added.timestamp,
+                    ExecutorChange {
+                        at_s: None,
+                        executor: id,
+                        host: info.and_then(|i| i.host),
+                        cores,
+                        reason: None,
+                    },
+                ));
             }
             "SparkListenerExecutorRemoved" => {
-                let id = text(event, "Executor ID").unwrap_or("");
-                self.cores_alive -= self.executor_cores.remove(id).unwrap_or(0);
+                let removed: events::ExecutorRemoved = typed(line, &kind)?;
+                let id = removed.id.unwrap_or_default();
+                let cores = self.executor_cores.remove(&id).unwrap_or(0);
+                self.cores_alive -= cores;
+                self.executor_changes.push((
+                    removed.timestamp,
+                    ExecutorChange {
+                        at_s: None,
+                        executor: id,
+                        host: None,
+                        cores: -cores,
+                        reason: removed.reason,
+                    },
+                ));
             }
             "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart"
             | "org.apache.spark.sql.execution.ui.SparkListenerSQLAdaptiveExecutionUpdate" => {
-                let Some(id) = event.get("executionId").and_then(Value::as_i64) else {
-                    return;
+                let execution: events::SqlExecution = typed(line, &kind)?;
+                let Some(id) = execution.id else {
+                    return Ok(());
                 };
                 let entry = self.executions.entry(id).or_default();
-                if let Some(description) = text(event, "description") {
-                    entry.0 = description.to_string();
+                if let Some(description) = execution.description {
+                    entry.0 = description;
                 }
-                if let Some(plan) = event.get("sparkPlanInfo") {
+                if let Some(plan) = &execution.plan {
                     files_read_accumulators(plan, &mut entry.1);
                 }
             }
             "org.apache.spark.sql.execution.ui.SparkListenerDriverAccumUpdates" => {
-                let Some(id) = event.get("executionId").and_then(Value::as_i64) else {
-                    return;
+                let updates: events::DriverAccumUpdates = typed(line, &kind)?;
+                let Some(id) = updates.id else {
+                    return Ok(());
                 };
-                for update in event
-                    .get("accumUpdates")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let (Some(accumulator), Some(value)) = (
-                        update.get(0).and_then(Value::as_i64),
-                        update.get(1).and_then(Value::as_f64),
-                    ) {
-                        self.driver_updates
-                            .insert((id, accumulator), value.max(0.0) as u64);
+                for (accumulator, value) in updates.updates {
+                    if let Some(value) = self.count("size of files read", Some(value)) {
+                        self.driver_updates.insert((id, accumulator), value);
                     }
                 }
             }
-            "SparkListenerJobStart" => self.job_start(event),
-            "SparkListenerStageCompleted" => {
-                let info = event.get("Stage Info").unwrap_or(&Value::Null);
-                let Some(id) = info.get("Stage ID").and_then(Value::as_i64) else {
-                    return;
-                };
-                let Some(name) = self.stage_of_spark_stage.get(&id) else {
-                    return;
-                };
-                let entry = self.sums.entry(name.clone()).or_default();
-                if !entry.spark_stages.contains(&id) {
-                    entry.spark_stages.push(id);
+            "SparkListenerJobStart" => self.job_start(typed(line, &kind)?),
+            "SparkListenerStageSubmitted" | "SparkListenerStageCompleted" => {
+                let stage: events::StageEvent = typed(line, &kind)?;
+                let info = stage.info;
+                let attempt = self
+                    .spark_stages
+                    .entry(info.id)
+                    .or_default()
+                    .attempts
+                    .entry(info.attempt)
+                    .or_default();
+                if info.submitted.is_some() {
+                    attempt.0 = info.submitted;
                 }
-                if let Some(submitted) = info.get("Submission Time").and_then(Value::as_i64) {
-                    entry.submitted_ms =
-                        Some(entry.submitted_ms.map_or(submitted, |s| s.min(submitted)));
-                }
-                if let Some(completed) = info.get("Completion Time").and_then(Value::as_i64) {
-                    entry.completed_ms =
-                        Some(entry.completed_ms.map_or(completed, |c| c.max(completed)));
-                }
-                if let (Some(start), Some(end)) = (
-                    info.get("Submission Time").and_then(Value::as_i64),
-                    info.get("Completion Time").and_then(Value::as_i64),
-                ) {
-                    entry.intervals.push((start, end.max(start)));
+                if kind == "SparkListenerStageCompleted" {
+                    attempt.1 = Some(info.completed.unwrap_or(attempt.0.unwrap_or(0)));
+                    attempt.2 = info.failure.is_some();
                 }
             }
-            "SparkListenerTaskEnd" => self.task_end(event),
+            "SparkListenerTaskEnd" => self.task_end(typed(line, &kind)?),
             _ => {}
         }
+        Ok(())
     }
 
-    fn job_start(&mut self, event: &Value) {
-        let properties = event.get("Properties");
-        let property = |key: &str| properties.and_then(|p| text(p, key)).map(str::to_string);
+    fn job_start(&mut self, job: events::JobStart) {
+        let property = |key: &str| job.properties.get(key).map(str::to_string);
         let execution = property("spark.sql.execution.id").and_then(|id| id.parse::<i64>().ok());
-        let job = event.get("Job ID").and_then(Value::as_i64);
         let mapped = self
             .stage_map
             .as_ref()
-            .zip(job)
+            .zip(job.job)
             .and_then(|(map, job)| map.stage_of(job))
             .map(str::to_string);
         let (name, how) = if let Some(tag) = property("pipecalc.stage") {
@@ -627,73 +771,85 @@ impl Log {
                 .entry(execution)
                 .or_insert_with(|| name.clone());
         }
-        for id in event
-            .get("Stage IDs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(id) = id.as_i64() {
-                self.stage_of_spark_stage.insert(id, name.clone());
-            }
+        for id in job.stages {
+            self.stage_of_spark_stage.insert(id, name.clone());
         }
     }
 
-    fn task_end(&mut self, event: &Value) {
-        let Some(id) = event.get("Stage ID").and_then(Value::as_i64) else {
-            return;
+    fn task_end(&mut self, task: events::TaskEnd) {
+        let metrics = task.metrics.unwrap_or_default();
+        let pair = |log: &mut Log, metric: &'static str, io: Option<&events::IoMetrics>| {
+            (
+                log.count(metric, io.and_then(|m| m.records)).unwrap_or(0),
+                log.count(metric, io.and_then(|m| m.bytes)).unwrap_or(0),
+            )
         };
-        let Some(name) = self.stage_of_spark_stage.get(&id) else {
-            return;
+        let files_in = pair(self, "Input Metrics", metrics.input.as_ref());
+        let files_out = pair(self, "Output Metrics", metrics.output.as_ref());
+        let read = metrics.shuffle_read.as_ref();
+        let remote = self.count("Shuffle Read Metrics", read.and_then(|r| r.remote_bytes));
+        let local = self.count("Shuffle Read Metrics", read.and_then(|r| r.local_bytes));
+        let shuffle_read = remote.map(|r| r + local.unwrap_or(0));
+        let shuffle_in = (
+            self.count("Shuffle Read Metrics", read.and_then(|r| r.records))
+                .unwrap_or(0),
+            shuffle_read.unwrap_or(0),
+        );
+        let write = metrics.shuffle_write.as_ref();
+        let shuffle_write = self.count("Shuffle Write Metrics", write.and_then(|w| w.bytes));
+        let shuffle_out = (
+            self.count("Shuffle Write Metrics", write.and_then(|w| w.records))
+                .unwrap_or(0),
+            shuffle_write.unwrap_or(0),
+        );
+        let counts = TaskCounts {
+            files_in,
+            files_out,
+            shuffle_in,
+            shuffle_out,
+            shuffle_read,
+            shuffle_write,
+            memory_spilled: self.count("Memory Bytes Spilled", metrics.memory_spilled),
+            disk_spilled: self.count("Disk Bytes Spilled", metrics.disk_spilled),
+            peak_memory: self.count("Peak Execution Memory", metrics.peak_memory),
         };
-        let entry = self.sums.entry(name.clone()).or_default();
+        let cpu_ns = self.seconds("Executor CPU Time", metrics.cpu_ns);
+        let run_ms = self.seconds("Executor Run Time", metrics.run_ms);
+        let stage = self.spark_stages.entry(task.stage).or_default();
         // A failed attempt did no work that counts; its retry's does.
-        let succeeded = event
-            .get("Task End Reason")
-            .and_then(|r| text(r, "Reason"))
+        let succeeded = task
+            .reason
+            .and_then(|r| r.reason)
             .is_none_or(|r| r == "Success");
+        let id = task.info.as_ref().and_then(|i| i.id);
+        if let Some(id) = id {
+            if !stage.seen.insert((task.attempt, id, succeeded)) {
+                stage.duplicates += 1;
+                return;
+            }
+        }
         if !succeeded {
-            entry.failed_tasks += 1;
+            stage.failed_tasks += 1;
             return;
         }
-        entry.tasks += 1;
-        let Some(metrics) = event.get("Task Metrics") else {
-            return;
+        stage.tasks += 1;
+        let add = |total: &mut Option<f64>, value: Option<f64>| {
+            if let Some(value) = value {
+                *total = Some(total.unwrap_or(0.0) + value);
+            }
         };
-        let get = |path: &[&str]| number(metrics, path).unwrap_or(0.0).max(0.0) as u64;
-        add_f(&mut entry.cpu_ns, number(metrics, &["Executor CPU Time"]));
-        let run_ms = number(metrics, &["Executor Run Time"]);
-        add_f(&mut entry.run_ms, run_ms);
+        add(&mut stage.cpu_ns, cpu_ns);
+        add(&mut stage.run_ms, run_ms);
         if let Some(run_ms) = run_ms {
-            entry.longest_ms = Some(entry.longest_ms.map_or(run_ms, |l| l.max(run_ms)));
+            stage.longest_ms = Some(stage.longest_ms.map_or(run_ms, |l| l.max(run_ms)));
         }
-        entry.files_in.0 += get(&["Input Metrics", "Records Read"]);
-        entry.files_in.1 += get(&["Input Metrics", "Bytes Read"]);
-        entry.files_out.0 += get(&["Output Metrics", "Records Written"]);
-        entry.files_out.1 += get(&["Output Metrics", "Bytes Written"]);
-        let shuffle_read =
-            number(metrics, &["Shuffle Read Metrics", "Remote Bytes Read"]).map(|remote| {
-                remote
-                    + number(metrics, &["Shuffle Read Metrics", "Local Bytes Read"]).unwrap_or(0.0)
-            });
-        let shuffle_write = number(metrics, &["Shuffle Write Metrics", "Shuffle Bytes Written"]);
-        entry.shuffle_in.0 += get(&["Shuffle Read Metrics", "Total Records Read"]);
-        entry.shuffle_in.1 += shuffle_read.unwrap_or(0.0) as u64;
-        entry.shuffle_out.0 += get(&["Shuffle Write Metrics", "Shuffle Records Written"]);
-        entry.shuffle_out.1 += shuffle_write.unwrap_or(0.0) as u64;
-        add(&mut entry.shuffle_read, shuffle_read);
-        add(&mut entry.shuffle_write, shuffle_write);
-        add(
-            &mut entry.memory_spilled,
-            number(metrics, &["Memory Bytes Spilled"]),
-        );
-        add(
-            &mut entry.disk_spilled,
-            number(metrics, &["Disk Bytes Spilled"]),
-        );
-        if let Some(peak) = number(metrics, &["Peak Execution Memory"]) {
-            let peak = peak.max(0.0) as u64;
-            entry.peak_memory = Some(entry.peak_memory.map_or(peak, |p| p.max(peak)));
+        match task.info.and_then(|i| i.index) {
+            Some(index) => {
+                if stage.partitions.insert(index, counts).is_some() {
+                    stage.reruns += 1;
+                }
+            }
+            None => stage.unindexed.add(&counts),
         }
     }
 
@@ -713,10 +869,64 @@ impl Log {
                 path.display()
             );
         }
+        if self.applications.len() > 1 {
+            bail!(
+                "`{}` holds {} applications ({}): their stages would merge into one run; logs are read one application at a time, so give each its own file",
+                path.display(),
+                self.applications.len(),
+                self.applications.join(", ")
+            );
+        }
         let app_name = self
             .app_name
             .clone()
             .unwrap_or_else(|| "a Spark application".into());
+        // Each Spark stage folded into the pipecalc stage its job names.
+        let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
+        let (mut reruns, mut duplicates, mut failed_attempts) = (0u64, 0u64, 0usize);
+        for (id, seen) in &self.spark_stages {
+            let Some(name) = self.stage_of_spark_stage.get(id) else {
+                continue;
+            };
+            let entry = sums.entry(name.clone()).or_default();
+            reruns += seen.reruns;
+            duplicates += seen.duplicates;
+            failed_attempts += seen.attempts.values().filter(|a| a.2).count();
+            if !seen.completed() {
+                if !seen.attempts.is_empty() || seen.tasks > 0 {
+                    entry.unfinished.push(*id);
+                }
+                continue;
+            }
+            entry.spark_stages.push(*id);
+            for (submitted, completed, _) in seen.attempts.values() {
+                if let Some(start) = submitted {
+                    entry.submitted_ms = Some(entry.submitted_ms.map_or(*start, |s| s.min(*start)));
+                }
+                if let Some(end) = completed {
+                    entry.completed_ms = Some(entry.completed_ms.map_or(*end, |c| c.max(*end)));
+                }
+                if let (Some(start), Some(end)) = (submitted, completed) {
+                    entry.intervals.push((*start, (*end).max(*start)));
+                }
+            }
+            let add = |total: &mut Option<f64>, value: Option<f64>| {
+                if let Some(value) = value {
+                    *total = Some(total.unwrap_or(0.0) + value);
+                }
+            };
+            add(&mut entry.cpu_ns, seen.cpu_ns);
+            add(&mut entry.run_ms, seen.run_ms);
+            if let Some(longest) = seen.longest_ms {
+                entry.longest_ms = Some(entry.longest_ms.map_or(longest, |l| l.max(longest)));
+            }
+            entry.tasks += seen.tasks;
+            entry.failed_tasks += seen.failed_tasks;
+            for counts in seen.partitions.values() {
+                entry.counts.add(counts);
+            }
+            entry.counts.add(&seen.unindexed);
+        }
         // The scans' `size of files read`, summed into the stage whose jobs ran them.
         for (execution, (_, accumulators)) in &self.executions {
             let Some(stage) = self.stage_of_execution.get(execution) else {
@@ -724,7 +934,7 @@ impl Log {
             };
             for accumulator in accumulators {
                 if let Some(bytes) = self.driver_updates.get(&(*execution, *accumulator)) {
-                    if let Some(sums) = self.sums.get_mut(stage) {
+                    if let Some(sums) = sums.get_mut(stage) {
                         sums.sql_files_read = Some(sums.sql_files_read.unwrap_or(0) + bytes);
                     }
                 }
@@ -735,8 +945,8 @@ impl Log {
             // Jobs with no name among named ones (a schema read, a count)
             // are shown apart, not as "the application".
             let unnamed = UNTAGGED.to_string();
-            if let Some(sums) = self.sums.remove("application") {
-                self.sums.insert(unnamed.clone(), sums);
+            if let Some(untagged) = sums.remove("application") {
+                sums.insert(unnamed.clone(), untagged);
             }
             for name in &mut self.order {
                 if name == "application" {
@@ -744,17 +954,17 @@ impl Log {
                 }
             }
         }
-        let measured: Vec<String> = self
+        let complete = self.app_end_ms.is_some() && !self.in_progress;
+        let shown: Vec<String> = self
             .order
             .iter()
             .filter(|name| {
-                self.sums
-                    .get(*name)
-                    .is_some_and(|s| s.completed_ms.is_some())
+                sums.get(*name)
+                    .is_some_and(|s| s.completed_ms.is_some() || !s.unfinished.is_empty())
             })
             .cloned()
             .collect();
-        if measured.is_empty() {
+        if !shown.iter().any(|name| sums[name].completed_ms.is_some()) {
             bail!(
                 "`{}` ({app_name}) has no completed stages to measure",
                 path.display()
@@ -767,8 +977,8 @@ impl Log {
         }
         let mut stages = Vec::new();
         let mut details = Vec::new();
-        for name in &measured {
-            let s = &self.sums[name];
+        for name in &shown {
+            let s = &sums[name];
             // A stage's wall runs from its first submission to its last
             // completion; untagged jobs fall between other stages, so only
             // the time their own Spark stages ran is theirs.
@@ -780,9 +990,10 @@ impl Log {
                     _ => 0.0,
                 }
             };
-            let (rows_in, task_bytes_in) = either(s.files_in, s.shuffle_in);
-            let (rows_out, bytes_out) = either(s.files_out, s.shuffle_out);
-            let reads_files = s.files_in != (0, 0) || s.sql_files_read.is_some();
+            let c = &s.counts;
+            let (rows_in, task_bytes_in) = either(c.files_in, c.shuffle_in);
+            let (rows_out, bytes_out) = either(c.files_out, c.shuffle_out);
+            let reads_files = c.files_in != (0, 0) || s.sql_files_read.is_some();
             let (bytes_in, bytes_in_source) = match s.sql_files_read {
                 Some(bytes) => (bytes, BytesSource::SqlFilesRead),
                 None if reads_files => (task_bytes_in, BytesSource::TaskInput),
@@ -791,20 +1002,29 @@ impl Log {
             // A scan whose rows were not counted by the tasks' input
             // metrics still read its files: its rows in are the shuffle's.
             let rows_in = if rows_in == 0 {
-                s.shuffle_in.0
+                c.shuffle_in.0
             } else {
                 rows_in
             };
+            let status = if s.unfinished.is_empty() {
+                StageStatus::Ran
+            } else {
+                self.warnings.push(format!(
+                    "stage `{name}` did not finish: Spark stage(s) {:?} were submitted and never completed; its figures are of the part that did",
+                    s.unfinished
+                ));
+                StageStatus::Unfinished
+            };
             stages.push(StageMetrics {
                 name: name.clone(),
-                status: StageStatus::Ran,
+                status,
                 wall_s,
                 cpu_s: s.cpu_ns.map(|ns| ns / 1e9),
                 rows_in,
                 rows_out,
                 bytes_in,
                 bytes_out,
-                peak_memory_bytes: s.peak_memory,
+                peak_memory_bytes: c.peak_memory,
             });
             details.push(SparkStage {
                 stage: name.clone(),
@@ -813,10 +1033,10 @@ impl Log {
                 failed_tasks: s.failed_tasks,
                 busy_s: s.run_ms.map(|ms| clean(ms / 1000.0)),
                 longest_task_s: s.longest_ms.map(|ms| clean(ms / 1000.0)),
-                shuffle_read_bytes: s.shuffle_read,
-                shuffle_write_bytes: s.shuffle_write,
-                memory_spilled_bytes: s.memory_spilled,
-                disk_spilled_bytes: s.disk_spilled,
+                shuffle_read_bytes: c.shuffle_read,
+                shuffle_write_bytes: c.shuffle_write,
+                memory_spilled_bytes: c.memory_spilled,
+                disk_spilled_bytes: c.disk_spilled,
                 bytes_in_source,
             });
             if s.failed_tasks > 0 {
@@ -826,21 +1046,57 @@ impl Log {
                 ));
             }
         }
+        if reruns > 0 || failed_attempts > 0 {
+            self.warnings.push(format!(
+                "{reruns} task(s) re-ran a partition already computed{}; each partition's rows are counted once (its latest successful task), their time where it was spent",
+                if failed_attempts > 0 {
+                    format!(" and {failed_attempts} stage attempt(s) failed (a lost executor or a fetch failure)")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if duplicates > 0 {
+            self.warnings.push(format!(
+                "{duplicates} task end event(s) appear twice in the log (the same stage attempt and task id); each is counted once"
+            ));
+        }
+        for (metric, times) in &self.sentinels {
+            self.warnings.push(format!(
+                "`{metric}` held Spark's \"unknown\" value (-1 or 2^63-1 and above) {times} time(s): not measured there"
+            ));
+        }
         let in_stages_s: f64 = stages.iter().map(|s| s.wall_s).sum();
         let wall_s = match (self.app_start_ms, self.app_end_ms) {
             (Some(start), Some(end)) => Some((end - start).max(0) as f64 / 1000.0),
             _ => None,
         };
-        if self.app_end_ms.is_none() {
-            self.warnings.push(
-                "the log has no application end: the application was still running or was killed"
-                    .into(),
-            );
+        if !complete {
+            self.warnings.push(if self.in_progress {
+                "the log is still being written (.inprogress): the application had not finished when it was read".into()
+            } else {
+                "the log has no application end: the application was still running or was killed".into()
+            });
         }
+        let start = self.app_start_ms;
+        let executor_changes = self
+            .executor_changes
+            .into_iter()
+            .map(|(at, change)| ExecutorChange {
+                at_s: at
+                    .zip(start)
+                    .map(|(at, start)| clean((at - start) as f64 / 1000.0)),
+                ..change
+            })
+            .collect();
         let output_rows = stages.last().map_or(0, |s| s.rows_out);
         Ok(MeasuredRun {
             report: RunReport {
-                status: RunStatus::Completed,
+                status: if complete {
+                    RunStatus::Completed
+                } else {
+                    RunStatus::Incomplete
+                },
                 failure: None,
                 workers: self.most_cores.max(0) as usize,
                 input: format!("{app_name} (Spark event log)"),
@@ -860,10 +1116,13 @@ impl Log {
                     name: app_name,
                     id: self.app_id,
                     spark_version: self.spark_version,
+                    master: self.master,
+                    complete,
                     wall_s: wall_s.map(clean),
                     in_stages_s: clean(in_stages_s),
                     outside_stages_s: wall_s.map(|w| clean((w - in_stages_s).max(0.0))),
                     executors: self.executors,
+                    executor_changes,
                     cores: self.most_cores.max(0) as usize,
                     mapping,
                 },
@@ -1039,6 +1298,163 @@ mod tests {
         assert_eq!(union_ms(&[(0, 10), (5, 15), (20, 25)]), 20);
         assert_eq!(union_ms(&[(20, 25), (0, 10)]), 15);
         assert_eq!(union_ms(&[]), 0);
+    }
+
+    fn task_of(stage: i64, attempt: i64, id: i64, index: i64, read: u64) -> String {
+        format!(
+            r#"{{"Event":"SparkListenerTaskEnd","Stage ID":{stage},"Stage Attempt ID":{attempt},"Task End Reason":{{"Reason":"Success"}},"Task Info":{{"Task ID":{id},"Index":{index}}},"Task Metrics":{{"Executor Run Time":100,"Input Metrics":{{"Bytes Read":10,"Records Read":{read}}},"Output Metrics":{{"Bytes Written":5,"Records Written":{read}}}}}}}"#
+        )
+    }
+
+    /// Issue 25: a task end written twice doubled the stage's rows.
+    #[test]
+    fn a_duplicated_task_end_is_counted_once() {
+        let lines = [
+            START.to_string(),
+            job(0, "ingest"),
+            task_of(0, 0, 7, 0, 10),
+            task_of(0, 0, 7, 0, 10),
+            task_of(0, 0, 8, 1, 5),
+            completed(0, 0, 1000),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        assert_eq!(run.report.stages[0].rows_in, 15);
+        assert!(
+            run.warnings.iter().any(|w| w.contains("appear twice")),
+            "{:?}",
+            run.warnings
+        );
+    }
+
+    /// Issue 26: a partition re-run after a lost executor (a new stage
+    /// attempt, a new task id, the same index) is the same input: its rows
+    /// count once, and the log says it happened.
+    #[test]
+    fn a_partition_re_run_after_a_lost_executor_counts_once() {
+        let lines = [
+            START.to_string(),
+            job(0, "transform"),
+            r#"{"Event":"SparkListenerStageSubmitted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,"Submission Time":0}}"#.to_string(),
+            task_of(0, 0, 1, 0, 100),
+            task_of(0, 0, 2, 1, 100),
+            r#"{"Event":"SparkListenerExecutorRemoved","Timestamp":500,"Executor ID":"1","Removed Reason":"worker lost"}"#.to_string(),
+            r#"{"Event":"SparkListenerStageCompleted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,"Submission Time":0,"Completion Time":600,"Failure Reason":"FetchFailed"}}"#.to_string(),
+            task_of(0, 1, 3, 1, 100),
+            r#"{"Event":"SparkListenerStageCompleted","Stage Info":{"Stage ID":0,"Stage Attempt ID":1,"Submission Time":700,"Completion Time":900}}"#.to_string(),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        let stage = &run.report.stages[0];
+        assert_eq!((stage.rows_in, stage.rows_out), (200, 200));
+        assert_eq!(stage.wall_s, 0.9);
+        assert!(
+            run.warnings
+                .iter()
+                .any(|w| w.contains("re-ran a partition")),
+            "{:?}",
+            run.warnings
+        );
+    }
+
+    /// Issue 25: two applications in one log merged into one run.
+    #[test]
+    fn two_applications_in_one_log_are_refused() {
+        let lines = [
+            r#"{"Event":"SparkListenerApplicationStart","App Name":"a","App ID":"app-1"}"#
+                .to_string(),
+            job(0, "ingest"),
+            task_of(0, 0, 1, 0, 10),
+            completed(0, 0, 1000),
+            r#"{"Event":"SparkListenerApplicationStart","App Name":"b","App ID":"app-2"}"#
+                .to_string(),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let error = read_log(&refs).unwrap_err().to_string();
+        assert!(error.contains("2 applications (app-1, app-2)"), "{error}");
+    }
+
+    /// Issue 25: `18446744073709551615` (Spark's "unknown") reached the
+    /// JSON as a peak memory; it is not measured, and said so.
+    #[test]
+    fn a_sentinel_value_is_not_measured() {
+        let lines = [
+            START.to_string(),
+            job(0, "ingest"),
+            r#"{"Event":"SparkListenerTaskEnd","Stage ID":0,"Task Metrics":{"Peak Execution Memory":18446744073709551615,"Executor CPU Time":-1,"Input Metrics":{"Records Read":3}}}"#.to_string(),
+            completed(0, 0, 1000),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        assert_eq!(run.report.stages[0].peak_memory_bytes, None);
+        assert_eq!(run.report.stages[0].cpu_s, None);
+        assert!(
+            run.warnings
+                .iter()
+                .any(|w| w.contains("`Peak Execution Memory`")),
+            "{:?}",
+            run.warnings
+        );
+    }
+
+    /// Issue 26: a stage submitted and never completed (a log copied
+    /// mid-run) is unfinished, not "ran", and the run is incomplete.
+    #[test]
+    fn a_half_done_stage_is_unfinished() {
+        let lines = [
+            START.to_string(),
+            job(0, "ingest"),
+            task_of(0, 0, 1, 0, 10),
+            completed(0, 0, 1000),
+            job(1, "transform"),
+            r#"{"Event":"SparkListenerStageSubmitted","Stage Info":{"Stage ID":1,"Stage Attempt ID":0,"Submission Time":1100}}"#.to_string(),
+            task_of(1, 0, 2, 0, 4),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        assert_eq!(run.report.status, RunStatus::Incomplete);
+        let statuses: Vec<StageStatus> = run.report.stages.iter().map(|s| s.status).collect();
+        assert_eq!(statuses, [StageStatus::Ran, StageStatus::Unfinished]);
+        assert!(!run.spark.unwrap().application.complete);
+    }
+
+    /// Issue 25: a small zstd log that decompresses to one endless line
+    /// asked for the whole line at once (4 GiB); it is skipped in bounded
+    /// memory, and the events after it are read.
+    #[test]
+    fn a_zstd_bomb_is_skipped_in_bounded_memory() {
+        use std::io::Write;
+        let path = std::env::temp_dir().join(format!("pipecalc-bomb-{}.zst", std::process::id()));
+        let mut encoder =
+            zstd::stream::Encoder::new(std::fs::File::create(&path).unwrap(), 19).unwrap();
+        encoder.write_all(START.as_bytes()).unwrap();
+        encoder.write_all(b"\n").unwrap();
+        let zeros = vec![b'0'; 1 << 20];
+        for _ in 0..(events::MAX_LINE_BYTES >> 20) + 8 {
+            encoder.write_all(&zeros).unwrap();
+        }
+        for line in [
+            String::new(),
+            job(0, "ingest"),
+            task_of(0, 0, 1, 0, 10),
+            completed(0, 0, 1000),
+        ] {
+            encoder.write_all(line.as_bytes()).unwrap();
+            encoder.write_all(b"\n").unwrap();
+        }
+        encoder.finish().unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 200_000);
+        let run = read(&path);
+        std::fs::remove_file(&path).unwrap();
+        let run = run.unwrap();
+        assert_eq!(run.report.stages[0].rows_in, 10);
+        assert!(
+            run.warnings
+                .iter()
+                .any(|w| w.contains("longer than any Spark event")),
+            "{:?}",
+            run.warnings
+        );
     }
 
     #[test]
