@@ -961,13 +961,33 @@ pub fn parse_growth(text: &str) -> Result<f64, String> {
             "`{amount}` is neither a factor nor a percentage; {ACCEPTED}"
         ));
     };
-    if multiplier <= 0.0 || !multiplier.is_finite() {
+    if multiplier <= 0.0 {
         return Err(format!(
             "`{trimmed}` shrinks the data below nothing; growth must be above -100%"
         ));
     }
-    Ok(multiplier.powf(1.0 / years))
+    let per_year = multiplier.powf(1.0 / years);
+    if !(per_year.is_finite()
+        && (1.0 / MAX_GROWTH_PER_YEAR..=MAX_GROWTH_PER_YEAR).contains(&per_year))
+    {
+        return Err(format!(
+            "`{trimmed}` is {} a year, out of range; growth is from {}× to {}× a year",
+            if per_year.is_finite() {
+                format!("{}×", significant(per_year, 3))
+            } else {
+                "without bound".to_string()
+            },
+            significant(1.0 / MAX_GROWTH_PER_YEAR, 3),
+            grouped(MAX_GROWTH_PER_YEAR as u64)
+        ));
+    }
+    Ok(per_year)
 }
+
+/// The fastest growth a scenario or `--growth` accepts, a factor a year: a
+/// thousandfold is beyond any data set's history; past it a typo (`1e308x
+/// per 1 s`) would reach infinity within the first year.
+pub const MAX_GROWTH_PER_YEAR: f64 = 1000.0;
 
 impl fmt::Display for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

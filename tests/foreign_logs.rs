@@ -310,4 +310,10 @@ fn a_bad_product_pattern_is_refused_at_start_up_and_skips_are_warned() {
     );
     let stderr = String::from_utf8_lossy(&ran.stderr);
     assert!(stderr.contains("warning: not read: notes.csv"), "{stderr}");
+    // Issue 25: what the user's pattern costs is measured and said.
+    assert!(
+        stderr.contains("--product-pattern matches a page in")
+            && stderr.contains("where the built-in rule takes"),
+        "{stderr}"
+    );
 }

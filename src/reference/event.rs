@@ -138,6 +138,53 @@ impl LogFormat {
     }
 }
 
+/// What a user's `--product-pattern` costs a page, against the built-in
+/// rule, measured on this machine.
+#[derive(Clone, Copy, Debug)]
+pub struct PatternCost {
+    pub pattern_ns: f64,
+    pub built_in_ns: f64,
+}
+
+impl LogFormat {
+    /// Times the user's pattern and the built-in rule over the same
+    /// product pages (the best of three rounds of 4,096); `None` for the
+    /// built-in rule itself.
+    pub fn pattern_cost(&self) -> Option<PatternCost> {
+        let ProductRule::Pattern(pattern) = &self.product_rule else {
+            return None;
+        };
+        let pages: Vec<String> = (0..4096)
+            .map(|i| match i % 3 {
+                0 => format!("{}p{:06}", self.product_pages, i * 7 % 1_000_000),
+                1 => format!("{}p{:06}?ref=mail&utm=x", self.product_pages, i),
+                _ => format!("{}{}", self.product_pages, i * 13),
+            })
+            .collect();
+        let best = |matcher: &dyn Fn(&str) -> Option<usize>| {
+            (0..3)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let found: usize = pages.iter().filter_map(|p| matcher(p)).sum();
+                    std::hint::black_box(found);
+                    start.elapsed().as_secs_f64() * 1e9 / pages.len() as f64
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let pattern_ns = best(&|page| {
+            pattern
+                .captures(page)
+                .and_then(|c| c.get(1))
+                .map(|m| m.len())
+        });
+        let built_in_ns = best(&|page| lecture_product_id(page).map(str::len));
+        Some(PatternCost {
+            pattern_ns,
+            built_in_ns,
+        })
+    }
+}
+
 /// How a product page's id is found.
 #[derive(Clone, Debug)]
 enum ProductRule {

@@ -51,6 +51,9 @@ impl ScenarioError {
     }
 }
 
+/// The most characters of a source line an error shows.
+const SHOWN_CHARS: usize = 120;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {
@@ -65,14 +68,17 @@ impl fmt::Display for ScenarioError {
         if let Some(source) = &self.source_line {
             let number = self.line.to_string();
             let gutter = " ".repeat(number.len());
+            // The column counts characters: a byte offset would put the
+            // caret early after an `é`, or inside it.
+            let chars: Vec<char> = source.chars().collect();
+            let start = self.column.saturating_sub(1).min(chars.len());
+            let rest: String = chars[start..].iter().collect();
             // The caret underlines the key or the value at the column: up
             // to the end of a flow item, a comment or the line, and a key
             // up to its colon.
-            let start = self.column.saturating_sub(1).min(source.len());
-            let rest = &source[start..];
             let item = rest
                 .find([',', '}', ']', '#'])
-                .map_or(rest, |end| &rest[..end]);
+                .map_or(rest.as_str(), |end| &rest[..end]);
             let item = match item.find(':') {
                 Some(colon)
                     if item[colon + 1..].is_empty() || item[colon + 1..].starts_with(' ') =>
@@ -81,14 +87,33 @@ impl fmt::Display for ScenarioError {
                 }
                 _ => item,
             };
-            let token = item.trim_end().chars().count().max(1);
-            let indent: String = source[..start]
-                .chars()
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+            let token = item.trim_end().chars().count().clamp(1, SHOWN_CHARS / 2);
+            // A long line (a minified file, a 300,000-item list) is shown
+            // as a window around the place, not whole.
+            let from = if chars.len() > SHOWN_CHARS {
+                start.saturating_sub(SHOWN_CHARS / 3)
+            } else {
+                0
+            };
+            let to = (from + SHOWN_CHARS).min(chars.len());
+            let shown = format!(
+                "{}{}{}",
+                if from > 0 { "…" } else { "" },
+                chars[from..to].iter().collect::<String>(),
+                if to < chars.len() { "…" } else { "" }
+            );
+            let indent: String = chars[from..start]
+                .iter()
+                .map(|c| if *c == '\t' { '\t' } else { ' ' })
                 .collect();
+            let indent = if from > 0 {
+                format!(" {indent}")
+            } else {
+                indent
+            };
             write!(
                 f,
-                "\n{gutter} |\n{number} | {source}\n{gutter} | {indent}{}",
+                "\n{gutter} |\n{number} | {shown}\n{gutter} | {indent}{}",
                 "^".repeat(token)
             )?;
         }
@@ -104,6 +129,29 @@ impl std::error::Error for ScenarioError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 25: a caret after an `é` landed early (the column is in
+    /// characters, the slicing was in bytes), and a 780 KB line was shown
+    /// whole.
+    #[test]
+    fn the_caret_counts_characters_and_a_long_line_is_a_window() {
+        let text = "{ name: \"éééé\", volume: { events_per_day: 10 bananas } }\n";
+        let shown = ScenarioError::at("s.yaml", text, 1, 43, None, "bad").to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let at = lines[2]
+            .chars()
+            .collect::<String>()
+            .find("10 bananas")
+            .unwrap();
+        let at = lines[2][..at].chars().count();
+        let caret = lines[3].chars().position(|c| c == '^').unwrap();
+        assert_eq!(at, caret, "{shown}");
+        let long = format!("x: [{}]\n", "1,".repeat(300_000));
+        let shown = ScenarioError::at("s.yaml", &long, 1, 400_001, None, "bad").to_string();
+        assert!(shown.len() < 600, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[2].contains('…'), "{shown}");
+    }
 
     #[test]
     fn the_place_comes_first_then_the_line_with_a_caret_then_help() {

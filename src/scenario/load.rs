@@ -133,7 +133,20 @@ fn describe_yaml_error(
     text: &str,
     file: &str,
 ) -> ScenarioError {
-    let message = error.without_snippet().to_string();
+    let message = match error {
+        // The reader's limits against a hostile or broken file, named as a
+        // person would ("Nodes { nodes: 250001 }" was the parser's Debug).
+        serde_saphyr::Error::Budget { breach, .. } => {
+            let debug = format!("{breach:?}");
+            let what = debug.split_once('{').map_or(debug.as_str(), |(_, inside)| {
+                inside.trim_end_matches('}').trim()
+            });
+            format!(
+                "the file is larger or deeper than any scenario the reader accepts ({what} here, past its limits: 250,000 nodes, 64 levels of nesting, 50,000 aliases); a scenario is a short YAML file"
+            )
+        }
+        _ => error.without_snippet().to_string(),
+    };
     // The parser appends " at line L, column C"; pipecalc puts the place first.
     let message = match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),

@@ -35,7 +35,13 @@ impl<'de> Deserialize<'de> for Scalar {
                 Ok(Scalar(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                // As short as it was written: `1e308`, not 309 digits.
+                let huge_or_tiny = v != 0.0 && !(1e-5..1e16).contains(&v.abs());
+                Ok(Scalar(if huge_or_tiny {
+                    format!("{v:e}")
+                } else {
+                    v.to_string()
+                }))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
                 Ok(Scalar(v.to_string()))

@@ -23,11 +23,79 @@ use crate::reference::spark::{Mapping, MeasuredRun, RunSource, StageMap};
 use crate::reference::storage::{parquet_files, stream_batches};
 use crate::units::{clean, significant};
 
-/// A scratch folder that removes itself.
+/// A scratch folder that removes itself: when dropped, when the process
+/// is interrupted (Ctrl-C, SIGTERM), and, for a process killed outright,
+/// at the next `validate` or `calibrate`.
 struct Scratch(PathBuf);
+
+/// The scratch folders alive in this process, for the interrupt handler.
+static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the scratch folders, and exits as an interrupted process does
+/// (130). Installed once; `ctrlc` runs it on a thread of its own, where
+/// removing files is safe, and the runs it started got the same signal.
+fn remove_scratch_on_interrupt() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            let folders = SCRATCH.lock().map(|f| f.clone()).unwrap_or_default();
+            for folder in &folders {
+                // A run that was writing into it may take a moment to die.
+                for _ in 0..20 {
+                    if std::fs::remove_dir_all(folder).is_ok() || !folder.exists() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+            eprintln!("interrupted: removed {} scratch folder(s)", folders.len());
+            std::process::exit(130);
+        });
+    });
+}
+
+/// The purposes a scratch folder is made for.
+const SCRATCH_PURPOSES: [&str; 2] = ["calibrate", "validate"];
+
+/// Removes scratch folders left by processes that no longer run (killed
+/// outright, where no handler runs).
+fn remove_stale_scratch() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = SCRATCH_PURPOSES
+            .iter()
+            .find_map(|purpose| name.strip_prefix(&format!("pipecalc-{purpose}-")))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() as i32 && !process_alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: i32) -> bool {
+    true
+}
 
 impl Scratch {
     fn new(purpose: &str) -> Result<Self> {
+        debug_assert!(SCRATCH_PURPOSES.contains(&purpose));
+        remove_scratch_on_interrupt();
+        remove_stale_scratch();
         let dir = std::env::temp_dir().join(format!(
             "pipecalc-{purpose}-{}-{}",
             std::process::id(),
@@ -37,6 +105,9 @@ impl Scratch {
         ));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        if let Ok(mut folders) = SCRATCH.lock() {
+            folders.push(dir.clone());
+        }
         Ok(Scratch(dir))
     }
 }
@@ -44,6 +115,9 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        if let Ok(mut folders) = SCRATCH.lock() {
+            folders.retain(|f| f != &self.0);
+        }
     }
 }
 

@@ -82,6 +82,121 @@ fn duplicates_among(pairs: &mut [(u64, u64)], into: &mut Vec<u64>) {
     }
 }
 
+/// The most spill files open at once: a small `--dedup-memory-keys` once
+/// asked for thousands and ran out of file handles. A partition still
+/// larger than memory is split again by the hash's next bits.
+const MAX_SPILL_FILES: u64 = 64;
+
+/// Partitions for `rows` pairs of which `in_memory` fit: twice as many as
+/// needed leaves room for uneven ones, at most [`MAX_SPILL_FILES`].
+fn spill_fan_out(rows: u64, in_memory: u64) -> u64 {
+    (rows.div_ceil(in_memory) * 2)
+        .next_power_of_two()
+        .clamp(2, MAX_SPILL_FILES)
+}
+
+/// (hash, row) pairs spilled by the hash's bits below `skip` bits: one
+/// buffered file a partition.
+struct Spill {
+    paths: Vec<PathBuf>,
+    writers: Vec<BufWriter<std::fs::File>>,
+    skip: u32,
+    bits: u32,
+}
+
+impl Spill {
+    fn create(folder: &Path, name: &str, fan_out: u64, skip: u32) -> Result<Spill> {
+        let bits = fan_out.trailing_zeros().min(64 - skip);
+        let paths: Vec<PathBuf> = (0..1u64 << bits)
+            .map(|index| folder.join(format!("{name}-{index}.bin")))
+            .collect();
+        let writers = paths
+            .iter()
+            .map(|path| {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create `{}`", path.display()))?;
+                Ok(BufWriter::new(file))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Spill {
+            paths,
+            writers,
+            skip,
+            bits,
+        })
+    }
+
+    fn push(&mut self, key: u64, row: u64) -> std::io::Result<()> {
+        let index = if self.bits == 0 {
+            0
+        } else {
+            ((key << self.skip) >> (64 - self.bits)) as usize
+        };
+        let writer = &mut self.writers[index];
+        writer.write_all(&key.to_le_bytes())?;
+        writer.write_all(&row.to_le_bytes())
+    }
+
+    /// The partitions' files, each with the bits already used to split it.
+    fn finish(self) -> Result<Vec<(PathBuf, u32)>> {
+        for writer in self.writers {
+            writer.into_inner().map_err(|e| e.into_error())?;
+        }
+        let used = self.skip + self.bits;
+        Ok(self.paths.into_iter().map(|path| (path, used)).collect())
+    }
+}
+
+/// Reads a spill file's pairs in bounded chunks.
+fn read_pairs(path: &Path, mut each: impl FnMut(u64, u64) -> Result<()>) -> Result<()> {
+    let mut reader = BufReader::new(
+        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?,
+    );
+    let mut pair = [0u8; 16];
+    loop {
+        match reader.read_exact(&mut pair) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(error) => return Err(error.into()),
+        }
+        let (key, row) = pair.split_at(8);
+        each(
+            u64::from_le_bytes(key.try_into().expect("8 bytes")),
+            u64::from_le_bytes(row.try_into().expect("8 bytes")),
+        )?;
+    }
+}
+
+/// The duplicates of one spill partition: sorted in memory when it fits,
+/// else split again by the hash's next bits (a partition of one hash
+/// repeated, which no bit can split, is read whole).
+fn resolve(file: &(PathBuf, u32), in_memory: u64, duplicates: &mut Vec<u64>) -> Result<()> {
+    let (path, used) = file;
+    let pairs_in = std::fs::metadata(path)?.len() / 16;
+    if pairs_in > in_memory && *used < 64 {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut spill = Spill::create(folder, &name, spill_fan_out(pairs_in, in_memory), *used)?;
+        read_pairs(path, |key, row| Ok(spill.push(key, row)?))?;
+        std::fs::remove_file(path)?;
+        for part in spill.finish()? {
+            resolve(&part, in_memory, duplicates)?;
+        }
+        return Ok(());
+    }
+    let mut pairs = Vec::with_capacity(usize::try_from(pairs_in).unwrap_or(0));
+    read_pairs(path, |key, row| {
+        pairs.push((key, row));
+        Ok(())
+    })?;
+    duplicates_among(&mut pairs, duplicates);
+    std::fs::remove_file(path)?;
+    Ok(())
+}
+
 /// The row numbers (in file order over `parts`) of a date's duplicates,
 /// sorted.
 fn duplicate_rows(
@@ -104,48 +219,19 @@ fn duplicate_rows(
         })?;
         duplicates_among(&mut pairs, &mut duplicates);
     } else {
-        // Partitions by the hash's top bits hold about rows ÷ partitions
-        // pairs each; twice as many as needed leaves room for uneven ones.
-        let partitions = (rows.div_ceil(in_memory) * 2).next_power_of_two();
-        let shift = 64 - partitions.trailing_zeros();
         std::fs::create_dir_all(scratch)
             .with_context(|| format!("cannot create `{}`", scratch.display()))?;
-        let path = |index: u64| scratch.join(format!("keys-{index}.bin"));
-        let mut writers = (0..partitions)
-            .map(|index| {
-                let file = std::fs::File::create(path(index))
-                    .with_context(|| format!("cannot create `{}`", path(index).display()))?;
-                Ok(BufWriter::new(file))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let fan_out = spill_fan_out(rows, in_memory);
+        let mut spill = Spill::create(scratch, "keys", fan_out, 0)?;
         keys_in_order(parts, config, |keys| {
             for key in keys {
-                let writer = &mut writers[(key >> shift) as usize];
-                writer.write_all(&key.to_le_bytes())?;
-                writer.write_all(&row.to_le_bytes())?;
+                spill.push(key, row)?;
                 row += 1;
             }
             Ok(())
         })?;
-        for writer in writers {
-            writer.into_inner().map_err(|e| e.into_error())?;
-        }
-        for index in 0..partitions {
-            let mut bytes = Vec::new();
-            BufReader::new(std::fs::File::open(path(index))?).read_to_end(&mut bytes)?;
-            let mut pairs: Vec<(u64, u64)> = bytes
-                .chunks_exact(16)
-                .map(|pair| {
-                    let (key, row) = pair.split_at(8);
-                    (
-                        u64::from_le_bytes(key.try_into().expect("8 bytes")),
-                        u64::from_le_bytes(row.try_into().expect("8 bytes")),
-                    )
-                })
-                .collect();
-            drop(bytes);
-            duplicates_among(&mut pairs, &mut duplicates);
-            std::fs::remove_file(path(index))?;
+        for file in spill.finish()? {
+            resolve(&file, in_memory, &mut duplicates)?;
         }
         std::fs::remove_dir_all(scratch)
             .with_context(|| format!("cannot remove `{}`", scratch.display()))?;

@@ -52,6 +52,11 @@ fn spreadable(kind: Kind) -> bool {
     )
 }
 
+/// The highest price a scenario accepts, in USD for the unit its key
+/// names (a worker-hour, a GB, a GB-month, a TB scanned): a thousand times
+/// the dearest cloud list prices, so only a typo is refused.
+pub const MAX_PRICE_USD: f64 = 1e6;
+
 impl Validator<'_> {
     /// A value that is allowed but very likely a mistake: named with its
     /// place, kept for the report and stderr.
@@ -303,6 +308,23 @@ impl Validator<'_> {
                 format!("`{}` is negative; prices are zero or more", field.value.0),
             ));
         }
+        self.plausible_price(value, field, key)
+    }
+
+    /// A price no bill has: above [`MAX_PRICE_USD`] for the unit its key
+    /// names, it is a typo (1e308), and the estimate's sums would overflow.
+    fn plausible_price<R: Role>(&self, value: f64, field: &Input<R>, key: &str) -> Result<f64> {
+        if value > MAX_PRICE_USD {
+            return Err(self.error(
+                key,
+                &field.referenced,
+                format!(
+                    "`{}` is out of range; a price is from $0 to ${} for the unit its key names",
+                    field.value.0,
+                    crate::units::grouped(MAX_PRICE_USD as u64)
+                ),
+            ));
+        }
         Ok(value)
     }
 
@@ -322,7 +344,7 @@ impl Validator<'_> {
                 format!("`{}` is negative; prices are zero or more", field.value.0),
             ));
         }
-        Ok(value)
+        self.plausible_price(value, field, key)
     }
 
     fn fraction<R: Role>(&self, field: &Input<R>, key: &str, symbol: &str) -> Result<Fig<Ratio>> {

@@ -83,7 +83,9 @@ impl Validator<'_> {
                 let contention = required(&fields.contention, "contention", "USL")?;
                 let contention = bounded(&contention, "contention", "σ", Some(1.0))?;
                 let coherency = match &fields.coherency {
-                    Some(field) => bounded(field, "coherency", "κ", None)?,
+                    // Above 1, a second worker already costs more in
+                    // coherency than it adds: no measured system is there.
+                    Some(field) => bounded(field, "coherency", "κ", Some(1.0))?,
                     None => Fig::input(
                         Ratio(0.0),
                         format!("κ{suffix}"),
