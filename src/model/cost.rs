@@ -141,6 +141,15 @@ pub fn cost(
     } else {
         time.parallel.clone()
     };
+    // Each run of a schedule pays the fixed costs again: the day's cluster
+    // time is its work once and its fixed costs once a run.
+    let cluster_time = match (&time.fixed, time.runs.scheduled) {
+        (Some(fixed), true) => {
+            let again = &time.runs.runs_per_day - &Fig::constant(crate::units::Ratio(1.0));
+            (&cluster_time + &(fixed * &again)).named("T_cluster_day")
+        }
+        _ => cluster_time,
+    };
     let warehouse_usd_per_day = warehouse_scans(scenario, storage, flow, calendar);
     // Each run is billed on its own, but never more than the workers kept
     // up all day (or the work itself, when a day's work is longer).

@@ -76,8 +76,18 @@ pub fn streaming(
     let one = Fig::constant(Ratio(1.0));
     let average_rate = (&flow.events_per_day / &calendar.day).named("rate_average");
     let peak_rate = (&average_rate * &s.peak_factor).named("rate_peak");
-    let capacity_per_worker =
-        (&flow.events_per_day / &time.sequential).named("capacity_per_worker");
+    // A day's events take T_sequential of one worker's time; with fixed
+    // costs, only its work grows with the events, and every window (a
+    // micro-batch) pays the fixed costs again out of the worker's time.
+    let capacity_per_worker = match &time.fixed {
+        Some(fixed) => {
+            let work = (&time.sequential - fixed).named("T_sequential_work");
+            let busy = (fixed / &s.window).named("fixed_share");
+            let free = &Fig::constant(Ratio(1.0)) - &busy;
+            (&(&flow.events_per_day / &work) * &free).named("capacity_per_worker")
+        }
+        None => (&flow.events_per_day / &time.sequential).named("capacity_per_worker"),
+    };
     let sized = |rate: &Fig<Frequency>, name: &str| {
         let needed = (&(rate * &(&one + &s.headroom)) / &capacity_per_worker)
             .named(format_args!("{name}_exact"));
@@ -107,9 +117,16 @@ pub fn streaming(
         None => workers_for_peak.alias("fleet_at_peak"),
     };
     let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
-    let window_work =
-        (&(&window_events / &flow.events_per_day) * &time.sequential).named("T_window_work");
-    let processing = (&window_work / &fleet_at_peak).named("T_window");
+    let day_work = match &time.fixed {
+        Some(fixed) => (&time.sequential - fixed).named("T_sequential_work"),
+        None => time.sequential.clone(),
+    };
+    let window_work = (&(&window_events / &flow.events_per_day) * &day_work).named("T_window_work");
+    let processing = match &time.fixed {
+        Some(fixed) => &(&window_work / &fleet_at_peak) + fixed,
+        None => &window_work / &fleet_at_peak,
+    }
+    .named("T_window");
     let latency = (&s.window + &processing).named("latency");
     let latency_met = s
         .latency_target

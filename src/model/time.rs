@@ -28,6 +28,13 @@ pub struct StageTime {
     /// With one worker.
     #[serde(rename = "time_s")]
     pub time: Fig<Time>,
+    /// The part of it that grows with the data and shrinks with workers:
+    /// all of it, unless the stage has a `startup`.
+    #[serde(skip)]
+    pub work: Fig<Time>,
+    /// What every run of the stage pays whatever its data and workers.
+    #[serde(rename = "startup_s", skip_serializing_if = "Option::is_none")]
+    pub startup: Option<Fig<Time>>,
     /// How the stage speeds up with workers.
     pub parallel: Parallel,
     /// With N workers.
@@ -135,7 +142,10 @@ pub struct Runs {
 }
 
 impl Runs {
-    fn of(scenario: &Scenario, parallel: &Fig<Time>) -> Runs {
+    /// `fixed` is what every run pays whatever its data: each run of a
+    /// schedule pays it again, so a run is its share of the day's work plus
+    /// the fixed cost.
+    fn of(scenario: &Scenario, parallel: &Fig<Time>, fixed: Option<&Fig<Time>>) -> Runs {
         match &scenario.schedule {
             Some(period) => {
                 let day = Fig::input(
@@ -144,7 +154,14 @@ impl Runs {
                     crate::figure::Source::Default("a day is 86 400 s".into()),
                 );
                 let runs_per_day = (&day / period).named("runs_per_day");
-                let run = (parallel / &runs_per_day).named("T_run");
+                let run = match fixed {
+                    Some(fixed) => {
+                        let work = (parallel - fixed).named("T_work_day");
+                        &(&work / &runs_per_day) + fixed
+                    }
+                    None => parallel / &runs_per_day,
+                }
+                .named("T_run");
                 Runs {
                     period: period.clone(),
                     piles_up: run.base() > period.base(),
@@ -195,6 +212,13 @@ pub struct TimeModel {
     pub runs: Runs,
     #[serde(rename = "sequential_s")]
     pub sequential: Fig<Time>,
+    /// What every run pays besides its stages (`run_overhead:`).
+    #[serde(rename = "run_overhead_s", skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<Fig<Time>>,
+    /// Every fixed cost of a run: the stages' startups and the run's
+    /// overhead, paid again by each run of a schedule or micro-batch.
+    #[serde(rename = "fixed_s", skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Fig<Time>>,
     pub workers: Fig<Count>,
     #[serde(rename = "parallel_s")]
     pub parallel: Fig<Time>,
@@ -281,16 +305,27 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                 Some(_) => unshared.named(format_args!("T_work[{name}]")),
                 None => unshared,
             };
-            // One worker is capped by a shared resource too.
-            let time = match &floor {
+            // One worker is capped by a shared resource too. With a startup,
+            // this is the stage's variable part, and its time adds the startup.
+            let work = match &floor {
                 Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,
                 None => unshared,
-            }
-            .named(format_args!("T[{name}]"));
+            };
+            let (work, time) = match &stage.startup {
+                Some(startup) => {
+                    let work = work.named(format_args!("T_var[{name}]"));
+                    let time = (&work + startup).named(format_args!("T[{name}]"));
+                    (work, time)
+                }
+                None => {
+                    let time = work.named(format_args!("T[{name}]"));
+                    (time.clone(), time)
+                }
+            };
             let speedup = speedup(&stage.parallel, &workers, name);
             let modelled = match stage.parallel {
-                Parallel::Linear => &time / &workers,
-                _ => &time / &speedup,
+                Parallel::Linear => &work / &workers,
+                _ => &work / &speedup,
             };
             let (parallel, limited_by) = match &floor {
                 Some(floor) => {
@@ -306,10 +341,16 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
                 }
                 None => (modelled, None),
             };
+            let parallel = match &stage.startup {
+                Some(startup) => &parallel.named(format_args!("T_var_par[{name}]")) + startup,
+                None => parallel,
+            };
             StageTime {
                 name: name.clone(),
                 bound: stage.bound,
                 time,
+                work,
+                startup: stage.startup.clone(),
                 parallel: stage.parallel.clone(),
                 parallel_time: parallel.named(format_args!("T_par[{name}]")),
                 limited_by,
@@ -319,18 +360,34 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
             }
         })
         .collect();
-    let sequential = Fig::sum(stages.iter().map(|s| &s.time))
-        .expect("validation guarantees a stage")
-        .named("T_sequential");
+    let overhead = scenario.run_overhead.clone();
+    let plus_overhead = |total: Fig<Time>| match &overhead {
+        Some(overhead) => &total + overhead,
+        None => total,
+    };
+    let sequential = plus_overhead(
+        Fig::sum(stages.iter().map(|s| &s.time)).expect("validation guarantees a stage"),
+    )
+    .named("T_sequential");
+    let fixed = Fig::sum(
+        stages
+            .iter()
+            .filter_map(|s| s.startup.as_ref())
+            .chain(overhead.as_ref()),
+    )
+    .map(|fixed| fixed.named("T_fixed"));
+    // T ÷ N is the lecture's rule only where nothing is fixed: a startup
+    // does not shrink with workers.
     let lecture_rule = scenario
         .stages
         .iter()
         .all(|s| matches!(s.parallel, Parallel::Linear))
-        && stages.iter().all(|s| s.limited_by.is_none());
+        && stages.iter().all(|s| s.limited_by.is_none())
+        && fixed.is_none();
     let parallel = if lecture_rule {
         &sequential / &workers
     } else {
-        Fig::sum(stages.iter().map(|s| &s.parallel_time)).expect("a stage")
+        plus_overhead(Fig::sum(stages.iter().map(|s| &s.parallel_time)).expect("a stage"))
     }
     .named("T_parallel");
     // One definition, whatever the models: the bottleneck is the stage that
@@ -350,7 +407,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
-    let runs = Runs::of(scenario, &parallel);
+    let runs = Runs::of(scenario, &parallel, fixed.as_ref());
     // The deadline is each run's: a day's on a daily batch. A stream has no
     // batch run to hold to it; it is judged by its latency target.
     let slack = scenario
@@ -363,6 +420,8 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         stages,
         runs,
         sequential,
+        overhead,
+        fixed,
         workers,
         parallel,
         bottleneck_time: bottleneck_time.named("T_bottleneck"),
@@ -380,12 +439,16 @@ impl Explain for TimeModel {
     fn figures(&self) -> Vec<&dyn AnyFig> {
         let mut figures: Vec<&dyn AnyFig> = Vec::new();
         for stage in &self.stages {
+            if stage.startup.is_some() {
+                figures.push(&stage.work);
+            }
             figures.extend([&stage.time as &dyn AnyFig, &stage.speedup]);
             if let Some(floor) = &stage.floor {
                 figures.push(floor);
             }
             figures.push(&stage.parallel_time);
         }
+        figures.extend(self.fixed.iter().map(|f| f as &dyn AnyFig));
         figures.extend([
             &self.sequential as &dyn AnyFig,
             &self.workers,

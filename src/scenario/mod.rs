@@ -207,6 +207,9 @@ pub struct Stage {
     /// the bytes it scans).
     #[serde(skip)]
     pub in_warehouse: bool,
+    /// Time every run pays whatever its data and workers (`startup:`).
+    #[serde(skip)]
+    pub startup: Option<Fig<Time>>,
 }
 
 /// Growth of the data over time, as a multiplier per year.
@@ -378,6 +381,9 @@ pub struct Scenario {
     pub deadline: Option<Fig<Time>>,
     /// `schedule: every 1 h`: the time between runs; `None` is one run a day.
     pub schedule: Option<Fig<Time>>,
+    /// What every run pays besides its stages' work: an engine's start,
+    /// planning and commit (`run_overhead:`).
+    pub run_overhead: Option<Fig<Time>>,
     /// The oldest an event may be when it becomes available, whatever the
     /// plan (a batch's period and run, a stream's window and processing).
     pub freshness_target: Option<Fig<Time>>,
@@ -546,6 +552,9 @@ impl Scenario {
             visit(memory);
         }
         visit(&mut self.month);
+        if let Some(overhead) = &mut self.run_overhead {
+            visit(overhead);
+        }
         if let Some(factor) = &mut self.volume_factor {
             visit(factor);
         }
@@ -662,6 +671,9 @@ impl Stage {
             Work::ByteThroughput(rate) => visit(rate),
             Work::EventThroughput(rate) => visit(rate),
             Work::Duration(duration) => visit(duration),
+        }
+        if let Some(startup) = &mut self.startup {
+            visit(startup);
         }
         match &mut self.output {
             Output::Same { row_size } => {

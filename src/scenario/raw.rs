@@ -237,6 +237,10 @@ pub struct RawScenario {
     pub deadline: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Policy>,
+    /// What every run pays whatever its data and workers: an engine's
+    /// start, planning and commit (Spark's time outside its stages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_overhead: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub freshness_target: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -402,6 +406,10 @@ pub struct RawStage {
     pub throughput: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Field>,
+    /// A time the stage takes every run that neither grows with the data
+    /// nor shrinks with workers (scheduling its tasks, opening its files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<Spanned<RawOutput>>,
     #[serde(skip_serializing_if = "Option::is_none")]

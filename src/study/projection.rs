@@ -7,6 +7,7 @@
 //! estimate, and then estimates in full only the counts it shows.
 
 use anyhow::Result;
+use uom::si::f64::Time;
 
 use std::collections::BTreeSet;
 
@@ -84,6 +85,9 @@ pub enum Blocker {
     Contention { stage: usize },
     /// Linear all the way: more workers than were tried would be needed.
     WorkerLimit { stage: usize },
+    /// The run's fixed costs (startups, overhead) alone reach the
+    /// deadline: no number of workers shortens them.
+    FixedCosts { fixed: Fig<Time> },
 }
 
 #[derive(Clone, Debug)]
@@ -140,7 +144,7 @@ impl QuickModel<'_> {
             .iter()
             .zip(&self.one.time.stages)
             .map(|(stage, timed)| {
-                let time = timed.time.base();
+                let time = timed.work.base();
                 let modelled = match &stage.parallel {
                     Parallel::Linear => time / workers,
                     Parallel::Amdahl { serial_fraction } => {
@@ -154,31 +158,51 @@ impl QuickModel<'_> {
                 if !matches!(stage.parallel, Parallel::Linear) {
                     lecture_rule = false;
                 }
-                match &timed.floor {
+                let parallel = match &timed.floor {
                     Some(floor) if floor.base() > modelled => {
                         lecture_rule = false;
                         floor.base()
                     }
                     _ => modelled,
+                };
+                match &timed.startup {
+                    Some(startup) => parallel + startup.base(),
+                    None => parallel,
                 }
             })
             .collect();
-        if lecture_rule {
-            self.one.time.sequential.base() / workers
+        let time = &self.one.time;
+        if lecture_rule && time.fixed.is_none() {
+            time.sequential.base() / workers
         } else {
-            parallel.iter().sum()
+            let stages: f64 = parallel.iter().sum();
+            match &time.overhead {
+                Some(overhead) => stages + overhead.base(),
+                None => stages,
+            }
+        }
+    }
+
+    /// One run's time with `workers`: the day's, or on a schedule its share
+    /// of the day's work plus the fixed costs every run pays.
+    fn run_seconds(&self, workers: f64) -> f64 {
+        let time = &self.one.time;
+        let parallel = self.parallel_seconds(workers);
+        let runs = time.runs.runs_per_day.base();
+        match &time.fixed {
+            Some(fixed) if time.runs.scheduled => (parallel - fixed.base()) / runs + fixed.base(),
+            _ => parallel / runs,
         }
     }
 
     fn meets(&self, workers: u32) -> bool {
         let n = f64::from(workers);
-        // On a schedule the deadline is each run's: the day's time ÷ runs.
-        let runs = self.one.time.runs.runs_per_day.base();
+        // On a schedule the deadline is each run's.
         let deadline_met = self
             .scenario
             .deadline
             .as_ref()
-            .is_none_or(|deadline| deadline.base() - self.parallel_seconds(n) / runs >= 0.0);
+            .is_none_or(|deadline| deadline.base() - self.run_seconds(n) >= 0.0);
         let fits = self
             .scenario
             .memory_per_worker
@@ -273,6 +297,13 @@ fn blocker(base: &Scenario, best: &WorkerOption) -> Blocker {
     let e = &best.estimate;
     if e.time.deadline_met != Some(false) {
         return Blocker::Memory;
+    }
+    if let (Some(fixed), Some(deadline)) = (&e.time.fixed, &base.deadline) {
+        if fixed.base() >= deadline.base() {
+            return Blocker::FixedCosts {
+                fixed: fixed.clone(),
+            };
+        }
     }
     let stage = e.time.bottleneck;
     if let Some(limit) = &e.time.stages[stage].limited_by {
@@ -436,6 +467,19 @@ mod tests {
             )
             .with_scale(20.0, "--scale")
             .unwrap(),
+            // Fixed costs, on a schedule whose runs each pay them.
+            with(
+                "stages:",
+                "run_overhead: 13 s\nschedule: every 15 min\nstages:",
+            )
+            .with_scale(6.0, "--scale")
+            .unwrap(),
+            with(
+                "    input: bytes\n    duration: 10 min\n",
+                "    input: bytes\n    duration: 10 min\n    startup: 9 s\n    parallel: { model: amdahl, serial_fraction: 0.1 }\n",
+            )
+            .with_scale(5.0, "--scale")
+            .unwrap(),
         ];
         for scenario in variants {
             let one = estimate(&scenario);
@@ -448,6 +492,11 @@ mod tests {
                 assert_eq!(
                     quick.parallel_seconds(f64::from(n)),
                     full.time.parallel.base(),
+                    "N = {n}"
+                );
+                assert_eq!(
+                    quick.run_seconds(f64::from(n)),
+                    full.time.runs.run.base(),
                     "N = {n}"
                 );
                 let meets =

@@ -576,6 +576,7 @@ fn scenario_yaml(
                 input: spanned(measure),
                 throughput: Some(value(rate(s, measure))),
                 duration: None,
+                startup: None,
                 output: Some(spanned(out)),
                 // Not measured on this platform: no working set is written,
                 // rather than a 0 nobody measured.
@@ -702,6 +703,7 @@ fn calibrated_scenario(
         workers: Some(value(workers.to_string())),
         deadline: None,
         schedule: None,
+        run_overhead: None,
         freshness_target: None,
         memory_per_worker: None,
         month: None,
@@ -945,6 +947,7 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
             input: spanned(measure),
             throughput,
             duration,
+            startup: None,
             output: output.map(spanned),
             // As for a generated sample: a pipecalc run's working set is
             // what a worker added above the process's start, which validate

@@ -296,9 +296,38 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
     }
     let rule = if time.lecture_rule {
         "T_sequential ÷ N, the lecture's rule"
+    } else if time.fixed.is_some() {
+        "the sum of each stage's time under its parallel model, plus the fixed costs, which no worker shortens"
     } else {
         "the sum of each stage's time under its parallel model"
     };
+    if let Some(fixed) = &time.fixed {
+        let startups: Vec<String> = time
+            .stages
+            .iter()
+            .filter_map(|s| {
+                s.startup
+                    .as_ref()
+                    .map(|f| format!("{} {}", s.name, f.human()))
+            })
+            .collect();
+        section.note(format!(
+            "fixed costs: {} a run ({}{}), whatever the data or the workers; every run of a schedule or micro-batch pays them again",
+            fixed.human(),
+            time.overhead
+                .as_ref()
+                .map_or_else(String::new, |o| format!("run overhead {}", o.human())),
+            if startups.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "{}startup: {}",
+                    if time.overhead.is_some() { "; " } else { "" },
+                    startups.join(", ")
+                )
+            }
+        ));
+    }
     section
         .note(format!("sequential: {}", time.sequential.human()))
         .note(format!(

@@ -284,6 +284,10 @@ fn blocker(answer: &WorkersAnswer, blocker: &Blocker) -> String {
             held(*stage),
             best.workers
         ),
+        Blocker::FixedCosts { fixed } => format!(
+            "the fixed costs: every run pays {} (run_overhead and the stages' startup) whatever its workers, as long as the deadline or longer",
+            fixed.human()
+        ),
         Blocker::WorkerLimit { stage } => format!(
             "the worker limit: {}; more than {max_workers} workers would be needed (raise --max-workers)",
             held(*stage)

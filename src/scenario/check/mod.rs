@@ -498,6 +498,11 @@ impl Validator<'_> {
             .map(|field| self.schedule(field))
             .transpose()?
             .flatten();
+        let run_overhead = raw
+            .run_overhead
+            .as_ref()
+            .map(|f| self.duration(f, "run_overhead", "T_overhead"))
+            .transpose()?;
         let freshness_target = raw
             .freshness_target
             .as_ref()
@@ -601,6 +606,37 @@ impl Validator<'_> {
             .transpose()?;
 
         let prices = self.prices(raw.prices.as_ref(), &storage, network.as_ref())?;
+        let streaming = raw
+            .streaming
+            .as_ref()
+            .map(|s| self.streaming(s))
+            .transpose()?;
+        if let (Some(stream), Some(raw_stream)) = (&streaming, &raw.streaming) {
+            // Every micro-batch pays the fixed costs: a window no longer
+            // than them leaves no time for the events.
+            let fixed: f64 = stages
+                .iter()
+                .filter_map(|s| s.startup.as_ref())
+                .chain(run_overhead.as_ref())
+                .map(|f| f.base())
+                .sum();
+            if fixed > 0.0 && stream.window.base() <= fixed {
+                let at = raw_stream
+                    .value
+                    .window
+                    .as_ref()
+                    .map_or(&raw_stream.referenced, |w| &w.referenced);
+                return Err(self.error(
+                    "streaming.window",
+                    at,
+                    format!(
+                        "a window of {} is no longer than the {} every micro-batch pays in fixed costs (run_overhead and the stages' startup), so no fleet keeps up; make the window longer than the fixed costs, or lower them",
+                        stream.window.human(),
+                        crate::units::human_duration(fixed)
+                    ),
+                ));
+            }
+        }
 
         Ok(Scenario {
             file: self.file.to_string(),
@@ -617,6 +653,7 @@ impl Validator<'_> {
             workers,
             deadline,
             schedule,
+            run_overhead,
             freshness_target,
             memory_per_worker,
             month,
@@ -627,11 +664,7 @@ impl Validator<'_> {
             volume_factor: None,
             scaling: self.scaling(raw.scaling.as_ref())?,
             quality: raw.quality.as_ref().map(|q| self.quality(q)).transpose()?,
-            streaming: raw
-                .streaming
-                .as_ref()
-                .map(|s| self.streaming(s))
-                .transpose()?,
+            streaming,
             warehouse: warehouse.clone(),
             queries: self.queries(&raw.queries, &raw.storage)?,
             reliability: raw

@@ -451,7 +451,19 @@ impl Validator<'_> {
                 }
             },
         };
+        let startup = raw
+            .startup
+            .as_ref()
+            .map(|f| {
+                self.duration(
+                    f,
+                    &format!("stages[{index}].startup"),
+                    &format!("T_startup[{name}]"),
+                )
+            })
+            .transpose()?;
         Ok(Stage {
+            startup,
             name,
             bound: raw.bound,
             measure,
