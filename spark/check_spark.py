@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""CI's Spark check: run the lecture's job in PySpark on fresh generated
-logs, compare its views with `pipecalc run`'s row for row, and read the
-event log it wrote back with `pipecalc inspect` and `pipecalc validate`.
+"""CI's Spark check: start a standalone cluster on this host (a master and
+two 1-core workers from PySpark's own spark-class), spark-submit the
+lecture's job to it on fresh generated logs, compare its views with
+`pipecalc run`'s row for row, read the event log back with `pipecalc
+inspect` (it must show the cluster's master and its two executors) and
+`pipecalc validate`, and stop exactly the processes it started.
 
     python3 spark/check_spark.py PIPECALC SCRATCH
 
@@ -13,14 +16,23 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from cluster import Cluster  # noqa: E402
 
 
 def main():
     pipecalc, scratch = sys.argv[1], sys.argv[2]
+    runs = {}
+    with Cluster(workers=2, cores=1, log=sys.stderr) as cluster:
+        check_runs(pipecalc, scratch, cluster, runs)
+    validate(pipecalc, runs)
+
+
+def check_runs(pipecalc, scratch, cluster, runs):
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
-    runs = {}
     for name, events, seed in (("small", "10K", 11), ("big", "30K", 12)):
         logs, lake, out, eventlog = (os.path.join(scratch, name, d) for d in ("logs", "lake", "out", "events"))
         os.makedirs(eventlog)
@@ -28,8 +40,8 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         subprocess.run([pipecalc, "run", "--input", logs, "--out", lake], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([sys.executable, os.path.join(HERE, "clickstream.py"), logs, out, eventlog,
-                        "--cores", "1"], check=True, stderr=subprocess.DEVNULL)
+        if cluster.submit([os.path.join(HERE, "clickstream.py"), logs, out, eventlog]).returncode != 0:
+            sys.exit(f"{name}: spark-submit to {cluster.url} failed")
         spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
 
         def views(folder):
@@ -48,6 +60,10 @@ def main():
         shown = subprocess.run([pipecalc, "inspect", runs[name], "--format", "json"], check=True,
                                capture_output=True, text=True)
         document = json.loads(shown.stdout)
+        application = document["spark"]["application"]
+        if not (application["master"] or "").startswith("spark://") or application["executors"] < 2:
+            sys.exit(f"{name}: the job did not run on the cluster: master {application['master']}, "
+                     f"{application['executors']} executor(s)")
         stages = [s["name"] for s in document["stages"]]
         if stages != ["ingest", "transform", "aggregate", "load"]:
             sys.exit(f"{name}: inspect mapped the stages as {stages}")
@@ -58,8 +74,11 @@ def main():
         valid = ours_run["quality"]["valid_events"]
         if document["stages"][0]["rows_out"] != valid:
             sys.exit(f"{name}: Spark's ingest kept {document['stages'][0]['rows_out']} events, pipecalc {valid}")
-        print(f"{name}: Spark's {rows} view rows equal pipecalc's; inspect reads its log per stage")
+        print(f"{name}: on {application['master']} with {application['executors']} executors, "
+              f"Spark's {rows} view rows equal pipecalc's; inspect reads its log per stage")
 
+
+def validate(pipecalc, runs):
     validated = subprocess.run([pipecalc, "validate", "scenarios/clickstream.yaml", "--calibrate-from", runs["small"],
                                 "--against", runs["big"], "--format", "json"], capture_output=True, text=True)
     if validated.returncode not in (0, 3):

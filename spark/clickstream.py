@@ -10,10 +10,13 @@ Each step is tagged with `sc.setLocalProperty("pipecalc.stage", NAME)`, so
 
     python3 spark/clickstream.py LOGS OUT EVENTLOG_DIR [--cores N]
 
-Runs in local mode with the machine's Java; on a cluster, `spark-submit` it.
+Run with python, it runs in local mode (`--cores N`) on the machine's Java.
+Launched by `spark-submit --master spark://HOST:7077` (or yarn, k8s), it runs
+where spark-submit sends it: the master is set here only when nobody set it.
 """
 import argparse
 
+from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -28,8 +31,14 @@ def main():
     parser.add_argument("eventlog")
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
+    # spark-submit passes its --master to the JVM it starts; a builder's
+    # .master() would override it and run in local mode whatever was asked.
+    SparkContext._ensure_initialized()
+    builder = SparkSession.builder
+    if not SparkConf().contains("spark.master"):
+        builder = builder.master(f"local[{args.cores}]")
     spark = (
-        SparkSession.builder.master(f"local[{args.cores}]")
+        builder
         .appName("pipecalc-clickstream")
         .config("spark.eventLog.enabled", "true")
         .config("spark.eventLog.dir", args.eventlog)

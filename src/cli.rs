@@ -19,7 +19,7 @@ use pipecalc::report::{Format, Style, Width};
     name = "pipecalc",
     version,
     about = "Plan a data pipeline before you build it: time, memory, storage, network and cost from a YAML scenario",
-    after_help = "Start with: pipecalc estimate scenarios/clickstream.yaml --explain\n\nExit codes: 0 ok; 1 error; 2 usage (a bad option or value); 3 a check that did not pass (validate, --fail-on, --max-monthly-usd, --fail-above)."
+    after_help = "The week's five commands come first: estimate, scale, workers, compare, init.\nStart with: pipecalc estimate scenarios/clickstream.yaml --explain\n\nExit codes: 0 ok; 1 error; 2 usage (a bad option or value); 3 a check that did not pass (validate, --fail-on, --max-monthly-usd, --fail-above)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -126,6 +126,24 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Write a scenario to start from: every key with its unit and default, the optional ones commented out.
+    #[command(
+        after_help = "Examples:\n  pipecalc init my-pipeline\n  pipecalc init big --preset large\n  pipecalc init --preset small --stdout | pipecalc estimate -"
+    )]
+    Init {
+        /// The scenario's name; it is written to NAME.yaml (or to standard output with --stdout).
+        #[arg(default_value = "scenario")]
+        name: String,
+        /// Starting numbers.
+        #[arg(long, value_enum, default_value = "lecture")]
+        preset: pipecalc::init::Preset,
+        /// Print the scenario instead of writing NAME.yaml.
+        #[arg(long)]
+        stdout: bool,
+        /// Replace NAME.yaml if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate synthetic clickstream logs (one JSON-lines file per hour) and their ground truth.
     #[command(
         after_help = "Examples:\n  pipecalc generate --out data/logs\n  pipecalc generate --events 1M --days 2 --seed 7 --out data/logs\n  pipecalc generate --events 200K --null-user-share 0.2 --out data/dirty"
@@ -155,24 +173,6 @@ pub enum Command {
         /// The scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-    },
-    /// Write a scenario to start from: every key with its unit and default, the optional ones commented out.
-    #[command(
-        after_help = "Examples:\n  pipecalc init my-pipeline\n  pipecalc init big --preset large\n  pipecalc init --preset small --stdout | pipecalc estimate -"
-    )]
-    Init {
-        /// The scenario's name; it is written to NAME.yaml (or to standard output with --stdout).
-        #[arg(default_value = "scenario")]
-        name: String,
-        /// Starting numbers.
-        #[arg(long, value_enum, default_value = "lecture")]
-        preset: pipecalc::init::Preset,
-        /// Print the scenario instead of writing NAME.yaml.
-        #[arg(long)]
-        stdout: bool,
-        /// Replace NAME.yaml if it exists.
-        #[arg(long)]
-        force: bool,
     },
     /// Show a measured run per stage: a pipecalc output folder or run.json, or a Spark event log (a file or a rolling folder).
     #[command(
@@ -234,12 +234,24 @@ pub struct RunArgs {
 pub struct CalibrateArgs {
     #[command(flatten)]
     pub options: pipecalc::study::validate::CalibrateOptions,
-    /// Calibrate from a measured run instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder).
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "workers", "repeat", "seed"])]
-    pub from: Option<PathBuf>,
+    /// Calibrate from measured runs instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder). Repeat it with runs of several sizes (and worker counts) to fit fixed costs and serial work: --from a --from b --from c.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "repeat", "seed"])]
+    pub from: Vec<PathBuf>,
+    /// Propose the sample runs to make for a job of --target events on --workers, and what each costs (predicted from --from runs, when given).
+    #[arg(long, requires = "target")]
+    pub plan: bool,
+    /// With --plan: the events of the run to predict.
+    #[arg(long, value_parser = pipecalc::args::events, requires = "plan")]
+    pub target: Option<u64>,
+    /// With --plan: the time the sample runs may take in all; the costliest are dropped until they fit.
+    #[arg(long, value_parser = duration_seconds, requires = "plan")]
+    pub budget: Option<f64>,
     /// Map a Spark log's untagged jobs onto stages by job id: YAML or JSON, e.g. {"0": ingest, "1-3": transform}.
     #[arg(long, value_name = "FILE", requires = "from")]
     pub stage_map: Option<PathBuf>,
+    /// Use an unfinished log (still being written, or of a killed application): only its finished stages count.
+    #[arg(long, requires = "from")]
+    pub allow_incomplete: bool,
     /// Where to write the scenario [default: print it].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -252,9 +264,12 @@ pub struct CalibrateArgs {
 pub struct ValidateArgs {
     /// Your scenario, set beside the calibrated prediction (with --sample/--target its stages must be ingest, transform, aggregate, load).
     pub scenario: PathBuf,
-    /// Calibrate from this measured run (a pipecalc run or a Spark event log) instead of a generated sample.
+    /// Calibrate from this measured run (a pipecalc run or a Spark event log) instead of a generated sample; repeat it with runs of several sizes to fit fixed costs.
     #[arg(long, value_name = "RUN", requires = "against", conflicts_with_all = ["sample", "target", "workers", "repeat", "seed"])]
-    pub calibrate_from: Option<PathBuf>,
+    pub calibrate_from: Vec<PathBuf>,
+    /// Use unfinished logs (still being written, or of a killed application); each is marked in the report.
+    #[arg(long)]
+    pub allow_incomplete: bool,
     /// A measured run to predict from the calibration at its own volume and workers (repeat for more).
     #[arg(long, value_name = "RUN", requires = "calibrate_from")]
     pub against: Vec<PathBuf>,
@@ -347,6 +362,18 @@ fn width(terminal: bool) -> Width {
 }
 
 /// `json=report.json`: a format and the file it goes to.
+/// A duration on the command line (`10 min`), in seconds.
+fn duration_seconds(text: &str) -> Result<f64, String> {
+    let seconds = pipecalc::units::parse_duration(text)?.value;
+    if seconds > 0.0 && seconds.is_finite() {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "`{text}` is not a duration above zero, e.g. 10 min"
+        ))
+    }
+}
+
 fn export(text: &str) -> Result<(Format, PathBuf), String> {
     use clap::ValueEnum;
     let (format, file) = text
@@ -382,13 +409,14 @@ pub fn validate_options(
 ) -> anyhow::Result<pipecalc::study::validate::ValidateOptions> {
     Ok(pipecalc::study::validate::ValidateOptions {
         binary: pipecalc::commands::this_binary()?,
-        plan: match &args.calibrate_from {
-            Some(run) => pipecalc::study::validate::Plan::Measured {
-                calibrate_from: run.clone(),
+        plan: match args.calibrate_from.is_empty() {
+            false => pipecalc::study::validate::Plan::Measured {
+                calibrate_from: args.calibrate_from.clone(),
                 against: args.against.clone(),
                 stage_map: args.stage_map.clone(),
+                allow_incomplete: args.allow_incomplete,
             },
-            None => pipecalc::study::validate::Plan::Generated {
+            true => pipecalc::study::validate::Plan::Generated {
                 sample: args.sample,
                 target: args.target,
                 workers: if args.workers.is_empty() {
@@ -628,10 +656,23 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             stdout,
             force,
         } => commands::init(&name, preset, stdout, force),
+        Command::Calibrate(args) if args.plan => commands::plan_runs(
+            args.target.unwrap_or(0),
+            args.options.workers,
+            &commands::CalibrateFrom {
+                runs: args.from.clone(),
+                stage_map: args.stage_map.clone(),
+                allow_incomplete: args.allow_incomplete,
+            },
+            args.budget,
+        ),
         Command::Calibrate(args) => commands::calibrate(
             &args.options,
-            args.from.as_deref(),
-            args.stage_map.as_deref(),
+            &commands::CalibrateFrom {
+                runs: args.from.clone(),
+                stage_map: args.stage_map.clone(),
+                allow_incomplete: args.allow_incomplete,
+            },
             args.out.as_deref(),
             args.force,
         ),

@@ -591,32 +591,125 @@ pub fn schema(document: &str) -> Result<String> {
 
 /// `pipecalc calibrate`: measures this machine, or reads a measured run
 /// (`--from`), and writes a scenario.
+/// Where `calibrate --from` reads: measured runs (none: measure this
+/// machine), how to map a Spark log's untagged jobs, and whether an
+/// unfinished log may be used.
+#[derive(Clone, Debug, Default)]
+pub struct CalibrateFrom {
+    pub runs: Vec<PathBuf>,
+    pub stage_map: Option<PathBuf>,
+    pub allow_incomplete: bool,
+}
+
+impl CalibrateFrom {
+    /// The calibration from the measured runs: one run's, several runs'
+    /// fit, or `None` without runs.
+    pub fn measured(&self) -> Result<Option<crate::study::validate::Calibration>> {
+        let map = self
+            .stage_map
+            .as_deref()
+            .map(crate::reference::spark::StageMap::load)
+            .transpose()?;
+        Ok(match self.runs.as_slice() {
+            [] => None,
+            [run] => Some(crate::study::validate::calibrate_from(
+                run,
+                map.as_ref(),
+                self.allow_incomplete,
+            )?),
+            runs => Some(crate::study::several::calibrate_from_runs(
+                runs,
+                map.as_ref(),
+                self.allow_incomplete,
+            )?),
+        })
+    }
+}
+
+/// `pipecalc calibrate --plan`: the sample runs to make, and what each costs.
+pub fn plan_runs(
+    target: u64,
+    workers: usize,
+    from: &CalibrateFrom,
+    budget_s: Option<f64>,
+) -> Result<String> {
+    let calibration = from.measured()?;
+    let model = calibration
+        .as_ref()
+        .map(|c| scenario::parse(&c.yaml, "calibrated.yaml"))
+        .transpose()?;
+    let (runs, notes) =
+        crate::study::several::plan_runs(target, workers, model.as_ref(), budget_s)?;
+    let mut section = report::Section::new(
+        format!(
+            "Runs to make, to predict {} events on {workers} worker(s)",
+            units::grouped(target)
+        ),
+        &["Events", "Workers", "Pins down", "Predicted time"],
+    );
+    for run in &runs {
+        section.row([
+            units::grouped(run.events),
+            run.workers.to_string(),
+            run.why.clone(),
+            run.predicted_s
+                .map_or_else(|| "not known yet".into(), units::human_duration),
+        ]);
+    }
+    let total: f64 = runs.iter().filter_map(|r| r.predicted_s).sum();
+    if runs.iter().all(|r| r.predicted_s.is_some()) {
+        section.note(format!("in all: {}", units::human_duration(total)));
+    }
+    for note in notes {
+        section.note(note);
+    }
+    section.note("then: pipecalc calibrate --from RUN --from RUN ... (each run's event log or output folder), and validate against the target's first run");
+    let document = report::Document {
+        title: "pipecalc calibrate --plan".into(),
+        sections: vec![section],
+        ..report::Document::default()
+    };
+    Ok(report::render(
+        &document,
+        report::Format::Table,
+        report::Style {
+            explain: false,
+            width: report::Width::Fixed(120),
+        },
+    )
+    .unwrap_or_default())
+}
+
 pub fn calibrate(
     options: &crate::study::validate::CalibrateOptions,
-    from: Option<&Path>,
-    stage_map: Option<&Path>,
+    from: &CalibrateFrom,
     out: Option<&Path>,
     force: bool,
 ) -> Result<String> {
+    if !from.runs.is_empty() && options.workers != 1 {
+        return Err(anyhow!(
+            "--workers measures this machine; with --from, each run says its own workers (use --workers with --plan)"
+        ));
+    }
     if let Some(path) = out.filter(|p| p.exists() && !force) {
         return Err(anyhow!(
             "`{}` exists; pick another name, or add --force to replace it",
             path.display()
         ));
     }
-    let calibration = match from {
-        Some(run) => {
-            let map = stage_map
-                .map(crate::reference::spark::StageMap::load)
-                .transpose()?;
-            crate::study::validate::calibrate_from(run, map.as_ref())?
-        }
+    let calibration = match from.measured()? {
+        Some(calibration) => calibration,
         None => crate::study::validate::calibrate(options, &this_binary()?)?,
     };
     let Some(path) = out else {
         return Ok(calibration.yaml);
     };
-    let reads: Vec<&Path> = from.into_iter().chain(stage_map).collect();
+    let reads: Vec<&Path> = from
+        .runs
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(from.stage_map.as_deref())
+        .collect();
     crate::reference::storage::write_report(path, calibration.yaml.as_bytes(), &reads)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut text = match &calibration.source {
@@ -627,13 +720,26 @@ pub fn calibrate(
             options.workers,
             options.repeat
         ),
-        crate::study::validate::CalibrationSource::Measured(record) => format!(
-            "wrote {}: calibrated from {} ({} events, {} worker(s))\n",
-            path.display(),
-            record.path,
-            units::grouped(record.events),
-            record.workers
-        ),
+        crate::study::validate::CalibrationSource::Measured(record) => match &calibration.several {
+            Some(several) => format!(
+                "wrote {}: calibrated from {} runs, {} to {} events (the whole run predicted for the largest from the others: {})\n",
+                path.display(),
+                several.runs.len(),
+                units::grouped(several.runs.first().map_or(0, |r| r.events)),
+                units::grouped(record.events),
+                several
+                    .pipeline
+                    .forward_error_pct
+                    .map_or_else(|| "not measured".into(), |e| format!("{}%", units::significant(e, 3)))
+            ),
+            None => format!(
+                "wrote {}: calibrated from {} ({} events, {} worker(s))\n",
+                path.display(),
+                record.path,
+                units::grouped(record.events),
+                record.workers
+            ),
+        },
     };
     for stage in &calibration.report.stages {
         text.push_str(&format!(
@@ -707,5 +813,23 @@ pub fn validate(
         || views::validate::json(&validation),
         Csv::Rows("/figures"),
     )?;
+    // What the logs said (an unfinished log, a stage one side lacks), on
+    // stderr whatever the format, as inspect says it.
+    let calibrated_from: Vec<&crate::study::validate::RunRecord> =
+        match &validation.calibration.several {
+            Some(several) => several.runs.iter().collect(),
+            None => match &validation.calibration.source {
+                crate::study::validate::CalibrationSource::Measured(record) => vec![record],
+                crate::study::validate::CalibrationSource::Generated(_) => Vec::new(),
+            },
+        };
+    for record in calibrated_from.into_iter().chain(&validation.against) {
+        for warning in &record.warnings {
+            eprintln!(
+                "{}",
+                crate::text::printable_lines(&format!("warning: {}: {warning}", record.path))
+            );
+        }
+    }
     Ok((text, validation.passes()))
 }

@@ -17,16 +17,21 @@ fn hazardous(c: char) -> bool {
 }
 
 fn escaped(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // A CR that ends a line (`\r\n`, CSV's line end) is a line end too.
+    let line_end = |rest: &str| rest.starts_with('\n');
+    let kept = |c: char, rest: &str| {
+        keep_newlines && (matches!(c, '\n' | '\t') || (c == '\r' && line_end(rest)))
+    };
     if !text
-        .chars()
-        .any(|c| hazardous(c) && !(keep_newlines && matches!(c, '\n' | '\t')))
+        .char_indices()
+        .any(|(i, c)| hazardous(c) && !kept(c, &text[i + c.len_utf8()..]))
     {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         match c {
-            '\n' | '\t' if keep_newlines => out.push(c),
+            c if kept(c, &text[i + c.len_utf8()..]) => out.push(c),
             '\t' => out.push(' '),
             c if hazardous(c) => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
@@ -60,6 +65,8 @@ mod tests {
         );
         assert_eq!(printable("a\rkeep: 0\nb"), "a\\u{d}keep: 0\\u{a}b");
         assert_eq!(printable_lines("a\nb\u{9b}\tc"), "a\nb\\u{9b}\tc");
+        // CSV's line end stays; a lone CR does not.
+        assert_eq!(printable_lines("a,b\r\nc\rd\r\n"), "a,b\r\nc\\u{d}d\r\n");
         assert_eq!(printable("right\u{202e}txt.exe"), "right\\u{202e}txt.exe");
         assert_eq!(printable("tab\there"), "tab here");
         assert_eq!(printable("café ✓"), "café ✓");

@@ -106,8 +106,10 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
             repeat: 3,
             seed: 7,
         },
-        Some(&spark.join("small-1core")),
-        None,
+        &commands::CalibrateFrom {
+            runs: vec![spark.join("small-1core")],
+            ..Default::default()
+        },
         None,
         false,
     )
@@ -115,9 +117,10 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
     insta::assert_snapshot!("calibrate.from-spark-small-1core", yaml);
     let options = pipecalc::study::validate::ValidateOptions {
         plan: pipecalc::study::validate::Plan::Measured {
-            calibrate_from: spark.join("small-1core"),
+            calibrate_from: vec![spark.join("small-1core")],
             against: vec![spark.join("big-1core"), spark.join("big-2core")],
             stage_map: None,
+            allow_incomplete: false,
         },
         tolerances: pipecalc::study::validate::Tolerances::default(),
         progress: false,

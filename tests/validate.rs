@@ -156,7 +156,7 @@ fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
     run_config.workers = 2;
     let report = run(&run_config).map_err(|f| f.error).unwrap();
     let calibration =
-        pipecalc::study::validate::calibrate_from(&scratch.join("lake"), None).unwrap();
+        pipecalc::study::validate::calibrate_from(&scratch.join("lake"), None, false).unwrap();
     let written: Vec<f64> = calibration
         .yaml
         .lines()

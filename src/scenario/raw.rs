@@ -443,6 +443,34 @@ pub struct RawOutput {
     pub key_skew: Option<Field>,
 }
 
+impl RawOutput {
+    /// A stage that keeps a `fraction` of its rows, each `row_size`.
+    pub fn kept(fraction: Field, row_size: Option<Field>) -> RawOutput {
+        RawOutput {
+            keep: Some(fraction),
+            rows: None,
+            row_size,
+            fixed_size: None,
+            keys_grow: None,
+            keys_max: None,
+            key_skew: None,
+        }
+    }
+
+    /// A stage whose rows out are `rows` distinct keys, grown by `grow`.
+    pub fn keys(rows: Field, row_size: Option<Field>, grow: Field) -> RawOutput {
+        RawOutput {
+            keep: None,
+            rows: Some(rows),
+            row_size,
+            fixed_size: None,
+            keys_grow: Some(grow),
+            keys_max: None,
+            key_skew: None,
+        }
+    }
+}
+
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDataset {

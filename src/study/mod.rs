@@ -4,7 +4,9 @@
 //! reference pipeline and Spark.
 
 pub mod compare;
+pub mod fit;
 pub mod gates;
 pub mod projection;
+pub mod several;
 pub mod uncertainty;
 pub mod validate;

@@ -365,6 +365,9 @@ pub struct Calibration {
     /// How far apart the calibration's repeated runs were; `None` for a
     /// measured run, which is one run.
     pub spread: Option<Spread>,
+    /// Calibrated from several measured runs: what was fitted and how it
+    /// holds on runs it was not fitted on. `None` from one run or a sample.
+    pub several: Option<super::several::SeveralFit>,
 }
 
 fn machine() -> String {
@@ -689,7 +692,7 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
 
 /// A calibrated scenario: the measured volume, workers and stages, and a
 /// placeholder price; nothing else is claimed.
-fn calibrated_scenario(
+pub(crate) fn calibrated_scenario(
     description: String,
     volume: crate::scenario::raw::RawVolume,
     workers: usize,
@@ -808,6 +811,7 @@ fn calibrate_with(
             chao1: Some(chao1),
             yaml,
             spread: Some(spread),
+            several: None,
         },
         scratch,
     ))
@@ -816,8 +820,13 @@ fn calibrate_with(
 /// Calibrates from a measured run (a pipecalc run or a Spark event log):
 /// each of its stages, in order, becomes a scenario stage with the
 /// throughput per worker, selectivity, row size and working set it measured.
-pub fn calibrate_from(path: &Path, stage_map: Option<&StageMap>) -> Result<Calibration> {
+pub fn calibrate_from(
+    path: &Path,
+    stage_map: Option<&StageMap>,
+    allow_incomplete: bool,
+) -> Result<Calibration> {
     let run = crate::reference::spark::read_run_with(path, stage_map)?;
+    super::several::refuse_incomplete(path, &run, allow_incomplete)?;
     let record = RunRecord::of(path, &run);
     let yaml = measured_scenario_yaml(&record, &run.report)?;
     crate::scenario::parse(&yaml, "calibrated.yaml")
@@ -829,6 +838,7 @@ pub fn calibrate_from(path: &Path, stage_map: Option<&StageMap>) -> Result<Calib
         chao1: None,
         yaml,
         spread: None,
+        several: None,
     })
 }
 
@@ -903,28 +913,16 @@ fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<Stri
         let output = if stage.rows_in == 0 || stage.rows_out == 0 {
             None
         } else if stage.rows_out <= stage.rows_in {
-            Some(raw::RawOutput {
-                keep: Some(value(significant(
-                    stage.rows_out as f64 / stage.rows_in as f64,
-                    7,
-                ))),
-                rows: None,
+            Some(raw::RawOutput::kept(
+                value(significant(stage.rows_out as f64 / stage.rows_in as f64, 7)),
                 row_size,
-                fixed_size: None,
-                keys_grow: None,
-                keys_max: None,
-                key_skew: None,
-            })
+            ))
         } else {
-            Some(raw::RawOutput {
-                keep: None,
-                rows: Some(value(stage.rows_out.to_string())),
+            Some(raw::RawOutput::keys(
+                value(stage.rows_out.to_string()),
                 row_size,
-                fixed_size: None,
-                keys_grow: Some(value("1")),
-                keys_max: None,
-                key_skew: None,
-            })
+                value("1"),
+            ))
         };
         let mut name = crate::scenario::stage_name_from(&stage.name);
         if name != stage.name {
@@ -1074,12 +1072,15 @@ pub enum Plan {
         repeat: usize,
         seed: u64,
     },
-    /// Calibrate from one measured run and predict others.
+    /// Calibrate from measured runs (one, or several to fit fixed costs)
+    /// and predict others.
     Measured {
-        calibrate_from: PathBuf,
+        calibrate_from: Vec<PathBuf>,
         against: Vec<PathBuf>,
         /// Maps a Spark log's untagged jobs onto stages (`--stage-map`).
         stage_map: Option<PathBuf>,
+        /// Unfinished logs are used, and marked, rather than refused.
+        allow_incomplete: bool,
     },
 }
 
@@ -1164,6 +1165,16 @@ pub struct Figure {
     /// The `--against` run this figure is of (validating from measured runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
+    /// For distinct keys fitted from several runs: the saturating
+    /// catalogue's prediction and Heaps' law's, which bracket the truth for
+    /// a long-tailed catalogue; the figure holds when the measurement is
+    /// inside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bracket: Option<[f64; 2]>,
+    /// The run's log ends before its application did (`--allow-incomplete`):
+    /// its stages may be half done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub run_incomplete: bool,
 }
 
 /// Speed-ups measured for one stage and the laws fitted to them.
@@ -1267,20 +1278,42 @@ fn error_pct(predicted: f64, measured: f64) -> f64 {
     }
 }
 
-/// The likely reason a time prediction misses, from what was measured.
-fn time_cause(predicted: f64, measured: f64, speedup_at_n: Option<(usize, f64)>) -> String {
-    if let Some((n, speedup)) = speedup_at_n {
+/// What a time prediction was made from, for naming why it missed.
+struct TimeContext {
+    speedup_at_n: Option<(usize, f64)>,
+    engine: RunSource,
+    /// The calibration fitted fixed costs (several runs).
+    fixed_fitted: bool,
+    /// The run has the calibration's own volume: no scaling to blame.
+    same_size: bool,
+}
+
+/// The likely reason a time prediction misses, from what was measured,
+/// naming only what applies to the engine that ran.
+fn time_cause(predicted: f64, measured: f64, context: &TimeContext) -> String {
+    let spark = context.engine == RunSource::SparkEventLog;
+    if let Some((n, speedup)) = context.speedup_at_n {
         if n > 1 && speedup < 1.0 + 0.25 * (n as f64 - 1.0) {
             return format!(
-                "cannot use {n} cores: measured speed-up {}× with {n} workers (serial work: one file or one date at a time, a merge, or a fixed cost)",
-                significant(speedup, 3)
+                "cannot use {n} cores: measured speed-up {}× with {n} workers ({})",
+                significant(speedup, 3),
+                if spark {
+                    "fewer tasks than cores, one partition, or a fixed cost a stage"
+                } else {
+                    "serial work: one file or one date at a time, a merge, or a fixed cost"
+                }
             );
         }
     }
-    if measured < predicted {
-        "fixed start-up cost: the sample's time per row includes set-up that does not grow with the data, so the linear rule over-predicts the larger run".into()
-    } else {
-        "slower per row at the larger size: caches or memory (the working set outgrew the CPU caches), or more I/O".into()
+    if context.same_size {
+        return "run-to-run noise: this run has the calibration's own volume, so nothing was scaled; the machine's other load or the engine's own variation moved it".into();
+    }
+    match (measured < predicted, context.fixed_fitted, spark) {
+        (true, true, _) => "the fitted fixed cost or work per row was high: the runs it was fitted on were few, close in size or noisy; calibrate from runs further apart in size".into(),
+        (true, false, true) => "Spark's fixed costs (task scheduling, file listing, commit) were folded into the time per row, so scaling them with the data over-predicts the larger run; calibrate from several sizes (--from a --from b --from c) to fit them as `startup` and `run_overhead`".into(),
+        (true, false, false) => "fixed start-up cost: the sample's time per row includes set-up that does not grow with the data, so the linear rule over-predicts the larger run".into(),
+        (false, _, true) => "slower per row at the larger size: more tasks than cores to schedule, shuffle spills, or executors sharing the machine's cores".into(),
+        (false, _, false) => "slower per row at the larger size: caches or memory (the working set outgrew the CPU caches), or more I/O".into(),
     }
 }
 
@@ -1297,7 +1330,14 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
             calibrate_from,
             against,
             stage_map,
-        } => validate_measured(options, calibrate_from, against, stage_map.as_deref()),
+            allow_incomplete,
+        } => validate_measured(
+            options,
+            calibrate_from,
+            against,
+            stage_map.as_deref(),
+            *allow_incomplete,
+        ),
     }
 }
 
@@ -1340,7 +1380,20 @@ struct Held<'a> {
     /// What each worker past the first adds, by stage; a stage not listed
     /// adds a whole working set a worker.
     worker_shares: &'a [WorkerMemoryShare],
+    /// Distinct keys fitted from several runs: their bracket is held.
+    keys: Option<&'a super::several::KeysFit>,
+    /// The measured run's time outside its stages (Spark's), held with the
+    /// run's overhead where the calibration has one.
+    outside_s: Option<f64>,
+    /// The engine the measured run is of: causes name only what applies.
+    engine: RunSource,
+    /// The measured run's log is unfinished (`--allow-incomplete`).
+    incomplete: bool,
 }
+
+/// Distinct keys are held to 5% (or their bracket): they saturate, and
+/// no model of a catalogue is exact beyond the sizes it was fitted on.
+const KEYS_TOLERANCE: f64 = 0.05;
 
 /// The noise behind a figure: the calibration's spread and the
 /// measurement's, added (either alone where the other is one run).
@@ -1353,6 +1406,9 @@ fn noise(calibration: Option<f64>, measured: Option<f64>) -> Option<f64> {
 
 fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Result<()> {
     let n = held.workers;
+    // The key models' bracket, as ratios of the prediction, from the key
+    // stage on.
+    let mut downstream: Option<(f64, f64)> = None;
     for (index, flow) in held.predicted.flow.stages.iter().enumerate() {
         let name = &flow.name;
         let timed = &held.predicted.time.stages[index];
@@ -1401,7 +1457,7 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
             at(held.calibration_spread, calibration_index, true),
             at(held.spread, measured_index, true),
         );
-        let mut push = |kind: FigureKind, p: f64, m: f64, tolerance: f64| {
+        let make = |kind: FigureKind, p: f64, m: f64, tolerance: f64| -> Figure {
             let error = error_pct(p, m);
             let within = error.abs() <= tolerance * 100.0;
             let noise_pct = match kind {
@@ -1410,7 +1466,7 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
                 _ => None,
             };
             let verdict = Verdict::of(error, tolerance, noise_pct);
-            figures.push(Figure {
+            Figure {
                 name: kind,
                 stage: name.clone(),
                 workers: n,
@@ -1422,46 +1478,98 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
                 noise_pct: noise_pct.map(clean),
                 cause: match verdict {
                     Verdict::TooNoisy => Some(noisy_cause(noise_pct)),
-                    Verdict::Off if kind == FigureKind::Time => {
-                        Some(time_cause(p, m, speedup_at_n))
-                    }
+                    Verdict::Off if kind == FigureKind::Time => Some(time_cause(
+                        p,
+                        m,
+                        &TimeContext {
+                            speedup_at_n,
+                            engine: held.engine,
+                            fixed_fitted: held.predicted.time.fixed.is_some(),
+                            same_size: (held
+                                .predicted
+                                .flow
+                                .volume_factor
+                                .as_ref()
+                                .map_or(1.0, |f| f.base())
+                                - 1.0)
+                                .abs()
+                                < 1e-9,
+                        },
+                    )),
                     _ => None,
                 },
                 run: held.run.clone(),
-            });
+                bracket: None,
+                run_incomplete: held.incomplete,
+            }
         };
         if held.with_rows {
-            push(
-                FigureKind::RowsIn,
-                flow.rows_in.base(),
-                actual.rows_in as f64,
-                tolerances.rows,
-            );
-            push(
-                FigureKind::RowsOut,
-                flow.rows_out.base(),
-                actual.rows_out as f64,
-                tolerances.rows,
-            );
-            push(
-                FigureKind::BytesIn,
-                flow.bytes_in.base(),
-                actual.bytes_in as f64,
-                tolerances.bytes,
-            );
-            push(
-                FigureKind::BytesOut,
-                flow.bytes_out.base(),
-                actual.bytes_out as f64,
-                tolerances.bytes,
-            );
+            // The key stage's rows out, and every figure after it that its
+            // rows carry (downstream rows and bytes scale with them), are
+            // held to 5% or the key models' bracket, whichever is wider.
+            let key_stage = held.keys.filter(|k| {
+                k.stage == *name || crate::scenario::stage_name_from(&k.stage) == *name
+            });
+            if let Some(keys) = key_stage {
+                let (low, high) = keys.fit.bracket(flow.rows_in.base());
+                let predicted = flow.rows_out.base().max(1e-9);
+                downstream = Some((low / predicted, high / predicted));
+            }
+            let rows_in_carried = downstream.filter(|_| key_stage.is_none());
+            let rows_out_carried = downstream;
+            for (kind, predicted, measured, tolerance, carried) in [
+                (
+                    FigureKind::RowsIn,
+                    flow.rows_in.base(),
+                    actual.rows_in as f64,
+                    tolerances.rows,
+                    rows_in_carried,
+                ),
+                (
+                    FigureKind::RowsOut,
+                    flow.rows_out.base(),
+                    actual.rows_out as f64,
+                    tolerances.rows,
+                    rows_out_carried,
+                ),
+                (
+                    FigureKind::BytesIn,
+                    flow.bytes_in.base(),
+                    actual.bytes_in as f64,
+                    tolerances.bytes,
+                    rows_in_carried,
+                ),
+                (
+                    FigureKind::BytesOut,
+                    flow.bytes_out.base(),
+                    actual.bytes_out as f64,
+                    tolerances.bytes,
+                    rows_out_carried,
+                ),
+            ] {
+                let mut figure = make(kind, predicted, measured, tolerance);
+                if let Some((low, high)) = carried {
+                    let (low, high) = (predicted * low, predicted * high);
+                    let within = figure.error_pct.abs() <= KEYS_TOLERANCE * 100.0
+                        || (low..=high).contains(&measured);
+                    figure.within_tolerance = within;
+                    figure.verdict = if within { Verdict::Ok } else { Verdict::Off };
+                    figure.bracket = Some([clean(low), clean(high)]);
+                    figure.cause = (!within).then(|| format!(
+                        "distinct keys outside the bracket of the two key models ({} to {}): the catalogue is not long-tailed as they assume, or the runs fitted were too few or too close in size",
+                        crate::units::grouped(low.round() as u64),
+                        crate::units::grouped(high.round() as u64)
+                    ));
+                }
+                figures.push(figure);
+            }
         }
-        push(
+        figures.push(make(
             FigureKind::Time,
             timed.parallel_time.base(),
             actual.wall_s,
             tolerances.time,
-        );
+        ));
         // Where a stage's peak is not measured there is nothing to compare;
         // where the calibration measured none, nothing was predicted.
         if let (Some(peak), true) = (actual.peak_memory_bytes, memory.per_worker.base() > 0.0) {
@@ -1477,16 +1585,24 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
                 Some(base) => base as f64 + working_sets * memory.per_worker.base(),
                 None => memory.per_worker.base(),
             };
-            push(
+            figures.push(make(
                 FigureKind::PeakMemory,
                 predicted,
                 peak as f64,
                 tolerances.memory,
-            );
+            ));
         }
     }
-    let total: f64 = held.measured.stages.iter().map(|s| s.wall_s).sum();
-    let predicted = held.predicted.time.parallel.base();
+    // The run's overhead is held with the time outside the stages, where
+    // both are known; a prediction with an overhead against a run that
+    // measured none is held without it.
+    let in_stages: f64 = held.measured.stages.iter().map(|s| s.wall_s).sum();
+    let parallel = held.predicted.time.parallel.base();
+    let (predicted, total) = match (&held.predicted.time.overhead, held.outside_s) {
+        (Some(_), Some(outside)) => (parallel, in_stages + outside),
+        (Some(overhead), None) => (parallel - overhead.base(), in_stages),
+        (None, _) => (parallel, in_stages),
+    };
     let error = error_pct(predicted, total);
     let noise_pct = noise(
         held.calibration_spread.and_then(|s| s.pipeline_time_pct),
@@ -1505,6 +1621,8 @@ fn hold(held: &Held, tolerances: Tolerances, figures: &mut Vec<Figure>) -> Resul
         noise_pct: noise_pct.map(clean),
         cause: (verdict == Verdict::TooNoisy).then(|| noisy_cause(noise_pct)),
         run: held.run.clone(),
+        bracket: None,
+        run_incomplete: held.incomplete,
     });
     Ok(())
 }
@@ -1517,7 +1635,7 @@ fn noisy_cause(noise_pct: Option<f64>) -> String {
 }
 
 /// The likely causes of the misses that are not timings.
-fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str) {
+fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str, engine: RunSource) {
     // Bytes out follow rows out: where the rows missed, that is the cause.
     let rows_missed: Vec<(String, usize, Option<String>)> = figures
         .iter()
@@ -1547,6 +1665,11 @@ fn name_causes(figures: &mut [Figure], first_stage: &str, last_stage: &str) {
             ),
             // The model holds a stage's measured peak per worker: fixed, or
             // grown by a power law where calibrate saw it grow.
+            FigureKind::PeakMemory if engine == RunSource::SparkEventLog => Some(if figure.measured > figure.predicted {
+                "the largest task's execution memory grew faster than the calibration's (more rows a partition, larger shuffle blocks, a hash aggregate with more keys)".into()
+            } else {
+                "the larger run was split into more, smaller tasks, so its largest task held less than the calibration's".into()
+            }),
             FigureKind::PeakMemory => Some(if figure.measured > figure.predicted {
                 "memory grows with the data here faster than the calibration's working set, held fixed or grown by `working_set_grows` from two sample sizes (deduplication keeps 16 bytes an event of a date up to `--dedup-memory-keys`; row groups and shuffles buffer more rows)".into()
             } else {
@@ -1659,12 +1782,21 @@ fn validate_generated(
                 calibration_stages: &calibration.report.stages,
                 base_memory: calibration.report.process_base_memory_bytes,
                 worker_shares: &worker_shares,
+                keys: None,
+                outside_s: None,
+                engine: RunSource::PipecalcRun,
+                incomplete: false,
             },
             options.tolerances,
             &mut figures,
         )?;
     }
-    name_causes(&mut figures, STAGES[0], STAGES[STAGES.len() - 1]);
+    name_causes(
+        &mut figures,
+        STAGES[0],
+        STAGES[STAGES.len() - 1],
+        RunSource::PipecalcRun,
+    );
     let names: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
     let fits = fit_stages(workers, &runs, &names);
     Ok(Validation {
@@ -1681,15 +1813,20 @@ fn validate_generated(
 
 fn validate_measured(
     options: &ValidateOptions,
-    calibrate_from_path: &Path,
+    calibrate_from_paths: &[PathBuf],
     against: &[PathBuf],
     stage_map: Option<&Path>,
+    allow_incomplete: bool,
 ) -> Result<Validation> {
     if against.is_empty() {
         bail!("`--calibrate-from` needs at least one `--against RUN` to predict");
     }
     let map = stage_map.map(StageMap::load).transpose()?;
-    let calibration = calibrate_from(calibrate_from_path, map.as_ref())?;
+    let calibration = match calibrate_from_paths {
+        [] => bail!("`--against` needs at least one `--calibrate-from RUN` to calibrate on"),
+        [one] => calibrate_from(one, map.as_ref(), allow_incomplete)?,
+        several => super::several::calibrate_from_runs(several, map.as_ref(), allow_incomplete)?,
+    };
     let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
     let CalibrationSource::Measured(base) = &calibration.source else {
         bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
@@ -1701,9 +1838,25 @@ fn validate_measured(
     let mut predictions = Vec::new();
     let mut runs = Vec::new();
     let mut records = Vec::new();
+    let mut incomplete = Vec::new();
     for path in against {
         let run = crate::reference::spark::read_run_with(path, map.as_ref())?;
-        let record = RunRecord::of(path, &run);
+        super::several::refuse_incomplete(path, &run, allow_incomplete)?;
+        let mut record = RunRecord::of(path, &run);
+        // A stage one side lacks is never compared in silence.
+        let predicted_names: Vec<String> =
+            calibrated.stages.iter().map(|s| s.name.clone()).collect();
+        for stage in &run.report.stages {
+            let known = predicted_names
+                .iter()
+                .any(|p| *p == stage.name || *p == crate::scenario::stage_name_from(&stage.name));
+            if !known {
+                record.warnings.push(format!(
+                    "stage `{}` was measured but the calibration has no such stage: it is not compared",
+                    stage.name
+                ));
+            }
+        }
         if record.events == 0 {
             bail!(
                 "`{}`: its first stage read no rows, so there is no volume to predict",
@@ -1717,6 +1870,7 @@ fn validate_measured(
             record.workers.max(1),
             "--against",
         )?);
+        incomplete.push(run.report.status == crate::reference::pipeline::RunStatus::Incomplete);
         runs.push(run.report);
         records.push(record);
     }
@@ -1745,6 +1899,10 @@ fn validate_measured(
                 calibration_stages: &calibration.report.stages,
                 base_memory: calibration.report.process_base_memory_bytes,
                 worker_shares: &[],
+                keys: calibration.several.as_ref().and_then(|s| s.keys.as_ref()),
+                outside_s: record.outside_stages_s,
+                engine: record.source,
+                incomplete: incomplete[index],
             },
             options.tolerances,
             &mut figures,
@@ -1760,6 +1918,7 @@ fn validate_measured(
         &mut figures,
         names.first().map_or("", String::as_str),
         names.last().map_or("", String::as_str),
+        records.first().map_or(RunSource::PipecalcRun, |r| r.source),
     );
     // Speed-ups from the runs of one size at several worker counts, one of
     // them a single worker.
@@ -1996,9 +2155,35 @@ mod tests {
 
     #[test]
     fn a_stage_that_cannot_use_two_cores_is_named_so() {
-        let cause = time_cause(5.0, 9.0, Some((2, 1.05)));
+        let context = |speedup_at_n, engine, fixed_fitted, same_size| TimeContext {
+            speedup_at_n,
+            engine,
+            fixed_fitted,
+            same_size,
+        };
+        let pipecalc = RunSource::PipecalcRun;
+        let spark = RunSource::SparkEventLog;
+        let cause = time_cause(5.0, 9.0, &context(Some((2, 1.05)), pipecalc, false, false));
         assert!(cause.starts_with("cannot use 2 cores"), "{cause}");
-        assert!(time_cause(10.0, 5.0, None).starts_with("fixed start-up cost"));
-        assert!(time_cause(5.0, 10.0, None).starts_with("slower per row"));
+        assert!(
+            time_cause(10.0, 5.0, &context(None, pipecalc, false, false))
+                .starts_with("fixed start-up cost")
+        );
+        assert!(
+            time_cause(5.0, 10.0, &context(None, pipecalc, false, false))
+                .starts_with("slower per row")
+        );
+        // Issue 26: each cause names only what applies to the engine that
+        // ran, and a run at the calibration's own size blames no scaling.
+        let spark_cause = time_cause(10.0, 5.0, &context(None, spark, false, false));
+        assert!(
+            spark_cause.starts_with("Spark's fixed costs"),
+            "{spark_cause}"
+        );
+        assert!(!spark_cause.contains("--dedup-memory-keys"));
+        let same = time_cause(10.0, 5.0, &context(None, pipecalc, false, true));
+        assert!(same.starts_with("run-to-run noise"), "{same}");
+        let fitted = time_cause(10.0, 5.0, &context(None, spark, true, false));
+        assert!(fitted.starts_with("the fitted fixed cost"), "{fitted}");
     }
 }

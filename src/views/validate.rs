@@ -219,6 +219,34 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
     if let Some(load) = &validation.load {
         figures.note(load_words(load));
     }
+    for figure in validation.figures.iter().filter(|f| f.bracket.is_some()) {
+        let [low, high] = figure.bracket.unwrap_or_default();
+        figures.note(format!(
+            "{} of {}{}: the two key models bracket {} to {} (a saturating catalogue, Heaps' law); held to ±5% or inside the bracket",
+            label(figure),
+            figure.stage,
+            figure
+                .run
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" ({})", run_name(r))),
+            grouped(low.round() as u64),
+            grouped(high.round() as u64),
+        ));
+    }
+    // What the logs said, in every format: an unfinished log, a stage one
+    // side lacks, a task re-run.
+    let calibrated_from = match &validation.calibration.several {
+        Some(several) => several.runs.iter().collect::<Vec<_>>(),
+        None => match &validation.calibration.source {
+            CalibrationSource::Measured(record) => vec![record],
+            CalibrationSource::Generated(_) => Vec::new(),
+        },
+    };
+    for record in calibrated_from.into_iter().chain(&validation.against) {
+        for warning in &record.warnings {
+            figures.note(format!("{}: {warning}", run_name(&record.path)));
+        }
+    }
 
     let mut misses = Section::new("Where the model misses", &[]);
     for figure in validation.figures.iter().filter(|f| f.cause.is_some()) {
@@ -255,6 +283,9 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             .collect(),
     });
     let mut sections = vec![calibrated, figures, misses];
+    if let Some(several) = &validation.calibration.several {
+        sections.push(several_section(several));
+    }
     if let CalibrationSource::Measured(base) = &validation.calibration.source {
         if base.outside_stages_s.is_some()
             || validation
@@ -467,8 +498,86 @@ pub struct ValidateDocument {
     pub all_within_tolerance: bool,
     pub figures: Vec<Figure>,
     pub fit: FitRecord,
+    /// Calibrated from several runs: each stage's T = a + b·s + c·s/N and
+    /// how it holds on runs it was not fitted on; `null` otherwise.
+    pub several: Option<crate::study::several::SeveralFit>,
     /// The scenario calibrated on the sample, as YAML.
     pub calibrated_scenario: String,
+}
+
+/// What several runs fitted, stage by stage, and how each fit holds on
+/// runs it was not fitted on.
+fn several_section(several: &crate::study::several::SeveralFit) -> Section {
+    let percent = |value: Option<f64>| value.map_or_else(|| "not measured".into(), signed_percent);
+    let mut section = Section::new(
+        format!(
+            "Fitted from {} runs: T = a + b·s + c·s/N",
+            several.runs.len()
+        ),
+        &[
+            "Stage",
+            "a (fixed)",
+            "b (serial, a unit)",
+            "c (shared, a unit)",
+            "Runs",
+            "Degrees of freedom",
+            "Largest run from the others",
+            "Leave-one-out",
+            "Linear rule",
+            "Noise",
+        ],
+    );
+    for f in &several.stages {
+        section.row([
+            format!("{} (s = {})", f.stage, f.size_of),
+            human_duration(f.fit.fixed_s),
+            format!("{:.3e} s", f.fit.serial_s_per_unit),
+            format!("{:.3e} s", f.fit.parallel_s_per_unit),
+            f.fit.runs.to_string(),
+            if f.fit.degrees_of_freedom <= 0 {
+                "0 (exact fit)".into()
+            } else {
+                f.fit.degrees_of_freedom.to_string()
+            },
+            percent(f.holdout.forward_error_pct),
+            percent(f.holdout.leave_one_out_pct),
+            percent(f.holdout.linear_rule_error_pct),
+            f.holdout.noise_pct.map_or_else(
+                || "no repeats".into(),
+                |n| format!("{}%", significant(n, 3)),
+            ),
+        ]);
+    }
+    let p = &several.pipeline;
+    section.row([
+        "whole run".to_string(),
+        several
+            .run_overhead_s
+            .map_or_else(|| "—".into(), |o| format!("{} overhead", human_duration(o))),
+        "—".into(),
+        "—".into(),
+        several.runs.len().to_string(),
+        "—".into(),
+        percent(p.forward_error_pct),
+        percent(p.leave_one_out_pct),
+        percent(p.linear_rule_error_pct),
+        p.noise_pct.map_or_else(
+            || "no repeats".into(),
+            |n| format!("{}%", significant(n, 3)),
+        ),
+    ]);
+    let mut undecided: Vec<&String> = several
+        .stages
+        .iter()
+        .flat_map(|f| &f.fit.undecided)
+        .collect();
+    undecided.sort();
+    undecided.dedup();
+    for line in undecided {
+        section.note(format!("not decided by these runs: {line}"));
+    }
+    section.note("the largest run from the others is the headline: it is the question a plan asks, a larger run than any measured; leave-one-out is the median error predicting each run from the rest");
+    section
 }
 
 fn load_words(load: &MachineLoad) -> String {
@@ -551,6 +660,7 @@ pub fn json(validation: &Validation) -> ValidateDocument {
             chao1_keys: validation.calibration.chao1.map(crate::units::clean),
             stages: validation.fits.clone(),
         },
+        several: validation.calibration.several.clone(),
         calibrated_scenario: validation.calibration.yaml.clone(),
     }
 }
