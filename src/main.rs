@@ -13,6 +13,10 @@ use pipecalc::commands::ExitStatus;
 fn main() -> ExitCode {
     // Usage errors exit 2 through clap; --help and --version exit 0.
     let outcome = cli::run(cli::Cli::parse());
+    if outcome.error.is_some() {
+        // A failure an interrupt caused is the interrupt's to report (130).
+        pipecalc::study::validate::yield_to_interrupt();
+    }
     let mut status = outcome.status;
     let mut stdout = std::io::stdout().lock();
     // Whatever a scenario or a log put in the text is shown, not obeyed.

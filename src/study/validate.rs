@@ -31,6 +31,27 @@ struct Scratch(PathBuf);
 /// The scratch folders alive in this process, for the interrupt handler.
 static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// Set the moment an interrupt arrives, before the scratch is removed: a
+/// run that fails because its folder went, or because its process got the
+/// same Ctrl-C, is the interrupt's doing, not an error of its own.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process was interrupted while it held scratch folders.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// If an interrupt is being handled, waits for its handler to finish
+/// removing the scratch and exit 130, so that the failure the interrupt
+/// caused is not reported (and exited 1) first.
+pub fn yield_to_interrupt() {
+    if interrupted() {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 /// Removes the scratch folders, and exits as an interrupted process does
 /// (130). Installed once; `ctrlc` runs it on a thread of its own, where
 /// removing files is safe, and the runs it started got the same signal.
@@ -38,6 +59,7 @@ fn remove_scratch_on_interrupt() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
             let folders = SCRATCH.lock().map(|f| f.clone()).unwrap_or_default();
             for folder in &folders {
                 // A run that was writing into it may take a moment to die.
@@ -226,6 +248,24 @@ fn measure(
     Ok((report, lake, spread))
 }
 
+/// A run killed by a signal may have had the Ctrl-C this process is about
+/// to handle: give the handler a moment to take over before the run's
+/// death is reported as an error.
+fn killed_by_the_same_interrupt(status: &std::process::ExitStatus) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if status.signal().is_some() {
+            for _ in 0..40 {
+                yield_to_interrupt();
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = status;
+}
+
 /// One run of the reference pipeline in a process of its own (`pipecalc
 /// run`), its report read back from its `run.json`. In one long process
 /// the allocator kept what earlier runs had freed: a half-size sample's
@@ -245,6 +285,7 @@ fn run_apart(binary: &Path, logs: &Path, lake: &Path, workers: usize) -> Result<
         .output()
         .with_context(|| format!("cannot start `{}` to run the pipeline", binary.display()))?;
     if !output.status.success() {
+        killed_by_the_same_interrupt(&output.status);
         bail!(
             "`{} run` on `{}` failed ({}): {}",
             binary.display(),
