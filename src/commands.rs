@@ -634,10 +634,7 @@ pub fn plan_runs(
     budget_s: Option<f64>,
 ) -> Result<String> {
     let calibration = from.measured()?;
-    let model = calibration
-        .as_ref()
-        .map(|c| scenario::parse(&c.yaml, "calibrated.yaml"))
-        .transpose()?;
+    let model = calibration.as_ref().map(|c| c.scenario.clone());
     let (runs, notes) =
         crate::study::several::plan_runs(target, workers, model.as_ref(), budget_s)?;
     let mut section = report::Section::new(

@@ -106,6 +106,17 @@ pub fn parse_with(text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
         },
     );
     let raw = raw.map_err(|e| anyhow::Error::new(describe_yaml_error(&e, &path, text, file)))?;
+    check_raw(raw, text, file, pick)
+}
+
+/// Validates a scenario pipecalc built itself (a calibration), from its
+/// values, never from the YAML it writes for the user: what the program
+/// wrote is not read back. `file` names it in a (pipecalc's own) error.
+pub fn from_raw(raw: RawScenario, file: &str) -> Result<Scenario> {
+    check_raw(raw, "", file, &Pick::default())
+}
+
+fn check_raw(raw: RawScenario, text: &str, file: &str, pick: &Pick) -> Result<Scenario> {
     let written = super::raw::written_keys(&raw);
     let month_days = raw
         .month

@@ -25,7 +25,7 @@ use crate::figure::{Fig, InputFig, Working};
 use crate::units::{self, Count, Ratio, UsdPerGb, UsdPerGbMonth, UsdPerHour};
 
 pub use error::ScenarioError;
-pub use load::{load, parse, parse_with, read};
+pub use load::{from_raw, load, parse, parse_with, read};
 
 /// The most workers a scenario, a what-if or a search may name. The laws
 /// here model one cluster; past ten thousand workers their coefficients

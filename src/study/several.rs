@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -521,9 +521,7 @@ pub fn calibrate_from_runs(
         header.push_str(&format!("{note}\n"));
     }
     header.push_str("\nThe compute price is a placeholder: put your own.\n\n  pipecalc estimate calibrated.yaml --scale 10 --workers 8\n");
-    let yaml = raw::to_yaml(&scenario, &header)?;
-    crate::scenario::parse(&yaml, "calibrated.yaml")
-        .context("the calibrated scenario does not load; this is a pipecalc bug")?;
+    let (yaml, calibrated) = super::validate::written(scenario, &header)?;
     let fit = SeveralFit {
         runs: runs.iter().map(|(r, _)| r.clone()).collect(),
         stages: stage_fits,
@@ -539,6 +537,7 @@ pub fn calibrate_from_runs(
         catalogue: None,
         chao1: None,
         yaml,
+        scenario: calibrated,
         spread: None,
         several: Some(fit),
     })

@@ -403,6 +403,8 @@ pub struct Calibration {
     pub chao1: Option<f64>,
     /// The calibrated scenario, as YAML the calculator reads as it is.
     pub yaml: String,
+    /// The same scenario, from the values the YAML was written from.
+    pub scenario: crate::scenario::Scenario,
     /// How far apart the calibration's repeated runs were; `None` for a
     /// measured run, which is one run.
     pub spread: Option<Spread>,
@@ -523,7 +525,7 @@ fn scenario_yaml(
     half: &RunReport,
     catalogue: u64,
     chao1: f64,
-) -> Result<String> {
+) -> Result<(String, crate::scenario::Scenario)> {
     use crate::scenario::raw::{self, spanned, value};
     use crate::scenario::{Bound, Measure};
     let stage = |name: &str| -> Result<&StageMetrics> {
@@ -728,7 +730,20 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
             )
         },
     );
-    raw::to_yaml(&scenario, &header)
+    written(scenario, &header)
+}
+
+/// A calibrated scenario written once as YAML for the user, and the same
+/// scenario validated from its values: nothing reads back the text it wrote.
+pub(crate) fn written(
+    raw: crate::scenario::raw::RawScenario,
+    header: &str,
+) -> Result<(String, crate::scenario::Scenario)> {
+    let yaml = crate::scenario::raw::to_yaml(&raw, header)?;
+    let scenario = crate::scenario::from_raw(raw, "calibrated.yaml").with_context(|| {
+        format!("the calibrated scenario does not hold; this is a pipecalc bug\n{yaml}")
+    })?;
+    Ok((yaml, scenario))
 }
 
 /// A calibrated scenario: the measured volume, workers and stages, and a
@@ -839,11 +854,7 @@ fn calibrate_with(
         options.repeat,
         &|_| {},
     )?;
-    let yaml = scenario_yaml(options, &report, &half, catalogue, chao1)?;
-    // What calibrate writes must be what the calculator reads.
-    crate::scenario::parse(&yaml, "calibrated.yaml").with_context(|| {
-        format!("the calibrated scenario does not load; this is a pipecalc bug\n{yaml}")
-    })?;
+    let (yaml, scenario) = scenario_yaml(options, &report, &half, catalogue, chao1)?;
     Ok((
         Calibration {
             source: CalibrationSource::Generated(options.clone()),
@@ -851,6 +862,7 @@ fn calibrate_with(
             catalogue: Some(catalogue),
             chao1: Some(chao1),
             yaml,
+            scenario,
             spread: Some(spread),
             several: None,
         },
@@ -869,15 +881,14 @@ pub fn calibrate_from(
     let run = crate::reference::spark::read_run_with(path, stage_map)?;
     super::several::refuse_incomplete(path, &run, allow_incomplete)?;
     let record = RunRecord::of(path, &run);
-    let yaml = measured_scenario_yaml(&record, &run.report)?;
-    crate::scenario::parse(&yaml, "calibrated.yaml")
-        .context("the calibrated scenario does not load; this is a pipecalc bug")?;
+    let (yaml, scenario) = measured_scenario_yaml(&record, &run.report)?;
     Ok(Calibration {
         source: CalibrationSource::Measured(record),
         report: run.report,
         catalogue: None,
         chao1: None,
         yaml,
+        scenario,
         spread: None,
         several: None,
     })
@@ -888,7 +899,10 @@ pub fn calibrate_from(
 /// none (a job that lists files, say) gets its measured time as a fixed
 /// `duration`. Rows out are a `keep` fraction where the stage keeps at most
 /// what it read, else a row count that grows with the data.
-fn measured_scenario_yaml(record: &RunRecord, report: &RunReport) -> Result<String> {
+fn measured_scenario_yaml(
+    record: &RunRecord,
+    report: &RunReport,
+) -> Result<(String, crate::scenario::Scenario)> {
     use crate::scenario::raw::{self, spanned, value};
     use crate::scenario::{Bound, Measure};
     let first = report
@@ -1056,7 +1070,7 @@ or `keys_grow:`. The compute price is a placeholder: put your own.
             format!("\n{}", notes.join("\n"))
         },
     );
-    raw::to_yaml(&scenario, &header)
+    written(scenario, &header)
 }
 
 /// How close a prediction must be, as a fraction (0.02 = ±2%).
@@ -1752,7 +1766,7 @@ fn validate_generated(
         &options.binary,
         &progress,
     )?;
-    let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
+    let calibrated = calibration.scenario.clone();
     let factor = target as f64 / sample as f64;
 
     // Predictions come from the calibrated scenario through the models, and
@@ -1868,7 +1882,7 @@ fn validate_measured(
         [one] => calibrate_from(one, map.as_ref(), allow_incomplete)?,
         several => super::several::calibrate_from_runs(several, map.as_ref(), allow_incomplete)?,
     };
-    let calibrated = crate::scenario::parse(&calibration.yaml, "calibrated.yaml")?;
+    let calibrated = calibration.scenario.clone();
     let CalibrationSource::Measured(base) = &calibration.source else {
         bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
     };
@@ -2051,6 +2065,35 @@ fn fit_stages(workers: &[usize], runs: &[RunReport], names: &[String]) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What calibrate writes for the user, read back as a user's file,
+    /// gives the same estimate as the values pipecalc itself went on.
+    #[test]
+    fn the_written_calibration_reads_as_the_values_it_came_from() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spark");
+        let one = calibrate_from(&fixtures.join("small-1core"), None, false).unwrap();
+        let several = super::super::several::calibrate_from_runs(
+            &["25K", "50K", "100K"].map(|size| fixtures.join("cluster").join(size)),
+            None,
+            false,
+        )
+        .unwrap();
+        for calibration in [one, several] {
+            let read = crate::scenario::parse(&calibration.yaml, "calibrated.yaml").unwrap();
+            // Every figure and its working; only the line a key was read
+            // from differs (a file has lines, values have none).
+            let figures = |s: &crate::scenario::Scenario| {
+                let text = format!("{:?}", crate::model::estimate(s));
+                let mut pieces = text.split("line: ");
+                let mut out = pieces.next().unwrap_or_default().to_string();
+                for piece in pieces {
+                    out.push_str(piece.trim_start_matches(|c: char| c.is_ascii_digit()));
+                }
+                out
+            };
+            assert_eq!(figures(&read), figures(&calibration.scenario));
+        }
+    }
 
     #[test]
     fn amdahl_fit_recovers_a_known_serial_fraction() {
