@@ -5,7 +5,10 @@
 //! zstd event logs are committed under `tests/fixtures/spark/` beside the
 //! generator's truth (`spark/make_fixtures.py` wrote them, after checking
 //! that Spark's views equal `pipecalc run`'s row for row). The edge cases
-//! under `edge/` are hand-trimmed from the small log by the same script.
+//! under `edge/` are hand-trimmed from the small log by the same script;
+//! `cluster/` holds runs on a standalone cluster (`spark/runs.py`), and
+//! `faults/` a run that lost an executor and a log copied mid-run
+//! (`spark/faults.py`).
 
 mod common;
 
@@ -607,4 +610,83 @@ fn an_unfinished_log_is_refused_unless_asked() {
             "{format}"
         );
     }
+}
+
+/// Issue 26, from a real run (`spark/faults.py`): one executor's JVM killed
+/// (SIGKILL) during the transform on the standalone cluster; Spark started
+/// another and re-ran what was lost. Every stage's rows are still the
+/// generator's truth, counted once, and the executor's exit is shown.
+#[test]
+fn a_lost_executor_s_re_runs_count_once() {
+    let truth = truth("faults/lost-executor");
+    let run = read_run(&fixture("faults/lost-executor")).unwrap();
+    let stages = &run.report.stages;
+    assert_eq!(
+        stages[0].rows_in,
+        count(&truth, "lines") - count(&truth, "malformed")
+    );
+    assert_eq!(stages[0].rows_out, count(&truth, "valid_events"));
+    assert_eq!(stages[1].rows_in, stages[0].rows_out);
+    assert_eq!(stages[1].rows_out, count(&truth, "views_counted"));
+    assert_eq!(stages[2].rows_out, count(&truth, "view_keys"));
+    assert_eq!(stages[3].rows_out, count(&truth, "view_keys"));
+    let app = &run.spark.as_ref().unwrap().application;
+    assert!(app.complete);
+    assert!(app.master.as_deref().unwrap().starts_with("spark://"));
+    assert!(
+        app.executor_changes
+            .iter()
+            .any(|c| c.cores < 0 && c.reason.as_deref().is_some_and(|r| r.contains("137"))),
+        "{:?}",
+        app.executor_changes
+    );
+    // Calibrated from it, transform keeps what it kept, not a re-run's share.
+    let out = run_cli(&[
+        "calibrate",
+        "--from",
+        "tests/fixtures/spark/faults/lost-executor",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let yaml = String::from_utf8_lossy(&out.stdout);
+    let keep = count(&truth, "views_counted") as f64 / count(&truth, "valid_events") as f64;
+    let written = yaml
+        .lines()
+        .skip_while(|l| !l.contains("name: transform"))
+        .find_map(|l| l.split("keep: ").nth(1))
+        .and_then(|v| v.trim_end_matches([' ', '}', ',']).split([' ', ',']).next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no transform keep in\n{yaml}"));
+    assert!((written - keep).abs() < 0.001, "{written} vs {keep}");
+}
+
+/// Issue 26, from a real run: the log folder copied while the transform
+/// ran. The run is incomplete, the stage running when the copy was taken is
+/// unfinished though its first job had completed, and calibrate refuses it
+/// unless asked.
+#[test]
+fn a_log_copied_mid_run_is_incomplete_and_its_last_stage_unfinished() {
+    let run = read_run(&fixture("faults/mid-run")).unwrap();
+    assert_eq!(
+        run.report.status,
+        pipecalc::reference::metrics::RunStatus::Incomplete
+    );
+    let last = run.report.stages.last().unwrap();
+    assert_eq!(
+        last.status,
+        pipecalc::reference::metrics::StageStatus::Unfinished,
+        "{}",
+        last.name
+    );
+    assert!(run
+        .report
+        .stages
+        .iter()
+        .rev()
+        .skip(1)
+        .all(|s| s.status == pipecalc::reference::metrics::StageStatus::Ran));
+    let refused = common::pipecalc()
+        .args(["calibrate", "--from", "tests/fixtures/spark/faults/mid-run"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
 }

@@ -223,6 +223,16 @@ pub struct StageInfo {
     pub completed: Option<i64>,
     #[serde(rename = "Failure Reason")]
     pub failure: Option<String>,
+    /// The RDDs the stage computes: a stage re-run for a lost shuffle's
+    /// missing partitions gets a new stage id and the same RDDs.
+    #[serde(rename = "RDD Info", default)]
+    pub rdds: Vec<RddInfo>,
+}
+
+#[derive(Deserialize)]
+pub struct RddInfo {
+    #[serde(rename = "RDD ID")]
+    pub id: i64,
 }
 
 #[derive(Deserialize)]
@@ -249,10 +259,16 @@ pub struct TaskEndReason {
 pub struct TaskInfo {
     #[serde(rename = "Task ID")]
     pub id: Option<i64>,
-    /// The partition the task computes: a re-run of it has another task id
-    /// and the same index.
+    /// The task's place in its stage attempt's task set: the partition in
+    /// a first attempt, not in a re-attempt that computes only the missing
+    /// partitions (read only where the log has no `Partition ID`).
     #[serde(rename = "Index")]
     pub index: Option<i64>,
+    /// The partition the task computes (Spark 3.3 and later): a re-run of
+    /// it has another task id, and perhaps another stage, and the same
+    /// partition.
+    #[serde(rename = "Partition ID")]
+    pub partition: Option<i64>,
 }
 
 /// A task's metrics: a count Spark did not write is `None`, "not measured".

@@ -340,6 +340,10 @@ struct SparkStageSeen {
     duplicates: u64,
     /// Attempt → (submitted, completed, failed).
     attempts: BTreeMap<i64, (Option<i64>, Option<i64>, bool)>,
+    /// The highest RDD id the stage computes: two stages with the same one
+    /// compute the same partitions (a shuffle's map stage, and the stage
+    /// Spark makes to re-run the partitions a lost executor took with it).
+    rdd: Option<i64>,
 }
 
 impl SparkStageSeen {
@@ -714,13 +718,11 @@ impl Log {
             "SparkListenerStageSubmitted" | "SparkListenerStageCompleted" => {
                 let stage: events::StageEvent = typed(line, &kind)?;
                 let info = stage.info;
-                let attempt = self
-                    .spark_stages
-                    .entry(info.id)
-                    .or_default()
-                    .attempts
-                    .entry(info.attempt)
-                    .or_default();
+                let seen = self.spark_stages.entry(info.id).or_default();
+                if let Some(rdd) = info.rdds.iter().map(|r| r.id).max() {
+                    seen.rdd = Some(rdd);
+                }
+                let attempt = seen.attempts.entry(info.attempt).or_default();
                 if info.submitted.is_some() {
                     attempt.0 = info.submitted;
                 }
@@ -843,7 +845,7 @@ impl Log {
         if let Some(run_ms) = run_ms {
             stage.longest_ms = Some(stage.longest_ms.map_or(run_ms, |l| l.max(run_ms)));
         }
-        match task.info.and_then(|i| i.index) {
+        match task.info.and_then(|i| i.partition.or(i.index)) {
             Some(index) => {
                 if stage.partitions.insert(index, counts).is_some() {
                     stage.reruns += 1;
@@ -884,6 +886,8 @@ impl Log {
         // Each Spark stage folded into the pipecalc stage its job names.
         let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
         let (mut reruns, mut duplicates, mut failed_attempts) = (0u64, 0u64, 0usize);
+        // (pipecalc stage, RDD) → each partition's latest successful task.
+        let mut shared: BTreeMap<(String, i64), BTreeMap<i64, TaskCounts>> = BTreeMap::new();
         for (id, seen) in &self.spark_stages {
             let Some(name) = self.stage_of_spark_stage.get(id) else {
                 continue;
@@ -922,10 +926,31 @@ impl Log {
             }
             entry.tasks += seen.tasks;
             entry.failed_tasks += seen.failed_tasks;
-            for counts in seen.partitions.values() {
-                entry.counts.add(counts);
+            match seen.rdd {
+                // Counted once per partition across every stage computing
+                // these RDDs, below.
+                Some(rdd) => {
+                    let same = shared.entry((name.clone(), rdd)).or_default();
+                    for (partition, counts) in &seen.partitions {
+                        if same.insert(*partition, counts.clone()).is_some() {
+                            reruns += 1;
+                        }
+                    }
+                }
+                None => {
+                    for counts in seen.partitions.values() {
+                        entry.counts.add(counts);
+                    }
+                }
             }
             entry.counts.add(&seen.unindexed);
+        }
+        for ((name, _), partitions) in &shared {
+            if let Some(entry) = sums.get_mut(name) {
+                for counts in partitions.values() {
+                    entry.counts.add(counts);
+                }
+            }
         }
         // The scans' `size of files read`, summed into the stage whose jobs ran them.
         for (execution, (_, accumulators)) in &self.executions {
@@ -1006,14 +1031,22 @@ impl Log {
             } else {
                 rows_in
             };
-            let status = if s.unfinished.is_empty() {
-                StageStatus::Ran
-            } else {
+            let status = if !s.unfinished.is_empty() {
                 self.warnings.push(format!(
                     "stage `{name}` did not finish: Spark stage(s) {:?} were submitted and never completed; its figures are of the part that did",
                     s.unfinished
                 ));
                 StageStatus::Unfinished
+            } else if !complete && shown.last() == Some(name) {
+                // Its Spark stages so far all completed, but the log ends
+                // before the application did: more of its jobs may follow
+                // (a copy taken between a stage's first job and its next).
+                self.warnings.push(format!(
+                    "stage `{name}` may not have finished: the log ends while it was the stage running, so more of its work may have followed; its figures are of the part the log holds"
+                ));
+                StageStatus::Unfinished
+            } else {
+                StageStatus::Ran
             };
             stages.push(StageMetrics {
                 name: name.clone(),
