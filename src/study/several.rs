@@ -15,7 +15,7 @@ use super::fit::{self, Holdout, KeyFit, Point, TimeFit};
 use super::validate::{per_worker_memory, Calibration, CalibrationSource, RunRecord};
 use crate::reference::pipeline::{RunReport, RunStatus};
 use crate::reference::spark::{MeasuredRun, StageMap};
-use crate::scenario::{Bound, Measure};
+use crate::scenario::Measure;
 use crate::units::{clean, significant};
 
 /// One stage's time fit and how it holds.
@@ -410,10 +410,9 @@ pub fn calibrate_from_runs(
             .collect();
         let grows = fit::fit_growth(&memory_points);
         growths.push((name.clone(), grows.map(clean)));
-        let io = index == 0 || name == "ingest" || name == "load";
         stages.push(raw::RawStage {
             name: spanned(crate::scenario::stage_name_from(name)),
-            bound: if io { Bound::Io } else { Bound::Cpu },
+            bound: super::validate::measured_bound(index, name),
             input: spanned(measure),
             throughput,
             duration,

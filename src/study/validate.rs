@@ -733,6 +733,21 @@ catalogue is at least {chao1}. The compute price is a placeholder: put your own.
     written(scenario, &header)
 }
 
+/// What bounds a measured stage, which no run records: the first stage
+/// reads the input's bytes and the pipeline's `ingest` and `load` (by the
+/// names the reference pipeline and the bundled Spark job give them) move
+/// bytes; the rest compute.
+pub(crate) fn measured_bound(index: usize, name: &str) -> crate::scenario::Bound {
+    use crate::reference::pipeline::StageId;
+    use crate::scenario::Bound;
+    match StageId::named(name) {
+        Some(StageId::Ingest | StageId::Load) => Bound::Io,
+        Some(StageId::Transform | StageId::Aggregate) => Bound::Cpu,
+        None if index == 0 => Bound::Io,
+        None => Bound::Cpu,
+    }
+}
+
 /// A calibrated scenario written once as YAML for the user, and the same
 /// scenario validated from its values: nothing reads back the text it wrote.
 pub(crate) fn written(
@@ -904,7 +919,7 @@ fn measured_scenario_yaml(
     report: &RunReport,
 ) -> Result<(String, crate::scenario::Scenario)> {
     use crate::scenario::raw::{self, spanned, value};
-    use crate::scenario::{Bound, Measure};
+    use crate::scenario::Measure;
     let first = report
         .stages
         .first()
@@ -927,7 +942,6 @@ fn measured_scenario_yaml(
                 stage.name
             );
         }
-        let io = index == 0 || stage.name == "ingest" || stage.name == "load";
         let measure = if index == 0 {
             Measure::Bytes
         } else {
@@ -996,7 +1010,7 @@ fn measured_scenario_yaml(
         }
         stages.push(raw::RawStage {
             name: spanned(name),
-            bound: if io { Bound::Io } else { Bound::Cpu },
+            bound: measured_bound(index, &stage.name),
             input: spanned(measure),
             throughput,
             duration,

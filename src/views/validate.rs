@@ -56,10 +56,35 @@ fn run_words(record: &RunRecord) -> String {
 }
 
 pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> Document {
-    let options = &validation.options;
-    let tolerances = options.tolerances;
+    let mut sections = vec![
+        calibrated_section(validation),
+        figures_section(validation),
+        misses_section(validation),
+    ];
+    sections.extend(validation.calibration.several.as_ref().map(several_section));
+    sections.extend(outside_section(validation));
+    sections.extend(fits_section(validation));
+    sections.extend(scenario.map(|against| versus_section(validation, against)));
+    Document {
+        title: match &validation.options.plan {
+            Plan::Generated { sample, target, .. } => {
+                format!("pipecalc validate: {target} events predicted from {sample}")
+            }
+            Plan::Measured { .. } => format!(
+                "pipecalc validate: {} measured run(s) predicted from {}",
+                validation.against.len(),
+                run_name(&calibration_path(validation))
+            ),
+        },
+        intro: Vec::new(),
+        sections,
+        conventions: Vec::new(),
+    }
+}
+
+/// The run (or sample) calibrated from, stage by stage.
+fn calibrated_section(validation: &Validation) -> Section {
     let calibration = &validation.calibration;
-    let measured_runs = matches!(options.plan, Plan::Measured { .. });
     let mut calibrated = Section::new(
         match &calibration.source {
             CalibrationSource::Generated(_) => "Calibration (the sample, 1 worker)".to_string(),
@@ -114,6 +139,15 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         _ => {}
     }
 
+    calibrated
+}
+
+/// Each figure predicted and measured, its error and verdict, and what
+/// the runs' logs said.
+fn figures_section(validation: &Validation) -> Section {
+    let options = &validation.options;
+    let tolerances = options.tolerances;
+    let measured_runs = matches!(options.plan, Plan::Measured { .. });
     let mut headers = vec!["Figure", "Stage", "Workers"];
     if measured_runs {
         headers.push("Run");
@@ -248,6 +282,26 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         }
     }
 
+    // Each figure's error against its tolerance: inside the band or not.
+    figures.charts.push(crate::report::chart::Chart::Columns {
+        title: "Error of each prediction, % (tolerance: rows and bytes ±2%, time ±25%, memory ±50% by default)".into(),
+        axis: crate::report::chart::Axis::Plain,
+        columns: validation
+            .figures
+            .iter()
+            .map(|f| {
+                (
+                    format!("{} {} ×{}", label(f), f.stage, f.workers),
+                    f.error_pct.abs(),
+                )
+            })
+            .collect(),
+    });
+    figures
+}
+
+/// The figures off, each with what it is likely to be.
+fn misses_section(validation: &Validation) -> Section {
     let mut misses = Section::new("Where the model misses", &[]);
     for figure in validation.figures.iter().filter(|f| f.cause.is_some()) {
         misses.note(format!(
@@ -267,25 +321,12 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         misses.note("nowhere: every figure is within tolerance");
     }
 
-    // Each figure's error against its tolerance: inside the band or not.
-    figures.charts.push(crate::report::chart::Chart::Columns {
-        title: "Error of each prediction, % (tolerance: rows and bytes ±2%, time ±25%, memory ±50% by default)".into(),
-        axis: crate::report::chart::Axis::Plain,
-        columns: validation
-            .figures
-            .iter()
-            .map(|f| {
-                (
-                    format!("{} {} ×{}", label(f), f.stage, f.workers),
-                    f.error_pct.abs(),
-                )
-            })
-            .collect(),
-    });
-    let mut sections = vec![calibrated, figures, misses];
-    if let Some(several) = &validation.calibration.several {
-        sections.push(several_section(several));
-    }
+    misses
+}
+
+/// A measured run's time outside its stages (an engine's start-up,
+/// planning and commits), when the logs say it.
+fn outside_section(validation: &Validation) -> Option<Section> {
     if let CalibrationSource::Measured(base) = &validation.calibration.source {
         if base.outside_stages_s.is_some()
             || validation
@@ -317,9 +358,14 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
                 ]);
             }
             outside.note("Spark's application starts a JVM, plans each query and commits each write outside its stages: about the same time whatever the data, so a small run's time is mostly this fixed cost, which the linear rule (and the lecture's T ÷ N) leaves out");
-            sections.push(outside);
+            return Some(outside);
         }
     }
+    None
+}
+
+/// Speed-ups measured at each worker count, and Amdahl's and the USL's fits.
+fn fits_section(validation: &Validation) -> Option<Section> {
     if !validation.fits.is_empty() {
         let mut fit = Section::new(
             "Speed-ups and fitted laws",
@@ -402,61 +448,49 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
             x_mark: None,
             y_mark: None,
         });
-        sections.push(fit);
+        return Some(fit);
     }
-    if let Some(against) = scenario {
-        // The first predicted run: its workers (and, from measured runs, its run).
-        let first = validation.figures.first();
-        let workers = first.map_or(1, |f| f.workers);
-        let prediction = format!("Calibrated prediction ({workers} worker(s))");
-        let mut versus = Section::new(
-            match first.and_then(|f| f.run.as_deref()) {
-                Some(run) => format!(
-                    "Your scenario `{}` against the calibration, at {}'s volume",
-                    against.name,
-                    run_name(run)
-                ),
-                None => format!("Your scenario `{}` against this machine", against.name),
-            },
-            &[
-                "Stage",
-                "Scenario at the target volume",
-                prediction.as_str(),
-            ],
-        );
-        for (stage, assumed) in &against.stage_times {
-            let predicted = validation.figures.iter().find(|f| {
-                f.name == FigureKind::Time
-                    && &f.stage == stage
-                    && Some(f.workers) == first.map(|f| f.workers)
-                    && f.run == first.and_then(|f| f.run.clone())
-            });
-            versus.row([
-                stage.clone(),
-                human_duration(*assumed),
-                predicted.map_or_else(
-                    || "no such stage in the calibration".into(),
-                    |f| human_duration(f.predicted),
-                ),
-            ]);
-        }
-        sections.push(versus);
-    }
-    Document {
-        title: match &options.plan {
-            Plan::Generated { sample, target, .. } => {
-                format!("pipecalc validate: {target} events predicted from {sample}")
-            }
-            Plan::Measured { .. } => format!(
-                "pipecalc validate: {} measured run(s) predicted from {}",
-                validation.against.len(),
-                run_name(&calibration_path(validation))
+    None
+}
+
+/// The user's own scenario's stage times beside the calibrated prediction.
+fn versus_section(validation: &Validation, against: &AgainstScenario) -> Section {
+    // The first predicted run: its workers (and, from measured runs, its run).
+    let first = validation.figures.first();
+    let workers = first.map_or(1, |f| f.workers);
+    let prediction = format!("Calibrated prediction ({workers} worker(s))");
+    let mut versus = Section::new(
+        match first.and_then(|f| f.run.as_deref()) {
+            Some(run) => format!(
+                "Your scenario `{}` against the calibration, at {}'s volume",
+                against.name,
+                run_name(run)
             ),
+            None => format!("Your scenario `{}` against this machine", against.name),
         },
-        intro: Vec::new(),
-        sections,
-        conventions: Vec::new(),
+        &[
+            "Stage",
+            "Scenario at the target volume",
+            prediction.as_str(),
+        ],
+    );
+    for (stage, assumed) in &against.stage_times {
+        let predicted = validation.figures.iter().find(|f| {
+            f.name == FigureKind::Time
+                && &f.stage == stage
+                && Some(f.workers) == first.map(|f| f.workers)
+                && f.run == first.and_then(|f| f.run.clone())
+        });
+        versus.row([
+            stage.clone(),
+            human_duration(*assumed),
+            predicted.map_or_else(
+                || "no such stage in the calibration".into(),
+                |f| human_duration(f.predicted),
+            ),
+        ]);
     }
+    versus
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]

@@ -67,6 +67,12 @@ impl StageId {
         STAGES[self as usize]
     }
 
+    /// The stage of this name (a run's report, or an engine's stage tagged
+    /// as the bundled job tags them), if it is one of the four.
+    pub fn named(name: &str) -> Option<StageId> {
+        StageId::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// The folder under `--out` the stage publishes.
     pub fn dataset(self) -> &'static str {
         match self {
@@ -91,9 +97,7 @@ impl std::str::FromStr for FailAt {
         let (stage, fraction) = text
             .split_once(':')
             .ok_or_else(|| format!("`{text}` is not STAGE:FRACTION, e.g. transform:0.5"))?;
-        let stage = StageId::ALL
-            .into_iter()
-            .find(|s| s.name() == stage)
+        let stage = StageId::named(stage)
             .ok_or_else(|| format!("`{stage}` is not a stage; stages are {}", STAGES.join(", ")))?;
         let fraction: f64 = fraction
             .parse()
