@@ -94,6 +94,29 @@ fn every_figure_reaches_the_report_the_json_and_the_csv() {
     }
 }
 
+/// The bill's table lists every line the monthly total adds: a cost a new
+/// block puts in the total cannot be left out of the table.
+#[test]
+fn the_cost_table_s_lines_add_up_to_the_total() {
+    for path in bundled() {
+        let scenario = pipecalc::load(&path).unwrap();
+        let cost = pipecalc::model::checked_estimate(&scenario).unwrap().cost;
+        let lines: f64 = cost.lines().iter().map(|l| l.per_month.base()).sum();
+        let total = cost.total_usd_per_month.base();
+        assert!(
+            (lines - total).abs() <= 1e-9 * total.max(1.0),
+            "{}: lines {lines} where the total is {total}",
+            path.display()
+        );
+        let shares: f64 = cost.lines().iter().map(|l| l.share.base()).sum();
+        assert!(
+            total == 0.0 || (shares - 1.0).abs() < 1e-9,
+            "{}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn partitions_to_fit_reaches_every_format() {
     // 10× the lecture on one worker does not fit 8 GB: 50 GB in 7 partitions.

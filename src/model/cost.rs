@@ -72,6 +72,71 @@ pub struct CostModel {
     /// The workers the compute pays for: the batch's, or the fleet.
     #[serde(skip)]
     pub workers_billed: Fig<Ratio>,
+    /// The network model's day, for the bill's network line.
+    #[serde(skip)]
+    network_usd_per_day: Fig<Usd>,
+    /// Storage at steady state and a stream's state: what is kept.
+    #[serde(skip)]
+    kept_usd_per_month: Fig<Usd>,
+}
+
+/// A line of the bill. Its words are the view's; which lines there are,
+/// and their figures, are the model's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostItem {
+    Compute,
+    /// Storage at steady state, with a stream's state.
+    Storage,
+    /// The warehouse's bytes scanned (ELT).
+    Warehouse,
+    Network,
+}
+
+/// One line of the bill: per day where the item is paid by the day.
+pub struct CostLine<'a> {
+    pub item: CostItem,
+    pub per_day: Option<&'a Fig<Usd>>,
+    pub per_month: &'a Fig<Usd>,
+    pub share: &'a Fig<Ratio>,
+}
+
+impl CostModel {
+    /// Every line the monthly total adds up, in the bill's order.
+    pub fn lines(&self) -> Vec<CostLine<'_>> {
+        let mut lines = vec![
+            CostLine {
+                item: CostItem::Compute,
+                per_day: Some(&self.compute_usd_per_day),
+                per_month: &self.compute_usd_per_month,
+                share: &self.compute_share,
+            },
+            CostLine {
+                item: CostItem::Storage,
+                per_day: None,
+                per_month: &self.kept_usd_per_month,
+                share: &self.storage_share,
+            },
+        ];
+        if let (Some(day), Some(month), Some(share)) = (
+            &self.warehouse_usd_per_day,
+            &self.warehouse_usd_per_month,
+            &self.warehouse_share,
+        ) {
+            lines.push(CostLine {
+                item: CostItem::Warehouse,
+                per_day: Some(day),
+                per_month: month,
+                share,
+            });
+        }
+        lines.push(CostLine {
+            item: CostItem::Network,
+            per_day: Some(&self.network_usd_per_day),
+            per_month: &self.network_usd_per_month,
+            share: &self.network_share,
+        });
+        lines
+    }
 }
 
 /// What the warehouse scans a day: its stages' input, and its queries'
@@ -256,6 +321,10 @@ pub fn cost(
         storage_usd_per_month_steady,
         network_usd_per_month,
         total_usd_per_month,
+        network_usd_per_day: network
+            .map(|n| n.usd_per_day.clone())
+            .unwrap_or_else(|| zero.clone().named("network_usd_per_day")),
+        kept_usd_per_month: kept,
     }
 }
 

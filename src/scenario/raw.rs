@@ -270,6 +270,37 @@ pub struct RawScenario {
     pub queries: Vec<RawQuery>,
 }
 
+impl RawScenario {
+    /// A scenario of these volume and stages and nothing else written: what
+    /// pipecalc builds (a calibration) starts here, so a new block is added
+    /// where the file's structure is, not in every builder.
+    pub fn of(volume: RawVolume, stages: Vec<RawStage>) -> RawScenario {
+        RawScenario {
+            name: None,
+            description: None,
+            volume,
+            workers: None,
+            deadline: None,
+            schedule: None,
+            run_overhead: None,
+            freshness_target: None,
+            memory_per_worker: None,
+            month: None,
+            parallel: None,
+            stages: spanned(stages),
+            storage: Vec::new(),
+            network: None,
+            prices: None,
+            scaling: None,
+            reliability: None,
+            quality: None,
+            streaming: None,
+            warehouse: None,
+            queries: Vec::new(),
+        }
+    }
+}
+
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParallel {

@@ -773,28 +773,12 @@ pub(crate) fn calibrated_scenario(
     raw::RawScenario {
         name: Some("calibrated".into()),
         description: Some(description),
-        volume,
         workers: Some(value(workers.to_string())),
-        deadline: None,
-        schedule: None,
-        run_overhead: None,
-        freshness_target: None,
-        memory_per_worker: None,
-        month: None,
-        parallel: None,
-        stages: spanned(stages),
-        storage: Vec::new(),
-        network: None,
         prices: Some(spanned(raw::RawPrices {
             compute_usd_per_worker_hour: Some(value("0.5")),
             ..raw::RawPrices::default()
         })),
-        scaling: None,
-        reliability: None,
-        warehouse: None,
-        queries: Vec::new(),
-        quality: None,
-        streaming: None,
+        ..raw::RawScenario::of(volume, stages)
     }
 }
 

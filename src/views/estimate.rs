@@ -4,12 +4,12 @@
 //! forgotten in another.
 
 use crate::figure::{Explain, Fig, Source, Working};
-use crate::model::cost::Billing;
+use crate::model::cost::{Billing, CostItem};
 use crate::model::summary::SUMMARY;
 use crate::model::Estimate;
 use crate::scenario::{Bound, Mode, Scenario, Work};
 use crate::study::uncertainty::Uncertainty;
-use crate::units::{human_bit_rate, human_usd, plural, significant};
+use crate::units::{human_bit_rate, plural, significant};
 
 use super::conventions;
 use crate::report::{Document, Section};
@@ -528,54 +528,27 @@ fn network(estimate: &Estimate) -> Section {
 
 fn cost(estimate: &Estimate) -> Section {
     let cost = &estimate.cost;
-    let network_per_day = estimate
-        .network
-        .as_ref()
-        .map_or_else(|| human_usd(0.0), |n| n.usd_per_day.human());
     let mut section = Section::new("Cost", &["Item", "Per day", "Per month", "Share"]);
-    section
-        .row([
-            "Compute".to_string(),
-            cost.compute_usd_per_day.human(),
-            cost.compute_usd_per_month.human(),
-            percent(cost.compute_share.base()),
-        ])
-        .row([
-            "Storage (steady state)".to_string(),
-            String::new(),
-            match &cost.state_usd_per_month {
-                Some(state) => {
-                    crate::units::human_usd(cost.storage_usd_per_month_steady.base() + state.base())
-                }
-                None => cost.storage_usd_per_month_steady.human(),
-            },
-            percent(cost.storage_share.base()),
-        ]);
-    if let (Some(day), Some(month), Some(share)) = (
-        &cost.warehouse_usd_per_day,
-        &cost.warehouse_usd_per_month,
-        &cost.warehouse_share,
-    ) {
+    for line in cost.lines() {
         section.row([
-            "Warehouse (bytes scanned)".to_string(),
-            day.human(),
-            month.human(),
-            percent(share.base()),
+            match line.item {
+                CostItem::Compute => "Compute",
+                CostItem::Storage => "Storage (steady state)",
+                CostItem::Warehouse => "Warehouse (bytes scanned)",
+                CostItem::Network => "Network",
+            }
+            .to_string(),
+            line.per_day.map_or_else(String::new, |day| day.human()),
+            line.per_month.human(),
+            percent(line.share.base()),
         ]);
     }
-    section
-        .row([
-            "Network".to_string(),
-            network_per_day,
-            cost.network_usd_per_month.human(),
-            percent(cost.network_share.base()),
-        ])
-        .row([
-            "Total".to_string(),
-            String::new(),
-            cost.total_usd_per_month.human(),
-            "100%".to_string(),
-        ]);
+    section.row([
+        "Total".to_string(),
+        String::new(),
+        cost.total_usd_per_month.human(),
+        "100%".to_string(),
+    ]);
     let billing = match (cost.billing, estimate.streaming.as_ref()) {
         (Billing::Fleet, _) => "a stream's fleet, always on".to_string(),
         (Billing::AlwaysOn, _) => format!(
