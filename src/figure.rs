@@ -58,7 +58,8 @@ struct Text {
     symbol: Option<String>,
     /// `None` for inputs; for derived figures the formula with symbols.
     formula: Option<String>,
-    /// The formula with the values put in.
+    /// The formula with the values put in; empty for an input or a
+    /// constant, whose value is written when it is shown.
     working: String,
     /// How the formula binds, when the figure has no name of its own.
     precedence: Precedence,
@@ -181,9 +182,6 @@ impl<Q: Quantity> InputFig for Fig<Q> {
     }
     fn set_base(&mut self, value: f64) {
         self.value = Q::from_base(value);
-        if let Some(text) = &mut self.text {
-            text.working = self.value.human();
-        }
     }
     fn strip_working(&mut self) {
         Fig::strip_working(self)
@@ -238,29 +236,32 @@ impl<Q> schemars::JsonSchema for Fig<Q> {
 impl<Q: Quantity> Fig<Q> {
     /// An input: a value read from the scenario, a default, or an option.
     pub fn input(value: Q, symbol: impl fmt::Display, source: Source) -> Self {
-        let working = value.human();
         Fig {
             value,
             source,
+            // A named figure appears in formulas by its symbol, and its
+            // value is written from the value when shown.
             text: Some(Box::new(Text {
                 symbol: Some(symbol.to_string()),
                 formula: None,
-                working,
+                working: String::new(),
                 precedence: Precedence::Atom,
             })),
         }
     }
 
     /// An unnamed constant used inside a formula, such as a unit conversion.
+    /// Its words are its value, written when a formula shows it: a study's
+    /// stripped figures combine with constants a million times a run and
+    /// never show one.
     pub fn constant(value: Q) -> Self {
-        let working = value.human();
         Fig {
             value,
             source: Source::Derived,
             text: Some(Box::new(Text {
                 symbol: None,
                 formula: None,
-                working,
+                working: String::new(),
                 precedence: Precedence::Atom,
             })),
         }
@@ -331,6 +332,8 @@ impl<Q: Quantity> Fig<Q> {
                 formula: Some(formula),
                 ..
             }) => formula.clone(),
+            // A constant's words are its value, written now.
+            Some(text) if text.working.is_empty() => self.value.human(),
             Some(text) => text.working.clone(),
             None => self.value.precise(),
         }

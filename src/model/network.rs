@@ -87,6 +87,15 @@ struct Crossing<'a> {
 
 /// The windows a batch's crossings must fit, each with everything due in
 /// it, and a day for a run's transfers as a whole.
+/// A link window's name in its figures' symbols (`1 h`, `1 day (a day)`).
+struct WindowLabel<'a>(f64, &'a str);
+
+impl std::fmt::Display for WindowLabel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", crate::units::human_duration(self.0), self.1)
+    }
+}
+
 fn link_windows(
     crossings: &[Crossing],
     bandwidth: &Fig<InformationRate>,
@@ -102,7 +111,8 @@ fn link_windows(
                 .iter()
                 .filter(|c| c.window.base() <= window.base())
                 .collect();
-            let label = format!("{}{suffix}", crate::units::human_duration(window.base()));
+            // Written only for a figure that keeps its words (not a study's).
+            let label = WindowLabel(window.base(), suffix);
             let bytes = Fig::sum(due.iter().map(|c| &c.bytes))
                 .expect("a crossing")
                 .named(format_args!("link_bytes[{label}]"));

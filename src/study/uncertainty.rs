@@ -394,7 +394,8 @@ pub fn study(
         })
         .collect();
 
-    let mut sampled: Vec<Vec<f64>> = vec![Vec::new(); SUMMARY.len()];
+    let draws_asked = options.samples.unwrap_or(0) as usize;
+    let mut sampled: Vec<Vec<f64>> = vec![Vec::with_capacity(draws_asked); SUMMARY.len()];
     let samples = match options.samples {
         Some(count) if count > 0 => {
             let mut draws = SplitMix64(options.seed);
