@@ -207,6 +207,8 @@ memory_per_worker: {memory}       # each worker's memory; the peak is checked ag
 # month: 30 days             # a billing month [default: 30 days]
 # schedule: every 1 h        # run in runs: daily, hourly or every DURATION [default: daily]
 # freshness_target: 2 h      # the oldest data may be when available [default: none]
+# run_overhead: 15 s         # every run pays it, whatever its data: an engine's start,
+#                            # planning, commit (Spark's time outside its stages) [default: none]
 # parallel: {{ model: linear }}   # how stages speed up with workers: linear,
 #                            # {{ model: amdahl, serial_fraction: 0.1 }} or
 #                            # {{ model: usl, contention: 0.05, coherency: 0.002 }} [default: linear]
@@ -219,6 +221,7 @@ stages:                      # in order; each needs a name, bound, input and a t
     # output: {{ keep: 1, row_size: 500 B }}   # rows kept, bytes a row [default: all, as read]
     # working_set: input     # memory held: input, output, or a size per worker [default: input]
     # shares: network        # a resource all workers share: network or a rate [default: none]
+    # startup: 5 s           # time every run of the stage takes whatever its data or workers [default: none]
 
   - name: transform
     bound: cpu

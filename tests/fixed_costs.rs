@@ -160,19 +160,7 @@ prices: { compute_usd_per_worker_hour: 0.50 }
     let scratch = common::Scratch::new("fixed-range");
     let path = scratch.path("r.yaml");
     std::fs::write(&path, text).unwrap();
-    let out = common::pipecalc()
-        .args(["estimate"])
-        .arg(&path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::json_of(&[std::ffi::OsStr::new("estimate"), path.as_os_str()]);
     let text = json.to_string();
     assert!(
         text.contains("stages[0].startup"),

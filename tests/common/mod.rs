@@ -21,6 +21,22 @@ pub fn pipecalc() -> Command {
     command
 }
 
+/// `pipecalc ARGS… --format json`, which must exit 0, as JSON.
+pub fn json_of<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
+    let out = pipecalc()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Every bundled scenario, sorted, as a path from the project's root.
 pub fn bundled_scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

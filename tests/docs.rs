@@ -1,0 +1,269 @@
+//! The documentation is run (issue 27): every fenced `sh` block of the
+//! README and `docs/*.md` runs against the built binary, each command
+//! exiting 0 (or the code its `# exits N` comment says), and a `text` block
+//! right after it must appear in what the block's last command printed.
+//!
+//! A block that cannot run here (it needs Spark, Java or a benchmark's
+//! minutes) is fenced `sh no-run` and its first line says why:
+//! `# not run by the tests: …`. `cargo run --release -- ARGS` runs the
+//! binary with ARGS; the other cargo set-up commands are what CI itself runs.
+//! Shown output may write `[time]` where a timing stands; those are
+//! redacted on both sides.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+/// A fenced block: its info string, its text, and where it starts and ends.
+struct Block {
+    info: String,
+    text: String,
+    line: usize,
+    end: usize,
+}
+
+fn blocks(markdown: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, usize, Vec<&str>)> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        match &mut open {
+            None => {
+                if let Some(info) = line.strip_prefix("```") {
+                    open = Some((info.trim().to_string(), index + 1, Vec::new()));
+                }
+            }
+            Some((_, _, lines)) if line.trim_start() != "```" => lines.push(line),
+            Some(_) => {
+                let (info, start, lines) = open.take().expect("open");
+                blocks.push(Block {
+                    info,
+                    text: lines.join("\n"),
+                    line: start,
+                    end: index + 1,
+                });
+            }
+        }
+    }
+    blocks
+}
+
+/// The commands of a block: lines joined at a trailing `\`, a heredoc kept
+/// with its command, comments and blank lines dropped.
+fn commands(text: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut command = line.to_string();
+        while command.trim_end().ends_with('\\') {
+            match lines.next() {
+                Some(next) => {
+                    command.push('\n');
+                    command.push_str(next);
+                }
+                None => break,
+            }
+        }
+        if let Some(at) = command.find("<<'") {
+            let marker: String = command[at + 3..]
+                .chars()
+                .take_while(|c| *c != '\'')
+                .collect();
+            for next in lines.by_ref() {
+                command.push('\n');
+                command.push_str(next);
+                if next.trim() == marker {
+                    break;
+                }
+            }
+        }
+        commands.push(command);
+    }
+    commands
+}
+
+/// The exit codes a command's `# exits N` (or `# exits 0 or 3`) comment
+/// allows, else 0.
+fn expected_exit(command: &str) -> Vec<i32> {
+    let Some((_, rest)) = command.rsplit_once("# exits ") else {
+        return vec![0];
+    };
+    let mut codes = Vec::new();
+    let mut words = rest.split_whitespace();
+    while let Some(code) = words
+        .next()
+        .and_then(|w| w.trim_end_matches([':', ';', ',']).parse().ok())
+    {
+        codes.push(code);
+        if words.next() != Some("or") {
+            break;
+        }
+    }
+    if codes.is_empty() {
+        vec![0]
+    } else {
+        codes
+    }
+}
+
+/// A folder to run in, holding links to what the docs read (scenarios,
+/// fixtures, scripts) and a `pipecalc` and `cargo` on its PATH.
+fn sandbox(scratch: &common::Scratch) -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = scratch.path("work");
+    let bin = scratch.path("bin");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    for linked in ["scenarios", "tests", "spark", "bench", "docs"] {
+        std::os::unix::fs::symlink(root.join(linked), work.join(linked)).unwrap();
+    }
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_pipecalc"), bin.join("pipecalc")).unwrap();
+    // `cargo run --release -- ARGS` is pipecalc ARGS; building and testing
+    // are what CI itself does around this test.
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\nif [ \"$1\" = run ]; then\n  while [ \"$1\" != -- ]; do shift; done; shift\n  exec pipecalc \"$@\"\nfi\nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    (work, path)
+}
+
+/// Timings in shown output, redacted.
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn documents() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    files.extend(docs);
+    files
+}
+
+#[cfg(unix)]
+#[test]
+fn every_documented_command_runs_and_prints_what_is_shown() {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for file in documents() {
+        let name = file
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .display()
+            .to_string();
+        let markdown = std::fs::read_to_string(&file).unwrap();
+        let blocks = blocks(&markdown);
+        // One sandbox a document: its commands build on each other.
+        let scratch = common::Scratch::new(&format!("docs-{}", name.replace(['/', '.'], "-")));
+        let (work, path) = sandbox(&scratch);
+        for (index, block) in blocks.iter().enumerate() {
+            if block.info == "sh no-run" {
+                if !block
+                    .text
+                    .trim_start()
+                    .starts_with("# not run by the tests:")
+                {
+                    failures.push(format!(
+                        "{name}:{}: a `sh no-run` block must say why on its first line (`# not run by the tests: …`)",
+                        block.line
+                    ));
+                }
+                continue;
+            }
+            if block.info != "sh" {
+                continue;
+            }
+            let mut last = String::new();
+            for command in commands(&block.text) {
+                ran += 1;
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&command)
+                    .current_dir(&work)
+                    .env_clear()
+                    .env("PATH", &path)
+                    .env("NO_COLOR", "1")
+                    .env("HOME", scratch.path("home"))
+                    .output()
+                    .unwrap();
+                let expected = expected_exit(&command);
+                if !out
+                    .status
+                    .code()
+                    .is_some_and(|code| expected.contains(&code))
+                {
+                    failures.push(format!(
+                        "{name}:{}: `{}` exited {:?}, the docs promise {expected:?}\n{}",
+                        block.line,
+                        command.lines().next().unwrap_or(""),
+                        out.status.code(),
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+                last = String::from_utf8_lossy(&out.stdout).into_owned();
+            }
+            // The `text` blocks that follow it closely (a line of prose at
+            // most between them) show its last command's output.
+            let mut previous_end = block.end;
+            let shown_blocks = blocks[index + 1..].iter().take_while(|b| {
+                let close = b.info == "text" && b.line <= previous_end + 4;
+                if close {
+                    previous_end = b.end;
+                }
+                close
+            });
+            for shown in shown_blocks {
+                let want = redact(&shown.text);
+                if !redact(&last).contains(&want) {
+                    failures.push(format!(
+                        "{name}:{}: the output shown is not what the command before it printed:\n--- shown\n{want}--- printed\n{last}",
+                        shown.line
+                    ));
+                }
+            }
+        }
+    }
+    assert!(ran >= 20, "only {ran} documented commands found");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The runner itself: a failing command and drifted output are caught.
+#[cfg(unix)]
+#[test]
+fn the_runner_catches_a_failing_command_and_drifted_output() {
+    let markdown = "```sh\npipecalc estimate scenarios/clickstream.yaml --sensitivity 20\n```\n";
+    let block = &blocks(markdown)[0];
+    assert_eq!(commands(&block.text).len(), 1);
+    assert_eq!(
+        expected_exit("pipecalc x   # exits 3: over budget"),
+        vec![3]
+    );
+    assert_eq!(
+        expected_exit("pipecalc x   # exits 0 or 3 when off"),
+        vec![0, 3]
+    );
+    assert_eq!(expected_exit("pipecalc x   # the lecture's"), vec![0]);
+    let joined = commands("pipecalc run \\\n  --input x\ncat > a <<'LOG'\n{}\nLOG\n# a comment\n");
+    assert_eq!(
+        joined,
+        vec!["pipecalc run \\\n  --input x", "cat > a <<'LOG'\n{}\nLOG"]
+    );
+}
