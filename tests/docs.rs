@@ -8,7 +8,8 @@
 //! `# not run by the tests: …`. `cargo run --release -- ARGS` runs the
 //! binary with ARGS; the other cargo set-up commands are what CI itself runs.
 //! Shown output may write `[time]` where a timing stands; those are
-//! redacted on both sides.
+//! redacted on both sides. `PIPECALC_DOCS_BINARY=PATH` runs the docs
+//! against another build.
 
 mod common;
 
@@ -120,7 +121,13 @@ fn sandbox(scratch: &common::Scratch) -> (PathBuf, String) {
     for linked in ["scenarios", "tests", "spark", "bench", "docs"] {
         std::os::unix::fs::symlink(root.join(linked), work.join(linked)).unwrap();
     }
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_pipecalc"), bin.join("pipecalc")).unwrap();
+    // PIPECALC_DOCS_BINARY: the docs against another build (an installed
+    // pipecalc, or an older commit's, to see what they would have caught).
+    let binary = std::env::var_os("PIPECALC_DOCS_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_pipecalc")),
+        PathBuf::from,
+    );
+    std::os::unix::fs::symlink(binary, bin.join("pipecalc")).unwrap();
     // `cargo run --release -- ARGS` is pipecalc ARGS; building and testing
     // are what CI itself does around this test.
     let cargo = bin.join("cargo");
