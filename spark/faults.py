@@ -31,6 +31,7 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures", "spark", "faults")
 sys.path.insert(0, HERE)
 
 from cluster import Cluster  # noqa: E402
+from make_fixtures import truth_counts  # noqa: E402
 
 
 def executors():
@@ -68,12 +69,7 @@ def transform_running(events_dir):
 
 
 def truth_record(logs, events):
-    with open(os.path.join(logs, "_truth.json")) as f:
-        truth = json.load(f)
-    counts = {k: v for k, v in truth["truth"].items() if k != "views"}
-    per_date = truth["truth"]["views"]
-    counts["view_keys"] = sum(len(p) for p in per_date.values())
-    counts["views_counted"] = sum(sum(p.values()) for p in per_date.values())
+    truth, counts = truth_counts(logs)
     return {"events": events, "cores": 2, "config": truth["config"], "truth": counts}
 
 

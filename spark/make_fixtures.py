@@ -30,6 +30,19 @@ RUNS = [
 ]
 
 
+def truth_counts(logs):
+    """The generator's truth for a logs folder, and the counts the fixtures'
+    tests read: every count but the per-date views, and of those the
+    (date, product) keys and the views counted."""
+    with open(os.path.join(logs, "_truth.json")) as f:
+        truth = json.load(f)
+    counts = {k: v for k, v in truth["truth"].items() if k != "views"}
+    per_date = truth["truth"]["views"]
+    counts["view_keys"] = sum(len(p) for p in per_date.values())
+    counts["views_counted"] = sum(sum(p.values()) for p in per_date.values())
+    return truth, counts
+
+
 def views(spark, folder):
     from pyspark.sql import functions as F
     return (
@@ -168,12 +181,7 @@ def main():
         else:
             os.makedirs(target)
             shutil.copy(source, target)
-        with open(os.path.join(logs, "_truth.json")) as f:
-            truth = json.load(f)
-        counts = {k: v for k, v in truth["truth"].items() if k != "views"}
-        per_date = truth["truth"]["views"]
-        counts["view_keys"] = sum(len(p) for p in per_date.values())
-        counts["views_counted"] = sum(sum(p.values()) for p in per_date.values())
+        truth, counts = truth_counts(logs)
         counts["spark_view_rows"] = rows
         record = {"events": events, "cores": cores, "seed": seed, "config": truth["config"], "truth": counts}
         with open(os.path.join(target, "truth.json"), "w") as f:

@@ -298,6 +298,46 @@ fn significant(value: f64) -> String {
     crate::units::significant(value, 3)
 }
 
+/// The value axis from 0: its ticks and grid lines, the axis line, and
+/// both axes' titles; returns where a value sits on it.
+fn y_axis(
+    svg: &mut String,
+    kind: Axis,
+    y_max: f64,
+    (top, bottom): (f64, f64),
+    (x_title, y_title): (&str, &str),
+) -> impl Fn(f64) -> f64 {
+    let y_ticks = kind.ticks(y_max, 5);
+    let y_end = y_ticks
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    let y = move |v: f64| bottom - (bottom - top) * (v / y_end);
+    for tick in &y_ticks {
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            y(*tick),
+            WIDTH - RIGHT,
+            y(*tick),
+            LEFT - 6.0,
+            y(*tick) + 4.0,
+            escape(&kind.label(*tick))
+        );
+    }
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{bottom}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+        (LEFT + WIDTH - RIGHT) / 2.0,
+        bottom + 36.0,
+        escape(x_title),
+        (top + bottom) / 2.0,
+        escape(y_title)
+    );
+    y
+}
+
 /// Labelled points on two axes from 0.
 fn scatter(
     (x_kind, x_title): (Axis, &String),
@@ -314,34 +354,7 @@ fn scatter(
         height + 20.0
     );
     let x = x_axis(&mut svg, x_kind, x_max, top, bottom);
-    let y_ticks = y_kind.ticks(y_max, 5);
-    let y_end = y_ticks
-        .last()
-        .copied()
-        .unwrap_or(1.0)
-        .max(f64::MIN_POSITIVE);
-    let y = |v: f64| bottom - (bottom - top) * (v / y_end);
-    for tick in &y_ticks {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            y(*tick),
-            WIDTH - RIGHT,
-            y(*tick),
-            LEFT - 6.0,
-            y(*tick) + 4.0,
-            escape(&y_kind.label(*tick))
-        );
-    }
-    let _ = write!(
-        svg,
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{bottom}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-        (LEFT + WIDTH - RIGHT) / 2.0,
-        bottom + 36.0,
-        escape(x_title),
-        (top + bottom) / 2.0,
-        escape(y_title)
-    );
+    let y = y_axis(&mut svg, y_kind, y_max, (top, bottom), (x_title, y_title));
     for (index, (label, px, py)) in points.iter().enumerate() {
         let _ = write!(
             svg,
@@ -396,33 +409,12 @@ fn lines(
         height + 20.0
     );
     let x = x_axis_from(&mut svg, x_axis_kind, x_min, x_max, top, bottom);
-    let y_ticks = y_axis_kind.ticks(y_max, 5);
-    let y_end = y_ticks
-        .last()
-        .copied()
-        .unwrap_or(1.0)
-        .max(f64::MIN_POSITIVE);
-    let y = |v: f64| bottom - (bottom - top) * (v / y_end);
-    for tick in &y_ticks {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            y(*tick),
-            WIDTH - RIGHT,
-            y(*tick),
-            LEFT - 6.0,
-            y(*tick) + 4.0,
-            escape(&y_axis_kind.label(*tick))
-        );
-    }
-    let _ = write!(
-        svg,
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{bottom}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-        (LEFT + WIDTH - RIGHT) / 2.0,
-        bottom + 36.0,
-        escape(x_title),
-        (top + bottom) / 2.0,
-        escape(y_title)
+    let y = y_axis(
+        &mut svg,
+        y_axis_kind,
+        y_max,
+        (top, bottom),
+        (x_title, y_title),
     );
     for (index, line) in series.iter().enumerate() {
         let points: Vec<String> = line

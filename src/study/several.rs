@@ -446,13 +446,7 @@ pub fn calibrate_from_runs(
     let first = &base_report.stages[0];
     let mut scenario = super::validate::calibrated_scenario(
         format!("Calibrated from {} measured runs", runs.len()),
-        raw::RawVolume {
-            events_per_day: value(first.rows_in.to_string()),
-            event_size: value(format!(
-                "{} B",
-                significant(first.bytes_in as f64 / first.rows_in as f64, 7)
-            )),
-        },
+        super::validate::measured_volume(first),
         base_workers,
         stages,
     );

@@ -761,6 +761,18 @@ pub(crate) fn written(
     Ok((yaml, scenario))
 }
 
+/// A measured run's volume: the lines its first stage read, and their
+/// bytes a line.
+pub(crate) fn measured_volume(first: &StageMetrics) -> crate::scenario::raw::RawVolume {
+    crate::scenario::raw::RawVolume {
+        events_per_day: crate::scenario::raw::value(first.rows_in.to_string()),
+        event_size: crate::scenario::raw::value(format!(
+            "{} B",
+            significant(first.bytes_in as f64 / first.rows_in as f64, 7)
+        )),
+    }
+}
+
 /// A calibrated scenario: the measured volume, workers and stages, and a
 /// placeholder price; nothing else is claimed.
 pub(crate) fn calibrated_scenario(
@@ -1019,13 +1031,7 @@ fn measured_scenario_yaml(
     }
     let scenario = calibrated_scenario(
         format!("Calibrated from the measured run `{}`", record.path),
-        raw::RawVolume {
-            events_per_day: value(first.rows_in.to_string()),
-            event_size: value(format!(
-                "{} B",
-                significant(first.bytes_in as f64 / first.rows_in as f64, 7)
-            )),
-        },
+        measured_volume(first),
         workers,
         stages,
     );

@@ -301,6 +301,13 @@ impl Validator<'_> {
             Parsed::Number(v) | Parsed::Money(v) => Some(v),
             _ => None,
         })?;
+        self.plausible_price(value, field, key)
+    }
+
+    /// A price no bill has: negative, or above [`MAX_PRICE_USD`] for the
+    /// unit its key names (a typo such as 1e308, on which the estimate's
+    /// sums would overflow).
+    fn plausible_price<R: Role>(&self, value: f64, field: &Input<R>, key: &str) -> Result<f64> {
         if value < 0.0 {
             return Err(self.error(
                 key,
@@ -308,12 +315,6 @@ impl Validator<'_> {
                 format!("`{}` is negative; prices are zero or more", field.value.0),
             ));
         }
-        self.plausible_price(value, field, key)
-    }
-
-    /// A price no bill has: above [`MAX_PRICE_USD`] for the unit its key
-    /// names, it is a typo (1e308), and the estimate's sums would overflow.
-    fn plausible_price<R: Role>(&self, value: f64, field: &Input<R>, key: &str) -> Result<f64> {
         if value > MAX_PRICE_USD {
             return Err(self.error(
                 key,
@@ -337,13 +338,6 @@ impl Validator<'_> {
             Parsed::MoneyPerSize(per_byte) => Some(per_byte * per),
             _ => None,
         })?;
-        if value < 0.0 {
-            return Err(self.error(
-                key,
-                &field.referenced,
-                format!("`{}` is negative; prices are zero or more", field.value.0),
-            ));
-        }
         self.plausible_price(value, field, key)
     }
 
