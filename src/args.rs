@@ -34,6 +34,17 @@ pub fn whole(text: &str, least: u64, most: u64, what: &str) -> Result<u64, Strin
     Ok(value as u64)
 }
 
+/// A percentile of a Monte Carlo: above 0 and below 100 (`90`, `99.5`).
+pub fn percentile(text: &str) -> Result<f64, String> {
+    let value = number(text.trim().trim_start_matches('p'))?;
+    if value <= 0.0 || value >= 100.0 {
+        return Err(format!(
+            "`{text}` is not a percentile above 0 and below 100 (90 is the 90th)"
+        ));
+    }
+    Ok(value)
+}
+
 /// A worker count for the calculator: 1 to [`MAX_WORKERS`].
 pub fn workers(text: &str) -> Result<u32, String> {
     whole(text, 1, u64::from(MAX_WORKERS), "workers").map(|n| n as u32)

@@ -46,9 +46,12 @@ pub enum Command {
         /// Which inputs drive the answer: every point input a person estimates read as ± this share [default when given: 20%].
         #[arg(long, value_name = "PCT", num_args = 0..=1, default_missing_value = "20%", value_parser = spread)]
         sensitivity: Option<f64>,
-        /// Also a Monte Carlo of N draws over the ranges, with p5, p50 and p95.
+        /// Also a Monte Carlo of N draws over the ranges, with p5, p50 and p95 (or --percentiles).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         samples: Option<u32>,
+        /// The Monte Carlo's percentiles, e.g. 10,50,90 or 99.9 [default: 5,50,95].
+        #[arg(long, value_delimiter = ',', value_name = "PCTS", requires = "samples", value_parser = percentile)]
+        percentiles: Vec<f64>,
         /// Seed of the Monte Carlo: the same seed, the same percentiles.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -167,12 +170,15 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Validate scenario files without estimating: every bad file's error; exit 1 if any is bad.
     #[command(
-        after_help = "Examples:\n  pipecalc check scenarios/*.yaml\n  pipecalc init my-pipeline && pipecalc check my-pipeline.yaml"
+        after_help = "Examples:\n  pipecalc check scenarios/*.yaml\n  pipecalc check --deny-warnings my.yaml   # a CI lint: a warning fails it\n  pipecalc init my-pipeline && pipecalc check my-pipeline.yaml"
     )]
     Check {
         /// The scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Fail (exit 1) when a scenario has values that are valid but very likely wrong.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Show a measured run per stage: a pipecalc output folder or run.json, or a Spark event log (a file or a rolling folder).
     #[command(
@@ -502,6 +508,22 @@ fn gated(text: String, breaches: Vec<String>) -> Result<Outcome> {
     })
 }
 
+/// A scenario's warnings on stderr, or with `--deny-warnings` an error
+/// that lists them.
+fn warn_or_deny(warnings: &[String], deny: bool) -> Result<()> {
+    if deny && !warnings.is_empty() {
+        return Err(anyhow::Error::new(commands::Reported(format!(
+            "{}\nerror: {} warning(s) and --deny-warnings",
+            warnings.join("\n"),
+            warnings.len()
+        ))));
+    }
+    for warning in warnings {
+        warn(warning);
+    }
+    Ok(())
+}
+
 fn dispatch(cli: Cli) -> Result<Outcome> {
     let text = match cli.command {
         Command::Validate(args) => {
@@ -526,6 +548,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             max_monthly_usd,
             sensitivity,
             samples,
+            percentiles,
             seed,
             deny_warnings,
             output,
@@ -541,21 +564,13 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 &pipecalc::study::uncertainty::Options {
                     spread: sensitivity,
                     samples,
+                    percentiles,
                     seed,
                 },
                 &fail_on,
                 max_monthly_usd,
             )?;
-            if deny_warnings && !warnings.is_empty() {
-                return Err(anyhow::Error::new(commands::Reported(format!(
-                    "{}\nerror: {} warning(s) and --deny-warnings",
-                    warnings.join("\n"),
-                    warnings.len()
-                ))));
-            }
-            for warning in &warnings {
-                warn(warning);
-            }
+            warn_or_deny(&warnings, deny_warnings)?;
             return gated(deliver(text, &output, &[scenario])?, breaches);
         }
         Command::Scale {
@@ -619,7 +634,14 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 commands::compare_gated(&scenarios, &output.options(&scenarios), &fail_above)?;
             return gated(deliver(text, &output, &scenarios)?, breaches);
         }
-        Command::Check { scenarios } => commands::check(&scenarios),
+        Command::Check {
+            scenarios,
+            deny_warnings,
+        } => {
+            let (text, warnings) = commands::check(&scenarios)?;
+            warn_or_deny(&warnings, deny_warnings)?;
+            Ok(text)
+        }
         Command::Schema { document } => commands::schema(&document),
         Command::Inspect {
             run,

@@ -143,6 +143,7 @@ pub fn estimate_gated(
 ) -> Result<(String, Vec<String>, Vec<String>)> {
     let (text, file) = scenario::read(path)?;
     let scenario = what_if.apply(scenario::parse(&text, &file)?)?;
+    crate::study::gates::judgeable(&scenario, fail_on)?;
     let estimate = crate::model::checked_estimate(&scenario)
         .with_context(|| format!("`{}` cannot be estimated", path.display()))?;
     let study = crate::study::uncertainty::study(&text, &file, ranges, &|s| what_if.apply(s))?;
@@ -196,7 +197,7 @@ pub fn scale(
     emit(
         output,
         || views::scaling::scale_document(&scenario, &projections, compression, explain),
-        || views::scaling::scale_json(&scenario, &projections, explain),
+        || views::scaling::scale_json(&scenario, &projections, compression, explain),
         Csv::Rows("/projections"),
     )
 }
@@ -335,9 +336,13 @@ pub fn worded(error: &anyhow::Error) -> String {
 
 /// `pipecalc check`: every file, each with its verdict; the errors of every
 /// file that has one, not only the first.
-pub fn check(paths: &[PathBuf]) -> Result<String> {
+/// `pipecalc check`: every file's error, or an `ok:` line for each file
+/// and every warning of the ones that load (values valid but very likely
+/// wrong), for the caller to print or, with `--deny-warnings`, to refuse.
+pub fn check(paths: &[PathBuf]) -> Result<(String, Vec<String>)> {
     let mut out = String::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for path in paths {
         // The same bounds as `estimate`: a scenario that loads but whose
         // figures would overflow is an error here too.
@@ -347,19 +352,32 @@ pub fn check(paths: &[PathBuf]) -> Result<String> {
             Ok(scenario)
         });
         match checked {
-            Ok(scenario) => out.push_str(&format!(
-                "ok: {} ({}: {} stages, {} datasets, {} transfers)\n",
-                path.display(),
-                scenario.name,
-                scenario.stages.len(),
-                scenario.storage.len(),
-                scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
-            )),
+            Ok(scenario) => {
+                let noted = if scenario.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {}",
+                        crate::units::plural(scenario.warnings.len() as f64, "warning")
+                    )
+                };
+                // One line a file, whatever its path holds: a newline in a
+                // name must not write a line of its own.
+                out.push_str(&format!(
+                    "ok: {} ({}: {} stages, {} datasets, {} transfers{noted})\n",
+                    crate::text::printable(&path.display().to_string()),
+                    crate::text::printable(&scenario.name),
+                    scenario.stages.len(),
+                    scenario.storage.len(),
+                    scenario.network.as_ref().map_or(0, |n| n.transfers.len()),
+                ));
+                warnings.extend(scenario.warnings);
+            }
             Err(error) => errors.push(worded(&error)),
         }
     }
     if errors.is_empty() {
-        return Ok(out);
+        return Ok((out, warnings));
     }
     let count = errors.len();
     let mut text = errors.join("\n\n");

@@ -221,15 +221,21 @@ impl<Q: Quantity> serde::Serialize for Fig<Q> {
     }
 }
 
-impl<Q> schemars::JsonSchema for Fig<Q> {
+/// A count or a byte total is an integer in every document, whatever its
+/// size (see [`crate::units::WholeNumber`]); any other figure a number.
+impl<Q: Quantity> schemars::JsonSchema for Fig<Q> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Number".into()
+        if Q::WHOLE { "Integer" } else { "Number" }.into()
     }
     fn inline_schema() -> bool {
         true
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "number" })
+        if Q::WHOLE {
+            schemars::json_schema!({ "type": "integer" })
+        } else {
+            schemars::json_schema!({ "type": "number" })
+        }
     }
 }
 
@@ -632,6 +638,7 @@ macro_rules! relation {
 
 relation!(Count, *, Information => Information);
 relation!(Count, *, Ratio => Count);
+relation!(Count, /, Ratio => Count);
 relation!(Count, /, Frequency => Time);
 relation!(Count, /, Count => Ratio);
 relation!(Information, *, Ratio => Information);

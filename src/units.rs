@@ -157,7 +157,14 @@ macro_rules! plain_quantity {
 }
 
 plain_quantity!(Count, "", 1.0, |v| human_count(v), |v| human_count(v), true);
-plain_quantity!(Ratio, "", 1.0, |v| significant(v, 4));
+plain_quantity!(
+    Ratio,
+    "",
+    1.0,
+    |v| significant(v, 4),
+    |v| precise_ratio(v),
+    false
+);
 plain_quantity!(Usd, "usd", 1.0, |v| human_usd(v), |v| precise_usd(v), false);
 // Prices keep their natural unit in the field and expose USD per base unit
 // (per byte, per byte-month, per second) so a product with a base quantity
@@ -327,6 +334,25 @@ pub fn human_usd(value: f64) -> String {
 /// Money inside a formula's working: cents where cents are exact, else four
 /// significant digits, so `$0.01467 × 30 = $0.44` checks where
 /// `$0.01 × 30 = $0.44` would not.
+/// A ratio inside a working: four significant digits, or as many more as
+/// it takes not to show a value near a whole number as that number, so
+/// `(1 − 0.999996) × 24 × 365 = 0.03504` reads true where `(1 − 1) × …`
+/// would not.
+pub fn precise_ratio(value: f64) -> String {
+    let mut digits = 4;
+    let mut text = significant(value, digits);
+    while digits < 12 {
+        let shown: f64 = text.parse().unwrap_or(value);
+        let looks_whole = shown.fract() == 0.0 && (shown - value).abs() > 1e-12 * value.abs();
+        if !looks_whole {
+            break;
+        }
+        digits += 1;
+        text = significant(value, digits);
+    }
+    text
+}
+
 pub fn precise_usd(value: f64) -> String {
     let cents = (value * 100.0).round() / 100.0;
     if value.abs() >= 1000.0 || (value - cents).abs() <= 1e-9 * value.abs().max(1.0) {
@@ -434,7 +460,7 @@ impl Kind {
             Kind::Count => (1.0, 1e15, "from 1 to 1,000T (10^15)"),
             Kind::Fraction => (0.0, 1.0, "from 0 to 1"),
             Kind::Ratio => (1e-9, 1e9, "from 10^-9 to 10^9"),
-            Kind::Money => (0.0, 1e9, "from $0 to $1,000,000,000"),
+            Kind::Money => (0.0, 1e6, "from $0 to $1,000,000"),
         }
     }
 
@@ -444,7 +470,7 @@ impl Kind {
                 "sizes take B, kB, MB, GB, TB, PB (powers of 1000) or KiB, MiB, GiB, TiB, PiB (powers of 1024), e.g. \"500 B\", \"5 GB\""
             }
             Kind::Duration => {
-                "durations take ms, s, min, h, day(s), week(s), year(s) (365 days), e.g. \"10 min\", \"90 days\""
+                "durations take µs (or us), ms, s, min, h, day(s), week(s), month(s) (30 days unless the scenario's `month` says otherwise), year(s) (365 days), e.g. \"10 min\", \"90 days\""
             }
             Kind::ByteRate => {
                 "data rates take B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s or bits: bps, kbps, Mbps, Gbps, Tbps, e.g. \"8.3 MB/s\", \"1 Gbps\""
@@ -546,6 +572,10 @@ const SIZE_UNITS: &[(&str, f64)] = &[
 ];
 
 const DURATION_UNITS: &[(&str, f64)] = &[
+    // The micro sign, the Greek mu and the ASCII `us` all mean microseconds.
+    ("µs", 1e-6),
+    ("μs", 1e-6),
+    ("us", 1e-6),
     ("ms", 1e-3),
     ("s", 1.0),
     ("sec", 1.0),

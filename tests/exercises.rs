@@ -85,13 +85,23 @@ fn batch_or_stream() {
     let batch = json(&["estimate", "scenarios/exercises/4-batch-or-stream.yaml"]);
     let stream = json(&["estimate", "scenarios/exercises/4-stream.yaml"]);
     // The day's work: 43.2 GB ÷ 20 MB/s + 86.4M ÷ 20k/s = 2,160 + 4,320 s;
-    // two workers, 288 runs: 11.25 s a run.
-    close(&batch["summary"]["run_s"], (2160.0 + 4320.0) / 2.0 / 288.0);
+    // two workers, 288 runs: 11.25 s of work a run, after the cluster's
+    // 3-minute start: 191.25 s.
+    close(
+        &batch["summary"]["run_s"],
+        180.0 + (2160.0 + 4320.0) / 2.0 / 288.0,
+    );
     // The oldest event waits the 300 s period, then the run.
-    close(&batch["summary"]["freshness_worst_s"], 300.0 + 11.25);
+    close(&batch["summary"]["freshness_worst_s"], 300.0 + 191.25);
+    // Each of 288 starts bills 191.25 s of each of the two workers: 15.3 h
+    // of worker time a day at $0.50, $15.30; kept up it would be 48 h, $24.
     close(
         &batch["summary"]["compute_usd_per_day"],
-        (2160.0 + 4320.0) / 3600.0 * 0.5,
+        288.0 * 191.25 * 2.0 / 3600.0 * 0.5,
+    );
+    assert_eq!(
+        batch["summary"]["cluster"],
+        "started for each run (3 min to start)"
     );
     // Stream: one worker keeps up with 86.4M ÷ 6,480 s = 13,333 events/s,
     // more than the peak's 3 × 1,000 × 1.2: a fleet of 1, all day.

@@ -180,6 +180,8 @@ fn alternatives(value: &str) -> Vec<String> {
         ("daily", "hourly"),
         ("hourly", "daily"),
         ("linear", "amdahl"),
+        ("kept_up", "per_run"),
+        ("per_run", "kept_up"),
     ];
     let mut out: Vec<String> = swaps
         .iter()

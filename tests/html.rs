@@ -76,5 +76,5 @@ fn the_page_stands_alone_and_every_chart_has_a_title_and_its_table() {
     assert_eq!(figures, page.matches("<svg ").count());
     assert!(figures >= 3, "timeline, storage and cost shares");
     // Each chart's text alternative names the table it was drawn from.
-    assert!(page.contains("aria-label=\"Stage timeline with 1 worker(s): 45 min in all; the figures are in the table Time (one run)\""));
+    assert!(page.contains("aria-label=\"One run with 1 worker(s): 45 min in all; the figures are in the table Time (one run)\""));
 }

@@ -243,7 +243,7 @@ stages:
 network: { bandwidth: 1 Gbps }
 prices: { compute_usd_per_worker_hour: 0.20 }
 ";
-    let run = estimate(firehose, &["--fail-on", "deadline,memory,link"]);
+    let run = estimate(firehose, &["--fail-on", "link,latency"]);
     assert_eq!(run.json["summary"]["network_bound"], true);
     assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert!(run.stderr.contains("link:"), "{}", run.stderr);

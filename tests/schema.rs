@@ -109,3 +109,33 @@ fn every_bundled_scenario_s_json_validates() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Counts and bytes past 2^53 are integers in the JSON, as the schema and
+/// the docs say: the lecture at two million times the data is 10 PB a day.
+#[test]
+fn counts_past_two_to_the_53_are_integers_in_the_json_and_the_schema() {
+    let path = root().join("scenarios/clickstream.yaml");
+    let what_if = WhatIf {
+        scale: Some(2e6),
+        ..WhatIf::default()
+    };
+    let text = commands::estimate(&path, &what_if, &json(false)).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let raw = &value["summary"]["raw_bytes_per_day"];
+    assert!(raw.is_u64(), "{raw}");
+    assert!(raw.as_u64().unwrap() > 1u64 << 53);
+    assert!(
+        text.contains("\"raw_bytes_per_day\": 10000000000000000"),
+        "{text}"
+    );
+    assert!(violations("estimate", &value).is_empty());
+    // The schema says integer, so a count written as a fraction is caught.
+    let mut broken = value.clone();
+    broken["summary"]["raw_bytes_per_day"] = serde_json::json!(12.5);
+    assert!(!violations("estimate", &broken).is_empty());
+    let docs = std::fs::read_to_string(root().join("docs/reports.md")).unwrap();
+    assert!(
+        !docs.contains("scientific notation above"),
+        "docs/reports.md"
+    );
+}

@@ -2,17 +2,17 @@
 //! storage and network, per day and per month, the monthly total and each
 //! part's share of it.
 //!
-//! Billing, the one meaning of a run: a batch's every run is billed on its
-//! own (rounded up to `billing_increment`), so a day costs runs × a run's
-//! billed time, but never more than keeping the workers up all day: a
-//! 5-minute schedule billed by the started hour pays 24 h a day, not 288 h.
-//! A stream's fleet is always on; a hybrid pays both.
+//! Billing, the one meaning of a run: a batch's workers are billed as its
+//! cluster lives ([`crate::model::cluster`]): each run started and billed
+//! on its own, or kept up and billed the day. A stream's fleet is billed
+//! all day; a hybrid pays both.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use uom::si::f64::Time;
 
 use crate::figure::{AnyFig, Explain, Fig};
+use crate::model::cluster::Life;
 use crate::model::flow::Flow;
 use crate::model::network::NetworkModel;
 use crate::model::storage::StorageModel;
@@ -190,80 +190,40 @@ pub fn cost(
     flow: &Flow,
     calendar: &Calendar,
 ) -> CostModel {
-    // ELT: stages in the warehouse take no cluster time; the warehouse bills
-    // the bytes they scan instead.
-    let cluster_time = if scenario.stages.iter().any(|s| s.in_warehouse) {
-        Fig::sum(
-            scenario
-                .stages
-                .iter()
-                .zip(&time.stages)
-                .filter(|(stage, _)| !stage.in_warehouse)
-                .map(|(_, s)| &s.parallel_time),
-        )
-        .unwrap_or_else(|| Fig::constant(crate::units::seconds(0.0)))
-        .named("T_cluster")
-    } else {
-        time.parallel.clone()
-    };
-    // Each run of a schedule pays the fixed costs again: the day's cluster
-    // time is its work once and its fixed costs once a run.
-    let cluster_time = match (&time.fixed, time.runs.scheduled) {
-        (Some(fixed), true) => {
-            let again = &time.runs.runs_per_day - &Fig::constant(crate::units::Ratio(1.0));
-            (&cluster_time + &(fixed * &again)).named("T_cluster_day")
-        }
-        _ => cluster_time,
-    };
     let warehouse_usd_per_day = warehouse_scans(scenario, storage, flow, calendar);
-    // Each run is billed on its own, but never more than the workers kept
-    // up all day (or the work itself, when a day's work is longer).
-    let runs = &time.runs;
-    let per_run = match &scenario.prices.billing_increment {
-        Some(increment) if runs.scheduled => {
-            let run = (&cluster_time / &runs.runs_per_day).named("T_cluster_run");
-            let billed = run.ceil_to(increment).named("T_billed_run");
-            (&billed * &runs.runs_per_day).named("T_billed_runs")
-        }
-        Some(increment) => cluster_time.ceil_to(increment).named("T_billed_runs"),
-        None => cluster_time.alias("T_billed_runs"),
-    };
-    // Keeping a worker up all day is a day's time; it can stand in for
-    // billing each run only when a day's work fits in a day.
-    let (batch_billing, batch_billed) =
-        if per_run.base() > calendar.day.base() && cluster_time.base() <= calendar.day.base() {
-            (
-                Billing::AlwaysOn,
-                Fig::min_of([&per_run, &calendar.day])
-                    .expect("two")
-                    .1
-                    .named("T_billed"),
-            )
-        } else {
-            (Billing::PerRun, per_run.alias("T_billed"))
+    // The batch's workers are billed as its cluster lives: each run's
+    // start (its start-up and its time on the cluster, rounded up to the
+    // increment, at least the minimum), or the whole day when kept up.
+    let batch = time.cluster.as_ref().map(|cluster| {
+        let billing = match cluster.life {
+            Life::KeptUp => Billing::AlwaysOn,
+            Life::PerRun | Life::None => Billing::PerRun,
         };
+        (billing, cluster.billed_per_day.clone())
+    });
     let batch_workers = time.workers.as_ratio();
-    let (billing, billed_time_per_worker, workers_billed, worker_time) = match stream {
-        Some(stream) if stream.hybrid => {
-            // Hybrid: the daily batch's workers and the stream's fleet both work.
-            let batch = (&batch_billed * &batch_workers).named("worker_time_batch");
+    let (billing, billed_time_per_worker, workers_billed, worker_time) = match (stream, batch) {
+        (Some(stream), Some((billing, billed))) if stream.hybrid => {
+            // Hybrid: the batch's workers and the stream's fleet both work.
+            let batch = (&billed * &batch_workers).named("worker_time_batch");
             let fleet = (&calendar.day * &stream.fleet).named("worker_time_stream");
             (
-                batch_billing,
-                batch_billed,
+                billing,
+                billed,
                 batch_workers,
                 (&batch + &fleet).named("worker_time"),
             )
         }
-        Some(stream) => (
+        (Some(stream), _) => (
             Billing::Fleet,
             calendar.day.alias("T_billed"),
             stream.fleet.clone(),
             (&calendar.day * &stream.fleet).named("worker_time"),
         ),
-        None => {
-            let worker_time = (&batch_billed * &batch_workers).named("worker_time");
-            (batch_billing, batch_billed, batch_workers, worker_time)
+        (None, batch) => {
+            let (billing, billed) = batch.expect("a batch's time model has its cluster");
+            let worker_time = (&billed * &batch_workers).named("worker_time");
+            (billing, billed, batch_workers, worker_time)
         }
     };
     let compute_usd_per_day =
@@ -339,9 +299,13 @@ impl Explain for CostModel {
         }
         // Storage and network totals are the storage and network models'
         // figures, listed there, as a stream's state is the stream's.
+        // A batch's billed time is its cluster's, listed with the time
+        // model; a stream's fleet is billed here.
+        if self.billing == Billing::Fleet {
+            figures.push(&self.billed_time_per_worker);
+        }
         figures.extend([
-            &self.billed_time_per_worker as &dyn AnyFig,
-            &self.worker_time,
+            &self.worker_time as &dyn AnyFig,
             &self.compute_usd_per_day,
             &self.compute_usd_per_month,
             &self.total_usd_per_month,

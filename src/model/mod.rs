@@ -2,6 +2,7 @@
 //! one model and computes each of its figures once; later models take
 //! earlier ones as inputs rather than recomputing them.
 
+pub mod cluster;
 pub mod cost;
 pub mod flow;
 pub mod freshness;

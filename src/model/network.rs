@@ -67,14 +67,18 @@ pub struct NetworkModel {
     pub ingress_usd_per_month: Fig<Usd>,
     pub usd_per_day: Fig<Usd>,
     pub usd_per_month: Fig<Usd>,
-    /// What crosses the link does not fit some window: the transfers and
-    /// the stages that share the link, summed (a stream's at its peak). A
-    /// stage merely held at the link's floor is reported on the stage
-    /// (`limited_by`).
+    /// What crosses the link does not fit some window (the transfers and
+    /// the stages that share the link, summed; a stream's at its peak), or
+    /// a transfer alone exceeds it. A stage merely held at the link's floor
+    /// is reported on the stage (`limited_by`).
     pub network_bound: bool,
     pub transfers: Vec<TransferModel>,
     /// Each window and what must cross the link within it.
     pub link: Vec<LinkWindow>,
+    /// Stages whose own time moves a transfer's bytes faster than the link
+    /// carries them (a stage checked against the link only with `shares`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub faster_than_link: Vec<FasterThanLink>,
 }
 
 /// Something that crosses the link: its name, bytes, and the window it
@@ -128,6 +132,22 @@ fn link_windows(
         .collect()
 }
 
+/// Whether stage `index` reads its input over the link itself: it shares
+/// the link, and no transfer moves its whole input (which would be the
+/// same bytes).
+fn reads_over_link(scenario: &Scenario, index: usize) -> bool {
+    let shares = matches!(
+        scenario.stages[index].shares,
+        Some(crate::scenario::Shares::Network)
+    );
+    let moved_whole = scenario.network.as_ref().is_some_and(|n| {
+        n.transfers.iter().any(|t| {
+            t.of.stage == index && t.of.side == crate::scenario::Side::Input && t.share.is_none()
+        })
+    });
+    shares && !moved_whole
+}
+
 /// A batch's crossings: each run's transfers and the input of the stages
 /// that share the link, each due in its window (its own, else the
 /// deadline, else the period between runs), and a day's transfers in a day.
@@ -147,16 +167,10 @@ fn batch_link(
             window: t.window.as_ref().unwrap_or(&time.runs.period),
         })
         .collect();
-    let transfers_of = |index: usize| {
-        scenario.network.as_ref().is_some_and(|n| {
-            n.transfers
-                .iter()
-                .any(|t| t.of.stage == index && t.of.side == crate::scenario::Side::Input)
-        })
-    };
     for (index, (stage, data)) in scenario.stages.iter().zip(&flow.stages).enumerate() {
-        // A stage whose input a transfer already moves is that transfer.
-        if matches!(stage.shares, Some(crate::scenario::Shares::Network)) && !transfers_of(index) {
+        // A stage whose whole input a transfer already moves is that
+        // transfer; a share of it (a sample) moves besides the stage's read.
+        if reads_over_link(scenario, index) {
             let bytes = match time.runs.scheduled {
                 true => (&data.bytes_in / &time.runs.runs_per_day)
                     .named(format_args!("link_bytes_per_run[{}]", stage.name)),
@@ -175,10 +189,13 @@ fn batch_link(
     link_windows(&crossings, bandwidth, "")
 }
 
-/// A stream's crossings: its transfers at the peak (or, with none, the
-/// events themselves, as they arrive over the link), in one window, and the
+/// A stream's crossings: its transfers at the peak and the stages that
+/// read over the link (their input at the peak), in one window; with
+/// neither, the events themselves, as they arrive over the link; and the
 /// day's transfers in a day.
 fn stream_link(
+    scenario: &Scenario,
+    flow: &Flow,
     stream: &StreamingModel,
     transfers: &[TransferModel],
     bandwidth: &Fig<InformationRate>,
@@ -196,6 +213,16 @@ fn stream_link(
             window: &stream.window,
         })
         .collect();
+    for (index, (stage, data)) in scenario.stages.iter().zip(&flow.stages).enumerate() {
+        if reads_over_link(scenario, index) {
+            at_peak.push(Crossing {
+                name: format!("stage {}", stage.name),
+                bytes: (&data.bytes_in * &peak_share)
+                    .named(format_args!("link_bytes_per_window[{}]", stage.name)),
+                window: &stream.window,
+            });
+        }
+    }
     if at_peak.is_empty() {
         at_peak.push(Crossing {
             name: "the events".into(),
@@ -216,6 +243,49 @@ fn stream_link(
         windows.extend(link_windows(&day, bandwidth, " a day"));
     }
     windows
+}
+
+/// A stage that moves bytes over the link faster than the link carries
+/// them: the bytes of a transfer of its data, in the stage's own time a run.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct FasterThanLink {
+    pub stage: String,
+    pub transfer: String,
+    /// The bytes a second the stage's time implies.
+    #[serde(rename = "bytes_per_s")]
+    pub rate: Fig<InformationRate>,
+}
+
+/// Stages whose data a transfer moves, running faster than the link could
+/// carry it: one link is checked for a stage only when it `shares` it, so
+/// the report says when the stage's own time assumes a faster network.
+fn faster_than_link(
+    scenario: &Scenario,
+    time: &TimeModel,
+    transfers: &[TransferModel],
+    bandwidth: &Fig<InformationRate>,
+) -> Vec<FasterThanLink> {
+    let Some(network) = &scenario.network else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for (transfer, model) in network.transfers.iter().zip(transfers) {
+        let stage = &scenario.stages[transfer.of.stage];
+        let timed = &time.stages[transfer.of.stage];
+        if stage.shares.is_some() || stage.in_warehouse || timed.parallel_time.base() <= 0.0 {
+            continue;
+        }
+        let rate = (&model.bytes_per_run / &timed.parallel_time)
+            .named(format_args!("rate_over_link[{}]", stage.name));
+        if rate.base() > bandwidth.base() * (1.0 + 1e-12) {
+            found.push(FasterThanLink {
+                stage: stage.name.clone(),
+                transfer: model.name.clone(),
+                rate,
+            });
+        }
+    }
+    found
 }
 
 pub fn network(
@@ -312,12 +382,21 @@ pub fn network(
     // The lecture's rule: the network is the bottleneck when what must
     // cross it does not fit its window. Everything that crosses one link
     // shares it, so what is due in a window is summed.
-    let link = match stream.filter(|s| !s.hybrid) {
-        Some(stream) => stream_link(stream, &transfers, &bandwidth, calendar),
-        None => batch_link(scenario, flow, time, &transfers, &bandwidth),
-    };
-    let network_bound = link.iter().any(|w| !w.fits);
+    // A hybrid's stream and its batch both cross the link, each in its
+    // own windows.
+    let mut link = Vec::new();
+    if let Some(stream) = stream {
+        link.extend(stream_link(
+            scenario, flow, stream, &transfers, &bandwidth, calendar,
+        ));
+    }
+    if stream.is_none_or(|s| s.hybrid) {
+        link.extend(batch_link(scenario, flow, time, &transfers, &bandwidth));
+    }
+    let network_bound = link.iter().any(|w| !w.fits) || transfers.iter().any(|t| t.exceeds_link);
+    let faster_than_link = faster_than_link(scenario, time, &transfers, &bandwidth);
     Some(NetworkModel {
+        faster_than_link,
         link,
         bandwidth,
         transfers,
@@ -342,6 +421,9 @@ impl Explain for NetworkModel {
         }
         for window in &self.link {
             figures.extend([&window.bytes as &dyn AnyFig, &window.link_time]);
+        }
+        for faster in &self.faster_than_link {
+            figures.push(&faster.rate);
         }
         figures.extend([
             &self.bytes_per_day as &dyn AnyFig,

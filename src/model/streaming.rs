@@ -41,6 +41,9 @@ pub struct StreamingModel {
     pub capacity_per_worker: Fig<Frequency>,
     pub workers_for_peak: Fig<Ratio>,
     pub workers_for_average: Fig<Ratio>,
+    /// With autoscaling, the fewest workers the fleet shrinks to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_workers: Option<Fig<Count>>,
     /// The fleet's size, averaged over the day: the peak's, or with
     /// autoscaling the average's, never below the minimum.
     pub fleet: Fig<Ratio>,
@@ -66,6 +69,20 @@ pub struct StreamingModel {
     pub state_usd_per_month: Option<Fig<Usd>>,
 }
 
+/// A day's work on one worker without the fixed costs, which every run
+/// (here, every window) pays again; `None` when nothing is fixed.
+fn day_work(time: &TimeModel) -> Option<Fig<Time>> {
+    let fixed = time.fixed.as_ref()?;
+    Some(
+        match &time.sequential_run {
+            // A hybrid's scheduled batch: each run's fixed costs, a day's runs.
+            Some(run) => &(run - fixed) * &time.runs.runs_per_day,
+            None => &time.sequential - fixed,
+        }
+        .named("T_sequential_work"),
+    )
+}
+
 pub fn streaming(
     scenario: &Scenario,
     flow: &Flow,
@@ -79,14 +96,14 @@ pub fn streaming(
     // A day's events take T_sequential of one worker's time; with fixed
     // costs, only its work grows with the events, and every window (a
     // micro-batch) pays the fixed costs again out of the worker's time.
-    let capacity_per_worker = match &time.fixed {
-        Some(fixed) => {
-            let work = (&time.sequential - fixed).named("T_sequential_work");
+    let day_work = day_work(time);
+    let capacity_per_worker = match (&time.fixed, &day_work) {
+        (Some(fixed), Some(work)) => {
             let busy = (fixed / &s.window).named("fixed_share");
             let free = &Fig::constant(Ratio(1.0)) - &busy;
-            (&(&flow.events_per_day / &work) * &free).named("capacity_per_worker")
+            (&(&flow.events_per_day / work) * &free).named("capacity_per_worker")
         }
-        None => (&flow.events_per_day / &time.sequential).named("capacity_per_worker"),
+        _ => (&flow.events_per_day / &time.sequential).named("capacity_per_worker"),
     };
     let sized = |rate: &Fig<Frequency>, name: &str| {
         let needed = (&(rate * &(&one + &s.headroom)) / &capacity_per_worker)
@@ -117,10 +134,7 @@ pub fn streaming(
         None => workers_for_peak.alias("fleet_at_peak"),
     };
     let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
-    let day_work = match &time.fixed {
-        Some(fixed) => (&time.sequential - fixed).named("T_sequential_work"),
-        None => time.sequential.clone(),
-    };
+    let day_work = day_work.unwrap_or_else(|| time.sequential.clone());
     let window_work = (&(&window_events / &flow.events_per_day) * &day_work).named("T_window_work");
     let processing = match &time.fixed {
         Some(fixed) => &(&window_work / &fleet_at_peak) + fixed,
@@ -148,6 +162,7 @@ pub fn streaming(
         capacity_per_worker,
         workers_for_peak,
         workers_for_average,
+        min_workers: s.min_workers.clone(),
         fleet,
         fleet_at_peak,
         compute_usd_per_day,

@@ -41,7 +41,7 @@ impl Amount {
             Amount::Usd(v) => units::human_usd(*v),
             Amount::Ratio(v) => units::significant(*v, 4),
             Amount::Times(v) => format!("{}×", units::significant(*v, 4)),
-            Amount::Share(v) => format!("{}%", units::significant(v * 100.0, 3)),
+            Amount::Share(v) => format!("{}%", share_digits(*v)),
             Amount::Flag(Some(true)) => "yes".into(),
             Amount::Flag(Some(false)) => "NO".into(),
             Amount::Alarm(Some(true)) => "YES".into(),
@@ -109,6 +109,25 @@ impl Amount {
     }
 }
 
+/// A share in percent to three significant digits, or as many more as it
+/// takes not to round a share short of all (or of none) to 100% (or 0%):
+/// 99.95% of runs succeeding is not 100%.
+fn share_digits(share: f64) -> String {
+    let percent = share * 100.0;
+    let mut digits = 3;
+    let mut text = units::significant(percent, digits);
+    while digits < 8 {
+        let shown: f64 = text.parse().unwrap_or(percent);
+        let rounded_to_end = (shown == 100.0 && share != 1.0) || (shown == 0.0 && share != 0.0);
+        if !rounded_to_end {
+            break;
+        }
+        digits += 1;
+        text = units::significant(percent, digits);
+    }
+    text
+}
+
 #[derive(Clone, Debug)]
 pub struct Metric {
     pub key: &'static str,
@@ -165,6 +184,42 @@ fn batch(e: &Estimate, amount: impl FnOnce() -> Amount) -> Amount {
         Amount::None
     } else {
         amount()
+    }
+}
+
+/// How the cluster lives, in words: what its bill assumes.
+fn cluster_life(e: &Estimate) -> String {
+    use crate::model::cluster::{Chosen, Life};
+    let batch = e.time.cluster.as_ref().map(|c| match (c.life, c.chosen) {
+        (Life::None, _) => "none: every stage runs in the warehouse".to_string(),
+        (Life::KeptUp, Chosen::Cheaper) => {
+            "kept up all day (starting it for each run would bill more)".to_string()
+        }
+        (Life::KeptUp, _) => "kept up all day".to_string(),
+        (Life::PerRun, _) => {
+            let each = if e.time.runs.scheduled {
+                "each run"
+            } else {
+                "the day's run"
+            };
+            match &c.startup {
+                Some(startup) => format!("started for {each} ({} to start)", startup.human()),
+                None => format!("started for {each} (no start-up time given)"),
+            }
+        }
+    });
+    let fleet = e.streaming.as_ref().map(|s| match &s.min_workers {
+        Some(minimum) => format!(
+            "the stream's fleet autoscales with the rate, never below {}",
+            crate::units::plural(minimum.base(), "worker")
+        ),
+        None => "the stream's fleet is always on, sized for the peak".to_string(),
+    });
+    match (batch, fleet) {
+        (Some(batch), Some(fleet)) => format!("batch: {batch}; {fleet}"),
+        (Some(batch), None) => batch,
+        (None, Some(fleet)) => fleet,
+        (None, None) => String::new(),
     }
 }
 
@@ -231,7 +286,7 @@ pub const SUMMARY: &[Entry] = &[
     })),
     nullable(entry(
         "fleet",
-        "Stream's fleet (always on)",
+        "Stream's fleet (workers, the day's average)",
         Shape::Number,
         |e| stream(e, |s| Amount::Ratio(s.fleet.base())),
     )),
@@ -316,6 +371,9 @@ pub const SUMMARY: &[Entry] = &[
         Shape::Flag,
         |e| Amount::Alarm(e.network.as_ref().map(|n| n.network_bound)),
     ),
+    entry("cluster", "The cluster between runs", Shape::Text, |e| {
+        Amount::Text(cluster_life(e))
+    }),
     entry(
         "compute_usd_per_day",
         "Compute per day",

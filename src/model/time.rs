@@ -129,9 +129,9 @@ pub struct Runs {
     /// its runs at other times each day (`every 7 min` is 205.7 runs a day,
     /// 1,440 a week), and each run is billed whole.
     pub runs_per_day: Fig<Ratio>,
-    /// One run's time: the day's time ÷ runs a day. Exact for stages whose
-    /// time is proportional to their data; a stage with fixed output rows or
-    /// a serial part is treated the same way, and says so in the docs.
+    /// One run's time with N workers: its share of the day's data through
+    /// every stage, plus what every run pays whatever its data (the
+    /// stages' startups, the run's overhead, the cluster's start-up).
     #[serde(rename = "run_s")]
     pub run: Fig<Time>,
     /// A run takes longer than the period: the next starts before it ends.
@@ -142,66 +142,21 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// `fixed` is what every run pays whatever its data: each run of a
-    /// schedule pays it again, so a run is its share of the day's work plus
-    /// the fixed cost.
-    fn of(scenario: &Scenario, parallel: &Fig<Time>, fixed: Option<&Fig<Time>>) -> Runs {
-        match &scenario.schedule {
-            Some(period) => {
-                let day = Fig::input(
-                    crate::units::seconds(crate::units::SECONDS_PER_DAY),
-                    "day",
-                    crate::figure::Source::Default("a day is 86 400 s".into()),
-                );
-                let runs_per_day = (&day / period).named("runs_per_day");
-                let run = match fixed {
-                    Some(fixed) => {
-                        let work = (parallel - fixed).named("T_work_day");
-                        &(&work / &runs_per_day) + fixed
-                    }
-                    None => parallel / &runs_per_day,
-                }
-                .named("T_run");
-                Runs {
-                    period: period.clone(),
-                    piles_up: run.base() > period.base(),
-                    runs_per_day,
-                    run,
-                    scheduled: true,
-                }
-            }
-            None => {
-                let period = Fig::input(
-                    crate::units::seconds(crate::units::SECONDS_PER_DAY),
-                    "period",
-                    crate::figure::Source::Default("one run a day".into()),
-                );
-                let runs_per_day = Fig::input(
-                    Ratio(1.0),
-                    "runs_per_day",
-                    crate::figure::Source::Default("one run a day".into()),
-                );
-                Runs {
-                    piles_up: parallel.base() > period.base(),
-                    run: parallel.alias("T_run"),
-                    period,
-                    runs_per_day,
-                    scheduled: false,
-                }
-            }
-        }
-    }
-
     /// One run a day, as without a `schedule:`.
     pub fn is_daily(&self) -> bool {
         !self.scheduled
     }
 }
 
-/// Time: the stages', the run's with N workers, and the deadline.
+/// Time: the stages', a run's with N workers, the day's, and the deadline.
+///
+/// One meaning of a run: each stage's times are one run's (a schedule's
+/// run holds its share of the day's data; a daily batch's run is the day),
+/// the bottleneck is a run's slowest stage, and a day's figures are its
+/// runs' together: `parallel = runs a day × run`.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TimeModel {
-    /// Listed per stage in the document's `stages`.
+    /// One run's, listed per stage in the document's `stages`.
     #[serde(skip)]
     pub stages: Vec<StageTime>,
     /// With `schedule:`: the period, the runs a day, one run's time, and
@@ -210,25 +165,40 @@ pub struct TimeModel {
     #[serde(rename = "schedule", skip_serializing_if = "Runs::is_daily")]
     #[schemars(with = "Option<Runs>")]
     pub runs: Runs,
+    /// A day's time on one worker: every run's, each with its fixed costs.
     #[serde(rename = "sequential_s")]
     pub sequential: Fig<Time>,
+    /// One run's time on one worker, on a schedule (a daily batch's is the
+    /// day's, `sequential_s`).
+    #[serde(rename = "sequential_run_s", skip_serializing_if = "Option::is_none")]
+    pub sequential_run: Option<Fig<Time>>,
     /// What every run pays besides its stages (`run_overhead:`).
     #[serde(rename = "run_overhead_s", skip_serializing_if = "Option::is_none")]
     pub overhead: Option<Fig<Time>>,
-    /// Every fixed cost of a run: the stages' startups and the run's
-    /// overhead, paid again by each run of a schedule or micro-batch.
+    /// Every fixed cost of a run: the stages' startups, the run's overhead
+    /// and the cluster's start-up when it is started for each run, paid
+    /// again by each run of a schedule or micro-batch.
     #[serde(rename = "fixed_s", skip_serializing_if = "Option::is_none")]
     pub fixed: Option<Fig<Time>>,
+    /// The fixed costs' share of a run's time: what more workers cannot
+    /// shorten.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_share: Option<Fig<Ratio>>,
     pub workers: Fig<Count>,
+    /// A day's time with N workers: the runs a day × one run's time.
     #[serde(rename = "parallel_s")]
     pub parallel: Fig<Time>,
-    /// The stage that takes longest with N workers.
+    /// The batch's cluster: started for each run or kept up, and billed so;
+    /// `null` for a stream, whose fleet is always on.
+    pub cluster: Option<super::cluster::ClusterModel>,
+    /// The stage that takes longest in a run with N workers.
     pub bottleneck_stage: String,
+    /// The bottleneck stage's time in one run: never more than the run.
     #[serde(rename = "bottleneck_s")]
     pub bottleneck_time: Fig<Time>,
     #[serde(rename = "deadline_s")]
     pub deadline: Option<Fig<Time>>,
-    /// Deadline minus parallel time (one run's, on a schedule); negative when missed.
+    /// The deadline minus one run's time; negative when missed.
     #[serde(rename = "slack_s")]
     pub slack: Option<Fig<Time>>,
     pub deadline_met: Option<bool>,
@@ -273,128 +243,250 @@ fn speedup(parallel: &Parallel, workers: &Fig<Count>, stage: &str) -> Fig<Ratio>
     }
 }
 
+/// The runs a day: `None` for one run a day, else the schedule's runs and
+/// each run's share of the day's data.
+struct Schedule {
+    period: Fig<Time>,
+    runs_per_day: Option<Fig<Ratio>>,
+}
+
+impl Schedule {
+    fn of(scenario: &Scenario, day: &Fig<Time>) -> Schedule {
+        match &scenario.schedule {
+            Some(period) => Schedule {
+                runs_per_day: Some((day / period).named("runs_per_day")),
+                period: period.clone(),
+            },
+            None => Schedule {
+                period: Fig::input(
+                    crate::units::seconds(crate::units::SECONDS_PER_DAY),
+                    "period",
+                    crate::figure::Source::Default("one run a day".into()),
+                ),
+                runs_per_day: None,
+            },
+        }
+    }
+
+    /// A run's share of a day's `amount`: all of it on a daily batch.
+    fn per_run<Q: crate::units::Quantity>(&self, amount: &Fig<Q>, symbol: &str) -> Fig<Q>
+    where
+        for<'a> &'a Fig<Q>: std::ops::Div<&'a Fig<Ratio>, Output = Fig<Q>>,
+    {
+        match &self.runs_per_day {
+            Some(runs) => (amount / runs).named(symbol.to_string()),
+            None => amount.clone(),
+        }
+    }
+
+    /// A day of `per_run`: itself on a daily batch.
+    fn per_day(&self, per_run: &Fig<Time>, symbol: &str) -> Fig<Time> {
+        match &self.runs_per_day {
+            Some(runs) => (per_run * runs).named(symbol.to_string()),
+            None => per_run.clone(),
+        }
+    }
+}
+
+/// One stage's times in a run: its data is the run's share of the day's.
+fn stage_time(
+    scenario: &Scenario,
+    stage: &crate::scenario::Stage,
+    data: &crate::model::flow::StageFlow,
+    flow: &Flow,
+    schedule: &Schedule,
+    workers: &Fig<Count>,
+) -> StageTime {
+    let name = &stage.name;
+    let link = scenario.network.as_ref().map(|n| &n.bandwidth);
+    let bytes_in = schedule.per_run(&data.bytes_in, &format!("bytes_in_run[{name}]"));
+    let floor = stage.shares.as_ref().map(|shares| {
+        let rate = match shares {
+            Shares::Network => link.expect("validation requires a network to share"),
+            Shares::Rate(rate) => rate,
+        };
+        (&bytes_in / rate).named(format_args!("T_floor[{name}]"))
+    });
+    let unshared = match &stage.work {
+        Work::ByteThroughput(rate) => &bytes_in / rate,
+        Work::EventThroughput(rate) => {
+            &schedule.per_run(&data.rows_in, &format!("rows_in_run[{name}]")) / rate
+        }
+        // A duration is what the stage took on the scenario's own day of
+        // data; the lecture scales it linearly with the data, and a run
+        // takes its share of it.
+        Work::Duration(given) => {
+            let day = match &flow.volume_factor {
+                Some(factor) => given * factor,
+                None => given.alias(format_args!("T[{name}]")),
+            };
+            match &schedule.runs_per_day {
+                Some(runs) => &day.named(format_args!("T_day[{name}]")) / runs,
+                None => day,
+            }
+        }
+    };
+    // Capped by a shared resource, the work's own time has a name of its
+    // own, so `T[…] = max(T_work[…], T_floor[…])`.
+    let unshared = match &floor {
+        Some(_) => unshared.named(format_args!("T_work[{name}]")),
+        None => unshared,
+    };
+    // One worker is capped by a shared resource too. With a startup, this
+    // is the stage's variable part, and its time adds the startup.
+    let work = match &floor {
+        Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,
+        None => unshared,
+    };
+    let (work, time) = match &stage.startup {
+        Some(startup) => {
+            let work = work.named(format_args!("T_var[{name}]"));
+            let time = (&work + startup).named(format_args!("T[{name}]"));
+            (work, time)
+        }
+        None => {
+            let time = work.named(format_args!("T[{name}]"));
+            (time.clone(), time)
+        }
+    };
+    // A stage in the warehouse runs at the warehouse's own rate: the
+    // cluster's workers do not divide it.
+    let speedup = if stage.in_warehouse {
+        Fig::constant(Ratio(1.0)).named(format_args!("S[{name}]"))
+    } else {
+        speedup(&stage.parallel, workers, name)
+    };
+    let modelled = match (&stage.parallel, stage.in_warehouse) {
+        (_, true) => work.clone(),
+        (Parallel::Linear, false) => &work / workers,
+        _ => &work / &speedup,
+    };
+    let (parallel, limited_by) = match &floor {
+        Some(floor) => {
+            let (which, longest) = Fig::max_of([&modelled, floor]).expect("two");
+            let held = which == 1 && floor.base() > modelled.base();
+            let limited_by = match &stage.shares {
+                Some(Shares::Network) => link.map(|link| Limit::Link(link.value)),
+                Some(Shares::Rate(rate)) => Some(Limit::Shared(rate.value)),
+                None => None,
+            }
+            .filter(|_| held);
+            (longest, limited_by)
+        }
+        None => (modelled, None),
+    };
+    let parallel = match &stage.startup {
+        Some(startup) => &parallel.named(format_args!("T_var_par[{name}]")) + startup,
+        None => parallel,
+    };
+    StageTime {
+        name: name.clone(),
+        bound: stage.bound,
+        time,
+        work,
+        startup: stage.startup.clone(),
+        parallel: stage.parallel.clone(),
+        parallel_time: parallel.named(format_args!("T_par[{name}]")),
+        limited_by,
+        speedup,
+        floor,
+        shares: stage.shares.clone(),
+    }
+}
+
 pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     let workers = scenario.workers.clone();
-    let link = scenario.network.as_ref().map(|n| &n.bandwidth);
+    let day = Fig::input(
+        crate::units::seconds(crate::units::SECONDS_PER_DAY),
+        "day",
+        crate::figure::Source::Default("a day is 86 400 s".into()),
+    );
+    let schedule = Schedule::of(scenario, &day);
+    let scheduled = schedule.runs_per_day.is_some();
     let stages: Vec<StageTime> = scenario
         .stages
         .iter()
         .zip(&flow.stages)
-        .map(|(stage, data)| {
-            let name = &stage.name;
-            let floor = stage.shares.as_ref().map(|shares| {
-                let rate = match shares {
-                    Shares::Network => link.expect("validation requires a network to share"),
-                    Shares::Rate(rate) => rate,
-                };
-                (&data.bytes_in / rate).named(format_args!("T_floor[{name}]"))
-            });
-            let unshared = match &stage.work {
-                Work::ByteThroughput(rate) => &data.bytes_in / rate,
-                Work::EventThroughput(rate) => &data.rows_in / rate,
-                // A duration is what the stage took at the scenario's own
-                // volume; the lecture scales it linearly with the data.
-                Work::Duration(given) => match &flow.volume_factor {
-                    Some(factor) => given * factor,
-                    None => given.alias(format_args!("T[{name}]")),
-                },
-            };
-            // Capped by a shared resource, the work's own time has a name
-            // of its own, so `T[…] = max(T_work[…], T_floor[…])`.
-            let unshared = match &floor {
-                Some(_) => unshared.named(format_args!("T_work[{name}]")),
-                None => unshared,
-            };
-            // One worker is capped by a shared resource too. With a startup,
-            // this is the stage's variable part, and its time adds the startup.
-            let work = match &floor {
-                Some(floor) => Fig::max_of([&unshared, floor]).expect("two").1,
-                None => unshared,
-            };
-            let (work, time) = match &stage.startup {
-                Some(startup) => {
-                    let work = work.named(format_args!("T_var[{name}]"));
-                    let time = (&work + startup).named(format_args!("T[{name}]"));
-                    (work, time)
-                }
-                None => {
-                    let time = work.named(format_args!("T[{name}]"));
-                    (time.clone(), time)
-                }
-            };
-            let speedup = speedup(&stage.parallel, &workers, name);
-            let modelled = match stage.parallel {
-                Parallel::Linear => &work / &workers,
-                _ => &work / &speedup,
-            };
-            let (parallel, limited_by) = match &floor {
-                Some(floor) => {
-                    let (which, longest) = Fig::max_of([&modelled, floor]).expect("two");
-                    let held = which == 1 && floor.base() > modelled.base();
-                    let limited_by = match &stage.shares {
-                        Some(Shares::Network) => link.map(|link| Limit::Link(link.value)),
-                        Some(Shares::Rate(rate)) => Some(Limit::Shared(rate.value)),
-                        None => None,
-                    }
-                    .filter(|_| held);
-                    (longest, limited_by)
-                }
-                None => (modelled, None),
-            };
-            let parallel = match &stage.startup {
-                Some(startup) => &parallel.named(format_args!("T_var_par[{name}]")) + startup,
-                None => parallel,
-            };
-            StageTime {
-                name: name.clone(),
-                bound: stage.bound,
-                time,
-                work,
-                startup: stage.startup.clone(),
-                parallel: stage.parallel.clone(),
-                parallel_time: parallel.named(format_args!("T_par[{name}]")),
-                limited_by,
-                speedup,
-                floor,
-                shares: stage.shares.clone(),
-            }
-        })
+        .map(|(stage, data)| stage_time(scenario, stage, data, flow, &schedule, &workers))
         .collect();
     let overhead = scenario.run_overhead.clone();
     let plus_overhead = |total: Fig<Time>| match &overhead {
         Some(overhead) => &total + overhead,
         None => total,
     };
-    let sequential = plus_overhead(
-        Fig::sum(stages.iter().map(|s| &s.time)).expect("validation guarantees a stage"),
-    )
-    .named("T_sequential");
-    let fixed = Fig::sum(
-        stages
-            .iter()
-            .filter_map(|s| s.startup.as_ref())
-            .chain(overhead.as_ref()),
-    )
-    .map(|fixed| fixed.named("T_fixed"));
-    // T ÷ N is the lecture's rule only where nothing is fixed: a startup
-    // does not shrink with workers.
-    let lecture_rule = scenario
+    // The cluster: a stream's fleet is always on and is its own model; a
+    // batch's (a hybrid's batch too) is started for each run or kept up.
+    let stream = scenario.mode() == Mode::Stream;
+    let any_in_warehouse = scenario.stages.iter().any(|s| s.in_warehouse);
+    // T ÷ N is the lecture's rule only where every stage is linear on the
+    // cluster and nothing is fixed: a startup does not shrink with workers.
+    let linear = scenario
         .stages
         .iter()
         .all(|s| matches!(s.parallel, Parallel::Linear))
         && stages.iter().all(|s| s.limited_by.is_none())
-        && fixed.is_none();
-    let parallel = if lecture_rule {
-        &sequential / &workers
+        && !any_in_warehouse;
+    let stage_total =
+        Fig::sum(stages.iter().map(|s| &s.time)).expect("validation guarantees a stage");
+    let sequential_stages = plus_overhead(stage_total);
+    // A run's stages with N workers, before its fixed costs.
+    let lecture_like = linear && overhead.is_none() && stages.iter().all(|s| s.startup.is_none());
+    let parallel_stages = if lecture_like {
+        (&sequential_stages.clone().named(if scheduled {
+            "T_sequential_run"
+        } else {
+            "T_sequential"
+        }) / &workers)
+            .named(if scheduled { "T_run" } else { "T_parallel" })
     } else {
-        plus_overhead(Fig::sum(stages.iter().map(|s| &s.parallel_time)).expect("a stage"))
+        Fig::sum(stages.iter().map(|s| &s.parallel_time)).expect("a stage")
+    };
+    let cluster = (!stream).then(|| {
+        let on_cluster = Fig::sum(
+            scenario
+                .stages
+                .iter()
+                .zip(&stages)
+                .filter(|(stage, _)| !stage.in_warehouse)
+                .map(|(_, s)| &s.parallel_time),
+        );
+        super::cluster::cluster(scenario, on_cluster, schedule.runs_per_day.as_ref(), &day)
+    });
+    let cluster_startup = cluster.as_ref().and_then(|c| c.startup.clone());
+    let fixed = Fig::sum(
+        stages
+            .iter()
+            .filter_map(|s| s.startup.as_ref())
+            .chain(overhead.as_ref())
+            .chain(cluster_startup.as_ref()),
+    )
+    .map(|fixed| fixed.named("T_fixed"));
+    let lecture_rule = lecture_like && fixed.is_none();
+    // One run: with one worker, then with N.
+    let with_startup = |total: Fig<Time>| match &cluster_startup {
+        Some(startup) => &total + startup,
+        None => total,
+    };
+    let sequential_run = with_startup(sequential_stages.clone());
+    let run = if lecture_rule {
+        parallel_stages.clone()
+    } else {
+        with_startup(plus_overhead(parallel_stages.clone()))
     }
-    .named("T_parallel");
-    // One definition, whatever the models: the bottleneck is the stage that
-    // takes longest with the scenario's N workers, and T_bottleneck is that
-    // time, so it never exceeds T_parallel. Under the lecture's rule every
-    // stage divides by the same N, so it is the lecture's
-    // max(T_ingest, …) ÷ N, and with one worker just max(T_ingest, …).
+    .named(if scheduled { "T_run" } else { "T_parallel" });
+    let (sequential, sequential_run) = match &schedule.runs_per_day {
+        Some(runs) => {
+            let run_one = sequential_run.named("T_sequential_run");
+            ((&run_one * runs).named("T_sequential"), Some(run_one))
+        }
+        None => (sequential_run.named("T_sequential"), None),
+    };
+    let parallel = schedule.per_day(&run, "T_parallel");
+    // One definition, whatever the models: the bottleneck is the stage
+    // that takes longest in one run with the scenario's N workers, so it
+    // never exceeds the run. Under the lecture's rule every stage divides
+    // by the same N, so it is the lecture's max(T_ingest, …) ÷ N, and with
+    // one worker just max(T_ingest, …).
     let (bottleneck, bottleneck_time) = if lecture_rule {
         let (which, longest) = Fig::max_of(stages.iter().map(|s| &s.time)).expect("a stage");
         if workers.base() == 1.0 {
@@ -407,23 +499,46 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
     };
     let speedup = (&sequential / &parallel).named("speedup");
     let efficiency = (&speedup / &workers.as_ratio()).named("efficiency");
-    let runs = Runs::of(scenario, &parallel, fixed.as_ref());
+    let fixed_share = fixed
+        .as_ref()
+        .filter(|_| run.base() > 0.0)
+        .map(|fixed| (fixed / &run).named("fixed_share"));
+    let runs = Runs {
+        piles_up: run.base() > schedule.period.base(),
+        runs_per_day: schedule.runs_per_day.clone().unwrap_or_else(|| {
+            Fig::input(
+                Ratio(1.0),
+                "runs_per_day",
+                crate::figure::Source::Default("one run a day".into()),
+            )
+        }),
+        period: schedule.period,
+        run: if scheduled {
+            run.clone()
+        } else {
+            run.alias("T_run")
+        },
+        scheduled,
+    };
     // The deadline is each run's: a day's on a daily batch. A stream has no
     // batch run to hold to it; it is judged by its latency target.
     let slack = scenario
         .deadline
         .as_ref()
-        .filter(|_| scenario.mode() != Mode::Stream)
+        .filter(|_| !stream)
         .map(|deadline| (deadline - &runs.run).named("slack"));
     TimeModel {
         bottleneck_stage: stages[bottleneck].name.clone(),
         stages,
         runs,
         sequential,
+        sequential_run,
         overhead,
         fixed,
+        fixed_share,
         workers,
         parallel,
+        cluster,
         bottleneck_time: bottleneck_time.named("T_bottleneck"),
         deadline: scenario.deadline.clone(),
         deadline_met: slack.as_ref().map(|s| s.base() >= 0.0),
@@ -449,16 +564,24 @@ impl Explain for TimeModel {
             figures.push(&stage.parallel_time);
         }
         figures.extend(self.fixed.iter().map(|f| f as &dyn AnyFig));
+        if self.runs.scheduled {
+            figures.push(&self.runs.runs_per_day);
+        }
+        figures.extend(self.sequential_run.iter().map(|f| f as &dyn AnyFig));
+        figures.push(&self.sequential);
+        figures.push(&self.workers);
+        if self.runs.scheduled {
+            figures.push(&self.runs.run);
+        }
         figures.extend([
-            &self.sequential as &dyn AnyFig,
-            &self.workers,
-            &self.parallel,
+            &self.parallel as &dyn AnyFig,
             &self.speedup,
             &self.efficiency,
             &self.bottleneck_time,
         ]);
-        if self.runs.scheduled {
-            figures.extend([&self.runs.runs_per_day as &dyn AnyFig, &self.runs.run]);
+        figures.extend(self.fixed_share.iter().map(|f| f as &dyn AnyFig));
+        if let Some(cluster) = &self.cluster {
+            figures.extend(cluster.figures());
         }
         figures.extend(self.deadline.iter().map(|f| f as &dyn AnyFig));
         figures.extend(self.slack.iter().map(|f| f as &dyn AnyFig));

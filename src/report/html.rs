@@ -275,9 +275,28 @@ fn horizontal_bars(axis: Axis, parts: &[(String, f64)], shares: bool) -> String 
         } else {
             String::new()
         };
+        // The value after the bar, or inside its end when it would run
+        // past the chart's edge.
+        let text = format!("{}{share}", axis.label(*value));
+        let fits_after = LEFT + width + 4.0 + text_width(&text) <= WIDTH;
+        let value_text = if fits_after {
+            format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                LEFT + width + 4.0,
+                y + row / 2.0,
+                escape(&text)
+            )
+        } else {
+            format!(
+                "<text class=\"inside\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#fff\">{}</text>",
+                LEFT + width - 4.0,
+                y + row / 2.0,
+                escape(&text)
+            )
+        };
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar\" data-value=\"{}\" x=\"{LEFT}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {}{share}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}{share}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar\" data-value=\"{}\" x=\"{LEFT}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {}{share}</title></rect>{value_text}",
             LEFT - 8.0,
             y + row / 2.0,
             escape(label),
@@ -286,9 +305,6 @@ fn horizontal_bars(axis: Axis, parts: &[(String, f64)], shares: bool) -> String 
             PALETTE[index % PALETTE.len()],
             escape(label),
             escape(&axis.label(*value)),
-            LEFT + width + 4.0,
-            y + row / 2.0,
-            escape(&axis.label(*value)),
         );
     }
     svg
@@ -296,6 +312,12 @@ fn horizontal_bars(axis: Axis, parts: &[(String, f64)], shares: bool) -> String 
 
 fn significant(value: f64) -> String {
     crate::units::significant(value, 3)
+}
+
+/// About how wide a label is drawn at the charts' 12 px sans-serif: wide
+/// enough never to be under, so a label judged to fit does.
+pub(crate) fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 7.5
 }
 
 /// The value axis from 0: its ticks and grid lines, the axis line, and

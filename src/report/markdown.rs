@@ -115,23 +115,43 @@ fn gantt_time(seconds: f64) -> String {
     )
 }
 
+/// The most points a line is sampled at.
+const MOST_STEPS: u64 = 120;
+
 /// Evenly spaced values from `first` to `last`: whole numbers on an axis of
-/// years, workers or factors when the range allows, else 13 steps.
-fn even_steps(first: f64, last: f64, axis: Axis) -> Vec<f64> {
+/// years, workers or factors when the range allows; on whole points (the
+/// days a retention fills), a grid through every one of them when it takes
+/// at most [`MOST_STEPS`], so a curve bends where it does; else 13 steps.
+fn even_steps(first: f64, last: f64, axis: Axis, points: &[f64]) -> Vec<f64> {
     let span = last - first;
     if span <= 0.0 {
         return vec![first];
     }
     let whole =
         matches!(axis, Axis::Plain | Axis::Year) && first.fract() == 0.0 && last.fract() == 0.0;
+    let grid = points
+        .iter()
+        .all(|x| x.fract() == 0.0 && *x >= 0.0)
+        .then(|| points.iter().map(|x| (x - first).abs() as u64).fold(0, gcd))
+        .filter(|step| *step > 0 && (span as u64) / step <= MOST_STEPS);
     let steps = if whole && span <= 24.0 {
         span as usize
+    } else if let Some(step) = grid {
+        (span as u64 / step) as usize
     } else {
         12
     };
     (0..=steps)
         .map(|i| first + span * i as f64 / steps as f64)
         .collect()
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// A piecewise-linear series read at `x` (held flat past its ends).
@@ -307,7 +327,11 @@ fn mermaid(chart: &Chart) -> String {
             } else {
                 (0.0, 1.0)
             };
-            let xs = even_steps(first, last, *x);
+            let bends: Vec<f64> = series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0))
+                .collect();
+            let xs = even_steps(first, last, *x, &bends);
             // Mermaid draws no legend: each line's colour is fixed here and
             // named in the title.
             let named: Vec<String> = series

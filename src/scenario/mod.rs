@@ -356,10 +356,37 @@ pub struct Network {
     pub transfers: Vec<Transfer>,
 }
 
+/// How long a batch's cluster lives between runs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterLife {
+    /// Started for each run and stopped after it: each run waits for its
+    /// start-up and is billed on its own (a job cluster).
+    PerRun,
+    /// Kept up all day, whatever runs on it: billed a day.
+    KeptUp,
+}
+
+/// The batch's cluster: whether it is started for each run or kept up,
+/// and what starting it takes (`cluster:`).
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    /// As written; `None` starts it for each run unless keeping it up all
+    /// day bills less, and the report says which.
+    pub life: Option<ClusterLife>,
+    /// Starting the cluster: waited for and billed by every run it is
+    /// started for.
+    pub startup: Option<Fig<Time>>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Prices {
     pub compute: Fig<UsdPerHour>,
     pub billing_increment: Option<Fig<Time>>,
+    /// The least a start of the cluster is billed (`60 s` on most clouds).
+    pub billing_minimum: Option<Fig<Time>>,
     pub storage: Option<Fig<UsdPerGbMonth>>,
     pub egress: Option<Fig<UsdPerGb>>,
     pub ingress: Fig<UsdPerGb>,
@@ -384,6 +411,8 @@ pub struct Scenario {
     /// What every run pays besides its stages' work: an engine's start,
     /// planning and commit (`run_overhead:`).
     pub run_overhead: Option<Fig<Time>>,
+    /// The batch's cluster: started for each run or kept up (`cluster:`).
+    pub cluster: Cluster,
     /// The oldest an event may be when it becomes available, whatever the
     /// plan (a batch's period and run, a stream's window and processing).
     pub freshness_target: Option<Fig<Time>>,
@@ -555,6 +584,9 @@ impl Scenario {
         if let Some(overhead) = &mut self.run_overhead {
             visit(overhead);
         }
+        if let Some(startup) = &mut self.cluster.startup {
+            visit(startup);
+        }
         if let Some(factor) = &mut self.volume_factor {
             visit(factor);
         }
@@ -578,8 +610,11 @@ impl Scenario {
         }
         let prices = &mut self.prices;
         visit(&mut prices.compute);
-        if let Some(increment) = &mut prices.billing_increment {
-            visit(increment);
+        for billing in [&mut prices.billing_increment, &mut prices.billing_minimum]
+            .into_iter()
+            .flatten()
+        {
+            visit(billing);
         }
         for price in [&mut prices.storage].into_iter().flatten() {
             visit(price);

@@ -117,6 +117,28 @@ impl<R: Role> Input<R> {
     }
 }
 
+/// In a scenario's schema, an estimate is a quantity or a range, a policy
+/// one value; both are YAML scalars parsed by the one grammar in `units`.
+impl<R: Role> schemars::JsonSchema for Input<R> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        match R::ROLE {
+            InputRole::Estimate => "Estimate",
+            InputRole::Policy => "Policy",
+        }
+        .into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let description = match R::ROLE {
+            InputRole::Estimate => "A quantity with its unit (`500 B`, `8.3 MB/s`, `10M`, `80%`), or a range of them (`400 B..600 B`, `500 B ± 20%`)",
+            InputRole::Policy => "One value with its unit (`1 h`, `90 days`, `8 GB`), never a range",
+        };
+        schemars::json_schema!({
+            "type": ["string", "number", "boolean"],
+            "description": description,
+        })
+    }
+}
+
 /// An estimated input: a value, or a range of them.
 pub type Field = Input<Estimated>;
 
@@ -223,7 +245,7 @@ pub fn to_yaml(scenario: &RawScenario, header: &str) -> anyhow::Result<String> {
     Ok(format!("{comments}{body}"))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,28 +265,39 @@ pub struct RawScenario {
     pub run_overhead: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub freshness_target: Option<Policy>,
+    /// Whether the batch's cluster is started for each run or kept up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawCluster>")]
+    pub cluster: Option<Spanned<RawCluster>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_per_worker: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawParallel>")]
     pub parallel: Option<Spanned<RawParallel>>,
+    #[schemars(with = "Vec<RawStage>")]
     pub stages: Spanned<Vec<RawStage>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage: Vec<RawDataset>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<RawNetwork>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawPrices>")]
     pub prices: Option<Spanned<RawPrices>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scaling: Option<RawScaling>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawReliability>")]
     pub reliability: Option<Spanned<RawReliability>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawQuality>")]
     pub quality: Option<Spanned<RawQuality>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawStreaming>")]
     pub streaming: Option<Spanned<RawStreaming>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawWarehouse>")]
     pub warehouse: Option<Spanned<RawWarehouse>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<RawQuery>,
@@ -284,6 +317,7 @@ impl RawScenario {
             schedule: None,
             run_overhead: None,
             freshness_target: None,
+            cluster: None,
             memory_per_worker: None,
             month: None,
             parallel: None,
@@ -301,7 +335,17 @@ impl RawScenario {
     }
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<super::ClusterLife>")]
+    pub life: Option<Spanned<super::ClusterLife>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParallel {
     pub model: ParallelKind,
@@ -313,7 +357,7 @@ pub struct RawParallel {
     pub coherency: Option<Field>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ParallelKind {
     Linear,
@@ -321,12 +365,14 @@ pub enum ParallelKind {
     Usl,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScaling {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<Policy>>")]
     pub factors: Option<Spanned<Vec<Policy>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<Policy>>")]
     pub workers: Option<Spanned<Vec<Policy>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression: Option<Policy>,
@@ -337,7 +383,7 @@ pub struct RawScaling {
 }
 
 /// Where a stage runs or a dataset is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Place {
     /// The scenario's own workers and storage (`prices:`).
@@ -348,7 +394,7 @@ pub enum Place {
     Warehouse,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWarehouse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -357,17 +403,19 @@ pub struct RawWarehouse {
     pub storage_usd_per_gb_month: Option<Field>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQuery {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "String")]
     pub over: Spanned<String>,
     pub per_day: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scans: Option<Policy>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStreaming {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -386,7 +434,7 @@ pub struct RawStreaming {
     pub state: Option<Field>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQuality {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -405,7 +453,7 @@ pub struct RawQuality {
     pub late_by: Option<Field>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReliability {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -420,18 +468,20 @@ pub struct RawReliability {
     pub target: Option<Policy>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVolume {
     pub events_per_day: Field,
     pub event_size: Field,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     pub bound: Bound,
+    #[schemars(with = "Measure")]
     pub input: Spanned<Measure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Field>,
@@ -442,20 +492,23 @@ pub struct RawStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawOutput>")]
     pub output: Option<Spanned<RawOutput>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_set: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_set_grows: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawParallel>")]
     pub parallel: Option<Spanned<RawParallel>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Place>")]
     pub runs_in: Option<Spanned<Place>>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -502,19 +555,22 @@ impl RawOutput {
     }
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDataset {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "String")]
     pub of: Spanned<String>,
     pub retention: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_ratio: Option<Field>,
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Place>")]
     pub place: Option<Spanned<Place>>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
     pub bandwidth: Field,
@@ -522,10 +578,12 @@ pub struct RawNetwork {
     pub transfers: Vec<RawTransfer>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTransfer {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "String")]
     pub of: Spanned<String>,
     pub direction: Direction,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -534,13 +592,15 @@ pub struct RawTransfer {
     pub share: Option<Field>,
 }
 
-#[derive(Deserialize, Serialize, Default)]
+#[derive(Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrices {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compute_usd_per_worker_hour: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billing_increment: Option<Policy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_minimum: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_usd_per_gb_month: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,6 +21,47 @@ pub enum Gate {
     Latency,
 }
 
+/// A gate the scenario gives nothing to judge is an error that names the
+/// key to add: a check that cannot fail is no check.
+pub fn judgeable(scenario: &crate::scenario::Scenario, fail_on: &[Gate]) -> anyhow::Result<()> {
+    for gate in fail_on {
+        let missing = match gate {
+            Gate::Deadline if scenario.deadline.is_none() => Some((
+                "deadline",
+                "`deadline: 1 h` (how long a run may take)",
+            )),
+            Gate::Memory if scenario.memory_per_worker.is_none() => Some((
+                "memory",
+                "`memory_per_worker: 8 GB` (what each worker has)",
+            )),
+            Gate::Link if scenario.network.is_none() => Some((
+                "link",
+                "a `network:` block with the link's `bandwidth`",
+            )),
+            Gate::Latency
+                if scenario.freshness_target.is_none()
+                    && scenario
+                        .streaming
+                        .as_ref()
+                        .is_none_or(|s| s.latency_target.is_none()) =>
+            {
+                Some((
+                    "latency",
+                    "`freshness_target: 1 h` (the oldest data may be when available) or, for a stream, `streaming.latency_target`",
+                ))
+            }
+            _ => None,
+        };
+        if let Some((name, key)) = missing {
+            anyhow::bail!(
+                "`--fail-on {name}` has nothing to judge in `{}`: add {key}, or leave `{name}` out of --fail-on",
+                scenario.file
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Why an estimate breaches the gates, one line each; empty when it passes.
 pub fn estimate_breaches(
     estimate: &Estimate,
@@ -38,8 +79,8 @@ pub fn estimate_breaches(
                     .filter(|_| estimate.time.deadline_met == Some(false))
                 {
                     breaches.push(format!(
-                        "deadline: the run takes {} against a deadline of {}",
-                        estimate.time.parallel.human(),
+                        "deadline: a run takes {} against a deadline of {}",
+                        estimate.time.runs.run.human(),
                         deadline.human()
                     ));
                 }

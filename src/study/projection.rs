@@ -2,9 +2,10 @@
 //! the fewest workers that meet the deadline, and growth year by year.
 //!
 //! Every figure shown is a what-if scenario run through the same models as
-//! `estimate`. The one shortcut is the worker search, which asks "does N
-//! meet the deadline?" for every N up to the limit from the one-worker
-//! estimate, and then estimates in full only the counts it shows.
+//! `estimate`. The worker search asks the models "does N meet the deadline
+//! and fit?" for every N up to the limit, on a copy of the scenario
+//! without words (the arithmetic only), and keeps in full only the counts
+//! it shows.
 
 use anyhow::Result;
 use uom::si::f64::Time;
@@ -15,8 +16,8 @@ use crate::figure::Fig;
 #[cfg(test)]
 use crate::model::estimate;
 use crate::model::time::Limit;
-use crate::model::{checked_estimate, laws, Estimate};
-use crate::scenario::{Growth, Parallel, Scenario, WorkingSet, MAX_WORKERS};
+use crate::model::{checked_estimate, Estimate};
+use crate::scenario::{Growth, Parallel, Scenario, MAX_WORKERS};
 use crate::units::Ratio;
 
 #[derive(Clone, Debug)]
@@ -126,104 +127,21 @@ impl WorkersAnswer {
     }
 }
 
-/// Run time and whether the run meets its deadline and fits in memory with
-/// `workers`, from the one-worker estimate, with the same operations in the
-/// same order as the time and memory models, so the search agrees with a
-/// full estimate to the bit (a test holds them together).
-struct QuickModel<'a> {
-    scenario: &'a Scenario,
-    one: &'a Estimate,
+/// One worker count as the search sees it: one run's time, and whether
+/// the run meets its deadline and fits in memory, from the models
+/// themselves (on a copy of the scenario without words, so each count
+/// costs the arithmetic only).
+struct Searched {
+    run_s: f64,
+    meets: bool,
 }
 
-impl QuickModel<'_> {
-    fn parallel_seconds(&self, workers: f64) -> f64 {
-        let mut lecture_rule = true;
-        let parallel: Vec<f64> = self
-            .scenario
-            .stages
-            .iter()
-            .zip(&self.one.time.stages)
-            .map(|(stage, timed)| {
-                let time = timed.work.base();
-                let modelled = match &stage.parallel {
-                    Parallel::Linear => time / workers,
-                    Parallel::Amdahl { serial_fraction } => {
-                        time / laws::amdahl_speedup(serial_fraction.base(), workers)
-                    }
-                    Parallel::Usl {
-                        contention,
-                        coherency,
-                    } => time / laws::usl_speedup(contention.base(), coherency.base(), workers),
-                };
-                if !matches!(stage.parallel, Parallel::Linear) {
-                    lecture_rule = false;
-                }
-                let parallel = match &timed.floor {
-                    Some(floor) if floor.base() > modelled => {
-                        lecture_rule = false;
-                        floor.base()
-                    }
-                    _ => modelled,
-                };
-                match &timed.startup {
-                    Some(startup) => parallel + startup.base(),
-                    None => parallel,
-                }
-            })
-            .collect();
-        let time = &self.one.time;
-        if lecture_rule && time.fixed.is_none() {
-            time.sequential.base() / workers
-        } else {
-            let stages: f64 = parallel.iter().sum();
-            match &time.overhead {
-                Some(overhead) => stages + overhead.base(),
-                None => stages,
-            }
-        }
-    }
-
-    /// One run's time with `workers`: the day's, or on a schedule its share
-    /// of the day's work plus the fixed costs every run pays.
-    fn run_seconds(&self, workers: f64) -> f64 {
-        let time = &self.one.time;
-        let parallel = self.parallel_seconds(workers);
-        let runs = time.runs.runs_per_day.base();
-        match &time.fixed {
-            Some(fixed) if time.runs.scheduled => (parallel - fixed.base()) / runs + fixed.base(),
-            _ => parallel / runs,
-        }
-    }
-
-    fn meets(&self, workers: u32) -> bool {
-        let n = f64::from(workers);
-        // On a schedule the deadline is each run's.
-        let deadline_met = self
-            .scenario
-            .deadline
-            .as_ref()
-            .is_none_or(|deadline| deadline.base() - self.run_seconds(n) >= 0.0);
-        let fits = self
-            .scenario
-            .memory_per_worker
-            .as_ref()
-            .is_none_or(|available| {
-                let peak = self
-                    .scenario
-                    .stages
-                    .iter()
-                    .zip(&self.one.memory.stages)
-                    .map(|(stage, memory)| match stage.working_set {
-                        WorkingSet::Fixed(_) | WorkingSet::Growing { .. } => {
-                            memory.per_worker.base()
-                        }
-                        WorkingSet::Input | WorkingSet::Output => memory.working_set.base() / n,
-                    })
-                    .fold(f64::NEG_INFINITY, f64::max);
-                available.base() - peak >= 0.0
-            });
-        deadline_met && fits
-    }
+fn searched(stripped: &Scenario, workers: u32) -> Result<Searched> {
+    let estimate = checked_estimate(&stripped.clone().with_workers(workers, "--workers")?)?;
+    Ok(Searched {
+        run_s: estimate.time.runs.run.base(),
+        meets: estimate.time.deadline_met != Some(false) && estimate.memory.fits() != Some(false),
+    })
 }
 
 pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
@@ -242,16 +160,16 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
         })
     };
     let one = estimate_at(1)?;
-    let quick = QuickModel {
-        scenario: base,
-        one: &one.estimate,
-    };
-    let min_workers = (1..=max_workers).find(|&n| quick.meets(n));
+    let mut stripped = base.clone();
+    stripped.strip_working();
+    let search: Vec<Searched> = (1..=max_workers)
+        .map(|n| searched(&stripped, n))
+        .collect::<Result<_>>()?;
+    let at = |n: u32| &search[(n - 1) as usize];
+    let min_workers = (1..=max_workers).find(|&n| at(n).meets);
     let fastest = (1..=max_workers)
-        .map(|n| (n, quick.parallel_seconds(f64::from(n))))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .expect("at least one worker")
-        .0;
+        .min_by(|a, b| at(*a).run_s.total_cmp(&at(*b).run_s))
+        .expect("at least one worker");
     let mut shown: BTreeSet<u32> = (0..32)
         .map(|p| 1u32 << p)
         .filter(|n| *n <= max_workers)
@@ -271,7 +189,7 @@ pub fn workers(base: &Scenario, max_workers: u32) -> Result<WorkersAnswer> {
     let step = (max_workers / 400).max(1);
     let curve = (1..=max_workers)
         .filter(|n| (n - 1) % step == 0 || shown.contains(n))
-        .map(|n| (n, quick.parallel_seconds(f64::from(n))))
+        .map(|n| (n, at(n).run_s))
         .collect();
     let mut options = vec![one];
     for n in shown.into_iter().filter(|&n| n > 1) {
@@ -442,10 +360,11 @@ mod tests {
         ));
     }
 
-    /// The search's shortcut agrees with a full estimate at every N, on
-    /// scenarios with each parallel model, shared caps and fixed memory.
+    /// The answer is the first worker count whose full estimate meets the
+    /// deadline and fits, and the fastest is the shortest run, on scenarios
+    /// with each parallel model, shared caps, fixed memory and schedules.
     #[test]
-    fn the_quick_search_agrees_with_full_estimates() {
+    fn the_search_answers_what_full_estimates_say() {
         let variants = [
             lecture(),
             lecture().with_scale(10.0, "--scale").unwrap(),
@@ -482,26 +401,24 @@ mod tests {
             .unwrap(),
         ];
         for scenario in variants {
-            let one = estimate(&scenario);
-            let quick = QuickModel {
-                scenario: &scenario,
-                one: &one,
-            };
-            for n in 1..=64 {
-                let full = estimate(&scenario.clone().with_workers(n, "--workers").unwrap());
-                assert_eq!(
-                    quick.parallel_seconds(f64::from(n)),
-                    full.time.parallel.base(),
-                    "N = {n}"
-                );
-                assert_eq!(
-                    quick.run_seconds(f64::from(n)),
-                    full.time.runs.run.base(),
-                    "N = {n}"
-                );
-                let meets =
-                    full.time.deadline_met != Some(false) && full.memory.fits() != Some(false);
-                assert_eq!(quick.meets(n), meets, "N = {n}");
+            let answer = workers(&scenario, 64).unwrap();
+            let full: Vec<Estimate> = (1..=64)
+                .map(|n| estimate(&scenario.clone().with_workers(n, "--workers").unwrap()))
+                .collect();
+            let meets =
+                |e: &Estimate| e.time.deadline_met != Some(false) && e.memory.fits() != Some(false);
+            let first = full.iter().position(meets).map(|i| i as u32 + 1);
+            assert_eq!(answer.min_workers, first);
+            let fastest = full
+                .iter()
+                .map(|e| e.time.runs.run.base())
+                .fold(f64::INFINITY, f64::min);
+            close(
+                answer.option(answer.fastest).estimate.time.runs.run.base(),
+                fastest,
+            );
+            for (n, run_s) in &answer.curve {
+                assert_eq!(*run_s, full[(*n - 1) as usize].time.runs.run.base());
             }
         }
     }

@@ -46,7 +46,27 @@ pub struct Options {
     pub spread: Option<f64>,
     /// `--samples N`: a Monte Carlo of this many draws.
     pub samples: Option<u32>,
+    /// `--percentiles`: the Monte Carlo's percentiles (0 to 100), besides
+    /// p5, p50 and p95, which are always computed; empty: those three.
+    pub percentiles: Vec<f64>,
     pub seed: u64,
+}
+
+/// The percentiles a Monte Carlo always reports.
+pub const DEFAULT_PERCENTILES: [f64; 3] = [5.0, 50.0, 95.0];
+
+impl Options {
+    /// The percentiles to show: as asked, else p5, p50 and p95.
+    pub fn shown_percentiles(&self) -> Vec<f64> {
+        if self.percentiles.is_empty() {
+            DEFAULT_PERCENTILES.to_vec()
+        } else {
+            let mut asked = self.percentiles.clone();
+            asked.sort_by(f64::total_cmp);
+            asked.dedup();
+            asked
+        }
+    }
 }
 
 /// How the bounds were found.
@@ -165,6 +185,9 @@ pub struct Percentiles {
     pub p5: f64,
     pub p50: f64,
     pub p95: f64,
+    /// The percentiles shown (`--percentiles`, else 5, 50, 95), each with
+    /// its value.
+    pub shown: Vec<(f64, f64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -421,6 +444,11 @@ pub fn study(
                         p5: percentile(&v, 0.05),
                         p50: percentile(&v, 0.5),
                         p95: percentile(&v, 0.95),
+                        shown: options
+                            .shown_percentiles()
+                            .into_iter()
+                            .map(|p| (p, percentile(&v, p / 100.0)))
+                            .collect(),
                     }
                 })
                 .collect();

@@ -6,32 +6,40 @@ use crate::model::Estimate;
 use crate::report::chart::{Axis, Bar, Chart, Mark, Series};
 use crate::study::projection::{GrowthAnswer, Projection, WorkersAnswer};
 
-/// The stages one after another with N workers, the bottleneck marked, and
-/// the deadline line.
+/// One run: the cluster's start-up and the run's overhead where the plan
+/// has them, then the stages one after another with N workers, the
+/// bottleneck marked, and the deadline line.
 pub fn timeline(estimate: &Estimate) -> Chart {
     let time = &estimate.time;
+    let mut bars = Vec::new();
     let mut start = 0.0;
-    let bars = time
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(index, stage)| {
-            let length = stage.parallel_time.base();
-            let bar = Bar {
-                label: stage.name.clone(),
-                start,
-                length,
-                highlight: index == time.bottleneck,
-            };
-            start += length;
-            bar
-        })
-        .collect();
+    let mut push = |label: String, length: f64, highlight: bool| {
+        bars.push(Bar {
+            label,
+            start,
+            length,
+            highlight,
+        });
+        start += length;
+    };
+    if let Some(startup) = time.cluster.as_ref().and_then(|c| c.startup.as_ref()) {
+        push("cluster start-up".into(), startup.base(), false);
+    }
+    if let Some(overhead) = &time.overhead {
+        push("run overhead".into(), overhead.base(), false);
+    }
+    for (index, stage) in time.stages.iter().enumerate() {
+        push(
+            stage.name.clone(),
+            stage.parallel_time.base(),
+            index == time.bottleneck,
+        );
+    }
     Chart::Timeline {
         title: format!(
-            "Stage timeline with {} worker(s): {} in all",
+            "One run with {} worker(s): {} in all",
             time.workers.base(),
-            time.parallel.human()
+            time.runs.run.human()
         ),
         bars,
         deadline: time.deadline.as_ref().map(|d| Mark {
@@ -41,17 +49,23 @@ pub fn timeline(estimate: &Estimate) -> Chart {
     }
 }
 
-/// What a month costs, by kind.
+/// What a month costs, by the bill's own lines: the same lines the cost
+/// table adds up.
 pub fn cost_shares(estimate: &Estimate) -> Chart {
-    let cost = &estimate.cost;
     Chart::Shares {
         title: "Cost per month, steady state".into(),
         axis: Axis::Usd,
-        parts: vec![
-            ("compute".into(), cost.compute_usd_per_month.base()),
-            ("storage".into(), cost.storage_usd_per_month_steady.base()),
-            ("network".into(), cost.network_usd_per_month.base()),
-        ],
+        parts: estimate
+            .cost
+            .lines()
+            .iter()
+            .map(|line| {
+                (
+                    super::cost_item(line.item).to_string(),
+                    line.per_month.base(),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -66,7 +80,15 @@ pub fn storage(estimate: &Estimate) -> Option<Chart> {
     if datasets.is_empty() || longest <= 0.0 {
         return None;
     }
-    let end = (longest * 1.25).ceil();
+    // The axis ends a quarter past the longest retention, on a multiple of
+    // the days every retention is a multiple of, so a chart sampled on an
+    // even grid still has a point where each curve bends.
+    let step = datasets
+        .iter()
+        .map(|d| d.retention_days.base().round() as u64)
+        .fold(0, gcd)
+        .max(1) as f64;
+    let end = ((longest * 1.25) / step).ceil() * step;
     let stored = |d: &crate::model::storage::DatasetStorage, day: f64| {
         d.bytes_per_day.base() * day.min(d.retention_days.base()) / d.compression_ratio.base()
     };
@@ -103,6 +125,14 @@ pub fn storage(estimate: &Estimate) -> Option<Chart> {
         x_mark: None,
         y_mark: None,
     })
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Run time against workers: the ideal T ÷ N and the scenario's model, the

@@ -4,7 +4,7 @@
 //! forgotten in another.
 
 use crate::figure::{Explain, Fig, Source, Working};
-use crate::model::cost::{Billing, CostItem};
+use crate::model::cost::Billing;
 use crate::model::summary::SUMMARY;
 use crate::model::Estimate;
 use crate::scenario::{Bound, Mode, Scenario, Work};
@@ -133,7 +133,7 @@ pub fn document_with(
         title: format!("pipecalc estimate: {} ({})", scenario.name, scenario.file),
         intro,
         sections,
-        conventions: conventions(e.calendar.days_per_month.base()),
+        conventions: conventions(e),
     }
 }
 
@@ -278,21 +278,35 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             &with_n,
         ],
     );
+    let scheduled = time.runs.scheduled;
+    let sequential_run = time.sequential_run.as_ref().unwrap_or(&time.sequential);
     for (stage, timed) in scenario.stages.iter().zip(&time.stages) {
         let per_worker = match &stage.work {
             Work::ByteThroughput(rate) => rate.human(),
             Work::EventThroughput(rate) => rate.human(),
+            Work::Duration(given) if scheduled => format!("given {} a day", given.human()),
             Work::Duration(given) => format!("given {}", given.human()),
+        };
+        let model = if stage.in_warehouse {
+            "the warehouse's own rate".to_string()
+        } else {
+            timed.model_label()
         };
         section.row([
             stage.name.clone(),
             bound(stage.bound).to_string(),
             per_worker,
             timed.time.human(),
-            percent(timed.time.base() / time.sequential.base()),
-            timed.model_label(),
+            percent(timed.time.base() / sequential_run.base()),
+            model,
             timed.parallel_time.human(),
         ]);
+    }
+    if scheduled {
+        section.note(format!(
+            "each run takes its share of the day's data: 1 of {} runs a day",
+            significant(time.runs.runs_per_day.base(), 4)
+        ));
     }
     let rule = if time.lecture_rule {
         "T_sequential ÷ N, the lecture's rule"
@@ -302,6 +316,13 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
         "the sum of each stage's time under its parallel model"
     };
     if let Some(fixed) = &time.fixed {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(startup) = time.cluster.as_ref().and_then(|c| c.startup.as_ref()) {
+            parts.push(format!("cluster start-up {}", startup.human()));
+        }
+        if let Some(overhead) = &time.overhead {
+            parts.push(format!("run overhead {}", overhead.human()));
+        }
         let startups: Vec<String> = time
             .stages
             .iter()
@@ -311,36 +332,50 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
                     .map(|f| format!("{} {}", s.name, f.human()))
             })
             .collect();
+        if !startups.is_empty() {
+            parts.push(format!("startup: {}", startups.join(", ")));
+        }
         section.note(format!(
-            "fixed costs: {} a run ({}{}), whatever the data or the workers; every run of a schedule or micro-batch pays them again",
+            "fixed costs: {} a run ({}), whatever the data or the workers; every run of a schedule or micro-batch pays them again{}",
             fixed.human(),
-            time.overhead
-                .as_ref()
-                .map_or_else(String::new, |o| format!("run overhead {}", o.human())),
-            if startups.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "{}startup: {}",
-                    if time.overhead.is_some() { "; " } else { "" },
-                    startups.join(", ")
-                )
-            }
+            parts.join("; "),
+            time.fixed_share.as_ref().map_or_else(String::new, |share| format!(
+                "; they are {} of a run's time",
+                percent(share.base())
+            ))
         ));
     }
-    section
-        .note(format!("sequential: {}", time.sequential.human()))
-        .note(format!(
-            "parallel with {workers}: {} ({rule}); speed-up {}×, efficiency {}",
+    if scheduled {
+        section.note(format!(
+            "sequential: {} a run, {} a day",
+            sequential_run.human(),
+            time.sequential.human()
+        ));
+        section.note(format!(
+            "a run with {workers}: {} ({rule}); a day: {} runs × {} = {}; speed-up {}×, efficiency {}",
+            time.runs.run.human(),
+            significant(time.runs.runs_per_day.base(), 4),
+            time.runs.run.human(),
             time.parallel.human(),
             crate::units::significant(time.speedup.base(), 3),
             percent(time.efficiency.base())
-        ))
-        .note(format!(
-            "bottleneck: {} at {}",
-            time.bottleneck_name(),
-            time.bottleneck_time.human()
         ));
+    } else {
+        section
+            .note(format!("sequential: {}", time.sequential.human()))
+            .note(format!(
+                "parallel with {workers}: {} ({rule}); speed-up {}×, efficiency {}",
+                time.parallel.human(),
+                crate::units::significant(time.speedup.base(), 3),
+                percent(time.efficiency.base())
+            ));
+    }
+    section.note(format!(
+        "bottleneck: {} at {}{}",
+        time.bottleneck_name(),
+        time.bottleneck_time.human(),
+        if scheduled { " a run" } else { "" }
+    ));
     for timed in &time.stages {
         if let Some(resource) = &timed.limited_by {
             section.note(format!(
@@ -517,6 +552,15 @@ fn network(estimate: &Estimate) -> Section {
             if window.fits { "fits" } else { "does NOT fit" }
         ));
     }
+    for faster in &network.faster_than_link {
+        section.note(format!(
+            "stage {} moves `{}` at {} in its own time, faster than the {} link carries it: give it `shares: network` so the link caps it",
+            faster.stage,
+            faster.transfer,
+            human_bit_rate(faster.rate.base()),
+            human_bit_rate(network.bandwidth.base())
+        ));
+    }
     section.note(if network.network_bound {
         "bottleneck: the NETWORK; what must cross the link does not fit its window (spread the transfers out, or a faster link)".to_string()
     } else {
@@ -531,13 +575,7 @@ fn cost(estimate: &Estimate) -> Section {
     let mut section = Section::new("Cost", &["Item", "Per day", "Per month", "Share"]);
     for line in cost.lines() {
         section.row([
-            match line.item {
-                CostItem::Compute => "Compute",
-                CostItem::Storage => "Storage (steady state)",
-                CostItem::Warehouse => "Warehouse (bytes scanned)",
-                CostItem::Network => "Network",
-            }
-            .to_string(),
+            super::cost_item(line.item).to_string(),
             line.per_day.map_or_else(String::new, |day| day.human()),
             line.per_month.human(),
             percent(line.share.base()),
@@ -549,16 +587,10 @@ fn cost(estimate: &Estimate) -> Section {
         cost.total_usd_per_month.human(),
         "100%".to_string(),
     ]);
-    let billing = match (cost.billing, estimate.streaming.as_ref()) {
-        (Billing::Fleet, _) => "a stream's fleet, always on".to_string(),
-        (Billing::AlwaysOn, _) => format!(
-            "billed as always on: {} runs a day, each rounded up to its billing increment, would cost more than keeping the workers up all day",
-            significant(estimate.time.runs.runs_per_day.base(), 4)
-        ),
-        (Billing::PerRun, _) if estimate.time.runs.scheduled => {
-            "each run billed on its own".to_string()
-        }
-        (Billing::PerRun, _) => "the day's run billed".to_string(),
+    let billing = match (cost.billing, estimate.time.cluster.as_ref()) {
+        (Billing::Fleet, _) => "a stream's fleet, billed all day".to_string(),
+        (_, Some(cluster)) => cluster_billing(estimate, cluster),
+        (_, None) => String::new(),
     };
     let workers = match (&estimate.streaming, cost.billing) {
         (Some(stream), Billing::Fleet) => {
@@ -590,6 +622,48 @@ fn cost(estimate: &Estimate) -> Section {
     section.working = cost.workings();
     section.charts.push(super::charts::cost_shares(estimate));
     section
+}
+
+/// How the batch's cluster is billed, and what the other choice would bill.
+fn cluster_billing(estimate: &Estimate, cluster: &crate::model::cluster::ClusterModel) -> String {
+    use crate::model::cluster::{Chosen, Life};
+    let runs = &estimate.time.runs;
+    let other = cluster
+        .other_billed_per_day()
+        .map(|other| other.human())
+        .unwrap_or_default();
+    match (cluster.life, cluster.chosen) {
+        (Life::None, _) => "no cluster: every stage runs in the warehouse, which bills the bytes it scans".to_string(),
+        (Life::KeptUp, Chosen::Cheaper) => format!(
+            "kept up all day: started for each of {} runs a day, each start rounded up to its billing increment, it would bill {other} a worker",
+            significant(runs.runs_per_day.base(), 4)
+        ),
+        (Life::KeptUp, _) => format!(
+            "kept up all day (`cluster.life: kept_up`); started for each run it would bill {other} a worker"
+        ),
+        (Life::PerRun, chosen) => {
+            let start = cluster.startup.as_ref().map_or_else(
+                || "no start-up time given (`cluster.startup`)".to_string(),
+                |startup| format!("{} to start", startup.human()),
+            );
+            let each = cluster
+                .billed_per_start
+                .as_ref()
+                .map_or_else(String::new, |billed| format!(", each start billed {}", billed.human()));
+            let which = if chosen == Chosen::Written {
+                " (`cluster.life: per_run`)"
+            } else {
+                ""
+            };
+            if runs.scheduled {
+                format!(
+                    "started for each run{which}: {start}{each}; kept up all day it would bill {other} a worker"
+                )
+            } else {
+                format!("started for the day's run{which}: {start}{each}")
+            }
+        }
+    }
 }
 
 fn reliability(r: &crate::model::reliability::ReliabilityModel) -> Section {

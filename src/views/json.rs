@@ -27,8 +27,8 @@ use crate::scenario::{Scenario, Stage};
 use crate::study::uncertainty::CasesHeld;
 use crate::units::{clean, Count, Ratio, Usd, WholeNumber};
 
-/// A count or a byte total: an integer while it is exact (below 2^53), a
-/// number past that.
+/// A count or a byte total: always an integer, exact below 2^53 and
+/// rounded to twelve significant digits past it.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(transparent)]
 pub struct Whole(WholeNumber);
@@ -41,7 +41,7 @@ impl JsonSchema for Whole {
         true
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "number" })
+        json_schema!({ "type": "integer" })
     }
 }
 
@@ -140,7 +140,8 @@ fn summary_schema(except: &[&str]) -> Schema {
     let properties: serde_json::Map<String, serde_json::Value> = entries()
         .map(|entry| {
             let kind = match entry.shape {
-                Shape::Whole | Shape::Number => "number",
+                Shape::Whole => "integer",
+                Shape::Number => "number",
                 Shape::Flag => "boolean",
                 Shape::Text => "string",
             };
@@ -191,7 +192,9 @@ pub struct Conventions {
     pub bytes_per_gb: u64,
     pub days_per_month: Num,
     pub parallel_model: &'static str,
-    pub runs_per_day: u32,
+    /// A batch's runs a day (1 without a `schedule:`); a run's figures are
+    /// one run's, a day's say so in their names.
+    pub runs_per_day: Num,
     pub currency: &'static str,
 }
 
@@ -205,7 +208,7 @@ impl Conventions {
             } else {
                 "per stage: T_parallel = sum of each stage's T_par (see stages[].parallel)"
             },
-            runs_per_day: 1,
+            runs_per_day: ratio(&estimate.time.runs.runs_per_day),
             currency: "USD",
         }
     }
@@ -261,6 +264,16 @@ pub struct PercentileFigures {
     pub p5: Num,
     pub p50: Num,
     pub p95: Num,
+    /// Every percentile asked for (`--percentiles`, else 5, 50 and 95).
+    pub at: Vec<AtPercentile>,
+}
+
+/// One percentile of a figure over the samples.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct AtPercentile {
+    /// From 0 to 100: 90 is the 90th percentile.
+    pub percentile: Num,
+    pub value: Num,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -351,6 +364,14 @@ impl UncertaintyFigures {
                             p5: Num(p.p5),
                             p50: Num(p.p50),
                             p95: Num(p.p95),
+                            at: p
+                                .shown
+                                .iter()
+                                .map(|(percentile, value)| AtPercentile {
+                                    percentile: Num(*percentile),
+                                    value: Num(*value),
+                                })
+                                .collect(),
                         })
                         .collect(),
                 }),

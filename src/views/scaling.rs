@@ -63,7 +63,7 @@ fn scenario_document(
         title: format!("pipecalc {command}: {} ({})", scenario.name, scenario.file),
         intro: scenario.description.iter().cloned().collect(),
         sections,
-        conventions: conventions(estimate.calendar.days_per_month.base()),
+        conventions: conventions(estimate),
     }
 }
 
@@ -95,61 +95,21 @@ pub fn scale_document(
         cells.extend(tables.iter().map(|t| t[row].amount.human()));
         section.row(cells);
     }
-    // Each stored dataset as it is, then under the compression what-if.
-    for (index, dataset) in scenario.storage.iter().enumerate() {
-        let mut stored = vec![format!("Stored `{}`, month 1", dataset.name)];
-        stored.extend(projections.iter().map(|p| {
-            p.estimate.storage.datasets[index]
-                .stored_month1_compressed
-                .human()
-        }));
-        section.row(stored);
-    }
-    // Retries cost more as runs grow longer: the lecture's reliability at 10×.
-    let reliabilities: Option<Vec<_>> = projections
+    // The rows beyond the summary: the same list the JSON and CSV write.
+    let extras: Vec<Vec<ExtraRow>> = projections
         .iter()
-        .map(|p| p.estimate.reliability.as_ref())
+        .map(|p| extra_rows(scenario, p, compression))
         .collect();
-    if let Some(reliabilities) = reliabilities {
-        let mut success = vec!["Runs that succeed".to_string()];
-        let mut redone = vec!["Work redone a day (retries)".to_string()];
-        let mut cost = vec!["Retries per month".to_string()];
-        for r in reliabilities {
-            success.push(format!("{}%", significant(r.run_success.base() * 100.0, 6)));
-            redone.push(r.wasted_time.human());
-            cost.push(r.wasted_usd_per_month.human());
-        }
-        section.row(success);
-        section.row(redone);
-        section.row(cost);
-    }
-    if let Some(ratio) = compression {
-        let ratio = significant(ratio, 4);
-        for (index, dataset) in scenario.storage.iter().enumerate() {
-            let mut stored = vec![format!(
-                "Stored `{}`, month 1, {ratio}× compressed",
-                dataset.name
-            )];
-            let mut cost = vec![format!(
-                "Cost `{}`, month 1, {ratio}× compressed",
-                dataset.name
-            )];
-            for p in projections {
-                let compressed = &p
-                    .compressed
-                    .as_ref()
-                    .expect("projected with compression")
-                    .storage
-                    .datasets[index];
-                stored.push(compressed.stored_month1_compressed.human());
-                cost.push(compressed.usd_month1.human());
-            }
-            section.row(stored);
-            section.row(cost);
-        }
+    for (row, first) in extras[0].iter().enumerate() {
+        let mut cells = vec![first.label.clone()];
+        cells.extend(extras.iter().map(|e| e[row].amount.human()));
+        section.row(cells);
     }
     section.note(models_note(&projections[0].estimate));
-    section.note("events scale with the factor; distinct keys (an aggregate's `rows`) stay fixed unless `keys_grow: true`; a stage given as a `duration` scales linearly");
+    section.note("events scale with the factor; a stage given as a `duration` scales linearly");
+    if let Some(note) = held_fixed_note(scenario) {
+        section.note(note);
+    }
     section.charts.extend(super::charts::scale(projections));
     let mut sections = vec![section];
     if explain {
@@ -168,6 +128,127 @@ pub fn scale_document(
     scenario_document("scale", scenario, sections, &projections[0].estimate)
 }
 
+/// A row of `scale` beyond the summary: its key in the JSON and CSV, its
+/// label in the table, and its amount at one projection.
+struct ExtraRow {
+    key: String,
+    label: String,
+    amount: Amount,
+}
+
+/// The rows `scale` shows beyond the summary, in one list for every
+/// format: each dataset's month-1 storage (and under the compression
+/// what-if), and the retries' cost as runs grow longer (the lecture's
+/// reliability at 10×).
+fn extra_rows(scenario: &Scenario, p: &Projection, compression: Option<f64>) -> Vec<ExtraRow> {
+    let mut rows = Vec::new();
+    for (index, dataset) in scenario.storage.iter().enumerate() {
+        rows.push(ExtraRow {
+            key: format!("stored_month1_bytes_{}", dataset.name),
+            label: format!("Stored `{}`, month 1", dataset.name),
+            amount: Amount::Bytes(
+                p.estimate.storage.datasets[index]
+                    .stored_month1_compressed
+                    .base(),
+            ),
+        });
+    }
+    if let Some(r) = &p.estimate.reliability {
+        rows.push(ExtraRow {
+            key: "run_success".into(),
+            label: "Runs that succeed".into(),
+            amount: Amount::Share(r.run_success.base()),
+        });
+        rows.push(ExtraRow {
+            key: "wasted_s_per_day".into(),
+            label: "Work redone a day (retries)".into(),
+            amount: Amount::Seconds(r.wasted_time.base()),
+        });
+        rows.push(ExtraRow {
+            key: "wasted_usd_per_month".into(),
+            label: "Retries per month".into(),
+            amount: Amount::Usd(r.wasted_usd_per_month.base()),
+        });
+    }
+    if let (Some(ratio), Some(compressed)) = (compression, &p.compressed) {
+        let words = significant(ratio, 4);
+        for (index, dataset) in scenario.storage.iter().enumerate() {
+            let figures = &compressed.storage.datasets[index];
+            rows.push(ExtraRow {
+                key: format!("stored_month1_compressed_bytes_{}", dataset.name),
+                label: format!("Stored `{}`, month 1, {words}× compressed", dataset.name),
+                amount: Amount::Bytes(figures.stored_month1_compressed.base()),
+            });
+            rows.push(ExtraRow {
+                key: format!("usd_month1_compressed_{}", dataset.name),
+                label: format!("Cost `{}`, month 1, {words}× compressed", dataset.name),
+                amount: Amount::Usd(figures.usd_month1.base()),
+            });
+        }
+    }
+    rows
+}
+
+/// The outputs a projection holds fixed while the events grow: a stage's
+/// `rows:` (distinct keys) unless `keys_grow`, a working set given as a
+/// size unless `working_set_grows`. Empty when nothing is held.
+pub fn held_fixed(scenario: &Scenario) -> Vec<String> {
+    use crate::scenario::{Output, WorkingSet};
+    let mut held = Vec::new();
+    for stage in &scenario.stages {
+        if let Output::Keys {
+            keys,
+            keys_grow: None,
+            ..
+        } = &stage.output
+        {
+            held.push(format!("{}'s {} output rows", stage.name, keys.human()));
+        }
+        if let WorkingSet::Fixed(size) = &stage.working_set {
+            held.push(format!("{}'s {} working set", stage.name, size.human()));
+        }
+    }
+    held
+}
+
+fn held_fixed_note(scenario: &Scenario) -> Option<String> {
+    let held = held_fixed(scenario);
+    (!held.is_empty()).then(|| {
+        format!(
+            "held fixed as the events grow: {} (`keys_grow` and `working_set_grows` make them grow)",
+            held.join(", ")
+        )
+    })
+}
+
+/// The rows beyond the summary as JSON writes them, under their keys.
+#[derive(Clone, Debug)]
+pub struct ExtraFigures(Vec<(String, serde_json::Value)>);
+
+impl Serialize for ExtraFigures {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl JsonSchema for ExtraFigures {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExtraFigures".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "The rows the table shows beyond the summary, as numbers in base units: `stored_month1_bytes_DATASET`, with a reliability block `run_success`, `wasted_s_per_day`, `wasted_usd_per_month`, and with --compression `stored_month1_compressed_bytes_DATASET` and `usd_month1_compressed_DATASET`.",
+            "additionalProperties": { "type": "number" }
+        })
+    }
+}
+
 /// One row of `scale`: the summary at one factor.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ProjectionFigures {
@@ -179,6 +260,9 @@ pub struct ProjectionFigures {
     /// With `--compression`: month-1 storage if every dataset reached it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_usd_month1_compressed: Option<Num>,
+    /// What the table shows beyond the summary.
+    #[serde(flatten)]
+    pub more: ExtraFigures,
     pub parallel_models: Vec<StageModel>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<Working>>,
@@ -196,6 +280,9 @@ pub struct ScaleDocument {
     #[serde(flatten)]
     pub versions: Versions,
     pub scenario: ScenarioRef,
+    /// What the projections hold fixed while the events grow (a stage's
+    /// `rows:`, a working set given as a size), in words.
+    pub held_fixed: Vec<String>,
     pub projections: Vec<ProjectionFigures>,
 }
 
@@ -203,10 +290,21 @@ fn explained(explain: bool, estimate: &Estimate) -> Option<Vec<Working>> {
     explain.then(|| metrics::key_working(estimate))
 }
 
-pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool) -> ScaleDocument {
+pub fn scale_json(
+    scenario: &Scenario,
+    projections: &[Projection],
+    compression: Option<f64>,
+    explain: bool,
+) -> ScaleDocument {
     let projections = projections
         .iter()
         .map(|p| ProjectionFigures {
+            more: ExtraFigures(
+                extra_rows(scenario, p, compression)
+                    .into_iter()
+                    .map(|row| (row.key, row.amount.json()))
+                    .collect(),
+            ),
             factor: Num(p.factor),
             workers: p.workers,
             summary: SummaryRow::of(&p.estimate),
@@ -230,6 +328,7 @@ pub fn scale_json(scenario: &Scenario, projections: &[Projection], explain: bool
     ScaleDocument {
         versions: Versions::default(),
         scenario: ScenarioRef::of(scenario),
+        held_fixed: held_fixed(scenario),
         projections,
     }
 }
@@ -317,8 +416,8 @@ pub fn answer_line(scenario: &Scenario, answer: &WorkersAnswer) -> String {
         Some(n) => {
             let e = &answer.option(n).estimate;
             format!(
-                "fewest workers to {target}{memory}: {n} ({} per run, {} compute per day, {} per month in all)",
-                e.time.parallel.human(),
+                "fewest workers to {target}{memory}: {n} ({} a run, {} compute a day, {} a month in all)",
+                e.time.runs.run.human(),
                 e.cost.compute_usd_per_day.human(),
                 e.cost.total_usd_per_month.human()
             )
@@ -339,7 +438,7 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
         "Options",
         &[
             "Workers",
-            "Run time",
+            "Time a run",
             "Speed-up",
             "Efficiency",
             "Worker time",
@@ -365,7 +464,7 @@ pub fn workers_document(scenario: &Scenario, answer: &WorkersAnswer, explain: bo
             .collect();
         section.row([
             n.to_string(),
-            e.time.parallel.human(),
+            e.time.runs.run.human(),
             format!("{}×", significant(e.time.speedup.base(), 3)),
             percent(e.time.efficiency.base()),
             e.cost.worker_time.human(),
@@ -430,7 +529,10 @@ pub struct StageLimit {
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct WorkersOption {
     pub workers: u32,
+    /// A day's time with this many workers.
     pub parallel_s: Num,
+    /// One run's time with this many workers.
+    pub run_s: Num,
     pub speedup: Num,
     pub efficiency: Num,
     pub worker_time_s: Num,
@@ -468,6 +570,7 @@ pub fn workers_json(scenario: &Scenario, answer: &WorkersAnswer, explain: bool) 
             WorkersOption {
                 workers: o.workers,
                 parallel_s: json::seconds(&e.time.parallel),
+                run_s: json::seconds(&e.time.runs.run),
                 speedup: json::ratio(&e.time.speedup),
                 efficiency: json::ratio(&e.time.efficiency),
                 worker_time_s: json::seconds(&e.cost.worker_time),

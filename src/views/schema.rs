@@ -1,5 +1,6 @@
-//! The JSON Schema of every JSON document pipecalc writes, generated from
-//! the document types themselves, so the schema cannot drift from the code.
+//! The JSON Schema of every JSON document pipecalc writes, and of the
+//! scenario file it reads, generated from the types themselves, so the
+//! schema cannot drift from the code.
 //! `docs/schema/` holds them committed; a test keeps it current.
 
 use schemars::{JsonSchema, SchemaGenerator};
@@ -14,19 +15,21 @@ use super::validate::ValidateDocument;
 
 /// The documents, by the name of the command (or file) that writes them.
 pub const DOCUMENTS: &[&str] = &[
-    "estimate", "scale", "workers", "growth", "compare", "validate", "run", "inspect",
+    "estimate", "scale", "workers", "growth", "compare", "validate", "run", "inspect", "scenario",
 ];
 
 fn schema_of<T: JsonSchema>(document: &str) -> Value {
     let mut schema = SchemaGenerator::default().into_root_schema_for::<T>();
-    schema.insert(
-        "description".into(),
+    let what = if document == "scenario" {
+        "a pipecalc scenario file (YAML, read as JSON by editors' YAML language servers)"
+            .to_string()
+    } else {
         format!(
             "pipecalc {document} JSON, schema_version {}",
             crate::contract::SCHEMA_VERSION
         )
-        .into(),
-    );
+    };
+    schema.insert("description".into(), what.into());
     schema.to_value()
 }
 
@@ -41,6 +44,7 @@ pub fn schema(document: &str) -> Option<Value> {
         "validate" => schema_of::<ValidateDocument>(document),
         "run" => schema_of::<RunDocument>(document),
         "inspect" => schema_of::<super::inspect::InspectDocument>(document),
+        "scenario" => schema_of::<crate::scenario::raw::RawScenario>(document),
         _ => return None,
     })
 }

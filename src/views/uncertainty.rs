@@ -136,10 +136,17 @@ pub fn sections(study: &Uncertainty) -> Vec<Section> {
     sections.push(tornado);
 
     if let Some((count, percentiles)) = &study.samples {
-        let mut sampled = Section::new(
-            format!("Monte Carlo ({count} samples)"),
-            &["Figure", "p5", "p50", "p95"],
-        );
+        let mut columns = vec!["Figure".to_string()];
+        if let Some(first) = percentiles.first() {
+            columns.extend(
+                first
+                    .shown
+                    .iter()
+                    .map(|(p, _)| format!("p{}", crate::units::significant(*p, 6))),
+            );
+        }
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let mut sampled = Section::new(format!("Monte Carlo ({count} samples)"), &columns);
         for p in percentiles {
             let Some(figure) = study.figures.iter().find(|f| f.key == p.key) else {
                 continue;
@@ -147,12 +154,9 @@ pub fn sections(study: &Uncertainty) -> Vec<Section> {
             if figure.cases.is_some() {
                 continue;
             }
-            sampled.row([
-                figure.label.to_string(),
-                figure.likely.like(p.p5).human(),
-                figure.likely.like(p.p50).human(),
-                figure.likely.like(p.p95).human(),
-            ]);
+            let mut row = vec![figure.label.to_string()];
+            row.extend(p.shown.iter().map(|(_, v)| figure.likely.like(*v).human()));
+            sampled.row(row);
         }
         sampled.note("each ranged input drawn uniformly between its ends, from a seeded generator (--seed): the same scenario gives the same percentiles");
         sections.push(sampled);

@@ -37,6 +37,41 @@ pub fn json_of<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// What `pipecalc estimate --format json` does with a scenario written as
+/// `text` (in a scratch folder of its own, so tests run at once): its exit
+/// code, its JSON (`null` when it wrote none) and its stderr.
+pub struct Estimated {
+    pub code: Option<i32>,
+    pub json: serde_json::Value,
+    pub stderr: String,
+}
+
+pub fn estimate_text(text: &str, extra: &[&str]) -> Estimated {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = Scratch::new(&format!("estimate-text-{n}"));
+    let path = scratch.path("plan.yaml");
+    std::fs::write(&path, text).unwrap();
+    let output = pipecalc()
+        .args(["estimate", "--format", "json"])
+        .args(extra)
+        .arg(&path)
+        .output()
+        .unwrap();
+    Estimated {
+        code: output.status.code(),
+        json: serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// [`estimate_text`] that must exit 0: its JSON.
+pub fn estimated_json(text: &str) -> serde_json::Value {
+    let run = estimate_text(text, &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    run.json
+}
+
 /// Every bundled scenario, sorted, as a path from the project's root.
 pub fn bundled_scenarios() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

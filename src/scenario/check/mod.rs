@@ -3,6 +3,7 @@
 //! file holds the helpers every block uses and the assembly of the whole
 //! scenario; each block's own checks are in a file of its own.
 
+mod cluster;
 mod network;
 
 mod prices;
@@ -605,6 +606,24 @@ impl Validator<'_> {
             .as_ref()
             .map(|s| self.streaming(s))
             .transpose()?;
+        if let (Some(stream), Some(field)) = (&streaming, &raw.schedule) {
+            if !stream.hybrid && schedule.is_some() {
+                return Err(self.error(
+                    "schedule",
+                    &field.referenced,
+                    "a stream runs all the time, not on a schedule; its micro-batch is `streaming.window`. Remove `schedule:`, or make it a hybrid (`streaming: { hybrid: true }`) whose batch runs on the schedule",
+                ));
+            }
+        }
+        let runs_per_day = schedule
+            .as_ref()
+            .map_or(1.0, |period| units::SECONDS_PER_DAY / period.base());
+        let cluster = self.cluster(
+            raw.cluster.as_ref(),
+            streaming.as_ref().is_some_and(|s| !s.hybrid),
+            runs_per_day,
+            raw.schedule.as_ref().map(|s| &s.referenced),
+        )?;
         if let (Some(stream), Some(raw_stream)) = (&streaming, &raw.streaming) {
             // Every micro-batch pays the fixed costs: a window no longer
             // than them leaves no time for the events.
@@ -648,6 +667,7 @@ impl Validator<'_> {
             deadline,
             schedule,
             run_overhead,
+            cluster,
             freshness_target,
             memory_per_worker,
             month,

@@ -57,6 +57,11 @@ impl Validator<'_> {
             .as_ref()
             .map(|f| self.duration(f, &key("billing_increment"), "billing_increment"))
             .transpose()?;
+        let billing_minimum = raw
+            .billing_minimum
+            .as_ref()
+            .map(|f| self.duration(f, &key("billing_minimum"), "billing_minimum"))
+            .transpose()?;
         let storage_price = match &raw.storage_usd_per_gb_month {
             Some(field) => {
                 let k = key("storage_usd_per_gb_month");
@@ -104,6 +109,7 @@ impl Validator<'_> {
         Ok(Prices {
             compute,
             billing_increment,
+            billing_minimum,
             storage: storage_price,
             egress,
             ingress,
