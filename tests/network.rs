@@ -85,10 +85,15 @@ fn a_stream_over_its_link_at_the_peak_is_network_bound() {
 
 #[test]
 fn a_transfer_the_link_cannot_carry_makes_it_network_bound() {
-    // 86.4 GB a day in a 60 s window needs 1.44 GB/s, over 12.5 MB/s.
+    // A flat stream: 1 MB/s, 10 MB a window, fits the link's 125 MB; the
+    // day's 86.4 GB fits a day (6,912 s of the link). But the export of a
+    // day's 86.4 GB within 60 s needs 1.44 GB/s, over 12.5 MB/s.
     let listed =
         "transfers:\n    - { name: export, of: parse.input, direction: egress, window: 60 s }";
-    let (_, e, _) = estimate(&stream(false, listed, false), &[]);
+    let flat = stream(false, listed, false).replace("peak_factor: 20", "peak_factor: 1");
+    let (_, e, _) = estimate(&flat, &[]);
+    let windows = e["network"]["link"].as_array().unwrap();
+    assert!(windows.iter().all(|w| w["fits"] == true), "{windows:?}");
     let transfer = &e["network"]["transfers"][0];
     assert_eq!(transfer["exceeds_link"], true);
     assert_eq!(e["summary"]["network_bound"], true);
