@@ -126,12 +126,14 @@ pub fn streaming(
         (&compute_usd_per_day * &calendar.days_per_month).named("stream_compute_usd_per_month");
     // At the peak the fleet is what it is sized for, or its floor when the
     // floor is larger: one window of peak traffic, processed by that fleet.
-    let fleet_at_peak = match &s.min_workers {
-        Some(minimum) => Fig::max_of([&workers_for_peak, &minimum.as_ratio()])
+    let fleet_at_peak = match (&s.min_workers, s.fleet_at_peak_held) {
+        // A study holding the fleet at a count, to bound what it divides.
+        (_, Some(held)) => Fig::constant(Ratio(held)).named("fleet_at_peak"),
+        (Some(minimum), None) => Fig::max_of([&workers_for_peak, &minimum.as_ratio()])
             .expect("two")
             .1
             .named("fleet_at_peak"),
-        None => workers_for_peak.alias("fleet_at_peak"),
+        (None, None) => workers_for_peak.alias("fleet_at_peak"),
     };
     let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
     let day_work = day_work.unwrap_or_else(|| time.sequential.clone());

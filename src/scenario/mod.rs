@@ -283,6 +283,9 @@ pub struct Streaming {
     pub latency_target: Option<Fig<Time>>,
     /// State and checkpoints kept on storage.
     pub state: Option<Fig<Information>>,
+    /// Set only by a study: the fleet at the peak held at this many
+    /// workers, to bound figures that fall each time the fleet gains one.
+    pub fleet_at_peak_held: Option<f64>,
 }
 
 /// The data's defects: the lecture's "missing data: 5% null user_id, alert

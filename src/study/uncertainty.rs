@@ -11,9 +11,13 @@
 //! The method, stated in every report:
 //! - **Bounds.** With up to [`CORNER_INPUTS`] ranged inputs, each figure is
 //!   computed at every corner of the ranges (each input at its low or its
-//!   high end). Every figure pipecalc computes is monotone in each input on
-//!   its own (sums, products, quotients, maxima, ceilings), so its extremes
-//!   lie at corners and the low and high are exact. With more inputs, each
+//!   high end). A batch's figures are monotone in each input on its own
+//!   (sums, products, quotients, maxima, ceilings), so their extremes lie at
+//!   corners and the low and high are exact. A stream's latency, freshness
+//!   and memory fall each time its fleet gains a worker: where the fleet
+//!   steps inside the ranges they are split around the step
+//!   ([`corners_split_at_steps`]), so the bounds hold every value the model
+//!   takes. With more inputs, each
 //!   figure's extreme corners are searched for: each input set to the end
 //!   that moves the figure its way (from each input alone at each end), then
 //!   single inputs flipped while a flip moves it further. For figures
@@ -74,6 +78,12 @@ impl Options {
 pub enum Method {
     /// Every corner: exact for figures monotone in each input.
     Corners(usize),
+    /// Every corner, and where a stream's fleet gains a whole worker inside
+    /// the ranges (a step that makes its latency, freshness and memory
+    /// fall), the ranges split around the step until each part holds one
+    /// fleet, a part too small to split bounded with each fleet it can
+    /// have: this many cases.
+    Split(usize),
     /// Too many inputs for every corner: each figure's extreme corners,
     /// searched for; this many cases evaluated.
     Search(usize),
@@ -250,6 +260,13 @@ impl Cases {
 
     /// The summary with each slot at `values[i]`, in base units.
     fn summary(&mut self, values: &[f64]) -> Result<Vec<Amount>> {
+        self.case(values, None).map(|(amounts, _)| amounts)
+    }
+
+    /// The summary with each slot at `values[i]` and, with `held`, a
+    /// stream's fleet at the peak held at that many workers; and the fleet
+    /// at the peak it had, for a stream.
+    fn case(&mut self, values: &[f64], held: Option<f64>) -> Result<(Vec<Amount>, Option<f64>)> {
         let setters = &self.setters;
         let mut visited = 0;
         self.scenario.inputs_mut(&mut |fig| {
@@ -258,9 +275,20 @@ impl Cases {
             }
             visited += 1;
         });
+        if let Some(stream) = &mut self.scenario.streaming {
+            stream.fleet_at_peak_held = held;
+        }
         self.evaluated += 1;
         let estimate = crate::model::checked_estimate(&self.scenario)?;
-        Ok(summary(&estimate).into_iter().map(|m| m.amount).collect())
+        let fleet = estimate.streaming.as_ref().map(|s| s.fleet_at_peak.base());
+        Ok((
+            summary(&estimate).into_iter().map(|m| m.amount).collect(),
+            fleet,
+        ))
+    }
+
+    fn values_at(&self, ends: &[f64]) -> Vec<f64> {
+        self.slots.iter().zip(ends).map(|(s, e)| s.at(*e)).collect()
     }
 
     fn at_ends(&mut self, ends: &[f64]) -> Result<Vec<Amount>> {
@@ -349,11 +377,7 @@ pub fn study(
     let k = inputs.len();
     let mut seen: Vec<Vec<Amount>> = Vec::new();
     let method = if k <= CORNER_INPUTS {
-        for mask in 0..(1usize << k) {
-            let ends: Vec<f64> = (0..k).map(|i| ((mask >> i) & 1) as f64).collect();
-            seen.push(cases.at_ends(&ends)?);
-        }
-        Method::Corners(seen.len())
+        corners_split_at_steps(&mut cases, &mut seen)?
     } else {
         for (index, _) in SUMMARY.iter().enumerate() {
             if alone.iter().all(|(l, _)| l[index].number().is_none()) {
@@ -465,6 +489,103 @@ pub fn study(
         samples,
         sampled,
     }))
+}
+
+/// The most cases the split around a stream's fleet steps evaluates
+/// before it bounds what is left with each fleet it can have.
+const SPLIT_CASES: usize = 10_000;
+
+/// A box of the ranges: each input from one end (0 to 1) to another.
+type Part = Vec<(f64, f64)>;
+
+/// Every corner of the ranges, each figure's value there kept in `seen`.
+/// Every figure is monotone in each input while a stream's fleet holds the
+/// same number of workers; where the fleet gains a worker inside the
+/// ranges its latency, freshness and memory fall, so the ranges are split
+/// around the step until each part has one fleet at all its corners (and
+/// so throughout, the fleet being monotone in each input). A part too small
+/// to split, or once [`SPLIT_CASES`] are spent, is bounded at its corners
+/// with the fleet held at each count it can have there: wider, never
+/// narrower, than what the model can take.
+fn corners_split_at_steps(cases: &mut Cases, seen: &mut Vec<Vec<Amount>>) -> Result<Method> {
+    let k = cases.slots.len();
+    let corner = |part: &Part, mask: usize| -> Vec<f64> {
+        (0..k)
+            .map(|i| {
+                if (mask >> i) & 1 == 1 {
+                    part[i].1
+                } else {
+                    part[i].0
+                }
+            })
+            .collect()
+    };
+    // Breadth first: when the cases run out, what is left is many small
+    // parts, each bounded tightly, not one large one bounded loosely.
+    let mut parts: std::collections::VecDeque<Part> = [vec![(0.0, 1.0); k]].into();
+    let mut split = false;
+    while let Some(part) = parts.pop_front() {
+        let mut fleets: Vec<Option<f64>> = Vec::with_capacity(1 << k);
+        for mask in 0..(1usize << k) {
+            let values = cases.values_at(&corner(&part, mask));
+            let (amounts, fleet) = cases.case(&values, None)?;
+            seen.push(amounts);
+            fleets.push(fleet);
+        }
+        let known: Vec<f64> = fleets.iter().flatten().copied().collect();
+        let (least, most) = known
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), f| {
+                (lo.min(*f), hi.max(*f))
+            });
+        if known.is_empty() || least == most {
+            continue;
+        }
+        split = true;
+        // The input whose ends change the fleet most, the widest on a tie.
+        let moves = |i: usize| {
+            (0..(1usize << k))
+                .filter(|mask| (mask >> i) & 1 == 0)
+                .map(|mask| match (fleets[mask], fleets[mask | (1 << i)]) {
+                    (Some(a), Some(b)) => (a - b).abs(),
+                    _ => 0.0,
+                })
+                .fold(0.0, f64::max)
+        };
+        let widest = (0..k)
+            .max_by(|a, b| {
+                moves(*a)
+                    .total_cmp(&moves(*b))
+                    .then((part[*a].1 - part[*a].0).total_cmp(&(part[*b].1 - part[*b].0)))
+            })
+            .expect("a ranged input");
+        let (low, high) = part[widest];
+        let spent = cases.evaluated + (2usize << k) > SPLIT_CASES;
+        if spent || high - low < 1e-9 {
+            // Bounded with each fleet the part can have, held.
+            let mut fleet = least;
+            while fleet <= most {
+                for mask in 0..(1usize << k) {
+                    let values = cases.values_at(&corner(&part, mask));
+                    seen.push(cases.case(&values, Some(fleet))?.0);
+                }
+                fleet += 1.0;
+            }
+            continue;
+        }
+        let middle = (low + high) / 2.0;
+        let mut lower = part.clone();
+        lower[widest].1 = middle;
+        let mut upper = part;
+        upper[widest].0 = middle;
+        parts.push_back(lower);
+        parts.push_back(upper);
+    }
+    Ok(if split {
+        Method::Split(seen.len())
+    } else {
+        Method::Corners(seen.len())
+    })
 }
 
 /// The corner where summary figure `index` is largest (`wanted` 1) or
@@ -692,6 +813,67 @@ prices:
             );
             let options = Options {
                 samples: Some(40),
+                seed: case,
+                ..Options::default()
+            };
+            let u = study(&text, "t.yaml", &options, &|s| Ok(s))
+                .unwrap()
+                .unwrap();
+            for (values, figure) in u.sampled.iter().zip(&u.figures) {
+                let (Some(low), Some(high)) = (
+                    figure.low.as_ref().and_then(Amount::number),
+                    figure.high.as_ref().and_then(Amount::number),
+                ) else {
+                    continue;
+                };
+                let slack = 1e-9 * high.abs().max(1.0);
+                for v in values {
+                    assert!(
+                        *v >= low - slack && *v <= high + slack,
+                        "case {case}: {} {v} not in {low}..{high}",
+                        figure.key
+                    );
+                }
+            }
+        }
+    }
+
+    /// A stream's latency, freshness and memory fall each time the fleet
+    /// gains a whole worker, so they are not monotone in the inputs that
+    /// size it: the bounds still hold every draw.
+    #[test]
+    fn every_sample_of_random_streams_lies_within_the_bounds() {
+        let mut draws = SplitMix64(7);
+        for case in 0..6 {
+            let mut pick = |low: f64, spread: f64| {
+                let a = low * (0.5 + draws.unit());
+                let b = a * (1.0 + spread * draws.unit());
+                (a, b)
+            };
+            let (e0, e1) = pick(50.0, 2.0);
+            let (p0, p1) = pick(2.0, 2.0);
+            let (t0, t1) = pick(400.0, 1.0);
+            let text = format!(
+                "
+volume:
+  events_per_day: {e0:.3}M..{e1:.3}M
+  event_size: 500 B
+stages:
+  - name: parse
+    bound: cpu
+    input: events
+    throughput: {t0:.2} events/s..{t1:.2} events/s
+streaming:
+  peak_factor: {p0:.3}..{p1:.3}
+  window: 10 s
+  state: 1 GB
+prices:
+  compute_usd_per_worker_hour: 0.5
+  storage_usd_per_gb_month: 0.02
+"
+            );
+            let options = Options {
+                samples: Some(300),
                 seed: case,
                 ..Options::default()
             };

@@ -287,9 +287,10 @@ pub struct SampleFigures {
 /// `--sensitivity`).
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct UncertaintyFigures {
-    /// `corners` (every corner of the ranges: exact) or `search` (each
-    /// figure's extreme corners searched for, with more inputs than corners
-    /// can be evaluated).
+    /// `corners` (every corner of the ranges: exact), `corners_split` (and
+    /// the ranges split where a stream's fleet gains a worker: bounds that
+    /// hold every value) or `search` (each figure's extreme corners searched
+    /// for, with more inputs than corners can be evaluated).
     pub method: &'static str,
     pub cases: usize,
     pub inputs: Vec<RangedInputFigures>,
@@ -304,6 +305,7 @@ impl UncertaintyFigures {
         use crate::study::uncertainty::Method;
         let (method, cases) = match study.method {
             Method::Corners(n) => ("corners", n),
+            Method::Split(n) => ("corners_split", n),
             Method::Search(n) => ("search", n),
         };
         UncertaintyFigures {

@@ -89,6 +89,7 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|f| self.size(f, &key("state"), "state"))
                 .transpose()?,
+            fleet_at_peak_held: None,
         })
     }
 }
