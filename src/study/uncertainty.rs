@@ -16,7 +16,7 @@
 //!   corners and the low and high are exact. A stream's latency, freshness
 //!   and memory fall each time its fleet gains a worker: where the fleet
 //!   steps inside the ranges they are split around the step
-//!   ([`corners_split_at_steps`]), so the bounds hold every value the model
+//!   (`corners_split_at_steps`), so the bounds hold every value the model
 //!   takes. With more inputs, each
 //!   figure's extreme corners are searched for: each input set to the end
 //!   that moves the figure its way (from each input alone at each end), then
