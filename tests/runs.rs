@@ -103,3 +103,51 @@ fn the_hourly_lecture_s_bottleneck_is_a_run_s() {
     assert_eq!(e["stages"][1]["time_s"], 50.0);
     assert_eq!(e["summary"]["parallel_s"], 2700.0);
 }
+
+/// `workers` and the deadline gate speak of one run: the fewest workers'
+/// time is a run's (the JSON's `run_s` at that count), and a missed
+/// deadline names the run's time, not the day's.
+#[test]
+fn workers_and_the_deadline_gate_speak_of_a_run() {
+    let args = [
+        "workers",
+        "scenarios/clickstream-hourly.yaml",
+        "--scale",
+        "10",
+    ];
+    let json = common::json_of(&args);
+    let n = json["min_workers"].as_u64().unwrap();
+    let chosen = json["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["workers"].as_u64() == Some(n))
+        .unwrap();
+    let run_s = chosen["run_s"].as_f64().unwrap();
+    assert!(run_s <= 15.0 * 60.0, "a run meets the 15 min deadline");
+    let table = common::pipecalc().args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    let run = pipecalc::units::human_duration(run_s);
+    assert!(
+        text.contains(&format!("fewest workers to meet the 15 min deadline and fit in memory: {n} ({run} a run")),
+        "{text}"
+    );
+    // At 40× the data one worker's hourly run is 75 min against 15 min.
+    let gate = common::pipecalc()
+        .args([
+            "estimate",
+            "scenarios/clickstream-hourly.yaml",
+            "--scale",
+            "40",
+            "--fail-on",
+            "deadline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&gate.stderr);
+    assert!(
+        stderr.contains("deadline: a run takes 75 min against a deadline of 15 min"),
+        "{stderr}"
+    );
+}
