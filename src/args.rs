@@ -16,6 +16,18 @@ pub fn events(text: &str) -> Result<u64, String> {
     Ok(count as u64)
 }
 
+/// A sample to calibrate on: at least 1,000 events, so the stages have
+/// work to time.
+pub fn sample_events(text: &str) -> Result<u64, String> {
+    let count = events(text)?;
+    if count < 1000 {
+        return Err(format!(
+            "`{text}` events are too few to calibrate on; give at least 1000 so the stages have work to time"
+        ));
+    }
+    Ok(count)
+}
+
 pub fn number(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
@@ -45,6 +57,10 @@ pub fn percentile(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// The most values a list option (`--factors`, `--workers`) takes: a table
+/// of a hundred columns is read by nobody, and each is a full estimate.
+pub const MAX_LIST: usize = 100;
+
 /// A worker count for the calculator: 1 to [`MAX_WORKERS`].
 pub fn workers(text: &str) -> Result<u32, String> {
     whole(text, 1, u64::from(MAX_WORKERS), "workers").map(|n| n as u32)
@@ -64,9 +80,11 @@ pub fn batch_rows(text: &str) -> Result<usize, String> {
     whole(text, 1, 1 << 24, "rows").map(|n| n as usize)
 }
 
-/// Rows deduplicated in memory: at least 1, at most 2^32 (64 GiB of keys).
+/// Rows deduplicated in memory: at least 10,000 (160 kB of keys: fewer
+/// only splits a date into so many spill files that a run of 200,000
+/// events opens tens of thousands of them), at most 2^32 (64 GiB of keys).
 pub fn dedup_memory_keys(text: &str) -> Result<usize, String> {
-    whole(text, 1, 1 << 32, "rows").and_then(|n| {
+    whole(text, 10_000, 1 << 32, "rows").and_then(|n| {
         usize::try_from(n).map_err(|_| format!("`{text}` rows do not fit this machine's memory"))
     })
 }

@@ -282,8 +282,8 @@ pub struct ValidateArgs {
     /// Map the Spark logs' untagged jobs onto stages by job id: YAML or JSON, e.g. {"0": ingest, "1-3": transform}.
     #[arg(long, value_name = "FILE", requires = "calibrate_from")]
     pub stage_map: Option<PathBuf>,
-    /// Events to calibrate on.
-    #[arg(long, default_value = "200K", value_parser = events)]
+    /// Events to calibrate on (at least 1000).
+    #[arg(long, default_value = "200K", value_parser = sample_events)]
     pub sample: u64,
     /// Events of the run to predict and measure.
     #[arg(long, default_value = "2M", value_parser = events)]
@@ -338,7 +338,7 @@ pub struct Output {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write the report in another format to a file, e.g. --export json=report.json --export csv=report.csv.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = export)]
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = ExportParser)]
     pub export: Vec<(Format, PathBuf)>,
 }
 
@@ -380,25 +380,95 @@ fn duration_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-fn export(text: &str) -> Result<(Format, PathBuf), String> {
+fn export(format: &str, file: std::ffi::OsString) -> Result<(Format, PathBuf), String> {
     use clap::ValueEnum;
-    let (format, file) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not FORMAT=FILE, e.g. json=report.json"))?;
     let format = Format::from_str(format.trim(), true).map_err(|_| {
-        format!("`{format}` is not a format; formats are table, markdown, json, csv")
+        format!("`{format}` is not a format; formats are table, markdown, json, csv, html")
     })?;
-    if file.trim().is_empty() {
-        return Err(format!("`{text}` names no file, e.g. json=report.json"));
+    if file.is_empty() {
+        return Err(format!(
+            "`{format:?}=` names no file, e.g. json=report.json"
+        ));
     }
-    Ok((format, PathBuf::from(file.trim())))
+    Ok((format, PathBuf::from(file)))
+}
+
+/// `--export FORMAT=FILE`, the file any path the system allows (not only
+/// UTF-8, as every other path option takes), the format before the `=`.
+#[derive(Clone)]
+struct ExportParser;
+
+impl clap::builder::TypedValueParser for ExportParser {
+    type Value = (Format, PathBuf);
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        argument: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let bad = |message: String| {
+            let option = argument.map_or_else(|| "--export".to_string(), |a| a.to_string());
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "invalid value '{}' for '{option}': {message}\n",
+                    value.to_string_lossy()
+                ),
+            )
+            .with_cmd(command)
+        };
+        let bytes = value.as_encoded_bytes();
+        let at = bytes.iter().position(|b| *b == b'=').ok_or_else(|| {
+            bad(format!(
+                "`{}` is not FORMAT=FILE, e.g. json=report.json",
+                value.to_string_lossy()
+            ))
+        })?;
+        let format = std::str::from_utf8(&bytes[..at])
+            .map_err(|_| bad("the format before `=` is not text".into()))?;
+        // SAFETY: split at an ASCII `=`, so both halves are valid encoded
+        // OS strings, as `as_encoded_bytes` documents.
+        let file = unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(&bytes[at + 1..]) };
+        let trimmed = file
+            .to_str()
+            .map_or(file.to_os_string(), |f| f.trim().into());
+        export(format, trimmed).map_err(bad)
+    }
 }
 
 impl Output {
     /// The report's options; `reads` are the files the command reads, which
-    /// no report may be written over.
-    pub fn options(&self, reads: &[PathBuf]) -> commands::Output {
-        commands::Output {
+    /// no report may be written over or into. Every file a report would be
+    /// written to is checked here, before the command does its work: none
+    /// is one the command reads or lies inside a folder it reads, none is
+    /// named twice.
+    pub fn options(&self, reads: &[PathBuf]) -> anyhow::Result<commands::Output> {
+        let reads_paths: Vec<&std::path::Path> = reads.iter().map(PathBuf::as_path).collect();
+        let mut targets: Vec<&std::path::Path> = Vec::new();
+        for path in self
+            .output
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(self.export.iter().map(|(_, path)| path.as_path()))
+        {
+            if targets.iter().any(|t| same_file(t, path)) {
+                use clap::CommandFactory;
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "`{}` is named twice among -o and --export; each report needs a file of its own",
+                            path.display()
+                        ),
+                    )
+                    .exit();
+            }
+            pipecalc::reference::storage::refuse_output(path, &reads_paths)
+                .with_context(|| format!("cannot write a report to `{}`", path.display()))?;
+            targets.push(path);
+        }
+        Ok(commands::Output {
             format: self.format,
             style: Style {
                 explain: self.explain,
@@ -406,8 +476,25 @@ impl Output {
             },
             exports: self.export.clone(),
             reads: reads.to_vec(),
-        }
+        })
     }
+}
+
+/// Two names of one file: the same path, or (existing) the same device and
+/// inode, or where they would land (`x` and `./x`).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let absolute = |p: &std::path::Path| {
+        let parent = p
+            .parent()
+            .filter(|q| !q.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        parent
+            .canonicalize()
+            .ok()
+            .zip(p.file_name())
+            .map(|(folder, name)| folder.join(name))
+    };
+    a == b || (absolute(a).is_some() && absolute(a) == absolute(b))
 }
 
 pub fn validate_options(
@@ -473,8 +560,10 @@ fn done(text: String, status: ExitStatus) -> Result<Outcome> {
 }
 
 /// A warning on stderr, shown and never obeyed by the terminal.
+/// A warning is one line on stderr: a name holding a newline (a Spark
+/// stage's tag, a path) must not write a line of its own.
 fn warn(text: &str) {
-    eprintln!("{}", pipecalc::text::printable_lines(text));
+    eprintln!("{}", pipecalc::text::printable(text));
 }
 
 /// The report to the terminal, or with `--output` to its file (then the
@@ -508,6 +597,18 @@ fn gated(text: String, breaches: Vec<String>) -> Result<Outcome> {
     })
 }
 
+/// A usage error of `subcommand`, as clap words its own, with its usage
+/// line; exits 2.
+fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: &str) -> ! {
+    use clap::CommandFactory;
+    let mut command = Cli::command().bin_name("pipecalc");
+    command.build();
+    match command.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message).exit(),
+        None => command.error(kind, message).exit(),
+    }
+}
+
 /// A scenario's warnings on stderr, or with `--deny-warnings` an error
 /// that lists them.
 fn warn_or_deny(warnings: &[String], deny: bool) -> Result<()> {
@@ -532,7 +633,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             reads.extend(args.calibrate_from.iter().cloned());
             reads.extend(args.against.iter().cloned());
             let (text, within) =
-                commands::validate(&args.scenario, &options, &args.output.options(&reads))?;
+                commands::validate(&args.scenario, &options, &args.output.options(&reads)?)?;
             let text = deliver(text, &args.output, &reads)?;
             let status = if within {
                 ExitStatus::Success
@@ -560,7 +661,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                     scale: what_if.scale,
                     compression: what_if.compression,
                 },
-                &output.options(std::slice::from_ref(&scenario)),
+                &output.options(std::slice::from_ref(&scenario))?,
                 &pipecalc::study::uncertainty::Options {
                     spread: sensitivity,
                     samples,
@@ -580,13 +681,28 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             compression,
             output,
         } => {
+            // Each value is a column and a full estimate: a list is bounded.
+            for (option, len) in [
+                ("--factors", factors.as_ref().map_or(0, Vec::len)),
+                ("--workers", workers.as_ref().map_or(0, Vec::len)),
+            ] {
+                if len > MAX_LIST {
+                    usage_error(
+                        "scale",
+                        clap::error::ErrorKind::TooManyValues,
+                        &format!(
+                            "`{option}` has {len} values; a projection shows at most {MAX_LIST} (each is a column of its own)"
+                        ),
+                    );
+                }
+            }
             let reads = [scenario];
             commands::scale(
                 &reads[0],
                 factors,
                 workers,
                 compression,
-                &output.options(&reads),
+                &output.options(&reads)?,
             )
             .and_then(|text| deliver(text, &output, &reads))
         }
@@ -597,7 +713,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             output,
         } => {
             let reads = [scenario];
-            commands::workers(&reads[0], scale, max_workers, &output.options(&reads))
+            commands::workers(&reads[0], scale, max_workers, &output.options(&reads)?)
                 .and_then(|text| deliver(text, &output, &reads))
         }
         Command::Growth {
@@ -608,7 +724,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             output,
         } => {
             let reads = [scenario];
-            commands::growth(&reads[0], years, growth, from, &output.options(&reads))
+            commands::growth(&reads[0], years, growth, from, &output.options(&reads)?)
                 .and_then(|text| deliver(text, &output, &reads))
         }
         Command::Compare {
@@ -617,21 +733,14 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             output,
         } => {
             if scenarios.len() < 2 {
-                use clap::CommandFactory;
-                let mut command = Cli::command().bin_name("pipecalc");
-                command.build();
-                let message = "compare needs at least two scenarios: the baseline, then one or more to compare with it";
-                match command.find_subcommand_mut("compare") {
-                    Some(compare) => compare
-                        .error(clap::error::ErrorKind::TooFewValues, message)
-                        .exit(),
-                    None => command
-                        .error(clap::error::ErrorKind::TooFewValues, message)
-                        .exit(),
-                }
+                usage_error(
+                    "compare",
+                    clap::error::ErrorKind::TooFewValues,
+                    "compare needs at least two scenarios: the baseline, then one or more to compare with it",
+                );
             }
             let (text, breaches) =
-                commands::compare_gated(&scenarios, &output.options(&scenarios), &fail_above)?;
+                commands::compare_gated(&scenarios, &output.options(&scenarios)?, &fail_above)?;
             return gated(deliver(text, &output, &scenarios)?, breaches);
         }
         Command::Check {
@@ -651,7 +760,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             let (text, warnings) = commands::inspect(
                 &run,
                 stage_map.as_deref(),
-                &output.options(std::slice::from_ref(&run)),
+                &output.options(std::slice::from_ref(&run))?,
             )?;
             for warning in &warnings {
                 warn(&format!("warning: {warning}"));
@@ -700,6 +809,20 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
         ),
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
+            // How the logs are read is a command-line choice: a bad pattern
+            // or a field given twice is a usage error, before anything runs.
+            if let Err(error) = pipecalc::reference::event::LogFormat::new(
+                &args.config.fields,
+                &args.config.product_pattern,
+                &args.config.product_pages,
+                args.config.allowed_lateness_ms,
+            ) {
+                usage_error(
+                    "run",
+                    clap::error::ErrorKind::ValueValidation,
+                    &format!("{error:#}"),
+                );
+            }
             let output = Output {
                 format: args.format,
                 explain: false,
@@ -710,7 +833,7 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
                 progress: true,
                 ..args.config
             };
-            let ran = commands::run(&config, &output.options(&[]))?;
+            let ran = commands::run(&config, &output.options(&[])?)?;
             for warning in &ran.warnings {
                 warn(&format!("warning: {warning}"));
             }

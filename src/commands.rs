@@ -400,9 +400,24 @@ pub fn generate(
     config: &crate::reference::generator::GeneratorConfig,
     out: &Path,
 ) -> Result<String> {
-    let truth = crate::reference::generator::generate(config, out)?;
+    let generated = crate::reference::generator::generate_into(config, out)?;
+    let truth = &generated.truth;
+    let mut removed = String::new();
+    if !generated.replaced.is_empty() {
+        removed.push_str(&format!(
+            "  replaced the previous generation in this folder: {} file(s) removed first, so the truth describes every log here\n",
+            generated.replaced.len()
+        ));
+    }
+    if !generated.cleared.is_empty() {
+        removed.push_str(&format!(
+            "  removed {} temporary file(s) a killed generation left: {}\n",
+            generated.cleared.len(),
+            generated.cleared.join(", ")
+        ));
+    }
     Ok(format!(
-        "wrote {} lines ({}) for {} day(s) to {}\n  defects: {} malformed, {} missing a timestamp, {} duplicates, {} null user_id, {} late, {} with a new field\n  truth: {} views of {} (date, product) pairs in {}\n",
+        "{removed}wrote {} lines ({}) for {} day(s) to {}\n  defects: {} malformed, {} missing a timestamp, {} duplicates, {} null user_id, {} late, {} with a new field\n  truth: {} views of {} (date, product) pairs in {}\n",
         truth.lines,
         crate::units::human_bytes(truth.bytes as f64),
         config.days,
@@ -432,7 +447,14 @@ pub struct RunOutcome {
 /// What a user's `--product-pattern` costs, measured before the run: a
 /// regular expression with a capture group can be hundreds of times slower
 /// than the built-in rule, and it runs once for every product page view.
-fn pattern_cost_note(config: &crate::reference::pipeline::RunConfig) -> Option<String> {
+fn pattern_cost_note(
+    config: &crate::reference::pipeline::RunConfig,
+    report: &crate::reference::pipeline::RunReport,
+) -> Option<String> {
+    let quality = &report.quality;
+    if quality.pattern_pages == 0 {
+        return None;
+    }
     let format = crate::reference::event::LogFormat::new(
         &config.fields,
         &config.product_pattern,
@@ -440,8 +462,7 @@ fn pattern_cost_note(config: &crate::reference::pipeline::RunConfig) -> Option<S
         config.allowed_lateness_ms,
     )
     .ok()?;
-    let cost = format.pattern_cost()?;
-    let slower = cost.pattern_ns / cost.built_in_ns.max(0.1);
+    let per_page = quality.pattern_ns as f64 / quality.pattern_pages as f64;
     let nanoseconds = |ns: f64| {
         if ns < 1000.0 {
             format!("{} ns", crate::units::significant(ns, 3))
@@ -449,12 +470,23 @@ fn pattern_cost_note(config: &crate::reference::pipeline::RunConfig) -> Option<S
             format!("{} µs", crate::units::significant(ns / 1000.0, 3))
         }
     };
+    // The built-in rule is timed on a sample (it does the same few steps on
+    // any page); the pattern on the pages this run read.
+    let built_in = format
+        .pattern_cost()
+        .map(|cost| {
+            format!(
+                ", where the built-in rule takes about {} ({}× as long)",
+                nanoseconds(cost.built_in_ns),
+                crate::units::significant(per_page / cost.built_in_ns.max(0.1), 2)
+            )
+        })
+        .unwrap_or_default();
     Some(format!(
-        "--product-pattern matches a page in {} where the built-in rule takes {} ({}× as long, measured here): about {} for every 10M product page views",
-        nanoseconds(cost.pattern_ns),
-        nanoseconds(cost.built_in_ns),
-        crate::units::significant(slower, 2),
-        crate::units::human_duration(cost.pattern_ns * 1e7 / 1e9),
+        "--product-pattern took {} a page on the {} product pages this run read ({} in all){built_in}",
+        nanoseconds(per_page),
+        crate::units::human_count(quality.pattern_pages as f64),
+        crate::units::human_duration(quality.pattern_ns as f64 / 1e9),
     ))
 }
 
@@ -488,7 +520,6 @@ fn skipped_warnings(report: &crate::reference::pipeline::RunReport) -> Vec<Strin
 
 /// `pipecalc run`.
 pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> Result<RunOutcome> {
-    let pattern_note = pattern_cost_note(config);
     match crate::reference::pipeline::run(config) {
         Ok(run) => Ok(RunOutcome {
             text: emit(
@@ -499,7 +530,7 @@ pub fn run(config: &crate::reference::pipeline::RunConfig, output: &Output) -> R
             )?,
             warnings: skipped_warnings(&run)
                 .into_iter()
-                .chain(pattern_note)
+                .chain(pattern_cost_note(config, &run))
                 .collect(),
             error: None,
         }),
@@ -706,11 +737,24 @@ pub fn calibrate(
             "--workers measures this machine; with --from, each run says its own workers (use --workers with --plan)"
         ));
     }
-    if let Some(path) = out.filter(|p| p.exists() && !force) {
-        return Err(anyhow!(
-            "`{}` exists; pick another name, or add --force to replace it",
-            path.display()
-        ));
+    let reads: Vec<&Path> = from
+        .runs
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(from.stage_map.as_deref())
+        .collect();
+    // Checked before anything is measured: a file the runs are read from,
+    // or one inside a folder they are, is never replaced, even with
+    // --force; a device (`/dev/null`) is written through.
+    if let Some(path) = out {
+        crate::reference::storage::refuse_output(path, &reads)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        if crate::reference::storage::replaces_a_file(path) && !force {
+            return Err(anyhow!(
+                "`{}` exists; pick another name, or add --force to replace it",
+                path.display()
+            ));
+        }
     }
     let calibration = match from.measured()? {
         Some(calibration) => calibration,
@@ -719,12 +763,6 @@ pub fn calibrate(
     let Some(path) = out else {
         return Ok(calibration.yaml);
     };
-    let reads: Vec<&Path> = from
-        .runs
-        .iter()
-        .map(PathBuf::as_path)
-        .chain(from.stage_map.as_deref())
-        .collect();
     crate::reference::storage::write_report(path, calibration.yaml.as_bytes(), &reads)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut text = match &calibration.source {

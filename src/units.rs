@@ -192,9 +192,11 @@ pub fn significant(value: f64, digits: i32) -> String {
         return scientific(value, digits);
     }
     let magnitude = value.abs().log10().floor() as i32;
-    // Past a quadrillion, or below a millionth, digits stop being readable:
-    // scientific notation, with the same significant digits.
-    if !(-6..15).contains(&magnitude) {
+    // Past a quadrillion, or below a trillionth, digits stop being
+    // readable: scientific notation, with the same significant digits. A
+    // small figure a person reads (a price per byte, a share of a share)
+    // is written out, `0.00000012`, never `1.2e-7`.
+    if !(-12..15).contains(&magnitude) {
         return scientific(value, digits);
     }
     let decimals = (digits - 1 - magnitude).max(0) as usize;
@@ -300,6 +302,10 @@ pub fn human_duration(seconds: f64) -> String {
     if abs >= SECONDS_PER_DAY && whole_days.fract() == 0.0 {
         let unit = if whole_days == 1.0 { "day" } else { "days" };
         format!("{} {unit}", significant(seconds / SECONDS_PER_DAY, 6))
+    } else if abs > 0.0 && abs < 1e-6 {
+        format!("{} ns", significant(seconds * 1e9, 4))
+    } else if abs > 0.0 && abs < 1e-3 {
+        format!("{} µs", significant(seconds * 1e6, 4))
     } else if abs < 100.0 {
         format!("{} s", significant(seconds, 4))
     } else if abs >= 3600.0 && (abs / 3600.0).fract() == 0.0 {
@@ -320,6 +326,11 @@ pub fn human_usd(value: f64) -> String {
     let abs = value.abs();
     if abs >= 1e15 {
         return format!("{sign}${}", significant(abs, 4));
+    }
+    // Below a millionth of a dollar no digit is worth reading, and
+    // e-notation is not for people: said as a bound.
+    if abs > 0.0 && abs < 1e-6 {
+        return format!("{sign}<$0.000001");
     }
     if abs == 0.0 || abs >= 0.01 {
         let text = format!("{abs:.2}");

@@ -150,3 +150,71 @@ fn a_spark_tag_is_shown_not_obeyed() {
         }
     }
 }
+
+/// A transfer named with newlines, a code fence, a heading and a forged
+/// `ok:` line; a scenario named with Markdown's link and image syntax.
+const INJECTED: &str = "name: \"[x](javascript:alert(1)) ![i](https://example.com/p.png)\"
+volume: { events_per_day: 10M, event_size: 500 B }
+stages:
+  - { name: ingest, bound: io, input: bytes, duration: 10 min }
+network:
+  bandwidth: 1 Gbps
+  transfers:
+    - { name: \"t\\n```\\n## Heading\\nok: fake\", of: ingest.input, direction: ingress }
+prices: { compute_usd_per_worker_hour: 0.5 }
+";
+
+/// Before, the transfer's newlines reached the network section's notes as
+/// lines of their own (a heading, a code fence, an `ok:`), and the
+/// Markdown made the name a link and an image.
+#[test]
+fn a_name_cannot_write_lines_or_links_of_its_own() {
+    let scratch = Scratch::new("hostile-lines");
+    let path = scratch.path("plan.yaml");
+    std::fs::write(&path, INJECTED).unwrap();
+    for format in ["table", "markdown", "html"] {
+        let (out, _) = succeeded(&[
+            "estimate".as_ref(),
+            path.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+        ]);
+        for line in out.lines() {
+            let line = line.trim_start_matches("- ").trim();
+            assert!(
+                !line.starts_with("## Heading") && !line.starts_with("ok: fake"),
+                "{format}: {line}"
+            );
+        }
+        assert!(
+            out.contains("t\\u{a}```\\u{a}## Heading"),
+            "{format}: {out}"
+        );
+        if format == "markdown" {
+            assert!(!out.contains("[x](javascript"), "{out}");
+            assert!(!out.contains("![i](https"), "{out}");
+            assert!(out.contains("\\[x\\](javascript"), "{out}");
+        }
+    }
+    // A file named with a newline and a forged `ok:` is one `ok:` line.
+    let named = scratch.path("a\nok: forged.yaml");
+    std::fs::write(&named, INJECTED).unwrap();
+    let (out, _) = succeeded(&["check".as_ref(), named.as_os_str()]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("ok: forged")), "{out}");
+}
+
+/// A warning is one line on stderr, whatever the path it names holds.
+#[test]
+fn a_warning_is_one_line() {
+    let scratch = Scratch::new("hostile-warning");
+    let named = scratch.path("b\nwarning: forged.yaml");
+    std::fs::write(
+        &named,
+        "volume: { events_per_day: 1M, event_size: 500 B }\nstages:\n  - { name: a, bound: io, input: bytes, throughput: 10 MB/s }\nnetwork: { bandwidth: 400 Tbps }\nprices: { compute_usd_per_worker_hour: 1 }\n",
+    )
+    .unwrap();
+    let (_, err) = succeeded(&["check".as_ref(), named.as_os_str()]);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("400 Tbps"), "{err}");
+}

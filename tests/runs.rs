@@ -129,7 +129,9 @@ fn workers_and_the_deadline_gate_speak_of_a_run() {
     let text = String::from_utf8_lossy(&table.stdout);
     let run = pipecalc::units::human_duration(run_s);
     assert!(
-        text.contains(&format!("fewest workers to meet the 15 min deadline and fit in memory: {n} ({run} a run")),
+        text.contains(&format!(
+            "fewest workers to meet the 15 min deadline and fit in memory: {n} ({run} a run"
+        )),
         "{text}"
     );
     // At 40× the data one worker's hourly run is 75 min against 15 min.

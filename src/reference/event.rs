@@ -73,6 +73,13 @@ impl LogFormat {
         allowed_lateness_ms: i64,
     ) -> Result<LogFormat> {
         let mut keys = FIELDS.map(str::to_string);
+        for (index, (field, _)) in renames.iter().enumerate() {
+            if renames[..index].iter().any(|(earlier, _)| earlier == field) {
+                bail!(
+                    "`--field {field}=…` is given twice; give each field one key (`--field {field}=KEY` once)"
+                );
+            }
+        }
         for (field, key) in renames {
             let Some(index) = FIELDS.iter().position(|f| f == field) else {
                 bail!(
@@ -120,6 +127,17 @@ impl LogFormat {
 
     /// The product id of a page: `Ok(id)` on a product page the pattern
     /// matches, else why not.
+    /// The prefix of a product page (`--product-pages`).
+    pub fn product_pages(&self) -> &str {
+        &self.product_pages
+    }
+
+    /// Whether product ids come from a user's `--product-pattern` (a
+    /// regular expression), not the built-in rule.
+    pub fn uses_pattern(&self) -> bool {
+        matches!(self.product_rule, ProductRule::Pattern(_))
+    }
+
     pub fn product_id<'a>(&self, page: &'a str) -> Result<&'a str, ProductError> {
         if !page.starts_with(&self.product_pages) {
             return Err(ProductError::NotAProductPage);

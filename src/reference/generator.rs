@@ -368,7 +368,7 @@ fn fits(config: &GeneratorConfig, out: &Path) -> Result<()> {
         .saturating_mul(BYTES_PER_EVENT);
     if per_hour > MAX_HOUR_BYTES {
         bail!(
-            "`--events {}` over {} day(s) is about {} an hour, and an hour is built in memory before it is written (at most {}); spread the events over more --days, or generate fewer",
+            "{} events over {} day(s) are about {} an hour, and an hour is built in memory before it is written (at most {}); spread the events over more days, or generate fewer",
             config.events,
             config.days,
             crate::units::human_bytes(per_hour as f64),
@@ -379,7 +379,7 @@ fn fits(config: &GeneratorConfig, out: &Path) -> Result<()> {
     if let Some(free) = super::storage::free_bytes(out) {
         if total > free {
             bail!(
-                "`--events {}` is about {} of logs, and `{}` has {} free; generate fewer events, or write them to a larger disk",
+                "{} events are about {} of logs, and `{}` has {} free; generate fewer events, or write them to a larger disk",
                 config.events,
                 crate::units::human_bytes(total as f64),
                 out.display(),
@@ -390,15 +390,95 @@ fn fits(config: &GeneratorConfig, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What a generation left in its folder.
+#[derive(Clone, Debug, Default)]
+pub struct Generated {
+    pub truth: Truth,
+    /// The previous generation's files, removed first: `_truth.json` is of
+    /// one generation's logs only, so no other logs may stand beside it.
+    pub replaced: Vec<String>,
+    /// Temporary files a killed generation left (its process gone), removed.
+    pub cleared: Vec<String>,
+}
+
 /// Writes the logs and `_truth.json` into `out`, and returns the truth.
 pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
+    generate_into(config, out).map(|generated| generated.truth)
+}
+
+/// What `out` holds that a generation wrote: `_truth.json`, hour files and
+/// their temporary files. Anything else is not ours; hour files with no
+/// truth beside them are somebody's logs.
+fn previous_generation(out: &Path) -> Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(names);
+    }
+    let hour_file = |name: &str| {
+        name.strip_suffix(".jsonl").is_some_and(|stem| {
+            stem.len() == 13
+                && stem.as_bytes()[10] == b'T'
+                && chrono::NaiveDate::parse_from_str(&stem[..10], "%Y-%m-%d").is_ok()
+                && stem[11..].parse::<u32>().is_ok_and(|h| h < 24)
+        })
+    };
+    let ours = |name: &str| {
+        name == "_truth.json"
+            || hour_file(name)
+            || super::storage::temporary_of(name)
+                .is_some_and(|(_, of)| of == "_truth.json" || hour_file(of))
+    };
+    let foreign: Vec<&String> = names.iter().filter(|n| !ours(n)).collect();
+    let truth = names.iter().any(|n| n == "_truth.json");
+    if !foreign.is_empty() || !truth {
+        let mut shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+        if names.len() > 5 {
+            shown.push(format!("and {} more", names.len() - 5));
+        }
+        bail!(
+            "`{}` is not empty and is not a folder pipecalc generated (it holds {}); generate into a new or empty folder, so `_truth.json` describes every log there",
+            out.display(),
+            shown.join(", ")
+        );
+    }
+    Ok(names)
+}
+
+/// [`generate`], with what it removed first: a previous generation in the
+/// same folder, and a killed one's temporary files.
+pub fn generate_into(config: &GeneratorConfig, out: &Path) -> Result<Generated> {
     if config.events == 0 {
         bail!("`--events` is 0; generate at least one event");
     }
     if config.days == 0 {
         bail!("`--days` is 0; generate at least one day");
     }
+    super::storage::refuse_dangling_folder(out)?;
     fits(config, out)?;
+    let cleared = super::storage::remove_stale_temporaries(out)?;
+    let mut replaced = Vec::new();
+    for name in previous_generation(out)? {
+        let path = out.join(&name);
+        // A temporary file of a live writer is another generation running.
+        if let Some((pid, _)) = super::storage::temporary_of(&name) {
+            if pid != std::process::id() {
+                bail!(
+                    "`{}` is being written by process {pid}; wait for that generation to finish, or generate into another folder",
+                    out.display()
+                );
+            }
+        }
+        std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove `{}`", path.display()))?;
+        replaced.push(name);
+    }
+    replaced.sort();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let zipf = Zipf::new(config.products, config.zipf_exponent);
     let hours = u64::from(config.days) * 24;
@@ -428,7 +508,11 @@ pub fn generate(config: &GeneratorConfig, out: &Path) -> Result<Truth> {
         super::storage::to_json(&record)?.as_bytes(),
     )
     .context("cannot write the ground truth")?;
-    Ok(truth)
+    Ok(Generated {
+        truth,
+        replaced,
+        cleared,
+    })
 }
 
 #[cfg(test)]

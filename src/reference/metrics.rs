@@ -74,9 +74,28 @@ pub struct StageMetrics {
     /// This stage's own peak resident memory; `None` where the platform
     /// cannot measure it (macOS, Windows).
     pub peak_memory_bytes: Option<u64>,
+    /// Which of `rows_in`, `rows_out`, `bytes_in`, `bytes_out` the source
+    /// did not measure (a Spark log's "unknown" value, a sum past what a
+    /// count holds): written `null`, shown "not measured", never fitted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_measured: Vec<String>,
 }
 
 impl StageMetrics {
+    /// A count as measured: `None` where the source did not measure it.
+    pub fn measured(&self, figure: &str) -> Option<u64> {
+        if self.not_measured.iter().any(|f| f == figure) {
+            return None;
+        }
+        Some(match figure {
+            "rows_in" => self.rows_in,
+            "rows_out" => self.rows_out,
+            "bytes_in" => self.bytes_in,
+            "bytes_out" => self.bytes_out,
+            _ => return None,
+        })
+    }
+
     pub fn bytes_per_s(&self) -> f64 {
         if self.wall_s > 0.0 {
             self.bytes_in as f64 / self.wall_s
@@ -114,6 +133,16 @@ pub struct Quality {
     pub page_views: u64,
     pub invalid_product_ids: u64,
     pub non_product_page_views: u64,
+    /// With a `--product-pattern`: the product pages it was matched on, and
+    /// the time it took there, measured on the pages the run read.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pattern_pages: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pattern_ns: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// The most unknown field names a run tracks: logs with a new key on every
@@ -162,6 +191,8 @@ impl Quality {
         self.page_views += other.page_views;
         self.invalid_product_ids += other.invalid_product_ids;
         self.non_product_page_views += other.non_product_page_views;
+        self.pattern_pages += other.pattern_pages;
+        self.pattern_ns += other.pattern_ns;
     }
 }
 
@@ -190,18 +221,56 @@ pub struct RunReport {
     /// Every stage's peak includes it; what a stage adds is above it.
     #[serde(default)]
     pub process_base_memory_bytes: Option<u64>,
+    /// The settings that decide what the run writes (`--field`,
+    /// `--allowed-lateness-ms`, `--max-line-bytes`, `--max-quarantined`,
+    /// `--product-pattern`, `--product-pages`), as given.
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// The lecture's alert threshold for missing user ids.
 pub const NULL_USER_ALERT: f64 = 0.01;
 
-/// One stage as `run.json` holds it.
+/// One stage as `run.json` and `inspect` write it: a count the source did
+/// not measure is `null`, never 0.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageRecord {
-    #[serde(flatten)]
-    pub metrics: StageMetrics,
-    pub throughput_bytes_per_s: f64,
-    pub throughput_rows_per_s: f64,
+    pub name: String,
+    pub status: StageStatus,
+    pub wall_s: f64,
+    /// `null` where the platform cannot measure it (Windows).
+    pub cpu_s: Option<f64>,
+    pub rows_in: Option<u64>,
+    pub rows_out: Option<u64>,
+    pub bytes_in: Option<u64>,
+    pub bytes_out: Option<u64>,
+    /// This stage's own peak resident memory; `null` where not measured.
+    pub peak_memory_bytes: Option<u64>,
+    pub throughput_bytes_per_s: Option<f64>,
+    pub throughput_rows_per_s: Option<f64>,
+}
+
+impl StageRecord {
+    pub fn of(s: &StageMetrics) -> StageRecord {
+        let rate = |count: Option<u64>| {
+            count
+                .filter(|_| s.wall_s > 0.0)
+                .map(|c| clean(c as f64 / s.wall_s))
+        };
+        StageRecord {
+            name: s.name.clone(),
+            status: s.status,
+            wall_s: clean(s.wall_s),
+            cpu_s: s.cpu_s.map(clean),
+            rows_in: s.measured("rows_in"),
+            rows_out: s.measured("rows_out"),
+            bytes_in: s.measured("bytes_in"),
+            bytes_out: s.measured("bytes_out"),
+            peak_memory_bytes: s.peak_memory_bytes,
+            throughput_bytes_per_s: rate(s.measured("bytes_in")),
+            throughput_rows_per_s: rate(s.measured("rows_in")),
+        }
+    }
 }
 
 /// What the run found in its input, line by line.
@@ -255,6 +324,9 @@ pub struct RunDocument {
     /// The process's resident size when the run began, before any stage,
     /// in bytes: part of every stage's peak. `null` where not measured.
     pub process_base_memory_bytes: Option<u64>,
+    /// The settings that decide what the run writes, as given: a stage is
+    /// kept from an earlier run only when it was made with the same.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 impl RunDocument {
@@ -267,19 +339,7 @@ impl RunDocument {
             workers: report.workers,
             input: report.input.clone(),
             output: report.output.clone(),
-            stages: report
-                .stages
-                .iter()
-                .map(|s| StageRecord {
-                    metrics: StageMetrics {
-                        wall_s: clean(s.wall_s),
-                        cpu_s: s.cpu_s.map(clean),
-                        ..s.clone()
-                    },
-                    throughput_bytes_per_s: clean(s.bytes_per_s()),
-                    throughput_rows_per_s: clean(s.rows_per_s()),
-                })
-                .collect(),
+            stages: report.stages.iter().map(StageRecord::of).collect(),
             quality: QualityRecord {
                 lines: q.lines,
                 blank_lines: q.blank_lines,
@@ -304,6 +364,7 @@ impl RunDocument {
             cleared_leftovers: report.cleared_leftovers.clone(),
             process_peak_memory_bytes: report.process_peak_memory_bytes,
             process_base_memory_bytes: report.process_base_memory_bytes,
+            settings: report.settings.clone(),
         }
     }
 }

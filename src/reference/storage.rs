@@ -270,6 +270,55 @@ pub fn create_new(path: &Path) -> std::io::Result<File> {
 /// fsynced, renamed over `path`, and the folder fsynced, so neither a crash
 /// nor a full disk leaves a torn or empty file where the old one was. The
 /// temporary file is created new, never through a link a name was given.
+/// The process that wrote a temporary file [`write_atomic`] names
+/// (`.NAME.PID.tmp`), and the name it stands for; `None` for any other.
+pub fn temporary_of(name: &str) -> Option<(u32, &str)> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (stands_for, pid) = inner.rsplit_once('.')?;
+    Some((pid.parse().ok()?, stands_for))
+}
+
+/// Whether process `pid` still runs (on Unix, signal 0 asks without
+/// signalling); elsewhere assumed to, so nothing of a live writer is
+/// removed.
+pub fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = i32::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let status = unsafe { libc::kill(pid, 0) };
+        status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Removes, in `dir`, the temporary files [`write_atomic`] left when its
+/// process was killed (its process gone), and returns their names.
+pub fn remove_stale_temporaries(dir: &Path) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(removed);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some((pid, _)) = temporary_of(&name) {
+            if pid != std::process::id() && !process_alive(pid) {
+                std::fs::remove_file(entry.path())
+                    .with_context(|| format!("cannot remove `{}`", entry.path().display()))?;
+                removed.push(name);
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let folder = path
@@ -302,14 +351,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(folder)
 }
 
-/// Writes a report the user named (`-o`, `--export`, `init`, `calibrate
-/// --out`) without destroying what is there: a regular file is replaced
-/// atomically (through a link, its target is, and the link stays); a
-/// character device, a FIFO or a socket (`/dev/null`, `/dev/stdout`, a
-/// pipe) is written through, never renamed over; a folder is refused, and
-/// so is any of `inputs`, the files the command reads.
-pub fn write_report(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<()> {
-    use std::io::Write;
+/// Refuses an output folder that is a link to nothing: creating it would
+/// fail as "File exists", or make a folder where the link points.
+pub fn refuse_dangling_folder(path: &Path) -> Result<()> {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link && std::fs::metadata(path).is_err() {
+        anyhow::bail!(
+            "`{}` is a link to `{}`, which does not exist; name a folder (pipecalc does not create one through a dangling link)",
+            path.display(),
+            std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Where writing to `path` lands: through a link, at its target; else in
+/// its folder, resolved. `None` for a link whose target does not exist or
+/// a path whose folder does not.
+fn landing(path: &Path) -> Option<PathBuf> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return path.canonicalize().ok();
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(folder.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// Refuses a report's path before anything is computed or written: a
+/// folder; a link to nothing; one of `inputs` (by device and inode, so a
+/// hard link is caught too); or a file inside a folder among `inputs`
+/// (a lake, a Spark log folder), which the command reads whole.
+pub fn refuse_output(path: &Path, inputs: &[&Path]) -> Result<()> {
     let same = |a: &Path, b: &Path| -> bool {
         match (std::fs::metadata(a), std::fs::metadata(b)) {
             #[cfg(unix)]
@@ -329,15 +405,53 @@ pub fn write_report(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<()> {
             input.display()
         );
     }
-    let Ok(target) = std::fs::metadata(path) else {
-        return write_atomic(path, bytes);
-    };
-    if target.is_dir() {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link && std::fs::metadata(path).is_err() {
+        anyhow::bail!(
+            "`{}` is a link to `{}`, which does not exist; name a file to write the report to (pipecalc does not create a file through a dangling link)",
+            path.display(),
+            std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default()
+        );
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         anyhow::bail!(
             "`{}` is a folder; name a file to write the report to",
             path.display()
         );
     }
+    if let Some(lands) = landing(path) {
+        for input in inputs {
+            let Some(folder) = std::fs::metadata(input)
+                .ok()
+                .filter(|m| m.is_dir())
+                .and_then(|_| input.canonicalize().ok())
+            else {
+                continue;
+            };
+            if lands.starts_with(&folder) {
+                anyhow::bail!(
+                    "`{}` is inside `{}`, which this command reads; write the report outside it",
+                    path.display(),
+                    input.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a report the user named (`-o`, `--export`, `init`, `calibrate
+/// --out`) without destroying what is there: a regular file is replaced
+/// atomically (through a link, its target is, and the link stays); a
+/// character device, a FIFO or a socket (`/dev/null`, `/dev/stdout`, a
+/// pipe) is written through, never renamed over; what [`refuse_output`]
+/// refuses is refused.
+pub fn write_report(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<()> {
+    use std::io::Write;
+    refuse_output(path, inputs)?;
+    let Ok(target) = std::fs::metadata(path) else {
+        return write_atomic(path, bytes);
+    };
     if !target.is_file() {
         // A device, a FIFO, a socket: what is written goes through it.
         return std::fs::OpenOptions::new()
@@ -354,6 +468,12 @@ pub fn write_report(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<()> {
         path.to_path_buf()
     };
     write_atomic(&resolved, bytes)
+}
+
+/// Whether writing to `path` would replace a regular file that is there
+/// (a device or a FIFO is written through, and replaces nothing).
+pub fn replaces_a_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Fsyncs a folder, so the names in it (a rename, a new file) survive a

@@ -14,11 +14,31 @@ fn escape(cell: &str) -> String {
     html(cell).replace('|', "\\|")
 }
 
-/// Text with `&`, `<` and `>` as entities: Markdown passes inline HTML on.
+/// Text with `&`, `<` and `>` as entities (Markdown passes inline HTML
+/// on), and `[` and `]` escaped outside code spans, so a name like
+/// `[x](javascript:…)` or `![x](https://…/p.png)` is text, not a link or
+/// an image. Inside a code span (between backticks) Markdown makes no
+/// link and shows a backslash as itself, so there they stay as they are.
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '[' | ']' if !in_code => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn render(document: &Document, style: Style) -> String {

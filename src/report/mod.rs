@@ -173,11 +173,9 @@ impl Document {
                     title: line(&section.title),
                     columns: lines(&section.columns),
                     rows: section.rows.iter().map(lines).collect(),
-                    notes: section
-                        .notes
-                        .iter()
-                        .map(|n| crate::text::printable_lines(n).into_owned())
-                        .collect(),
+                    // A note is one line: a name holding a newline must
+                    // not open a line (a heading, a code fence, an `ok:`).
+                    notes: lines(&section.notes),
                     working: section
                         .working
                         .iter()

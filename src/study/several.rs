@@ -67,12 +67,26 @@ pub fn read_runs(
     Ok(runs)
 }
 
-/// An unfinished log's half-done stages would be fitted as whole ones.
+/// An unfinished log's half-done stages would be fitted as whole ones, and
+/// a count the log did not measure would be fitted as 0.
 pub fn refuse_incomplete(path: &Path, run: &MeasuredRun, allow_incomplete: bool) -> Result<()> {
     if run.report.status == RunStatus::Incomplete && !allow_incomplete {
         bail!(
             "`{}` is an unfinished log (it ends before its application did: still running, or killed); its stages may be half done, so it is refused; add --allow-incomplete to use the stages that finished",
             path.display()
+        );
+    }
+    if let Some(stage) = run
+        .report
+        .stages
+        .iter()
+        .find(|s| !s.not_measured.is_empty())
+    {
+        bail!(
+            "`{}`: stage `{}` has {} not measured (the log holds Spark's \"unknown\" value there, or counts past what a count holds), so it cannot be calibrated from; `pipecalc inspect` shows what the log holds",
+            path.display(),
+            stage.name,
+            stage.not_measured.join(", ")
         );
     }
     Ok(())

@@ -95,22 +95,11 @@ fn remove_stale_scratch() {
         else {
             continue;
         };
-        if pid != std::process::id() as i32 && !process_alive(pid) {
+        if pid != std::process::id() as i32 && !crate::reference::storage::process_alive(pid as u32)
+        {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-#[cfg(unix)]
-fn process_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    let status = unsafe { libc::kill(pid, 0) };
-    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: i32) -> bool {
-    true
 }
 
 impl Scratch {
@@ -335,8 +324,8 @@ fn key_census(processed: &Path) -> Result<(u64, f64)> {
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct CalibrateOptions {
-    /// Events in the sample (a count: 200K).
-    #[arg(long, default_value = "200K", value_parser = crate::args::events)]
+    /// Events in the sample (a count: 200K; at least 1000).
+    #[arg(long, default_value = "200K", value_parser = crate::args::sample_events)]
     pub events: u64,
     /// Workers to measure with (throughputs are written per worker).
     #[arg(long, default_value_t = 1, value_parser = crate::args::threads, allow_negative_numbers = true)]
@@ -755,9 +744,11 @@ pub(crate) fn written(
     header: &str,
 ) -> Result<(String, crate::scenario::Scenario)> {
     let yaml = crate::scenario::raw::to_yaml(&raw, header)?;
-    let scenario = crate::scenario::from_raw(raw, "calibrated.yaml").with_context(|| {
-        format!("the calibrated scenario does not hold; this is a pipecalc bug\n{yaml}")
-    })?;
+    // What the checker refuses here came from the runs: a figure measured
+    // out of any plausible range (a damaged log's counts), named by its key.
+    let scenario = crate::scenario::from_raw(raw, "calibrated.yaml").context(
+        "the measured runs give a scenario pipecalc cannot hold: a figure is out of range, so a run's counts or times may be damaged (`pipecalc inspect` shows each run's)",
+    )?;
     Ok((yaml, scenario))
 }
 
@@ -824,7 +815,7 @@ fn calibrate_with(
 ) -> Result<(Calibration, Scratch)> {
     if options.events < 1000 {
         bail!(
-            "`--events` is {}; calibrate on at least 1000 events so the stages have work to time",
+            "a sample of {} events is too few to calibrate on; give at least 1000 so the stages have work to time",
             options.events
         );
     }
@@ -833,7 +824,12 @@ fn calibrate_with(
     }
     let scratch = Scratch::new("calibrate")?;
     let logs = sample_logs(&scratch);
-    generate(&sample_config(options.events, options.seed), &logs)?;
+    generate(&sample_config(options.events, options.seed), &logs).with_context(|| {
+        format!(
+            "cannot generate the sample in the temporary folder `{}` (set TMPDIR to a folder on a larger disk)",
+            std::env::temp_dir().display()
+        )
+    })?;
     progress(format!(
         "calibrating on {} generated events",
         options.events
@@ -2153,6 +2149,7 @@ mod tests {
             skipped_inputs: Vec::new(),
             cleared_leftovers: Vec::new(),
             process_peak_memory_bytes: None,
+            settings: Default::default(),
         };
         // Ingest: 30 MB above a 6 MB start with one worker, 54 MB above a
         // 7 MB start with two: the second added 24 of 30, 0.8. Transform's

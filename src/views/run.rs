@@ -2,7 +2,7 @@
 //! measurements and data quality. Its JSON is the pipeline's own
 //! (`reference::metrics`).
 
-use crate::reference::metrics::NULL_USER_ALERT;
+use crate::reference::metrics::{StageRecord, NULL_USER_ALERT};
 use crate::reference::pipeline::{RunReport, RunStatus, StageStatus, STAGES};
 use crate::report::{Document, Section};
 use crate::units::{grouped, human_byte_rate, human_bytes, human_count, human_duration};
@@ -27,22 +27,28 @@ pub fn document(report: &RunReport) -> Document {
         ],
     );
     for stage in &report.stages {
+        // The record JSON writes: a count the source did not measure is
+        // `null` there and "not measured" here, never 0.
+        let record = StageRecord::of(stage);
+        let not_measured = || "not measured".to_string();
+        let count = |value: Option<u64>| value.map_or_else(not_measured, |v| human_count(v as f64));
+        let size = |value: Option<u64>| value.map_or_else(not_measured, |v| human_bytes(v as f64));
         stages.row([
             stage.name.clone(),
             stage.status.to_string(),
             human_duration(stage.wall_s),
-            stage
-                .cpu_s
-                .map_or_else(|| "not measured".into(), human_duration),
-            human_count(stage.rows_in as f64),
-            human_count(stage.rows_out as f64),
-            human_bytes(stage.bytes_in as f64),
-            human_bytes(stage.bytes_out as f64),
-            stage
-                .peak_memory_bytes
-                .map_or_else(|| "not measured".into(), |b| human_bytes(b as f64)),
-            human_byte_rate(stage.bytes_per_s()),
-            human_count(stage.rows_per_s()),
+            stage.cpu_s.map_or_else(not_measured, human_duration),
+            count(record.rows_in),
+            count(record.rows_out),
+            size(record.bytes_in),
+            size(record.bytes_out),
+            size(record.peak_memory_bytes),
+            record
+                .throughput_bytes_per_s
+                .map_or_else(not_measured, human_byte_rate),
+            record
+                .throughput_rows_per_s
+                .map_or_else(not_measured, human_count),
         ]);
     }
     if report.status == RunStatus::Failed {

@@ -62,7 +62,8 @@ pub fn sections(study: &Uncertainty) -> Vec<Section> {
             "low and high: every figure at every corner of the ranges, and where the stream's fleet gains a whole worker inside them (its latency, freshness and memory then fall), the ranges split around the step ({n} cases): every value the model takes lies within, and near a step the bounds may reach a little past it"
         ),
         Method::Search(n) => format!(
-            "low and high: too many ranges for every corner, so each figure's extreme corners were searched for ({n} cases): each input at the end that moves the figure its way, then single inputs flipped while that moves it further; exact for figures monotone in each input"
+            "low and high: too many ranges for every corner, so each figure's extreme corners were searched for ({n} cases): each input at the end that moves the figure its way, then (up to {} ranges) single inputs flipped while that moves it further; exact for figures monotone in each input",
+            crate::study::uncertainty::FLIP_INPUTS
         ),
     });
     for input in &study.inputs {

@@ -37,6 +37,25 @@ pub fn json_of<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `pipecalc ARGS…`, run to the end.
+pub fn run(args: &[&str]) -> std::process::Output {
+    pipecalc().args(args).output().unwrap()
+}
+
+/// What a command printed, stdout then stderr.
+pub fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A path as an argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
 /// What `pipecalc estimate --format json` does with a scenario written as
 /// `text` (in a scratch folder of its own, so tests run at once): its exit
 /// code, its JSON (`null` when it wrote none) and its stderr.

@@ -101,6 +101,7 @@ impl<'a> StageContext<'a> {
             quality,
             files: relative_files(&self.staging, &files),
             inputs,
+            settings: super::stage_settings(self.config, self.stage),
         };
         write_json(&self.staging.join(MANIFEST), &manifest)?;
         publish(&self.config.out, self.stage.name(), self.stage.dataset())?;

@@ -490,7 +490,7 @@ fn ingest_file_once(
 /// A run whose input is mostly refused is a run on the wrong input (or
 /// with the wrong `--field` names): it fails, naming the reasons, before
 /// anything of it is published.
-fn acceptable(quality: &Quality, max_share: f64) -> Result<()> {
+pub(super) fn acceptable(quality: &Quality, max_share: f64) -> Result<()> {
     let judged = quality.lines - quality.blank_lines;
     let quarantined = quality.quarantined_total();
     let reasons = || {

@@ -106,6 +106,21 @@ pub fn log_files(input: &Path, follow_symlinks: bool) -> Result<Inputs> {
         let entry = entry.with_context(|| format!("cannot list `{}`", input.display()))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
+        // What a killed writer left is named, not passed over in silence:
+        // its bytes may be a log that never got its name.
+        if let Some((pid, stands_for)) = crate::reference::storage::temporary_of(&name) {
+            if is_log_name(stands_for) {
+                let whose = if crate::reference::storage::process_alive(pid) {
+                    format!("process {pid} is still writing it")
+                } else {
+                    format!("process {pid}, which wrote it, is gone; remove it, or generate again")
+                };
+                skipped.push(format!(
+                    "{name}: the temporary file of `{stands_for}`, not a log ({whose})"
+                ));
+                continue;
+            }
+        }
         if is_metadata(&name) {
             continue;
         }

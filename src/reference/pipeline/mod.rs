@@ -222,6 +222,101 @@ struct Manifest {
     /// files that changed when a different input is refused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     inputs: Vec<InputRecord>,
+    /// The run's settings that decide this stage's output (`--field`,
+    /// `--allowed-lateness-ms`, `--product-pattern`…), as the run had them:
+    /// a stage kept from an earlier run must have been made with the same.
+    /// Absent from a manifest written before they were recorded, which
+    /// stands for the defaults.
+    #[serde(default)]
+    settings: BTreeMap<String, String>,
+}
+
+/// The settings of `config` that decide what stage `id` writes: what
+/// ingest reads and quarantines (field names, lateness, the line limit),
+/// and how transform finds a product. Workers, batch sizes and row groups
+/// change how the work is cut, not what it makes.
+pub fn stage_settings(config: &RunConfig, id: StageId) -> BTreeMap<String, String> {
+    let mut settings = BTreeMap::new();
+    match id {
+        StageId::Ingest => {
+            let mut fields: Vec<String> = config
+                .fields
+                .iter()
+                .map(|(field, key)| format!("{field}={key}"))
+                .collect();
+            fields.sort();
+            settings.insert("field".to_string(), fields.join(","));
+            settings.insert(
+                "allowed_lateness_ms".to_string(),
+                config.allowed_lateness_ms.to_string(),
+            );
+            settings.insert(
+                "max_line_bytes".to_string(),
+                config.max_line_bytes.to_string(),
+            );
+        }
+        StageId::Transform => {
+            settings.insert(
+                "product_pattern".to_string(),
+                config.product_pattern.clone(),
+            );
+            settings.insert("product_pages".to_string(), config.product_pages.clone());
+        }
+        StageId::Aggregate | StageId::Load => {}
+    }
+    settings
+}
+
+/// Every setting that decides what the run writes, for `run.json`: each
+/// stage's, and the quality bar the run is held to.
+fn run_settings(config: &RunConfig) -> BTreeMap<String, String> {
+    let mut settings: BTreeMap<String, String> = StageId::ALL
+        .iter()
+        .flat_map(|id| stage_settings(config, *id))
+        .collect();
+    settings.insert(
+        "max_quarantined".to_string(),
+        format!(
+            "{}%",
+            crate::units::significant(config.max_quarantined_share * 100.0, 6)
+        ),
+    );
+    settings
+}
+
+/// The settings a manifest's stage was made with: as recorded, or the
+/// defaults where an older run did not record them.
+fn made_with(manifest: &Manifest, id: StageId) -> BTreeMap<String, String> {
+    if manifest.settings.is_empty() {
+        stage_settings(&RunConfig::new("", ""), id)
+    } else {
+        manifest.settings.clone()
+    }
+}
+
+/// The settings that differ, as `--flag: then → now`.
+fn changed_settings(
+    then: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut keys: Vec<&String> = then.keys().chain(now.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|key| then.get(*key) != now.get(*key))
+        .map(|key| {
+            let shown = |value: Option<&String>| match value.map(String::as_str) {
+                None | Some("") => "(none)".to_string(),
+                Some(value) => format!("`{value}`"),
+            };
+            format!(
+                "--{}: {} then, {} now",
+                key.replace('_', "-"),
+                shown(then.get(key)),
+                shown(now.get(key))
+            )
+        })
+        .collect()
 }
 
 /// What a stage hands back: its counts, and what it found in the data.
@@ -276,10 +371,13 @@ pub(super) fn by_date(files: Vec<PathBuf>) -> BTreeMap<String, Vec<PathBuf>> {
     groups
 }
 
-/// A finished stage's manifest, if it stands for this input.
-fn standing(config: &RunConfig, name: &str, fingerprint: &str) -> Option<Manifest> {
-    let manifest: Manifest = read_json(&config.out.join(name).join(MANIFEST)).ok()?;
-    (manifest.input_fingerprint == fingerprint).then_some(manifest)
+/// A finished stage's manifest, if it stands for this input and was made
+/// with this run's settings for the stage.
+fn standing(config: &RunConfig, id: StageId, fingerprint: &str) -> Option<Manifest> {
+    let manifest: Manifest = read_json(&config.out.join(id.dataset()).join(MANIFEST)).ok()?;
+    (manifest.input_fingerprint == fingerprint
+        && made_with(&manifest, id) == stage_settings(config, id))
+    .then_some(manifest)
 }
 
 /// The lock file inside `--out` that one run at a time holds.
@@ -291,13 +389,38 @@ pub const LOCK: &str = ".pipecalc.lock";
 fn lock(out: &Path) -> Result<File> {
     use std::io::{Seek, Write};
     let path = out.join(LOCK);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file `{}`", path.display()))?;
+    // Never through a link: a link planted as the lock would have a run
+    // truncate whatever it points to. Created exclusively when absent, and
+    // opened without following a link when a run left it.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let opened = match options.clone().create_new(true).open(&path) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => options.open(&path),
+        opened => opened,
+    };
+    let not_ours = || {
+        anyhow::anyhow!(
+            "`{}` is not a lock pipecalc wrote (it is a link or not a regular file); pipecalc does not write through it: remove it, or write this run to another --out",
+            path.display()
+        )
+    };
+    let mut file = match opened {
+        Ok(file) => file,
+        #[cfg(unix)]
+        Err(error) if error.raw_os_error() == Some(libc::ELOOP) => return Err(not_ours()),
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("cannot open the lock file `{}`", path.display()))
+        }
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_ours());
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -347,6 +470,7 @@ pub fn run(config: &RunConfig) -> Result<RunReport, Box<RunFailure>> {
         cleared_leftovers: Vec::new(),
         process_peak_memory_bytes: None,
         process_base_memory_bytes: crate::reference::instrument::resident_bytes(),
+        settings: run_settings(config),
     };
     // Refused before the lock (bad input, a folder in use): nothing is
     // written, not even a report.
@@ -419,6 +543,7 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
     )?;
     let inputs = input::log_files(&config.input, config.follow_symlinks)?;
     report.skipped_inputs = inputs.skipped.clone();
+    super::storage::refuse_dangling_folder(&config.out)?;
     apart(&config.input, &config.out)?;
     // Whose the output folder is, before anything in it is touched.
     owned_top(&config.out)?;
@@ -430,7 +555,10 @@ fn prepare(config: &RunConfig, report: &mut RunReport) -> Result<Held> {
     // run begins, so a refused run writes no report.
     let raw = config.out.join(StageId::Ingest.dataset());
     match read_json::<Manifest>(&raw.join(MANIFEST)) {
-        Ok(manifest) => check_input(config, &inputs.files, &manifest)?,
+        Ok(manifest) => {
+            check_input(config, &inputs.files, &manifest)?;
+            check_kept_raw(config, &manifest)?;
+        }
         Err(_) if raw.exists() => bail!(
             "`{}` is not a raw folder pipecalc wrote (it has no readable manifest); write this run to another --out",
             raw.display()
@@ -520,7 +648,16 @@ fn owned_top(out: &Path) -> Result<()> {
         }
         shown.join(", ")
     };
-    if !names.iter().any(|n| n == LOCK) {
+    // The lock that marks a lake ours is a regular file, never a link.
+    let lock_is_ours = names.iter().any(|n| n == LOCK)
+        && std::fs::symlink_metadata(out.join(LOCK)).is_ok_and(|m| m.file_type().is_file());
+    if names.iter().any(|n| n == LOCK) && !lock_is_ours {
+        bail!(
+            "`{}` holds a `{LOCK}` that is a link or not a regular file, not a lock pipecalc wrote; pipecalc does not write through it: remove it, or write this run to another --out",
+            out.display()
+        );
+    }
+    if !lock_is_ours {
         let all: Vec<&String> = names.iter().collect();
         bail!(
             "`{}` is not empty and is not a lake pipecalc wrote (it holds {}); pipecalc writes a lake to a new or empty folder, and touches nothing it did not write",
@@ -589,6 +726,26 @@ fn owned_datasets(out: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Raw is kept, never made again: it must have been made with this run's
+/// reading settings, and what it quarantined must pass this run's
+/// `--max-quarantined`.
+fn check_kept_raw(config: &RunConfig, manifest: &Manifest) -> Result<()> {
+    let changed = changed_settings(
+        &made_with(manifest, StageId::Ingest),
+        &stage_settings(config, StageId::Ingest),
+    );
+    if !changed.is_empty() {
+        bail!(
+            "`{}` was ingested with other settings ({}); raw data is immutable, so run with the same settings, write this run to another --out, or delete `{}` to start over",
+            config.out.join(StageId::Ingest.dataset()).display(),
+            changed.join("; "),
+            config.out.display()
+        );
+    }
+    ingest::acceptable(&manifest.quality, config.max_quarantined_share)
+        .context("the raw data kept from an earlier run does not pass this run's --max-quarantined")
 }
 
 /// Holds the input against the raw stage's manifest: the same files with
@@ -663,7 +820,7 @@ fn run_stages(
                 // Held against the input when the run was prepared.
                 read_json::<Manifest>(&config.out.join(name).join(MANIFEST)).ok()
             } else {
-                standing(config, name, &fingerprint)
+                standing(config, id, &fingerprint)
             };
             let manifest = match existing {
                 // Raw is immutable: the same input is never ingested twice.

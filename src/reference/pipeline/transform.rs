@@ -271,6 +271,7 @@ impl Transform<'_> {
         let mut sink: Option<ParquetSink> = None;
         let mut out = ProcessedBatch::default();
         let wanted = ["event_id", "page", "timestamp", "action"];
+        let timing = self.format.uses_pattern();
         for batch in stream_batches(raw_part, config.batch_rows, Some(&wanted))? {
             let batch = batch?;
             let ids = columns::text(&batch, "event_id")?;
@@ -290,7 +291,17 @@ impl Transform<'_> {
                     continue;
                 }
                 counts.quality.page_views += 1;
-                match self.format.product_id(pages.value(row)) {
+                let page = pages.value(row);
+                // A user's pattern is timed where it runs, on the pages read:
+                // a regular expression can cost hundreds of times the rule.
+                let timed = timing && page.starts_with(self.format.product_pages());
+                let started = timed.then(std::time::Instant::now);
+                let found = self.format.product_id(page);
+                if let Some(started) = started {
+                    counts.quality.pattern_pages += 1;
+                    counts.quality.pattern_ns += started.elapsed().as_nanos() as u64;
+                }
+                match found {
                     Ok(product) => {
                         counts.rows_out += 1;
                         out.push(ids.value(row), product, times.value(row));
@@ -373,9 +384,21 @@ impl Stage for Transform<'_> {
                 quality.page_views += part.quality.page_views;
                 quality.non_product_page_views += part.quality.non_product_page_views;
                 quality.invalid_product_ids += part.quality.invalid_product_ids;
+                quality.pattern_pages += part.quality.pattern_pages;
+                quality.pattern_ns += part.quality.pattern_ns;
             }
         }
         bar.finish_and_clear();
+        // Page views and not one on a product page: the prefix is not the
+        // one these logs use (`/products/` for `/product/`), and a run
+        // publishing no views from them would look like a quiet day.
+        if quality.page_views > 0 && quality.non_product_page_views == quality.page_views {
+            anyhow::bail!(
+                "none of the {} page views is on a product page under `--product-pages {}`; pass the prefix these logs' product pages have (e.g. `--product-pages /item/`)",
+                quality.page_views,
+                config.product_pages
+            );
+        }
         Ok(StageOutcome {
             metrics,
             quality,

@@ -293,23 +293,49 @@ struct TaskCounts {
     memory_spilled: Option<u64>,
     disk_spilled: Option<u64>,
     peak_memory: Option<u64>,
+    /// The counts some task did not measure (Spark's "unknown"), or whose
+    /// sum passed what a count holds: `files_in.rows`, `shuffle_out.bytes`…
+    unknown: std::collections::BTreeSet<&'static str>,
 }
 
 impl TaskCounts {
     fn add(&mut self, other: &TaskCounts) {
-        let pair = |a: &mut (u64, u64), b: (u64, u64)| {
-            a.0 += b.0;
-            a.1 += b.1;
-        };
-        let some = |a: &mut Option<u64>, b: Option<u64>| {
-            if let Some(b) = b {
-                *a = Some(a.unwrap_or(0) + b);
+        // A sum past 2^64 is not a count: named unknown, never wrapped.
+        let mut add = |a: &mut u64, b: u64, name: &'static str| match a.checked_add(b) {
+            Some(sum) => *a = sum,
+            None => {
+                self.unknown.insert(name);
             }
         };
-        pair(&mut self.files_in, other.files_in);
-        pair(&mut self.files_out, other.files_out);
-        pair(&mut self.shuffle_in, other.shuffle_in);
-        pair(&mut self.shuffle_out, other.shuffle_out);
+        add(&mut self.files_in.0, other.files_in.0, "files_in.rows");
+        add(&mut self.files_in.1, other.files_in.1, "files_in.bytes");
+        add(&mut self.files_out.0, other.files_out.0, "files_out.rows");
+        add(&mut self.files_out.1, other.files_out.1, "files_out.bytes");
+        add(
+            &mut self.shuffle_in.0,
+            other.shuffle_in.0,
+            "shuffle_in.rows",
+        );
+        add(
+            &mut self.shuffle_in.1,
+            other.shuffle_in.1,
+            "shuffle_in.bytes",
+        );
+        add(
+            &mut self.shuffle_out.0,
+            other.shuffle_out.0,
+            "shuffle_out.rows",
+        );
+        add(
+            &mut self.shuffle_out.1,
+            other.shuffle_out.1,
+            "shuffle_out.bytes",
+        );
+        let some = |a: &mut Option<u64>, b: Option<u64>| {
+            if let Some(b) = b {
+                *a = a.unwrap_or(0).checked_add(b);
+            }
+        };
         some(&mut self.shuffle_read, other.shuffle_read);
         some(&mut self.shuffle_write, other.shuffle_write);
         some(&mut self.memory_spilled, other.memory_spilled);
@@ -317,6 +343,7 @@ impl TaskCounts {
         if let Some(peak) = other.peak_memory {
             self.peak_memory = Some(self.peak_memory.map_or(peak, |p| p.max(peak)));
         }
+        self.unknown.extend(other.unknown.iter().copied());
     }
 }
 
@@ -469,6 +496,18 @@ fn lines(path: &Path) -> Result<(Box<dyn BufRead>, bool)> {
         (Box::new(file), false)
     })
 }
+
+/// The most cores an executor can have: past it, a number is not a core
+/// count (the largest machines have a few thousand).
+const MOST_CORES: f64 = 100_000.0;
+
+/// The times a log's events can hold, in ms since the epoch (up to the
+/// year 2200): a negative or a later one is not a time.
+const TIMES_MS: std::ops::RangeInclusive<i64> = 0..=7_258_118_400_000;
+
+/// The longest a stage attempt can take: past a year its times are not
+/// both real.
+const LONGEST_ATTEMPT_MS: i64 = 365 * 86_400_000;
 
 /// The largest count a metric can honestly hold: Spark writes `-1` and
 /// `Long.MaxValue` (or, through unsigned code, 2⁶⁴ − 1) for "unknown".
@@ -638,12 +677,12 @@ impl Log {
                 if self.app_name.is_none() {
                     self.app_name = start.name;
                     self.app_id = start.id;
-                    self.app_start_ms = start.timestamp;
+                    self.app_start_ms = start.timestamp.filter(|t| TIMES_MS.contains(t));
                 }
             }
             "SparkListenerApplicationEnd" => {
                 let end: events::ApplicationEnd = typed(line, &kind)?;
-                self.app_end_ms = end.timestamp;
+                self.app_end_ms = end.timestamp.filter(|t| TIMES_MS.contains(t));
             }
             "SparkListenerEnvironmentUpdate" => {
                 let update: events::EnvironmentUpdate = typed(line, &kind)?;
@@ -655,7 +694,20 @@ impl Log {
                 let added: events::ExecutorAdded = typed(line, &kind)?;
                 let id = added.id.unwrap_or_default();
                 let info = added.info;
-                let cores = info.as_ref().and_then(|i| i.cores).unwrap_or(0.0).max(0.0) as i64;
+                // More cores than any machine has is not a core count: left
+                // out of the workers, and said so.
+                let cores = match info.as_ref().and_then(|i| i.cores) {
+                    Some(cores) if (0.0..=MOST_CORES).contains(&cores) => cores as i64,
+                    Some(cores) => {
+                        self.warnings.push(format!(
+                            "executor `{}` says it has {} cores, more than any machine has: not counted among the run's workers",
+                            id,
+                            crate::units::significant(cores, 6)
+                        ));
+                        0
+                    }
+                    None => 0,
+                };
                 self.executors += 1;
                 if let Some(previous) = self.executor_cores.insert(id.clone(), cores) {
                     self.cores_alive -= previous;
@@ -722,12 +774,26 @@ impl Log {
                 if let Some(rdd) = info.rdds.iter().map(|r| r.id).max() {
                     seen.rdd = Some(rdd);
                 }
+                // A time outside what a log can hold (negative, far past)
+                // is not measured: a stage would last 9.2e15 s.
+                let time = |at: Option<i64>, sentinels: &mut BTreeMap<&'static str, u64>| {
+                    at.filter(|t| {
+                        let plausible = TIMES_MS.contains(t);
+                        if !plausible {
+                            *sentinels.entry("stage time").or_default() += 1;
+                        }
+                        plausible
+                    })
+                };
+                let submitted = time(info.submitted, &mut self.sentinels);
+                let completed = time(info.completed, &mut self.sentinels);
+                let seen = self.spark_stages.entry(info.id).or_default();
                 let attempt = seen.attempts.entry(info.attempt).or_default();
-                if info.submitted.is_some() {
-                    attempt.0 = info.submitted;
+                if submitted.is_some() {
+                    attempt.0 = submitted;
                 }
                 if kind == "SparkListenerStageCompleted" {
-                    attempt.1 = Some(info.completed.unwrap_or(attempt.0.unwrap_or(0)));
+                    attempt.1 = Some(completed.unwrap_or(attempt.0.unwrap_or(0)));
                     attempt.2 = info.failure.is_some();
                 }
             }
@@ -780,31 +846,94 @@ impl Log {
 
     fn task_end(&mut self, task: events::TaskEnd) {
         let metrics = task.metrics.unwrap_or_default();
-        let pair = |log: &mut Log, metric: &'static str, io: Option<&events::IoMetrics>| {
-            (
-                log.count(metric, io.and_then(|m| m.records)).unwrap_or(0),
-                log.count(metric, io.and_then(|m| m.bytes)).unwrap_or(0),
+        let mut unknown = std::collections::BTreeSet::new();
+        // A count the task wrote but that is Spark's "unknown" is named, so
+        // the stage's sum says "not measured" rather than counting it 0.
+        let mut counted =
+            |log: &mut Log, metric: &'static str, value: Option<f64>, name: &'static str| {
+                let count = log.count(metric, value);
+                if value.is_some() && count.is_none() {
+                    unknown.insert(name);
+                }
+                count
+            };
+        let input = metrics.input.as_ref();
+        let output = metrics.output.as_ref();
+        let files_in = (
+            counted(
+                self,
+                "Input Metrics",
+                input.and_then(|m| m.records),
+                "files_in.rows",
             )
-        };
-        let files_in = pair(self, "Input Metrics", metrics.input.as_ref());
-        let files_out = pair(self, "Output Metrics", metrics.output.as_ref());
+            .unwrap_or(0),
+            counted(
+                self,
+                "Input Metrics",
+                input.and_then(|m| m.bytes),
+                "files_in.bytes",
+            )
+            .unwrap_or(0),
+        );
+        let files_out = (
+            counted(
+                self,
+                "Output Metrics",
+                output.and_then(|m| m.records),
+                "files_out.rows",
+            )
+            .unwrap_or(0),
+            counted(
+                self,
+                "Output Metrics",
+                output.and_then(|m| m.bytes),
+                "files_out.bytes",
+            )
+            .unwrap_or(0),
+        );
         let read = metrics.shuffle_read.as_ref();
-        let remote = self.count("Shuffle Read Metrics", read.and_then(|r| r.remote_bytes));
-        let local = self.count("Shuffle Read Metrics", read.and_then(|r| r.local_bytes));
-        let shuffle_read = remote.map(|r| r + local.unwrap_or(0));
+        let remote = counted(
+            self,
+            "Shuffle Read Metrics",
+            read.and_then(|r| r.remote_bytes),
+            "shuffle_in.bytes",
+        );
+        let local = counted(
+            self,
+            "Shuffle Read Metrics",
+            read.and_then(|r| r.local_bytes),
+            "shuffle_in.bytes",
+        );
+        let shuffle_read = remote.and_then(|r| r.checked_add(local.unwrap_or(0)));
         let shuffle_in = (
-            self.count("Shuffle Read Metrics", read.and_then(|r| r.records))
-                .unwrap_or(0),
+            counted(
+                self,
+                "Shuffle Read Metrics",
+                read.and_then(|r| r.records),
+                "shuffle_in.rows",
+            )
+            .unwrap_or(0),
             shuffle_read.unwrap_or(0),
         );
         let write = metrics.shuffle_write.as_ref();
-        let shuffle_write = self.count("Shuffle Write Metrics", write.and_then(|w| w.bytes));
+        let shuffle_write = counted(
+            self,
+            "Shuffle Write Metrics",
+            write.and_then(|w| w.bytes),
+            "shuffle_out.bytes",
+        );
         let shuffle_out = (
-            self.count("Shuffle Write Metrics", write.and_then(|w| w.records))
-                .unwrap_or(0),
+            counted(
+                self,
+                "Shuffle Write Metrics",
+                write.and_then(|w| w.records),
+                "shuffle_out.rows",
+            )
+            .unwrap_or(0),
             shuffle_write.unwrap_or(0),
         );
         let counts = TaskCounts {
+            unknown,
             files_in,
             files_out,
             shuffle_in,
@@ -904,6 +1033,12 @@ impl Log {
             }
             entry.spark_stages.push(*id);
             for (submitted, completed, _) in seen.attempts.values() {
+                if let (Some(start), Some(end)) = (submitted, completed) {
+                    if end - start > LONGEST_ATTEMPT_MS {
+                        *self.sentinels.entry("stage time").or_default() += 1;
+                        continue;
+                    }
+                }
                 if let Some(start) = submitted {
                     entry.submitted_ms = Some(entry.submitted_ms.map_or(*start, |s| s.min(*start)));
                 }
@@ -1018,6 +1153,35 @@ impl Log {
             let c = &s.counts;
             let (rows_in, task_bytes_in) = either(c.files_in, c.shuffle_in);
             let (rows_out, bytes_out) = either(c.files_out, c.shuffle_out);
+            // Which side a figure came from (files or a shuffle), and so
+            // whether a task left it unknown.
+            let side = |files: (u64, u64), figure: &str| {
+                if files.0 > 0 || files.1 > 0 {
+                    "files"
+                } else {
+                    "shuffle"
+                }
+                .to_string()
+                    + figure
+            };
+            let unknown = |figure: String| c.unknown.iter().any(|u| *u == figure);
+            let mut not_measured = Vec::new();
+            for (name, figure) in [
+                ("rows_in", side(c.files_in, "_in.rows")),
+                ("bytes_in", side(c.files_in, "_in.bytes")),
+                ("rows_out", side(c.files_out, "_out.rows")),
+                ("bytes_out", side(c.files_out, "_out.bytes")),
+            ] {
+                if unknown(figure) {
+                    not_measured.push(name.to_string());
+                }
+            }
+            if !not_measured.is_empty() {
+                self.warnings.push(format!(
+                    "stage `{name}`: {} not measured (a task wrote Spark's \"unknown\" value, or the sum passed what a count holds)",
+                    not_measured.join(", ")
+                ));
+            }
             let reads_files = c.files_in != (0, 0) || s.sql_files_read.is_some();
             let (bytes_in, bytes_in_source) = match s.sql_files_read {
                 Some(bytes) => (bytes, BytesSource::SqlFilesRead),
@@ -1058,6 +1222,7 @@ impl Log {
                 bytes_in,
                 bytes_out,
                 peak_memory_bytes: c.peak_memory,
+                not_measured,
             });
             details.push(SparkStage {
                 stage: name.clone(),
@@ -1143,6 +1308,7 @@ impl Log {
                 // Spark's log holds tasks' execution memory, not processes'.
                 process_peak_memory_bytes: None,
                 process_base_memory_bytes: None,
+                settings: Default::default(),
             },
             spark: Some(SparkDetails {
                 application: SparkApplication {
@@ -1185,6 +1351,27 @@ pub fn read_run_with(path: &Path, map: Option<&StageMap>) -> Result<MeasuredRun>
     } else {
         path.to_path_buf()
     };
+    // A lake pipecalc wrote (its lock, its datasets) whose run never
+    // completed, or whose report is gone: said as that, not as a folder
+    // that is not a Spark log.
+    if path.is_dir() && !run_json.exists() {
+        let ours = [".pipecalc.lock", "raw", "processed", "aggregated", "views"]
+            .iter()
+            .filter(|name| path.join(name).exists())
+            .count();
+        if ours >= 2 {
+            let failed = path.join("failed-run.json");
+            bail!(
+                "`{}` looks like a pipecalc lake but has no `run.json`: {}; run it again (`pipecalc run --resume` keeps the stages that finished)",
+                path.display(),
+                if failed.exists() {
+                    format!("its last run did not complete (see `{}`)", failed.display())
+                } else {
+                    "no run of it completed, or its report was removed".to_string()
+                }
+            );
+        }
+    }
     if run_json.is_file() {
         let mut head = Vec::new();
         std::fs::File::open(&run_json)
@@ -1250,6 +1437,46 @@ mod tests {
         format!(
             r#"{{"Event":"SparkListenerStageCompleted","Stage Info":{{"Stage ID":{stage},"Submission Time":{start},"Completion Time":{end}}}}}"#
         )
+    }
+
+    /// Counters a damaged log holds: five tasks of 3.9e18 records each
+    /// (a sum past 2^64), an executor of 1e300 cores, a stage that ends
+    /// before the epoch. None wraps, saturates or becomes 0: each is not
+    /// measured, and said so.
+    #[test]
+    fn damaged_counters_are_not_measured_never_wrapped() {
+        let mut lines = vec![
+            START.to_string(),
+            EXECUTOR.to_string(),
+            r#"{"Event":"SparkListenerExecutorAdded","Executor ID":"1","Executor Info":{"Total Cores":1e300}}"#.to_string(),
+            job(0, "ingest"),
+        ];
+        for _ in 0..5 {
+            lines.push(task(0, 3_900_000_000_000_000_000, 8, "Success"));
+        }
+        lines.push(completed(0, 1000, 3500));
+        lines.push(job(1, "transform"));
+        lines.push(task(1, 12, 6, "Success"));
+        lines.push(completed(1, 3600, -9_000_000_000_000_000));
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        let ingest = &run.report.stages[0];
+        assert_eq!(ingest.measured("rows_in"), None, "{:?}", ingest);
+        assert_eq!(ingest.measured("rows_out"), Some(40));
+        // The executor of 1e300 cores is not counted: the driver's 2 are.
+        assert_eq!(run.report.workers, 2);
+        let transform = &run.report.stages[1];
+        assert!(transform.wall_s < 86_400.0, "{}", transform.wall_s);
+        let warnings = run.warnings.join("\n");
+        assert!(warnings.contains("rows_in not measured"), "{warnings}");
+        assert!(
+            warnings.contains("1e300 cores") || warnings.contains("cores, more than any machine"),
+            "{warnings}"
+        );
+        assert!(warnings.contains("stage time"), "{warnings}");
+        let record = crate::reference::metrics::StageRecord::of(ingest);
+        assert_eq!(record.rows_in, None);
+        assert_eq!(record.throughput_rows_per_s, None);
     }
 
     #[test]

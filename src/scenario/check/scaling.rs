@@ -19,6 +19,30 @@ impl Validator<'_> {
         let Some(raw) = raw else {
             return Ok(scaling);
         };
+        let long = |list: &str, len: usize, at: &serde_saphyr::Location| {
+            (len > crate::args::MAX_LIST).then(|| {
+                self.error(
+                    &format!("scaling.{list}"),
+                    at,
+                    format!(
+                        "{len} {list} is more than the {} a projection shows; each is a column of its own",
+                        crate::args::MAX_LIST
+                    ),
+                )
+            })
+        };
+        if let Some(error) = raw
+            .factors
+            .as_ref()
+            .and_then(|f| long("factors", f.value.len(), &f.referenced))
+            .or_else(|| {
+                raw.workers
+                    .as_ref()
+                    .and_then(|w| long("workers", w.value.len(), &w.referenced))
+            })
+        {
+            return Err(error);
+        }
         if let Some(factors) = &raw.factors {
             scaling.factors = factors
                 .value
