@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Renders pipecalc's HTML reports in headless Chromium and checks each one:
-it loads, its script reports every chart laid out with a non-zero size
+it loads, its script reports every chart laid out with a non-zero size and
+no label drawn past a chart's edge, as the browser measures the glyphs
 (`<body data-charts="ok N">`), nothing was logged to the console as an
 error, and its screenshot is not blank.
 
@@ -24,6 +25,8 @@ FLAGS = [
 
 REPORTS = [
     ("estimate", ["estimate", "scenarios/clickstream.yaml"]),
+    ("estimate-hourly", ["estimate", "scenarios/clickstream-hourly.yaml"]),
+    ("estimate-elt", ["estimate", "scenarios/clickstream-elt.yaml"]),
     ("estimate-ranges", ["estimate", "scenarios/clickstream-uncertain.yaml"]),
     ("scale", ["scale", "scenarios/clickstream.yaml"]),
     ("workers", ["workers", "scenarios/sessionize.yaml"]),
@@ -73,6 +76,8 @@ def main():
         problems = []
         if marker is None:
             problems.append("the page's check did not run (no data-charts on <body>)")
+        elif marker.group(1) == "clipped":
+            problems.append(f"a chart's label runs past its edge ({marker.group(2)} charts)")
         elif marker.group(1) != "ok":
             problems.append(f"a chart has no size ({marker.group(2)} charts)")
         if console:

@@ -47,3 +47,9 @@ pub mod views;
 
 pub use model::{estimate, Estimate};
 pub use scenario::{load, parse, Scenario};
+
+/// docs/library.md's example, compiled and run by `cargo test` so the guide
+/// cannot drift from the crate.
+#[doc = include_str!("../docs/library.md")]
+#[cfg(doctest)]
+pub struct LibraryGuide;

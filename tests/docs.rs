@@ -49,8 +49,9 @@ fn blocks(markdown: &str) -> Vec<Block> {
     blocks
 }
 
-/// The commands of a block: lines joined at a trailing `\`, a heredoc kept
-/// with its command, comments and blank lines dropped.
+/// The commands of a block: lines joined at a trailing `\`, a loop or an
+/// `if` to its end, a heredoc kept with its command, comments and blank
+/// lines dropped.
 fn commands(text: &str) -> Vec<String> {
     let mut commands = Vec::new();
     let mut lines = text.lines();
@@ -63,6 +64,23 @@ fn commands(text: &str) -> Vec<String> {
         while command.trim_end().ends_with('\\') {
             match lines.next() {
                 Some(next) => {
+                    command.push('\n');
+                    command.push_str(next);
+                }
+                None => break,
+            }
+        }
+        // A loop or a condition is one command, to its `done` or `fi`.
+        let opens = |line: &str| {
+            let first = line.split_whitespace().next().unwrap_or("");
+            matches!(first, "for" | "while" | "until" | "if") as i32
+                - matches!(first, "done" | "fi") as i32
+        };
+        let mut depth = opens(&command);
+        while depth > 0 {
+            match lines.next() {
+                Some(next) => {
+                    depth += opens(next);
                     command.push('\n');
                     command.push_str(next);
                 }
@@ -225,6 +243,7 @@ fn every_documented_command_runs_and_prints_what_is_shown() {
         // One sandbox a document: its commands build on each other.
         let scratch = common::Scratch::new(&format!("docs-{}", name.replace(['/', '.'], "-")));
         let (work, path) = sandbox(&scratch);
+        let mut compared = Vec::new();
         for (index, block) in blocks.iter().enumerate() {
             if block.info == "sh no-run" {
                 if !block
@@ -271,17 +290,20 @@ fn every_documented_command_runs_and_prints_what_is_shown() {
                 }
                 last = String::from_utf8_lossy(&out.stdout).into_owned();
             }
-            // The `text` blocks that follow it closely (a line of prose at
-            // most between them) show its last command's output.
+            // The `text` blocks that follow it, with prose but no heading
+            // and no other block between, show its last command's output.
+            let lines: Vec<&str> = markdown.lines().collect();
             let mut previous_end = block.end;
             let shown_blocks = blocks[index + 1..].iter().take_while(|b| {
-                let close = b.info == "text" && b.line <= previous_end + 4;
+                let between = &lines[previous_end..b.line.saturating_sub(1)];
+                let close = b.info == "text" && !between.iter().any(|l| l.starts_with('#'));
                 if close {
                     previous_end = b.end;
                 }
                 close
             });
             for shown in shown_blocks {
+                compared.push(shown.line);
                 let want = redact(&shown.text);
                 if !shows(&redact(&last), &want) {
                     failures.push(format!(
@@ -289,6 +311,18 @@ fn every_documented_command_runs_and_prints_what_is_shown() {
                         shown.line
                     ));
                 }
+            }
+        }
+        // A bare `text` block is output; output no command here prints is
+        // a measurement (a benchmark's, a cluster's) fenced `text measured`,
+        // or it would be output that can drift. Other kinds say what they
+        // are (`text layout`).
+        for block in blocks.iter().filter(|b| b.info == "text") {
+            if !compared.contains(&block.line) {
+                failures.push(format!(
+                    "{name}:{}: a `text` block no command before it prints: put the command in a `sh` block before it, or fence it `text measured` when it is a measurement this test cannot repeat",
+                    block.line
+                ));
             }
         }
     }
@@ -313,6 +347,13 @@ fn the_runner_catches_a_failing_command_and_drifted_output() {
     );
     assert_eq!(expected_exit("pipecalc x   # the lecture's"), vec![0]);
     let joined = commands("pipecalc run \\\n  --input x\ncat > a <<'LOG'\n{}\nLOG\n# a comment\n");
+    assert_eq!(
+        commands("for n in 1 2; do\n  if true; then\n    echo $n\n  fi\ndone\necho after\n"),
+        vec![
+            "for n in 1 2; do\n  if true; then\n    echo $n\n  fi\ndone",
+            "echo after"
+        ]
+    );
     // A timing shown as `[time]` matches any value, but only there.
     assert!(shows("ran in 1.23 s\n", "ran in [time] s\n"));
     assert!(!shows("ran in 1.23 min\n", "ran in [time] s\n"));
@@ -322,4 +363,64 @@ fn the_runner_catches_a_failing_command_and_drifted_output() {
         joined,
         vec!["pipecalc run \\\n  --input x", "cat > a <<'LOG'\n{}\nLOG"]
     );
+}
+
+/// Every test docs/reliability.md names as holding a promise exists: a
+/// promise whose test was renamed or removed is caught here.
+#[test]
+fn every_test_the_reliability_page_names_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/reliability.md")).unwrap();
+    let mut sources = String::new();
+    let mut pending = vec![root.join("tests"), root.join("src")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut named = 0;
+    for (index, piece) in page.split('`').enumerate() {
+        // A test's name is a sentence: three words at least (a report's
+        // key such as `cleared_leftovers` is not one).
+        let looks_like_a_test = index % 2 == 1
+            && piece.matches('_').count() >= 3
+            && piece
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+        if looks_like_a_test {
+            named += 1;
+            assert!(
+                sources.contains(&format!("fn {piece}(")),
+                "docs/reliability.md names `{piece}`, which is no test"
+            );
+        }
+    }
+    assert!(named >= 30, "only {named} tests named");
+}
+
+/// The layout docs/library.md draws names only paths that exist.
+#[test]
+fn every_path_the_layout_names_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let guide = std::fs::read_to_string(root.join("docs/library.md")).unwrap();
+    let layout = guide.split("## Layout").nth(1).expect("a layout section");
+    let block = blocks(layout).into_iter().next().expect("a layout block");
+    let mut named = 0;
+    for line in block.text.lines() {
+        let path = line.split_whitespace().next().unwrap_or("");
+        if path.is_empty() {
+            continue;
+        }
+        named += 1;
+        assert!(
+            root.join(path).exists(),
+            "docs/library.md names `{path}`, which does not exist"
+        );
+    }
+    assert!(named >= 10, "only {named} paths in the layout");
 }

@@ -49,9 +49,11 @@ svg .axis{stroke:#999;stroke-width:1}svg .grid{stroke:#eee;stroke-width:1}
 svg .deadline{stroke:#c00;stroke-width:2;stroke-dasharray:6 4}svg .mark{stroke:#555;stroke-width:1.5;stroke-dasharray:4 4}
 details{margin:.3rem 0 1rem}summary{cursor:pointer;color:#555;font-size:.85rem}";
 
-/// Checks, once the page is laid out, that every chart has a size; the
-/// browser test reads the verdict from `<body data-charts>`.
-const CHECK: &str = "<script>addEventListener('load',function(){var s=document.querySelectorAll('svg'),ok=s.length>0||!document.querySelector('figure');for(var i=0;i<s.length;i++){var r=s[i].getBoundingClientRect();if(!(r.width>0&&r.height>0))ok=false;}document.body.setAttribute('data-charts',(ok?'ok ':'empty ')+s.length);});</script>";
+/// Checks, once the page is laid out, that every chart has a size and that
+/// no label is drawn past its chart's edges (as the browser measures the
+/// glyphs, not as pipecalc guessed them); the browser test reads the
+/// verdict from `<body data-charts>`: `ok`, `empty` or `clipped`.
+const CHECK: &str = "<script>addEventListener('load',function(){var s=document.querySelectorAll('svg'),ok=s.length>0||!document.querySelector('figure'),clipped=false;for(var i=0;i<s.length;i++){var r=s[i].getBoundingClientRect();if(!(r.width>0&&r.height>0))ok=false;var t=s[i].querySelectorAll('text');for(var j=0;j<t.length;j++){var b=t[j].getBoundingClientRect();if(b.width>0&&(b.left<r.left-1||b.right>r.right+1))clipped=true;}}document.body.setAttribute('data-charts',(!ok?'empty ':clipped?'clipped ':'ok ')+s.length);});</script>";
 
 pub fn render(document: &Document, style: Style) -> String {
     let mut out = String::new();
@@ -230,11 +232,14 @@ fn timeline(bars: &[super::chart::Bar], deadline: Option<&Mark>) -> String {
         let colour = if bar.highlight { "#e15759" } else { "#4e79a7" };
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}{}</text><rect class=\"stage\" data-stage=\"{}\" data-start-s=\"{}\" data-seconds=\"{}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {}</title></rect>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"stage\" data-stage=\"{}\" data-start-s=\"{}\" data-seconds=\"{}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {}</title></rect>",
             LEFT - 8.0,
             y + row / 2.0,
-            escape(&bar.label),
-            if bar.highlight { " (bottleneck)" } else { "" },
+            escape(&left_label(&format!(
+                "{}{}",
+                bar.label,
+                if bar.highlight { " (bottleneck)" } else { "" }
+            ))),
             escape(&bar.label),
             number(bar.start),
             number(bar.length),
@@ -299,7 +304,7 @@ fn horizontal_bars(axis: Axis, parts: &[(String, f64)], shares: bool) -> String 
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar\" data-value=\"{}\" x=\"{LEFT}\" y=\"{y:.1}\" width=\"{width:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {}{share}</title></rect>{value_text}",
             LEFT - 8.0,
             y + row / 2.0,
-            escape(label),
+            escape(&left_label(label)),
             number(*value),
             row - 8.0,
             PALETTE[index % PALETTE.len()],
@@ -312,6 +317,18 @@ fn horizontal_bars(axis: Axis, parts: &[(String, f64)], shares: bool) -> String 
 
 fn significant(value: f64) -> String {
     crate::units::significant(value, 3)
+}
+
+/// A label left of a chart's plot, cut to the margin it has (with `…`): the
+/// whole of it is in the bar's tooltip and in the table under the chart.
+fn left_label(label: &str) -> String {
+    let room = ((LEFT - 12.0) / 7.5) as usize;
+    if label.chars().count() <= room {
+        return label.to_string();
+    }
+    let mut cut: String = label.chars().take(room.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// About how wide a label is drawn at the charts' 12 px sans-serif: wide

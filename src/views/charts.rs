@@ -61,7 +61,7 @@ pub fn cost_shares(estimate: &Estimate) -> Chart {
             .iter()
             .map(|line| {
                 (
-                    super::cost_item(line.item).to_string(),
+                    super::cost_item_word(line.item).to_string(),
                     line.per_month.base(),
                 )
             })

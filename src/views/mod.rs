@@ -49,6 +49,17 @@ pub fn cost_item(item: crate::model::cost::CostItem) -> &'static str {
     }
 }
 
+/// A line of the bill in a word, for a chart's narrow margin.
+pub fn cost_item_word(item: crate::model::cost::CostItem) -> &'static str {
+    use crate::model::cost::CostItem;
+    match item {
+        CostItem::Compute => "compute",
+        CostItem::Storage => "storage",
+        CostItem::Warehouse => "warehouse",
+        CostItem::Network => "network",
+    }
+}
+
 /// Words a shared resource that holds a stage back, as every view says it.
 pub fn limit(limit: &crate::model::time::Limit) -> String {
     use crate::model::time::Limit;
