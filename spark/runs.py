@@ -3,7 +3,8 @@
 
 Starts a master and workers on this host (spark/cluster.py), generates the
 logs of each size with `pipecalc generate`, spark-submits
-spark/clickstream.py to the cluster for each (size, repeat), and keeps each
+spark/clickstream.py to the cluster for each (size, repeat), interleaved
+(every size once, then every size again), and keeps each
 application's event log as OUT/<size>-<repeat>. With --check, the first run
 of each size is compared row for row with `pipecalc run` on the same logs.
 
@@ -61,18 +62,25 @@ def main():
     try:
         with Cluster(workers=args.workers, cores=1, log=log) as cluster:
             print(f"cluster: {cluster.url}, {args.workers} worker(s) of 1 core", flush=True)
-            for index, size in enumerate(args.sizes.split(",")):
-                logs = os.path.join(scratch, f"logs-{size}")
+            sizes = args.sizes.split(",")
+            logs = {}
+            for index, size in enumerate(sizes):
+                logs[size] = os.path.join(scratch, f"logs-{size}")
                 subprocess.run([args.pipecalc, "generate", "--events", size, "--seed",
-                                str(args.seed + index), "--out", logs], check=True,
+                                str(args.seed + index), "--out", logs[size]], check=True,
                                stdout=subprocess.DEVNULL)
-                for repeat in range(1, args.repeat + 1):
+            # Interleaved (every size once, then again): a spell of load on
+            # the machine falls on runs of every size, not on one size's
+            # repeats, so it shows as spread within each size instead of
+            # bending the fit across sizes.
+            for repeat in range(1, args.repeat + 1):
+                for size in sizes:
                     name = f"{size}-{repeat}"
                     events = os.path.join(scratch, f"events-{name}")
                     out = os.path.join(scratch, f"out-{name}")
                     os.makedirs(events)
                     started = time.time()
-                    done = cluster.submit([os.path.join(HERE, "clickstream.py"), logs, out, events])
+                    done = cluster.submit([os.path.join(HERE, "clickstream.py"), logs[size], out, events])
                     if done.returncode != 0:
                         sys.exit(f"{name}: spark-submit failed (see {args.out}/spark.log)")
                     (application,) = os.listdir(events)
@@ -82,15 +90,15 @@ def main():
                     note = ""
                     if args.check and repeat == 1:
                         lake = os.path.join(scratch, f"lake-{size}")
-                        subprocess.run([args.pipecalc, "run", "--input", logs, "--out", lake],
+                        subprocess.run([args.pipecalc, "run", "--input", logs[size], "--out", lake],
                                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                         same, rows = views_equal(os.path.join(out, "views"), os.path.join(lake, "views"))
                         if not same:
                             sys.exit(f"{name}: Spark's views differ from pipecalc's")
                         note = f"; its {rows} view rows equal pipecalc's"
+                        shutil.rmtree(lake, ignore_errors=True)
                     shutil.rmtree(out, ignore_errors=True)
                     print(f"{name}: {time.time() - started:.1f} s end to end -> {kept}{note}", flush=True)
-                shutil.rmtree(logs, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -239,7 +239,7 @@ pub struct RunArgs {
 #[derive(Args)]
 pub struct CalibrateArgs {
     #[command(flatten)]
-    pub options: pipecalc::study::validate::CalibrateOptions,
+    pub options: pipecalc::study::calibrate::CalibrateOptions,
     /// Calibrate from measured runs instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder). Repeat it with runs of several sizes (and worker counts) to fit fixed costs and serial work: --from a --from b --from c.
     #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "repeat", "seed"])]
     pub from: Vec<PathBuf>,
@@ -522,7 +522,7 @@ pub fn validate_options(
             },
         },
         progress: true,
-        tolerances: pipecalc::study::validate::Tolerances {
+        tolerances: pipecalc::study::hold::Tolerances {
             rows: args.tolerance_rows / 100.0,
             bytes: args.tolerance_bytes / 100.0,
             time: args.tolerance_time / 100.0,

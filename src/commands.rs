@@ -653,7 +653,7 @@ pub struct CalibrateFrom {
 impl CalibrateFrom {
     /// The calibration from the measured runs: one run's, several runs'
     /// fit, or `None` without runs.
-    pub fn measured(&self) -> Result<Option<crate::study::validate::Calibration>> {
+    pub fn measured(&self) -> Result<Option<crate::study::calibrate::Calibration>> {
         let map = self
             .stage_map
             .as_deref()
@@ -661,7 +661,7 @@ impl CalibrateFrom {
             .transpose()?;
         Ok(match self.runs.as_slice() {
             [] => None,
-            [run] => Some(crate::study::validate::calibrate_from(
+            [run] => Some(crate::study::calibrate::calibrate_from(
                 run,
                 map.as_ref(),
                 self.allow_incomplete,
@@ -684,8 +684,7 @@ pub fn plan_runs(
 ) -> Result<String> {
     let calibration = from.measured()?;
     let model = calibration.as_ref().map(|c| c.scenario.clone());
-    let (runs, notes) =
-        crate::study::several::plan_runs(target, workers, model.as_ref(), budget_s)?;
+    let (runs, notes) = crate::study::plan::plan_runs(target, workers, model.as_ref(), budget_s)?;
     let mut section = report::Section::new(
         format!(
             "Runs to make, to predict {} events on {workers} worker(s)",
@@ -727,7 +726,7 @@ pub fn plan_runs(
 }
 
 pub fn calibrate(
-    options: &crate::study::validate::CalibrateOptions,
+    options: &crate::study::calibrate::CalibrateOptions,
     from: &CalibrateFrom,
     out: Option<&Path>,
     force: bool,
@@ -758,7 +757,7 @@ pub fn calibrate(
     }
     let calibration = match from.measured()? {
         Some(calibration) => calibration,
-        None => crate::study::validate::calibrate(options, &this_binary()?)?,
+        None => crate::study::calibrate::calibrate(options, &this_binary()?)?,
     };
     let Some(path) = out else {
         return Ok(calibration.yaml);
@@ -766,14 +765,14 @@ pub fn calibrate(
     crate::reference::storage::write_report(path, calibration.yaml.as_bytes(), &reads)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     let mut text = match &calibration.source {
-        crate::study::validate::CalibrationSource::Generated(options) => format!(
+        crate::study::calibrate::CalibrationSource::Generated(options) => format!(
             "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
             path.display(),
             options.events,
             options.workers,
             options.repeat
         ),
-        crate::study::validate::CalibrationSource::Measured(record) => match &calibration.several {
+        crate::study::calibrate::CalibrationSource::Measured(record) => match &calibration.several {
             Some(several) => format!(
                 "wrote {}: calibrated from {} runs, {} to {} events (the whole run predicted for the largest from the others: {})\n",
                 path.display(),
@@ -804,11 +803,11 @@ pub fn calibrate(
         ));
     }
     text.push_str(&match &calibration.source {
-        crate::study::validate::CalibrationSource::Generated(_) => format!(
+        crate::study::calibrate::CalibrationSource::Generated(_) => format!(
             "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
             path.display()
         ),
-        crate::study::validate::CalibrationSource::Measured(_) => format!(
+        crate::study::calibrate::CalibrationSource::Measured(_) => format!(
             "next: pipecalc estimate {} --scale 10 --workers 8   (10× the data on 8 workers)\n",
             path.display()
         ),
@@ -868,14 +867,14 @@ pub fn validate(
     )?;
     // What the logs said (an unfinished log, a stage one side lacks), on
     // stderr whatever the format, as inspect says it.
-    let calibrated_from: Vec<&crate::study::validate::RunRecord> =
-        match &validation.calibration.several {
-            Some(several) => several.runs.iter().collect(),
-            None => match &validation.calibration.source {
-                crate::study::validate::CalibrationSource::Measured(record) => vec![record],
-                crate::study::validate::CalibrationSource::Generated(_) => Vec::new(),
-            },
-        };
+    let calibrated_from: Vec<&crate::study::run::RunRecord> = match &validation.calibration.several
+    {
+        Some(several) => several.runs.iter().collect(),
+        None => match &validation.calibration.source {
+            crate::study::calibrate::CalibrationSource::Measured(record) => vec![record],
+            crate::study::calibrate::CalibrationSource::Generated(_) => Vec::new(),
+        },
+    };
     for record in calibrated_from.into_iter().chain(&validation.against) {
         for warning in &record.warnings {
             eprintln!(

@@ -35,6 +35,7 @@ pub mod commands;
 pub mod contract;
 pub mod figure;
 pub mod init;
+pub mod interrupt;
 pub mod model;
 pub mod random;
 pub mod reference;

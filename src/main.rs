@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let outcome = cli::run(cli::Cli::parse());
     if outcome.error.is_some() {
         // A failure an interrupt caused is the interrupt's to report (130).
-        pipecalc::study::validate::yield_to_interrupt();
+        pipecalc::interrupt::yield_to_interrupt();
     }
     let mut status = outcome.status;
     let mut stdout = std::io::stdout().lock();

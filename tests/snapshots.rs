@@ -131,7 +131,7 @@ fn inspect_every_spark_fixture_in_every_format() {
 fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
     let spark = Path::new("tests/fixtures/spark");
     let yaml = commands::calibrate(
-        &pipecalc::study::validate::CalibrateOptions {
+        &pipecalc::study::calibrate::CalibrateOptions {
             events: 200_000,
             workers: 1,
             repeat: 3,
@@ -153,7 +153,7 @@ fn calibrate_and_validate_from_the_spark_fixtures_in_every_format() {
             stage_map: None,
             allow_incomplete: false,
         },
-        tolerances: pipecalc::study::validate::Tolerances::default(),
+        tolerances: pipecalc::study::hold::Tolerances::default(),
         progress: false,
         binary: env!("CARGO_BIN_EXE_pipecalc").into(),
     };

@@ -3,7 +3,8 @@
 //! the report has its structure. Timings are redacted in the snapshot,
 //! never asserted.
 
-use pipecalc::study::validate::{validate, FigureKind, Plan, Tolerances, ValidateOptions};
+use pipecalc::study::hold::{FigureKind, Tolerances};
+use pipecalc::study::validate::{validate, Plan, ValidateOptions};
 
 #[test]
 fn rows_and_bytes_are_predicted_within_tolerance() {
@@ -156,7 +157,7 @@ fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
     run_config.workers = 2;
     let report = run(&run_config).map_err(|f| f.error).unwrap();
     let calibration =
-        pipecalc::study::validate::calibrate_from(&scratch.join("lake"), None, false).unwrap();
+        pipecalc::study::calibrate::calibrate_from(&scratch.join("lake"), None, false).unwrap();
     let written: Vec<f64> = calibration
         .yaml
         .lines()
@@ -168,7 +169,7 @@ fn a_measured_pipecalc_run_calibrates_a_working_set_per_worker() {
         Some(base) => {
             assert_eq!(written.len(), report.stages.len());
             for (stage, working_set) in report.stages.iter().zip(&written) {
-                let expected = pipecalc::study::validate::per_worker_memory(
+                let expected = pipecalc::study::calibrate::per_worker_memory(
                     stage.peak_memory_bytes.unwrap(),
                     Some(base),
                     2,

@@ -11,6 +11,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::reference::pipeline::RunReport;
+use crate::units::clean;
+
 /// One measured run of a stage: its input size (rows or bytes, as the
 /// stage's throughput is measured), its workers, and what was measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -426,6 +429,128 @@ pub fn time_holdout(points: &[Point]) -> Holdout {
     })
 }
 
+/// The stage whose rows out are distinct keys, and the two fits of them.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct KeysFit {
+    pub stage: String,
+    pub fit: KeyFit,
+}
+
+/// Speed-ups measured for one stage and the laws fitted to them.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct StageFit {
+    pub stage: String,
+    pub workers: Vec<usize>,
+    pub measured_s: Vec<f64>,
+    pub speedup: Vec<f64>,
+    pub amdahl_serial_fraction: Option<f64>,
+    /// Time each run would have had under the fitted Amdahl law.
+    pub amdahl_predicted_s: Vec<f64>,
+    pub usl_contention: Option<f64>,
+    pub usl_coherency: Option<f64>,
+    pub usl_predicted_s: Vec<f64>,
+}
+
+/// Amdahl's serial fraction from speed-ups: 1/S − 1/N = s (1 − 1/N), least squares.
+pub fn fit_amdahl(workers: &[usize], speedup: &[f64]) -> Option<f64> {
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for (&n, &s) in workers.iter().zip(speedup) {
+        let n = n as f64;
+        let x = 1.0 - 1.0 / n;
+        xy += x * (1.0 / s - 1.0 / n);
+        xx += x * x;
+    }
+    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
+}
+
+/// USL coefficients from speed-ups: N/S − 1 = σ(N − 1) + κN(N − 1), least
+/// squares; needs three worker counts or more.
+pub fn fit_usl(workers: &[usize], speedup: &[f64]) -> Option<(f64, f64)> {
+    if workers.len() < 3 {
+        return None;
+    }
+    let (mut a11, mut a12, mut a22, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (&n, &s) in workers.iter().zip(speedup) {
+        let n = n as f64;
+        let (x1, x2, y) = (n - 1.0, n * (n - 1.0), n / s - 1.0);
+        a11 += x1 * x1;
+        a12 += x1 * x2;
+        a22 += x2 * x2;
+        b1 += x1 * y;
+        b2 += x2 * y;
+    }
+    let determinant = a11 * a22 - a12 * a12;
+    if determinant.abs() < 1e-12 {
+        return None;
+    }
+    let sigma = (b1 * a22 - b2 * a12) / determinant;
+    let kappa = (a11 * b2 - a12 * b1) / determinant;
+    Some((sigma.max(0.0), kappa.max(0.0)))
+}
+
+pub fn amdahl_speedup(s: f64, n: usize) -> f64 {
+    crate::model::laws::amdahl_speedup(s, n as f64)
+}
+
+pub fn usl_speedup(sigma: f64, kappa: f64, n: usize) -> f64 {
+    crate::model::laws::usl_speedup(sigma, kappa, n as f64)
+}
+
+pub fn fit_stages(workers: &[usize], runs: &[RunReport], names: &[String]) -> Vec<StageFit> {
+    let Some(base) = workers.iter().position(|&n| n == 1) else {
+        return Vec::new();
+    };
+    let wall = |run: &RunReport, name: &str| {
+        run.stages
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(0.0, |s| s.wall_s)
+    };
+    names
+        .iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(|name| {
+            let times: Vec<f64> = runs
+                .iter()
+                .map(|r| match name {
+                    Some(name) => wall(r, name),
+                    None => r.stages.iter().map(|s| s.wall_s).sum(),
+                })
+                .collect();
+            let one = times[base].max(1e-9);
+            let speedup: Vec<f64> = times.iter().map(|t| one / t.max(1e-9)).collect();
+            let amdahl = fit_amdahl(workers, &speedup);
+            let usl = fit_usl(workers, &speedup);
+            StageFit {
+                stage: name.cloned().unwrap_or_else(|| "pipeline".into()),
+                workers: workers.to_vec(),
+                measured_s: times.iter().map(|t| clean(*t)).collect(),
+                speedup: speedup.iter().map(|s| clean(*s)).collect(),
+                amdahl_serial_fraction: amdahl.map(clean),
+                amdahl_predicted_s: amdahl
+                    .map(|s| {
+                        workers
+                            .iter()
+                            .map(|&n| clean(one / amdahl_speedup(s, n)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                usl_contention: usl.map(|u| clean(u.0)),
+                usl_coherency: usl.map(|u| clean(u.1)),
+                usl_predicted_s: usl
+                    .map(|(s, k)| {
+                        workers
+                            .iter()
+                            .map(|&n| clean(one / usl_speedup(s, k, n)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,5 +663,35 @@ mod tests {
         // Linear from 400K: (20 + 20) × 5 = 200 s against 120 s: +66.7%.
         assert!((h.linear_rule_error_pct.unwrap() - 200.0 / 120.0 * 100.0 + 100.0).abs() < 1e-6);
         assert_eq!(h.noise_pct, None);
+    }
+
+    #[test]
+    fn amdahl_fit_recovers_a_known_serial_fraction() {
+        // Speed-ups generated from s = 0.1 exactly.
+        let workers = [1, 2, 4, 8];
+        let speedup: Vec<f64> = workers.iter().map(|&n| amdahl_speedup(0.1, n)).collect();
+        let s = fit_amdahl(&workers, &speedup).unwrap();
+        assert!((s - 0.1).abs() < 1e-12, "{s}");
+        // The lecture's check: s = 0.1 with 10 workers is 5.26×.
+        assert!((amdahl_speedup(0.1, 10) - 5.263157894736842).abs() < 1e-12);
+        // Perfect scaling fits s = 0.
+        assert_eq!(fit_amdahl(&[1, 2], &[1.0, 2.0]), Some(0.0));
+    }
+
+    #[test]
+    fn usl_fit_recovers_known_coefficients() {
+        let workers = [1, 2, 4, 8, 16];
+        let speedup: Vec<f64> = workers
+            .iter()
+            .map(|&n| usl_speedup(0.05, 0.002, n))
+            .collect();
+        let (sigma, kappa) = fit_usl(&workers, &speedup).unwrap();
+        assert!((sigma - 0.05).abs() < 1e-9, "{sigma}");
+        assert!((kappa - 0.002).abs() < 1e-9, "{kappa}");
+        assert_eq!(
+            fit_usl(&[1, 2], &[1.0, 1.9]),
+            None,
+            "needs three worker counts"
+        );
     }
 }

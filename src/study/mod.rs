@@ -3,10 +3,14 @@
 //! CI gates, the ranges' study, and calibration and validation against the
 //! reference pipeline and Spark.
 
+pub mod calibrate;
 pub mod compare;
 pub mod fit;
 pub mod gates;
+pub mod hold;
+pub mod plan;
 pub mod projection;
+pub mod run;
 pub mod several;
 pub mod uncertainty;
 pub mod validate;

@@ -5,15 +5,16 @@
 //! memory growth; written as one scenario, with how well the fit predicts
 //! runs it was not fitted on.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::fit::{self, Holdout, KeyFit, Point, TimeFit};
-use super::validate::{per_worker_memory, Calibration, CalibrationSource, RunRecord};
-use crate::reference::pipeline::{RunReport, RunStatus};
+use super::calibrate::{per_worker_memory, Calibration, CalibrationSource};
+use super::fit::{self, Holdout, KeysFit, Point, TimeFit};
+use super::run::{read_runs, RunRecord};
+use crate::reference::pipeline::RunReport;
 use crate::reference::spark::{MeasuredRun, StageMap};
 use crate::scenario::Measure;
 use crate::units::{clean, significant};
@@ -26,13 +27,6 @@ pub struct StageTimeFit {
     pub size_of: String,
     pub fit: TimeFit,
     pub holdout: Holdout,
-}
-
-/// The stage whose rows out are distinct keys, and the two fits of them.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct KeysFit {
-    pub stage: String,
-    pub fit: KeyFit,
 }
 
 /// What several runs fitted.
@@ -50,46 +44,6 @@ pub struct SeveralFit {
     pub keys: Option<KeysFit>,
     /// Each stage's working-set growth exponent, where two sizes show it.
     pub working_set_grows: Vec<(String, Option<f64>)>,
-}
-
-/// Reads every run, refusing an unfinished one unless `allow_incomplete`.
-pub fn read_runs(
-    paths: &[PathBuf],
-    map: Option<&StageMap>,
-    allow_incomplete: bool,
-) -> Result<Vec<(RunRecord, MeasuredRun)>> {
-    let mut runs = Vec::new();
-    for path in paths {
-        let run = crate::reference::spark::read_run_with(path, map)?;
-        refuse_incomplete(path, &run, allow_incomplete)?;
-        runs.push((RunRecord::of(path, &run), run));
-    }
-    Ok(runs)
-}
-
-/// An unfinished log's half-done stages would be fitted as whole ones, and
-/// a count the log did not measure would be fitted as 0.
-pub fn refuse_incomplete(path: &Path, run: &MeasuredRun, allow_incomplete: bool) -> Result<()> {
-    if run.report.status == RunStatus::Incomplete && !allow_incomplete {
-        bail!(
-            "`{}` is an unfinished log (it ends before its application did: still running, or killed); its stages may be half done, so it is refused; add --allow-incomplete to use the stages that finished",
-            path.display()
-        );
-    }
-    if let Some(stage) = run
-        .report
-        .stages
-        .iter()
-        .find(|s| !s.not_measured.is_empty())
-    {
-        bail!(
-            "`{}`: stage `{}` has {} not measured (the log holds Spark's \"unknown\" value there, or counts past what a count holds), so it cannot be calibrated from; `pipecalc inspect` shows what the log holds",
-            path.display(),
-            stage.name,
-            stage.not_measured.join(", ")
-        );
-    }
-    Ok(())
 }
 
 /// The size a stage's time is fitted against: bytes in for the first stage,
@@ -426,7 +380,7 @@ pub fn calibrate_from_runs(
         growths.push((name.clone(), grows.map(clean)));
         stages.push(raw::RawStage {
             name: spanned(crate::scenario::stage_name_from(name)),
-            bound: super::validate::measured_bound(index, name),
+            bound: super::calibrate::measured_bound(index, name),
             input: spanned(measure),
             throughput,
             duration,
@@ -458,9 +412,9 @@ pub fn calibrate_from_runs(
     );
     let pipeline = pipeline_holdout(&runs, names.len());
     let first = &base_report.stages[0];
-    let mut scenario = super::validate::calibrated_scenario(
+    let mut scenario = super::calibrate::calibrated_scenario(
         format!("Calibrated from {} measured runs", runs.len()),
-        super::validate::measured_volume(first),
+        super::calibrate::measured_volume(first),
         base_workers,
         stages,
     );
@@ -528,7 +482,7 @@ pub fn calibrate_from_runs(
         header.push_str(&format!("{note}\n"));
     }
     header.push_str("\nThe compute price is a placeholder: put your own.\n\n  pipecalc estimate calibrated.yaml --scale 10 --workers 8\n");
-    let (yaml, calibrated) = super::validate::written(scenario, &header)?;
+    let (yaml, calibrated) = super::calibrate::written(scenario, &header)?;
     let fit = SeveralFit {
         runs: runs.iter().map(|(r, _)| r.clone()).collect(),
         stages: stage_fits,
@@ -548,113 +502,4 @@ pub fn calibrate_from_runs(
         spread: None,
         several: Some(fit),
     })
-}
-
-/// A sample run to make before calibrating, and what it costs.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct PlannedRun {
-    pub events: u64,
-    pub workers: usize,
-    /// What the run pins down in T = a + b·s + c·s/N.
-    pub why: String,
-    /// Its time, predicted from runs already measured; `None` before any.
-    pub predicted_s: Option<f64>,
-}
-
-/// The runs to make to fit a job that will run at `target` events on
-/// `workers`: three sizes a factor of two apart, the largest 5× below the
-/// target (a fixed cost shows against the work that grows, and the target
-/// is a short extrapolation), and one run at another worker count (serial
-/// work shows apart from shared work), as Ernest's experiment design picks
-/// few, cheap, spread-out samples. With `model` (a scenario calibrated from
-/// runs already made) each run's time is predicted; with `budget` the
-/// costliest runs are dropped until the rest fit it, and what that leaves
-/// undecided is said.
-pub fn plan_runs(
-    target: u64,
-    workers: usize,
-    model: Option<&crate::scenario::Scenario>,
-    budget_s: Option<f64>,
-) -> Result<(Vec<PlannedRun>, Vec<String>)> {
-    if target < 1000 {
-        bail!("`--target {target}`: plan for at least 1000 events");
-    }
-    let workers = workers.max(1);
-    let mut runs: Vec<PlannedRun> = [20u64, 10, 5]
-        .iter()
-        .map(|&share| PlannedRun {
-            events: target / share,
-            workers,
-            why: format!(
-                "1/{share} of the target: {}",
-                match share {
-                    20 => "the smallest, mostly fixed cost",
-                    10 => "the middle, where fixed and growing work meet",
-                    _ => "the largest, the work that grows with the data",
-                }
-            ),
-            predicted_s: None,
-        })
-        .collect();
-    let mut notes = Vec::new();
-    if workers > 1 {
-        let other = if workers > 2 { workers / 2 } else { 1 };
-        runs.insert(
-            2,
-            PlannedRun {
-                events: target / 10,
-                workers: other,
-                why: format!("1/10 of the target on {other} worker(s): serial work, apart from work the {workers} share"),
-                predicted_s: None,
-            },
-        );
-    } else {
-        notes.push("one worker: serial and shared work need not be told apart".to_string());
-    }
-    if let Some(model) = model {
-        let base = model.events_per_day.base().max(1.0);
-        for run in &mut runs {
-            let scenario = model
-                .clone()
-                .with_scale(run.events as f64 / base, "--target")?
-                .with_workers(run.workers as u32, "--workers")?;
-            let estimate = crate::model::checked_estimate(&scenario)?;
-            run.predicted_s = Some(clean(estimate.time.runs.run.base()));
-        }
-    } else {
-        notes.push("no run measured yet, so no run's time is predicted: make the smallest first, then plan again with --from it".to_string());
-    }
-    if let Some(budget) = budget_s {
-        let total = |runs: &[PlannedRun]| runs.iter().filter_map(|r| r.predicted_s).sum::<f64>();
-        if model.is_none() {
-            notes.push(
-                "--budget needs a measured run (--from) to price the runs; none were dropped"
-                    .to_string(),
-            );
-        } else {
-            while total(&runs) > budget && runs.len() > 2 {
-                let costliest = runs
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| {
-                        a.1.predicted_s
-                            .unwrap_or(0.0)
-                            .total_cmp(&b.1.predicted_s.unwrap_or(0.0))
-                    })
-                    .map(|(i, _)| i)
-                    .expect("runs");
-                let dropped = runs.remove(costliest);
-                notes.push(format!(
-                    "dropped for the budget: {} events on {} worker(s) ({}); what it pinned down is now less certain",
-                    dropped.events,
-                    dropped.workers,
-                    dropped.why
-                ));
-            }
-            if total(&runs) > budget {
-                notes.push("even the two cheapest runs exceed the budget: two sizes are the least that tell a fixed cost from growing work".to_string());
-            }
-        }
-    }
-    Ok((runs, notes))
 }

@@ -11,12 +11,8 @@ use crate::scenario::{Bound, Mode, Scenario, Work};
 use crate::study::uncertainty::Uncertainty;
 use crate::units::{human_bit_rate, plural, significant};
 
-use super::conventions;
+use super::{conventions, percent};
 use crate::report::{Document, Section};
-
-pub fn percent(ratio: f64) -> String {
-    format!("{}%", crate::units::significant(ratio * 100.0, 3))
-}
 
 fn times(ratio: &Fig<crate::units::Ratio>) -> String {
     format!("{}×", ratio.human())

@@ -49,6 +49,11 @@ pub fn cost_item(item: crate::model::cost::CostItem) -> &'static str {
     }
 }
 
+/// A ratio as a percentage, to three significant digits (0.1234 → 12.3%).
+pub fn percent(ratio: f64) -> String {
+    format!("{}%", crate::units::significant(ratio * 100.0, 3))
+}
+
 /// A line of the bill in a word, for a chart's narrow margin.
 pub fn cost_item_word(item: crate::model::cost::CostItem) -> &'static str {
     use crate::model::cost::CostItem;

@@ -7,7 +7,7 @@ use crate::reference::pipeline::{RunReport, RunStatus, StageStatus, STAGES};
 use crate::report::{Document, Section};
 use crate::units::{grouped, human_byte_rate, human_bytes, human_count, human_duration};
 
-use super::estimate::percent;
+use super::percent;
 
 pub fn document(report: &RunReport) -> Document {
     let mut stages = Section::new(

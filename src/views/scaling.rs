@@ -14,8 +14,8 @@ use crate::study::projection::{Blocker, GrowthAnswer, Projection, WorkersAnswer}
 use crate::units::{human_duration, plural, significant};
 
 use super::conventions;
-use super::estimate::percent;
 use super::json::{self, Num, ScenarioRef, SummaryRow, Whole};
+use super::percent;
 use crate::model::summary::{self as metrics, Amount};
 use crate::model::time::LimitedBy;
 use crate::report::{Document, Section};

@@ -5,7 +5,7 @@ use crate::report::Section;
 use crate::study::uncertainty::{CasesHeld, Drivers, FigureRange, Method, Uncertainty};
 use crate::units::significant;
 
-use super::estimate::percent;
+use super::percent;
 
 fn range_cell(figure: &FigureRange) -> String {
     if let Some(cases) = figure.cases {

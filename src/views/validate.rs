@@ -6,10 +6,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::contract::Versions;
-use crate::study::validate::{
-    CalibrationSource, Figure, FigureKind, MachineLoad, Plan, RunRecord, StageFit, Tolerances,
-    Validation, Verdict, WorkerMemoryShare,
-};
+use crate::study::calibrate::{CalibrationSource, WorkerMemoryShare};
+use crate::study::fit::StageFit;
+use crate::study::hold::{Figure, FigureKind, Tolerances, Verdict};
+use crate::study::run::RunRecord;
+use crate::study::validate::{MachineLoad, Plan, Validation};
 use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
 
 use crate::report::{Document, Section};
