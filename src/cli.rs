@@ -238,13 +238,23 @@ pub struct RunArgs {
 
 #[derive(Args)]
 pub struct CalibrateArgs {
-    #[command(flatten)]
-    pub options: pipecalc::study::calibrate::CalibrateOptions,
+    /// Events in the sample (a count: 200K; at least 1000).
+    #[arg(long, value_parser = sample_events)]
+    pub events: Option<u64>,
+    /// Workers to measure with (throughputs are written per worker); with --plan, the target's workers.
+    #[arg(long, default_value_t = 1, value_parser = threads, allow_negative_numbers = true)]
+    pub workers: usize,
+    /// Runs of each size [default: 3]: the fit uses each size's quietest, the others show the noise.
+    #[arg(long, value_parser = repeat, allow_negative_numbers = true)]
+    pub repeat: Option<usize>,
+    /// Seed of the generated sample [default: 7].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Calibrate from measured runs instead of measuring this machine: a pipecalc output folder or its run.json, or a Spark event log (a file or a rolling folder). Repeat it with runs of several sizes (and worker counts) to fit fixed costs and serial work: --from a --from b --from c.
-    #[arg(long, value_name = "RUN", conflicts_with_all = ["events", "repeat", "seed"])]
+    #[arg(long, value_name = "RUN", conflicts_with = "events")]
     pub from: Vec<PathBuf>,
-    /// Propose the sample runs to make for a job of --target events on --workers, and what each costs (predicted from --from runs, when given).
-    #[arg(long, requires = "target")]
+    /// Propose the sample runs to make for a job of --target events on --workers, --repeat times each, and what each costs (predicted from --from runs, when given); with --out, write their commands as a script.
+    #[arg(long, requires = "target", conflicts_with = "events")]
     pub plan: bool,
     /// With --plan: the events of the run to predict.
     #[arg(long, value_parser = pipecalc::args::events, requires = "plan")]
@@ -788,25 +798,46 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             force,
         } => commands::init(&name, preset, stdout, force),
         Command::Calibrate(args) if args.plan => commands::plan_runs(
-            args.target.unwrap_or(0),
-            args.options.workers,
+            &commands::PlanAsk {
+                target: args.target.unwrap_or(0),
+                workers: args.workers,
+                repeats: args.repeat.unwrap_or(3),
+                seed: args.seed.unwrap_or(7),
+                budget_s: args.budget,
+                out: args.out.clone(),
+                force: args.force,
+            },
             &commands::CalibrateFrom {
                 runs: args.from.clone(),
                 stage_map: args.stage_map.clone(),
                 allow_incomplete: args.allow_incomplete,
             },
-            args.budget,
         ),
-        Command::Calibrate(args) => commands::calibrate(
-            &args.options,
-            &commands::CalibrateFrom {
-                runs: args.from.clone(),
-                stage_map: args.stage_map.clone(),
-                allow_incomplete: args.allow_incomplete,
-            },
-            args.out.as_deref(),
-            args.force,
-        ),
+        Command::Calibrate(args) => {
+            // --repeat and --seed make runs here; measured runs are made.
+            if !args.from.is_empty() && (args.repeat.is_some() || args.seed.is_some()) {
+                usage_error(
+                    "calibrate",
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--repeat and --seed make this machine's runs (or, with --plan, the planned ones); with --from the runs are already made",
+                );
+            }
+            commands::calibrate(
+                &pipecalc::study::calibrate::CalibrateOptions {
+                    events: args.events.unwrap_or(200_000),
+                    workers: args.workers,
+                    repeat: args.repeat.unwrap_or(3),
+                    seed: args.seed.unwrap_or(7),
+                },
+                &commands::CalibrateFrom {
+                    runs: args.from.clone(),
+                    stage_map: args.stage_map.clone(),
+                    allow_incomplete: args.allow_incomplete,
+                },
+                args.out.as_deref(),
+                args.force,
+            )
+        }
         Command::Generate(args) => commands::generate(&args.config, &args.out),
         Command::Run(args) => {
             // How the logs are read is a command-line choice: a bad pattern

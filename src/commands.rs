@@ -638,8 +638,6 @@ pub fn schema(document: &str) -> Result<String> {
     Ok(report::to_json(&schema))
 }
 
-/// `pipecalc calibrate`: measures this machine, or reads a measured run
-/// (`--from`), and writes a scenario.
 /// Where `calibrate --from` reads: measured runs (none: measure this
 /// machine), how to map a Spark log's untagged jobs, and whether an
 /// unfinished log may be used.
@@ -651,80 +649,100 @@ pub struct CalibrateFrom {
 }
 
 impl CalibrateFrom {
-    /// The calibration from the measured runs: one run's, several runs'
-    /// fit, or `None` without runs.
+    /// The calibration from the measured runs, or `None` without runs.
     pub fn measured(&self) -> Result<Option<crate::study::calibrate::Calibration>> {
+        if self.runs.is_empty() {
+            return Ok(None);
+        }
         let map = self
             .stage_map
             .as_deref()
             .map(crate::reference::spark::StageMap::load)
             .transpose()?;
-        Ok(match self.runs.as_slice() {
-            [] => None,
-            [run] => Some(crate::study::calibrate::calibrate_from(
-                run,
-                map.as_ref(),
-                self.allow_incomplete,
-            )?),
-            runs => Some(crate::study::several::calibrate_from_runs(
-                runs,
-                map.as_ref(),
-                self.allow_incomplete,
-            )?),
-        })
+        crate::study::calibrate::from_runs(&self.runs, map.as_ref(), self.allow_incomplete)
+            .map(Some)
+    }
+
+    /// What the command reads: an output must never land on or in it.
+    fn reads(&self) -> Vec<&Path> {
+        self.runs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(self.stage_map.as_deref())
+            .collect()
     }
 }
 
-/// `pipecalc calibrate --plan`: the sample runs to make, and what each costs.
-pub fn plan_runs(
-    target: u64,
-    workers: usize,
-    from: &CalibrateFrom,
-    budget_s: Option<f64>,
-) -> Result<String> {
+/// Where a command writes a file it was asked for (`--out`): refused on or
+/// inside what it reads, even with `--force`; an existing file only with
+/// `--force`; a device (`/dev/null`) written through. Checked before
+/// anything is measured.
+fn writable(out: Option<&Path>, reads: &[&Path], force: bool) -> Result<()> {
+    if let Some(path) = out {
+        crate::reference::storage::refuse_output(path, reads)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        if crate::reference::storage::replaces_a_file(path) && !force {
+            return Err(anyhow!(
+                "`{}` exists; pick another name, or add --force to replace it",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What `calibrate --plan` was asked.
+#[derive(Clone, Debug)]
+pub struct PlanAsk {
+    pub target: u64,
+    pub workers: usize,
+    pub repeats: usize,
+    pub seed: u64,
+    pub budget_s: Option<f64>,
+    /// Where to write the plan's commands as a shell script.
+    pub out: Option<PathBuf>,
+    pub force: bool,
+}
+
+/// `pipecalc calibrate --plan`: the sample runs to make, and what each
+/// costs; with `--out`, their commands as a script.
+pub fn plan_runs(ask: &PlanAsk, from: &CalibrateFrom) -> Result<String> {
+    writable(ask.out.as_deref(), &from.reads(), ask.force)?;
     let calibration = from.measured()?;
-    let model = calibration.as_ref().map(|c| c.scenario.clone());
-    let (runs, notes) = crate::study::plan::plan_runs(target, workers, model.as_ref(), budget_s)?;
-    let mut section = report::Section::new(
-        format!(
-            "Runs to make, to predict {} events on {workers} worker(s)",
-            units::grouped(target)
-        ),
-        &["Events", "Workers", "Pins down", "Predicted time"],
-    );
-    for run in &runs {
-        section.row([
-            units::grouped(run.events),
-            run.workers.to_string(),
-            run.why.clone(),
-            run.predicted_s
-                .map_or_else(|| "not known yet".into(), units::human_duration),
-        ]);
-    }
-    let total: f64 = runs.iter().filter_map(|r| r.predicted_s).sum();
-    if runs.iter().all(|r| r.predicted_s.is_some()) {
-        section.note(format!("in all: {}", units::human_duration(total)));
-    }
-    for note in notes {
-        section.note(note);
-    }
-    section.note("then: pipecalc calibrate --from RUN --from RUN ... (each run's event log or output folder), and validate against the target's first run");
-    let document = report::Document {
-        title: "pipecalc calibrate --plan".into(),
-        sections: vec![section],
-        ..report::Document::default()
-    };
-    Ok(report::render(
-        &document,
+    let plan = crate::study::plan::plan_runs(
+        ask.target,
+        ask.workers,
+        ask.repeats,
+        ask.seed,
+        calibration.as_ref(),
+        ask.budget_s,
+    )?;
+    let mut text = report::render(
+        &views::calibration::plan_document(&plan),
         report::Format::Table,
         report::Style {
             explain: false,
             width: report::Width::Fixed(120),
         },
     )
-    .unwrap_or_default())
+    .unwrap_or_default();
+    if let Some(path) = &ask.out {
+        crate::reference::storage::write_report(
+            path,
+            views::calibration::plan_script(&plan).as_bytes(),
+            &from.reads(),
+        )
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+        text.push_str(&format!(
+            "wrote {}: the plan's commands, to run with sh\n",
+            path.display()
+        ));
+    }
+    Ok(text)
 }
 
+/// `pipecalc calibrate`: measures this machine, or reads measured runs
+/// (`--from`), and writes a scenario.
 pub fn calibrate(
     options: &crate::study::calibrate::CalibrateOptions,
     from: &CalibrateFrom,
@@ -736,83 +754,18 @@ pub fn calibrate(
             "--workers measures this machine; with --from, each run says its own workers (use --workers with --plan)"
         ));
     }
-    let reads: Vec<&Path> = from
-        .runs
-        .iter()
-        .map(PathBuf::as_path)
-        .chain(from.stage_map.as_deref())
-        .collect();
-    // Checked before anything is measured: a file the runs are read from,
-    // or one inside a folder they are, is never replaced, even with
-    // --force; a device (`/dev/null`) is written through.
-    if let Some(path) = out {
-        crate::reference::storage::refuse_output(path, &reads)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        if crate::reference::storage::replaces_a_file(path) && !force {
-            return Err(anyhow!(
-                "`{}` exists; pick another name, or add --force to replace it",
-                path.display()
-            ));
-        }
-    }
+    writable(out, &from.reads(), force)?;
     let calibration = match from.measured()? {
         Some(calibration) => calibration,
-        None => crate::study::calibrate::calibrate(options, &this_binary()?)?,
+        None => crate::study::calibrate::from_sample(options, &this_binary()?)?,
     };
+    let yaml = views::calibration::yaml(&calibration)?;
     let Some(path) = out else {
-        return Ok(calibration.yaml);
+        return Ok(yaml);
     };
-    crate::reference::storage::write_report(path, calibration.yaml.as_bytes(), &reads)
+    crate::reference::storage::write_report(path, yaml.as_bytes(), &from.reads())
         .with_context(|| format!("cannot write `{}`", path.display()))?;
-    let mut text = match &calibration.source {
-        crate::study::calibrate::CalibrationSource::Generated(options) => format!(
-            "wrote {}: the reference pipeline measured on {} events, {} worker(s), median of {} run(s)\n",
-            path.display(),
-            options.events,
-            options.workers,
-            options.repeat
-        ),
-        crate::study::calibrate::CalibrationSource::Measured(record) => match &calibration.several {
-            Some(several) => format!(
-                "wrote {}: calibrated from {} runs, {} to {} events (the whole run predicted for the largest from the others: {})\n",
-                path.display(),
-                several.runs.len(),
-                units::grouped(several.runs.first().map_or(0, |r| r.events)),
-                units::grouped(record.events),
-                several
-                    .pipeline
-                    .forward_error_pct
-                    .map_or_else(|| "not measured".into(), |e| format!("{}%", units::significant(e, 3)))
-            ),
-            None => format!(
-                "wrote {}: calibrated from {} ({} events, {} worker(s))\n",
-                path.display(),
-                record.path,
-                units::grouped(record.events),
-                record.workers
-            ),
-        },
-    };
-    for stage in &calibration.report.stages {
-        text.push_str(&format!(
-            "  {:<9} {:>10} in {:>9}  ({} rows/s)\n",
-            stage.name,
-            units::human_bytes(stage.bytes_in as f64),
-            units::human_duration(stage.wall_s),
-            units::human_count(stage.rows_per_s())
-        ));
-    }
-    text.push_str(&match &calibration.source {
-        crate::study::calibrate::CalibrationSource::Generated(_) => format!(
-            "next: pipecalc estimate {} --scale 50   (this machine's 10M-events day)\n",
-            path.display()
-        ),
-        crate::study::calibrate::CalibrationSource::Measured(_) => format!(
-            "next: pipecalc estimate {} --scale 10 --workers 8   (10× the data on 8 workers)\n",
-            path.display()
-        ),
-    });
-    Ok(text)
+    Ok(views::calibration::summary(&calibration, path))
 }
 
 /// This pipecalc executable: calibrate and validate run the pipeline as
@@ -863,19 +816,16 @@ pub fn validate(
         output,
         || views::validate::document(&validation, Some(&against)),
         || views::validate::json(&validation),
-        Csv::Rows("/figures"),
+        Csv::Table(Box::new(|| views::validate::csv(&validation))),
     )?;
     // What the logs said (an unfinished log, a stage one side lacks), on
     // stderr whatever the format, as inspect says it.
-    let calibrated_from: Vec<&crate::study::run::RunRecord> = match &validation.calibration.several
+    for record in validation
+        .calibration
+        .runs
+        .iter()
+        .chain(&validation.against)
     {
-        Some(several) => several.runs.iter().collect(),
-        None => match &validation.calibration.source {
-            crate::study::calibrate::CalibrationSource::Measured(record) => vec![record],
-            crate::study::calibrate::CalibrationSource::Generated(_) => Vec::new(),
-        },
-    };
-    for record in calibrated_from.into_iter().chain(&validation.against) {
         for warning in &record.warnings {
             eprintln!(
                 "{}",
@@ -883,5 +833,5 @@ pub fn validate(
             );
         }
     }
-    Ok((text, validation.passes()))
+    Ok((text, validation.passes))
 }

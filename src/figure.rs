@@ -572,16 +572,8 @@ impl Fig<Count> {
         catalogue: &Fig<Count>,
         skew: &Fig<Ratio>,
     ) -> Fig<Count> {
-        let n = draws.base();
         let keys = catalogue.base().round().max(1.0) as u64;
-        let s = skew.base();
-        let weights: Vec<f64> = (1..=keys).map(|k| (k as f64).powf(-s)).collect();
-        let total: f64 = weights.iter().sum();
-        // 1 − (1 − p)ⁿ as −expm1(n · ln1p(−p)), exact for tiny p and huge n.
-        let expected: f64 = weights
-            .iter()
-            .map(|w| -(n * (-(w / total)).ln_1p()).exp_m1())
-            .sum();
+        let expected = distinct_keys(draws.base(), keys, skew.base());
         Self::derived(
             Count(expected),
             &[draws, catalogue, skew],
@@ -598,6 +590,41 @@ impl Fig<Count> {
             text: self.text.clone(),
         }
     }
+}
+
+/// The distinct keys expected among `draws` draws from a catalogue of
+/// `keys` keys whose popularity is Zipf with exponent `skew`: Σₖ 1 − (1 −
+/// pₖ)ⁿ, pₖ = k^−s ÷ Σ j^−s.
+pub fn distinct_keys(draws: f64, keys: u64, skew: f64) -> f64 {
+    distinct_keys_at(&[draws], keys, skew)[0]
+}
+
+/// [`distinct_keys`] at several numbers of draws from one catalogue. The
+/// first 500 keys are summed one by one; past them consecutive keys are
+/// summed in runs 0.4% wide, each at its middle key, which moves the
+/// answer by less than a part in a million (the terms change smoothly
+/// there) and bounds the work at a few thousand terms whatever the
+/// catalogue, so a fit can try many catalogues.
+pub fn distinct_keys_at(draws: &[f64], keys: u64, skew: f64) -> Vec<f64> {
+    let mut runs: Vec<(f64, f64)> = Vec::new();
+    let mut from = 1u64;
+    while from <= keys {
+        let width = ((from as f64 * 0.004) as u64).max(1);
+        let to = (from + width).min(keys + 1);
+        let middle = (from + to - 1) as f64 / 2.0;
+        runs.push((middle.powf(-skew), (to - from) as f64));
+        from = to;
+    }
+    let total: f64 = runs.iter().map(|(weight, count)| weight * count).sum();
+    draws
+        .iter()
+        .map(|&n| {
+            // 1 − (1 − p)ⁿ as −expm1(n · ln1p(−p)), exact for tiny p and huge n.
+            runs.iter()
+                .map(|(weight, count)| -count * (n * (-(weight / total)).ln_1p()).exp_m1())
+                .sum()
+        })
+        .collect()
 }
 
 impl<Q: Quantity> Add for &Fig<Q> {

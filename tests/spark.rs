@@ -274,7 +274,7 @@ fn a_scenario_calibrated_from_a_spark_run_gives_that_run_back() {
     let again = run_cli(&["calibrate", "--from", "tests/fixtures/spark/small-1core"]);
     assert_eq!(first.stdout, again.stdout);
     let yaml = String::from_utf8(first.stdout).unwrap();
-    assert!(yaml.contains("outside its stages"), "{yaml}");
+    assert!(yaml.contains("time outside the stages"), "{yaml}");
 
     // At its own volume and workers, the calculator reproduces what the run
     // measured: each stage's rows out and wall time.
@@ -331,42 +331,45 @@ fn validate_predicts_the_big_runs_from_the_small_one() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 
-    assert_eq!(document["sample_events"], 20_200);
-    assert_eq!(document["workers"], serde_json::json!([1, 2]));
+    let calibration = &document["calibration"];
+    assert_eq!(calibration["events"], 20_200);
+    assert_eq!(calibration["runs"][0]["source"], "spark_event_log");
+    assert_eq!(calibration["groups"].as_array().unwrap().len(), 1);
     assert_eq!(document["against"].as_array().unwrap().len(), 2);
-    assert_eq!(document["calibrated_from"]["source"], "spark_event_log");
-    assert_eq!(document["fit"]["catalogue_keys"], serde_json::Value::Null);
+    let targets: Vec<u64> = document["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["workers"].as_u64().unwrap())
+        .collect();
+    assert_eq!(targets, [1, 2]);
     let figures = document["figures"].as_array().unwrap();
-    let find = |name: &str, stage: &str, run: &str| {
+    let find = |name: &str, stage: &str, workers: u64| {
         figures
             .iter()
-            .find(|f| {
-                f["name"] == name
-                    && f["stage"] == stage
-                    && f["run"].as_str().unwrap().ends_with(run)
-            })
-            .unwrap_or_else(|| panic!("no {name} of {stage} for {run}"))
+            .find(|f| f["name"] == name && f["scope"]["stage"] == stage && f["workers"] == workers)
+            .unwrap_or_else(|| panic!("no {name} of {stage} on {workers} worker(s)"))
     };
     // The volume is the run's own: ingest's rows in are exact.
-    assert_eq!(find("rows_in", "ingest", "big-1core")["error_pct"], 0.0);
+    assert_eq!(find("rows_in", "ingest", 1)["error_pct"], 0.0);
     // Rows scale linearly until keys saturate: the aggregate misses, named so.
-    assert!(find("rows_out", "transform", "big-1core")["within_tolerance"] == true);
-    let keys = find("rows_out", "aggregate", "big-1core");
+    assert!(find("rows_out", "transform", 1)["within_tolerance"] == true);
+    let keys = find("rows_out", "aggregate", 1);
     assert_eq!(keys["within_tolerance"], false);
-    assert!(keys["cause"].as_str().unwrap().contains("distinct keys"));
-    // The small run's time is mostly fixed cost: the big run is over-predicted.
-    let time = find("time_s", "ingest", "big-1core");
+    assert_eq!(keys["cause"]["kind"], "keys_saturate");
+    // The small run's time is mostly fixed cost: the big run is over-predicted,
+    // and from one size nothing could tell the fixed cost apart.
+    let time = find("time_s", "ingest", 1);
     assert!(time["error_pct"].as_f64().unwrap() > 25.0);
-    // Named for the engine that ran, with the way to fit the fixed costs.
-    let cause = time["cause"].as_str().unwrap();
-    assert!(cause.starts_with("Spark's fixed costs"), "{cause}");
-    assert!(cause.contains("--from a --from b --from c"), "{cause}");
-    // Rows are shown once a volume; times for each run.
+    assert_eq!(time["cause"]["kind"], "fixed_folded", "{time}");
+    assert_eq!(time["cause"]["engine"], "spark_event_log");
+    assert_eq!(time["cause"]["larger"], true);
+    // Rows are shown once a volume; times for each group.
     assert!(figures
         .iter()
-        .all(|f| !(f["run"].as_str().unwrap().ends_with("big-2core") && f["name"] == "rows_in")));
+        .all(|f| !(f["workers"] == 2 && f["name"] == "rows_in")));
     // Two worker counts at one size: a speed-up to fit.
-    let fits = document["fit"]["stages"].as_array().unwrap();
+    let fits = document["speedups"].as_array().unwrap();
     assert_eq!(fits.last().unwrap()["stage"], "pipeline");
     assert_eq!(fits[0]["workers"], serde_json::json!([1, 2]));
 }
@@ -397,7 +400,7 @@ fn validate_from_runs_refuses_what_it_cannot_use() {
         "validate",
         "scenarios/clickstream.yaml",
         "--calibrate-from",
-        "tests/fixtures/spark/small-1core",
+        "tests/fixtures/spark/big-1core",
         "--against",
         "tests/fixtures/spark/edge/untagged.json",
     ]);
@@ -405,6 +408,22 @@ fn validate_from_runs_refuses_what_it_cannot_use() {
     let stderr = String::from_utf8_lossy(&other.stderr);
     assert!(stderr.contains("has no stage `ingest`"), "{stderr}");
     assert!(other.stdout.is_empty());
+    // The same application given twice, even under another name (the
+    // untagged log is the small run's), is one run: refused.
+    let copy = run_cli(&[
+        "validate",
+        "scenarios/clickstream.yaml",
+        "--calibrate-from",
+        "tests/fixtures/spark/small-1core",
+        "--against",
+        "tests/fixtures/spark/edge/untagged.json",
+    ]);
+    assert_eq!(copy.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&copy.stderr);
+    assert!(
+        stderr.contains("are the same run (application local-1795711215852)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -505,22 +524,29 @@ fn three_cluster_runs_fit_and_predict_a_fourth() {
     let target = cluster("200K");
     args.extend(["--against", &target]);
     let json = validate_json(&args);
-    let several = &json["several"];
-    assert_eq!(several["runs"].as_array().unwrap().len(), 3);
-    for stage in several["stages"].as_array().unwrap() {
-        assert_eq!(stage["fit"]["degrees_of_freedom"], 1, "{stage}");
-        assert!(stage["fit"]["fixed_s"].as_f64().unwrap() > 0.0, "{stage}");
+    let calibration = &json["calibration"];
+    assert_eq!(calibration["runs"].as_array().unwrap().len(), 3);
+    for stage in calibration["stages"].as_array().unwrap() {
+        let quiet = &stage["time"]["quiet"];
+        assert_eq!(quiet["degrees_of_freedom"], 1, "{stage}");
+        assert!(quiet["fixed_s"].as_f64().unwrap() > 0.0, "{stage}");
     }
     assert!(json["calibrated_scenario"]
         .as_str()
         .unwrap()
         .contains("run_overhead:"));
+    // Three sizes: the largest is held out and predicted from the others.
+    assert_eq!(calibration["holdout"]["group"]["events"], 100_903);
     let figure = |name: &str, stage: &str| {
         json["figures"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["name"] == name && f["stage"] == stage)
+            .find(|f| {
+                f["name"] == name
+                    && (f["scope"]["stage"] == stage
+                        || (stage == "pipeline" && f["scope"] == "pipeline"))
+            })
             .unwrap_or_else(|| panic!("no {name} of {stage}"))
             .clone()
     };
@@ -534,12 +560,14 @@ fn three_cluster_runs_fit_and_predict_a_fourth() {
         assert!(rows["error_pct"].as_f64().unwrap().abs() <= 2.0, "{rows}");
     }
     let keys = figure("rows_out", "aggregate");
-    let bracket = keys["bracket"].as_array().unwrap();
+    let band = keys["band"].as_array().unwrap();
     let measured = keys["measured"].as_f64().unwrap();
     assert!(
-        bracket[0].as_f64().unwrap() <= measured && measured <= bracket[1].as_f64().unwrap(),
+        band[0].as_f64().unwrap() * 0.98 <= measured
+            && measured <= band[1].as_f64().unwrap() * 1.02,
         "{keys}"
     );
+    assert_eq!(keys["verdict"], "ok");
 
     // The same runs in another order: the same answer.
     let mut reversed: Vec<&str> = vec![
@@ -552,7 +580,10 @@ fn three_cluster_runs_fit_and_predict_a_fourth() {
     ];
     reversed.extend(["--against", &target]);
     let again = validate_json(&reversed);
-    assert_eq!(again["several"], json["several"]);
+    assert_eq!(
+        again["calibration"]["stages"],
+        json["calibration"]["stages"]
+    );
     assert_eq!(again["figures"], json["figures"]);
 }
 
@@ -593,7 +624,7 @@ fn an_unfinished_log_is_refused_unless_asked() {
                 format,
             ])
             .arg("--calibrate-from")
-            .arg(fixture("small-1core"))
+            .arg(fixture("big-1core"))
             .arg("--against")
             .arg(&odd)
             .output()

@@ -315,6 +315,8 @@ fn stage_time(
         // A duration is what the stage took on the scenario's own day of
         // data; the lecture scales it linearly with the data, and a run
         // takes its share of it.
+        Work::StartupOnly => Fig::constant(Time::new::<uom::si::time::second>(0.0))
+            .named(format_args!("T_work[{name}]")),
         Work::Duration(given) => {
             let day = match &flow.volume_factor {
                 Some(factor) => given * factor,

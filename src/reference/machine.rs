@@ -90,6 +90,31 @@ impl MachineLoad {
     }
 }
 
+/// This machine as a calibration names it: its host name, CPU and cores.
+pub fn description() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "this machine".into());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{host} ({cpu}, {cores} cores)")
+}
+
+/// Today's date (UTC), as a calibration is dated.
+pub fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    super::calendar::date_string(seconds.div_euclid(86_400))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,10 @@ pub enum Work {
     /// with the volume factor, which is the lecture's rule.
     #[serde(rename = "given_duration_s")]
     Duration(Fig<Time>),
+    /// No work that grows with the data: the stage takes its `startup`
+    /// alone (a stage calibrate measured at one time whatever the volume).
+    #[serde(rename = "startup_only")]
+    StartupOnly,
 }
 
 /// What a stage puts out, relative to what it takes in.
@@ -709,6 +713,7 @@ impl Stage {
             Work::ByteThroughput(rate) => visit(rate),
             Work::EventThroughput(rate) => visit(rate),
             Work::Duration(duration) => visit(duration),
+            Work::StartupOnly => {}
         }
         if let Some(startup) = &mut self.startup {
             visit(startup);

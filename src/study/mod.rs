@@ -11,6 +11,5 @@ pub mod hold;
 pub mod plan;
 pub mod projection;
 pub mod run;
-pub mod several;
 pub mod uncertainty;
 pub mod validate;

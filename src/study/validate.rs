@@ -1,26 +1,27 @@
 //! Validate: the model held against measured runs. A generated plan
-//! calibrates on a sample, predicts a larger target with the same models
-//! `estimate` and `scale` use (from the calibrated scenario only, before
-//! the target runs), runs it and holds each figure; a measured plan does
-//! the same from runs already made (a pipecalc run or a Spark event log).
+//! calibrates on samples run on this machine, then runs a larger target at
+//! each worker count; a measured plan calibrates from runs already made (a
+//! pipecalc lake or Spark event logs) and holds others. Either way the
+//! target's runs are gathered into groups of repeats and each group is
+//! predicted from its volume and workers alone, through the same models
+//! `estimate` and `scale` use ([`super::hold`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
+use schemars::JsonSchema;
+use serde::Serialize;
 
-use super::calibrate::{
-    calibrate_from, calibrate_with, sample_logs, worker_memory_shares, CalibrateOptions,
-    Calibration, CalibrationSource, WorkerMemoryShare,
-};
-use super::fit::{fit_stages, StageFit};
-use super::hold::{hold, name_causes, Figure, Held, Tolerances, Verdict};
-use super::run::{measure, refuse_incomplete, sample_config, RunRecord, Spread};
+use super::calibrate::{self, from_sample_with, sample_logs, worker_memory_shares, Calibration};
+use super::calibrate::{CalibrateOptions, WorkerMemoryShare};
+use super::fit::{fit_speedups, StageFit};
+use super::hold::{hold, name_causes, Figure, Holding, Tolerances, Verdict};
+use super::run::{self, measure, read_runs, sample_config, Group, GroupRecord, Run, RunRecord};
 use crate::interrupt::Scratch;
 use crate::reference::generator::generate;
 pub use crate::reference::machine::MachineLoad;
 use crate::reference::machine::{load_average, CpuSample};
-use crate::reference::pipeline::{RunReport, STAGES};
-use crate::reference::spark::{RunSource, StageMap};
+use crate::reference::spark::StageMap;
 use crate::units::clean;
 
 #[derive(Clone, Debug)]
@@ -39,7 +40,6 @@ pub struct ValidateOptions {
 pub fn default_workers() -> Vec<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut counts = vec![1, 2.min(cores), cores];
-    counts.dedup();
     counts.sort_unstable();
     counts.dedup();
     counts
@@ -47,9 +47,10 @@ pub fn default_workers() -> Vec<usize> {
 
 /// What validate measures: runs of the reference pipeline it makes, or
 /// runs already measured (a pipecalc run or a Spark event log).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Plan {
-    /// Calibrate on a generated sample, run a generated target per worker count.
+    /// Calibrate on generated samples, run a generated target per worker count.
     Generated {
         sample: u64,
         target: u64,
@@ -57,8 +58,7 @@ pub enum Plan {
         repeat: usize,
         seed: u64,
     },
-    /// Calibrate from measured runs (one, or several to fit fixed costs)
-    /// and predict others.
+    /// Calibrate from measured runs and hold others.
     Measured {
         calibrate_from: Vec<PathBuf>,
         against: Vec<PathBuf>,
@@ -69,33 +69,27 @@ pub enum Plan {
     },
 }
 
-#[derive(Clone, Debug)]
+/// What validate found: its serialization is `validate --format json`.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Validation {
-    pub options: ValidateOptions,
+    pub plan: Plan,
+    pub tolerances: Tolerances,
     pub calibration: Calibration,
-    pub figures: Vec<Figure>,
-    pub fits: Vec<StageFit>,
-    /// Measured runs at the target size, one per worker count (or per
-    /// `--against` run).
-    pub runs: Vec<RunReport>,
-    /// The `--against` runs, when validating from measured runs.
+    /// The measured runs held, gathered by size and workers.
+    pub targets: Vec<GroupRecord>,
     pub against: Vec<RunRecord>,
-    /// The machine's load around the measured runs (generated runs only).
-    pub load: Option<MachineLoad>,
-    /// What each worker past the first adds to a stage's memory in one
-    /// process (generated runs with more than one worker only).
-    pub worker_shares: Vec<WorkerMemoryShare>,
-}
-
-impl Validation {
-    pub fn all_within_tolerance(&self) -> bool {
-        self.figures.iter().all(|f| f.within_tolerance)
-    }
-
-    /// No figure is off beyond its tolerance and its noise: exit 0.
-    pub fn passes(&self) -> bool {
-        self.figures.iter().all(|f| f.verdict != Verdict::Off)
-    }
+    pub figures: Vec<Figure>,
+    /// The measured speed-ups of one size at several worker counts, and
+    /// Amdahl's and the USL's fits to them.
+    pub speedups: Vec<StageFit>,
+    /// The machine's load around the generated target's runs.
+    pub machine_load: Option<MachineLoad>,
+    /// Of each stage's working set, the share each worker past the first
+    /// adds in one process (generated runs with more than one worker).
+    pub worker_memory_shares: Vec<WorkerMemoryShare>,
+    /// No figure is `off` (the exit code is 0); `too_noisy` ones do not count.
+    pub passes: bool,
+    pub all_within_tolerance: bool,
 }
 
 pub fn validate(options: &ValidateOptions) -> Result<Validation> {
@@ -112,30 +106,17 @@ pub fn validate(options: &ValidateOptions) -> Result<Validation> {
             against,
             stage_map,
             allow_incomplete,
-        } => validate_measured(
-            options,
-            calibrate_from,
-            against,
-            stage_map.as_deref(),
-            *allow_incomplete,
-        ),
+        } => {
+            let map = stage_map.as_deref().map(StageMap::load).transpose()?;
+            validate_measured(
+                options,
+                calibrate_from,
+                against,
+                map.as_ref(),
+                *allow_incomplete,
+            )
+        }
     }
-}
-
-/// The calibrated scenario's estimate at `factor` times its volume with `n`
-/// workers.
-fn predict(
-    calibrated: &crate::scenario::Scenario,
-    factor: f64,
-    n: usize,
-    option: &str,
-) -> Result<crate::model::Estimate> {
-    let workers = u32::try_from(n).map_err(|_| anyhow!("{n} workers is too many to model"))?;
-    let scenario = calibrated
-        .clone()
-        .with_scale(factor, option)?
-        .with_workers(workers, option)?;
-    crate::model::checked_estimate(&scenario)
 }
 
 fn validate_generated(
@@ -159,32 +140,19 @@ fn validate_generated(
             eprintln!("validate: {line}");
         }
     };
-    let (calibration, sample_scratch) = calibrate_with(
-        &CalibrateOptions {
-            events: sample,
-            workers: 1,
-            repeat,
-            seed,
-        },
-        &options.binary,
-        &progress,
-    )?;
-    let calibrated = calibration.scenario.clone();
-    let factor = target as f64 / sample as f64;
-
-    // Predictions come from the calibrated scenario through the models, and
-    // are made before the target is run.
-    let predictions: Vec<crate::model::Estimate> = workers
-        .iter()
-        .map(|&n| predict(&calibrated, factor, n, "--target"))
-        .collect::<Result<_>>()?;
-
+    let sample_options = CalibrateOptions {
+        events: sample,
+        workers: 1,
+        repeat,
+        seed,
+    };
+    let (calibration, sample_runs, sample_scratch) =
+        from_sample_with(&sample_options, &options.binary, &progress)?;
     // Threads of one process share some of each stage's memory: what a
-    // second worker adds is measured on the calibration's own sample,
-    // before the target is run.
+    // second worker adds is measured on the calibration's own sample.
     let worker_shares = if workers.iter().any(|&n| n > 1) {
         progress("the sample again with 2 workers, for the memory a worker adds".into());
-        let (two, _, _) = measure(
+        let (two, _) = measure(
             &options.binary,
             &sample_logs(&sample_scratch),
             &sample_scratch.0.join("two-workers"),
@@ -192,7 +160,14 @@ fn validate_generated(
             repeat,
             &progress,
         )?;
-        worker_memory_shares(&calibration.report, &two)
+        let one: Vec<Run> = sample_runs
+            .into_iter()
+            .filter(|r| r.record.events == calibration.events)
+            .collect();
+        match (run::groups(&one).first(), run::groups(&two).first()) {
+            (Some(one), Some(two)) => worker_memory_shares(one, two),
+            _ => Vec::new(),
+        }
     } else {
         Vec::new()
     };
@@ -204,16 +179,11 @@ fn validate_generated(
     generate(&sample_config(target, seed + 1), &logs)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (load_before, cpu_before) = (load_average(), CpuSample::now());
-    let (runs, spreads): (Vec<RunReport>, Vec<Spread>) = workers
-        .iter()
-        .map(|&n| {
-            progress(format!("measuring the target with {n} worker(s)"));
-            measure(&options.binary, &logs, &scratch.0, n, repeat, &progress)
-                .map(|(report, _, spread)| (report, spread))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+    let mut runs = Vec::new();
+    for &n in workers {
+        progress(format!("measuring the target with {n} worker(s)"));
+        runs.extend(measure(&options.binary, &logs, &scratch.0, n, repeat, &progress)?.0);
+    }
     let load = MachineLoad {
         load_average_before: load_before,
         load_average_after: load_average(),
@@ -223,189 +193,150 @@ fn validate_generated(
             .map(clean),
         cores,
     };
-
-    let mut figures = Vec::new();
-    let one_worker = workers.iter().position(|&n| n == 1).map(|b| &runs[b]);
-    for (index, (n, predicted)) in workers.iter().zip(&predictions).enumerate() {
-        hold(
-            &Held {
-                predicted,
-                measured: &runs[index],
-                one_worker,
-                workers: *n,
-                with_rows: index == 0,
-                run: None,
-                calibration_spread: calibration.spread.as_ref(),
-                spread: Some(&spreads[index]),
-                calibration_stages: &calibration.report.stages,
-                base_memory: calibration.report.process_base_memory_bytes,
-                worker_shares: &worker_shares,
-                keys: None,
-                outside_s: None,
-                engine: RunSource::PipecalcRun,
-                incomplete: false,
-            },
-            options.tolerances,
-            &mut figures,
-        )?;
-    }
-    name_causes(
-        &mut figures,
-        STAGES[0],
-        STAGES[STAGES.len() - 1],
-        RunSource::PipecalcRun,
-    );
-    let names: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect();
-    let fits = fit_stages(workers, &runs, &names);
-    Ok(Validation {
-        options: options.clone(),
-        calibration,
-        figures,
-        fits,
-        runs,
-        against: Vec::new(),
-        load: Some(load),
-        worker_shares,
-    })
+    held(options, calibration, &runs, worker_shares, Some(load))
 }
 
 fn validate_measured(
     options: &ValidateOptions,
-    calibrate_from_paths: &[PathBuf],
+    calibrate_from: &[PathBuf],
     against: &[PathBuf],
-    stage_map: Option<&Path>,
+    map: Option<&StageMap>,
     allow_incomplete: bool,
 ) -> Result<Validation> {
     if against.is_empty() {
         bail!("`--calibrate-from` needs at least one `--against RUN` to predict");
     }
-    let map = stage_map.map(StageMap::load).transpose()?;
-    let calibration = match calibrate_from_paths {
-        [] => bail!("`--against` needs at least one `--calibrate-from RUN` to calibrate on"),
-        [one] => calibrate_from(one, map.as_ref(), allow_incomplete)?,
-        several => super::several::calibrate_from_runs(several, map.as_ref(), allow_incomplete)?,
-    };
-    let calibrated = calibration.scenario.clone();
-    let CalibrationSource::Measured(base) = &calibration.source else {
-        bail!("a calibration from a measured run has a measured source; this is a pipecalc bug");
-    };
-    let base_events = base.events as f64;
-
-    // Each run's volume and workers are all that is taken from it before
-    // its prediction is made; its measurements are read after.
-    let mut predictions = Vec::new();
-    let mut runs = Vec::new();
-    let mut records = Vec::new();
-    let mut incomplete = Vec::new();
-    for path in against {
-        let run = crate::reference::spark::read_run_with(path, map.as_ref())?;
-        refuse_incomplete(path, &run, allow_incomplete)?;
-        let mut record = RunRecord::of(path, &run);
+    if calibrate_from.is_empty() {
+        bail!("`--against` needs at least one `--calibrate-from RUN` to calibrate on");
+    }
+    let calibrating = read_runs(calibrate_from, map, allow_incomplete)?;
+    let mut targets = read_runs(against, map, allow_incomplete)?;
+    // A run calibrated from and held against is a copy that agrees with
+    // itself, and another job's log is another job.
+    let mut together = calibrating.clone();
+    together.extend(targets.iter().cloned());
+    run::refuse_what_does_not_belong(&together)?;
+    let calibration = calibrate::calibrate(&calibrating, calibrate::Source::Runs)?;
+    for target in &mut targets {
+        if target.record.events == 0 {
+            bail!(
+                "`{}`: its first stage read no rows, so there is no volume to predict",
+                target.record.path
+            );
+        }
         // A stage one side lacks is never compared in silence.
-        let predicted_names: Vec<String> =
-            calibrated.stages.iter().map(|s| s.name.clone()).collect();
-        for stage in &run.report.stages {
-            let known = predicted_names
-                .iter()
-                .any(|p| *p == stage.name || *p == crate::scenario::stage_name_from(&stage.name));
+        for stage in &target.report.stages {
+            let known = calibration.stages.iter().any(|c| {
+                c.measured_as == stage.name
+                    || c.name == crate::scenario::stage_name_from(&stage.name)
+            });
             if !known {
-                record.warnings.push(format!(
+                target.record.warnings.push(format!(
                     "stage `{}` was measured but the calibration has no such stage: it is not compared",
                     stage.name
                 ));
             }
         }
-        if record.events == 0 {
-            bail!(
-                "`{}`: its first stage read no rows, so there is no volume to predict",
-                record.path
-            );
-        }
-        let factor = record.events as f64 / base_events;
-        predictions.push(predict(
-            &calibrated,
-            factor,
-            record.workers.max(1),
-            "--against",
-        )?);
-        incomplete.push(run.report.status == crate::reference::pipeline::RunStatus::Incomplete);
-        runs.push(run.report);
-        records.push(record);
     }
+    held(options, calibration, &targets, Vec::new(), None)
+}
 
+/// Holds every group of the target's runs against the calibration.
+fn held(
+    options: &ValidateOptions,
+    calibration: Calibration,
+    runs: &[Run],
+    worker_memory_shares: Vec<WorkerMemoryShare>,
+    machine_load: Option<MachineLoad>,
+) -> Result<Validation> {
+    let groups = run::groups(runs);
+    let holding = Holding {
+        calibration: &calibration,
+        tolerances: options.tolerances,
+        base_memory: base_memory(&calibration, runs),
+        worker_shares: &worker_memory_shares,
+    };
     let mut figures = Vec::new();
-    for (index, predicted) in predictions.iter().enumerate() {
-        let record = &records[index];
-        let one_worker = records
+    for (index, group) in groups.iter().enumerate() {
+        // Rows and bytes do not depend on the workers: once a size.
+        let with_rows = groups[..index].iter().all(|g| g.events != group.events);
+        let one_worker = groups
             .iter()
-            .position(|r| r.workers == 1 && r.events == record.events)
-            .map(|b| &runs[b]);
-        // Rows and bytes once a volume: the first run of each size shows them.
-        let with_rows = records[..index]
-            .iter()
-            .all(|earlier| earlier.events != record.events);
-        hold(
-            &Held {
-                predicted,
-                measured: &runs[index],
-                one_worker,
-                workers: record.workers,
-                with_rows,
-                run: Some(record.path.clone()),
-                calibration_spread: None,
-                spread: None,
-                calibration_stages: &calibration.report.stages,
-                base_memory: calibration.report.process_base_memory_bytes,
-                worker_shares: &[],
-                keys: calibration.several.as_ref().and_then(|s| s.keys.as_ref()),
-                outside_s: record.outside_stages_s,
-                engine: record.source,
-                incomplete: incomplete[index],
-            },
-            options.tolerances,
-            &mut figures,
-        )?;
+            .find(|g| g.workers == 1 && g.events == group.events);
+        hold(&holding, group, with_rows, one_worker, &mut figures)?;
     }
-    let names: Vec<String> = calibration
+    name_causes(&mut figures, &calibration);
+    let speedups = speedups(&groups, &calibration);
+    let passes = figures.iter().all(|f| f.verdict != Verdict::Off);
+    let all_within_tolerance = figures.iter().all(|f| f.within_tolerance);
+    Ok(Validation {
+        plan: options.plan.clone(),
+        tolerances: options.tolerances,
+        targets: groups.iter().map(Group::record).collect(),
+        against: runs.iter().map(|r| r.record.clone()).collect(),
+        calibration,
+        figures,
+        speedups,
+        machine_load,
+        worker_memory_shares,
+        passes,
+        all_within_tolerance,
+    })
+}
+
+/// The process's resident size before its first stage, as the reference
+/// pipeline's runs measured it (a Spark log has none): a run with N
+/// workers is predicted to peak at it plus N working sets.
+fn base_memory(calibration: &Calibration, runs: &[Run]) -> Option<f64> {
+    let starts: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.report.process_base_memory_bytes.map(|b| b as f64))
+        .collect();
+    (calibration
+        .runs
+        .iter()
+        .all(|r| r.source == crate::reference::spark::RunSource::PipecalcRun)
+        && !starts.is_empty())
+    .then(|| run::median(starts))
+}
+
+/// The speed-ups of the size measured at the most worker counts, one of
+/// them 1, stage by stage and for the whole run.
+fn speedups(groups: &[Group], calibration: &Calibration) -> Vec<StageFit> {
+    let size = groups
+        .iter()
+        .filter(|g| g.workers == 1)
+        .map(|g| g.events)
+        .max_by_key(|&events| groups.iter().filter(|g| g.events == events).count());
+    let Some(size) = size else {
+        return Vec::new();
+    };
+    let at: Vec<&Group> = groups.iter().filter(|g| g.events == size).collect();
+    if at.len() < 2 {
+        return Vec::new();
+    }
+    let workers: Vec<usize> = at.iter().map(|g| g.workers).collect();
+    let names: Vec<String> = at[0].runs[0]
         .report
         .stages
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    name_causes(
-        &mut figures,
-        names.first().map_or("", String::as_str),
-        names.last().map_or("", String::as_str),
-        records.first().map_or(RunSource::PipecalcRun, |r| r.source),
-    );
-    // Speed-ups from the runs of one size at several worker counts, one of
-    // them a single worker.
-    let fits = records
+    let mut fits: Vec<StageFit> = names
         .iter()
-        .find(|r| r.workers == 1)
-        .map(|one| {
-            let (workers, same): (Vec<usize>, Vec<RunReport>) = records
+        .enumerate()
+        .filter_map(|(index, name)| {
+            let times: Option<Vec<f64>> =
+                at.iter().map(|g| g.time(index).map(|t| t.median)).collect();
+            let shown = calibration
+                .stages
                 .iter()
-                .zip(&runs)
-                .filter(|(r, _)| r.events == one.events)
-                .map(|(r, run)| (r.workers, run.clone()))
-                .unzip();
-            let distinct: std::collections::BTreeSet<usize> = workers.iter().copied().collect();
-            if distinct.len() >= 2 {
-                fit_stages(&workers, &same, &names)
-            } else {
-                Vec::new()
-            }
+                .find(|s| s.measured_as == *name)
+                .map_or(name.as_str(), |s| s.name.as_str());
+            fit_speedups(shown, &workers, &times?)
         })
-        .unwrap_or_default();
-    Ok(Validation {
-        options: options.clone(),
-        calibration,
-        figures,
-        fits,
-        runs,
-        against: records,
-        load: None,
-        worker_shares: Vec::new(),
-    })
+        .collect();
+    let whole: Vec<f64> = at.iter().map(|g| g.whole().median).collect();
+    fits.extend(fit_speedups("pipeline", &workers, &whole));
+    fits
 }

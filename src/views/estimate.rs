@@ -282,6 +282,7 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
             Work::EventThroughput(rate) => rate.human(),
             Work::Duration(given) if scheduled => format!("given {} a day", given.human()),
             Work::Duration(given) => format!("given {}", given.human()),
+            Work::StartupOnly => "start-up only".to_string(),
         };
         let model = if stage.in_warehouse {
             "the warehouse's own rate".to_string()

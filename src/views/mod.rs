@@ -2,6 +2,7 @@
 //! into JSON for scripts. They word what the models and studies hand up
 //! (a limit, a blocker) and are the only layer that does.
 
+pub mod calibration;
 pub mod charts;
 pub mod compare;
 pub mod estimate;

@@ -1,17 +1,18 @@
-//! The `validate` report: the calibration, each figure predicted beside
-//! measured with its error and verdict, the fitted scaling laws, and where
-//! the linear rule misses.
+//! The `validate` report: what the calibration fitted from its groups of
+//! runs, each measured group's figures predicted beside measured with the
+//! band, the error and the verdict, the causes of the misses in words, and
+//! the fitted scaling laws. Its JSON is the [`Validation`]'s own
+//! serialization.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::contract::Versions;
-use crate::study::calibrate::{CalibrationSource, WorkerMemoryShare};
-use crate::study::fit::StageFit;
-use crate::study::hold::{Figure, FigureKind, Tolerances, Verdict};
-use crate::study::run::RunRecord;
+use crate::reference::spark::RunSource;
+use crate::study::calibrate::Shape;
+use crate::study::hold::{Cause, CoreLimit, Figure, FigureKind, Verdict};
 use crate::study::validate::{MachineLoad, Plan, Validation};
-use crate::units::{grouped, human_bytes, human_count, human_duration, significant};
+use crate::units::{grouped, human_bytes, human_duration, significant};
 
 use crate::report::{Document, Section};
 
@@ -21,10 +22,6 @@ fn amount(kind: FigureKind, value: f64) -> String {
         FigureKind::RowsIn | FigureKind::RowsOut => grouped(value.round() as u64),
         FigureKind::BytesIn | FigureKind::BytesOut | FigureKind::PeakMemory => human_bytes(value),
     }
-}
-
-fn label(figure: &Figure) -> &'static str {
-    figure.name.label()
 }
 
 fn signed_percent(value: f64) -> String {
@@ -43,38 +40,24 @@ pub struct AgainstScenario {
     pub stage_times: Vec<(String, f64)>,
 }
 
-fn run_words(record: &RunRecord) -> String {
-    format!(
-        "{} ({}, {} events, {} worker(s))",
-        record.path,
-        match record.source {
-            crate::reference::spark::RunSource::SparkEventLog => "Spark event log",
-            crate::reference::spark::RunSource::PipecalcRun => "pipecalc run",
-        },
-        grouped(record.events),
-        record.workers
-    )
-}
-
 pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> Document {
     let mut sections = vec![
-        calibrated_section(validation),
+        calibration_section(validation),
         figures_section(validation),
         misses_section(validation),
     ];
-    sections.extend(validation.calibration.several.as_ref().map(several_section));
     sections.extend(outside_section(validation));
     sections.extend(fits_section(validation));
     sections.extend(scenario.map(|against| versus_section(validation, against)));
     Document {
-        title: match &validation.options.plan {
+        title: match &validation.plan {
             Plan::Generated { sample, target, .. } => {
                 format!("pipecalc validate: {target} events predicted from {sample}")
             }
             Plan::Measured { .. } => format!(
                 "pipecalc validate: {} measured run(s) predicted from {}",
                 validation.against.len(),
-                run_name(&calibration_path(validation))
+                calibration_words(validation)
             ),
         },
         intro: Vec::new(),
@@ -83,115 +66,195 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
     }
 }
 
-/// The run (or sample) calibrated from, stage by stage.
-fn calibrated_section(validation: &Validation) -> Section {
+fn calibration_words(validation: &Validation) -> String {
     let calibration = &validation.calibration;
-    let mut calibrated = Section::new(
-        match &calibration.source {
-            CalibrationSource::Generated(_) => "Calibration (the sample, 1 worker)".to_string(),
-            CalibrationSource::Measured(record) => format!(
-                "Calibration ({}, {} worker(s))",
-                record.path, record.workers
-            ),
-        },
-        &[
-            "Stage",
-            "Rows in",
-            "Rows out",
-            "Bytes in",
-            "Bytes out",
-            "Time",
-            "Peak memory",
-        ],
-    );
-    for stage in &calibration.report.stages {
-        calibrated.row([
-            stage.name.clone(),
-            human_count(stage.rows_in as f64),
-            human_count(stage.rows_out as f64),
-            human_bytes(stage.bytes_in as f64),
-            human_bytes(stage.bytes_out as f64),
-            human_duration(stage.wall_s),
-            stage
-                .peak_memory_bytes
-                .map_or_else(|| "not measured".into(), |b| human_bytes(b as f64)),
-        ]);
+    match calibration.runs.as_slice() {
+        [one] => run_name(&one.path).to_string(),
+        runs => format!("{} runs of {} size(s)", runs.len(), sizes(validation)),
     }
-    match (
-        &calibration.source,
-        calibration.catalogue,
-        calibration.chao1,
-    ) {
-        (CalibrationSource::Generated(sample), Some(catalogue), Some(chao1)) => {
-            calibrated.note(format!(
-                "median of {} run(s) on {} events; keys saturate at the catalogue's {} products (the sample alone estimates at least {} by Chao1)",
-                sample.repeat,
-                sample.events,
-                catalogue,
-                chao1.round()
-            ));
-        }
-        (CalibrationSource::Measured(record), _, _) => {
-            calibrated.note(format!("measured run: {}", run_words(record)));
-            if record.source == crate::reference::spark::RunSource::SparkEventLog {
-                calibrated.note("peak memory is the largest task's execution memory (Spark's `Peak Execution Memory`), not a process's resident size");
-            }
-        }
-        _ => {}
-    }
-
-    calibrated
 }
 
-/// Each figure predicted and measured, its error and verdict, and what
-/// the runs' logs said.
-fn figures_section(validation: &Validation) -> Section {
-    let options = &validation.options;
-    let tolerances = options.tolerances;
-    let measured_runs = matches!(options.plan, Plan::Measured { .. });
-    let mut headers = vec!["Figure", "Stage", "Workers"];
-    if measured_runs {
-        headers.push("Run");
+fn sizes(validation: &Validation) -> usize {
+    let mut sizes: Vec<u64> = validation
+        .calibration
+        .groups
+        .iter()
+        .map(|g| g.events)
+        .collect();
+    sizes.dedup();
+    sizes.len()
+}
+
+fn repeats_cell(repeats: &crate::study::run::Repeats) -> String {
+    match repeats.spread_pct() {
+        Some(spread) => format!("{}%", significant(spread, 2)),
+        None => "one run".into(),
     }
-    headers.extend(["Predicted", "Measured", "Error", "Verdict"]);
-    let mut figures = Section::new("Predicted and measured", &headers);
-    for figure in &validation.figures {
-        let mut row = vec![
-            label(figure).to_string(),
-            figure.stage.clone(),
-            figure.workers.to_string(),
-        ];
-        if measured_runs {
-            row.push(
-                figure
-                    .run
-                    .as_deref()
-                    .map(run_name)
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-        }
-        row.extend([
-            amount(figure.name, figure.predicted),
-            amount(figure.name, figure.measured),
-            signed_percent(figure.error_pct),
-            match figure.verdict {
-                Verdict::Ok => "ok".to_string(),
-                Verdict::Off => "OFF".to_string(),
-                Verdict::TooNoisy => format!(
-                    "noisy ({}% spread)",
-                    significant(figure.noise_pct.unwrap_or(0.0), 2)
-                ),
-            },
+}
+
+/// The groups calibrated from and what each stage's time was fitted as.
+fn calibration_section(validation: &Validation) -> Section {
+    let calibration = &validation.calibration;
+    let mut section = Section::new(
+        "Calibration: the runs, by size and workers",
+        &[
+            "Events", "Workers", "Runs", "Quietest", "Median", "Slowest", "Spread",
+        ],
+    );
+    for group in &calibration.groups {
+        section.row([
+            grouped(group.events),
+            group.workers.to_string(),
+            group.runs.len().to_string(),
+            human_duration(group.whole_s.quietest),
+            human_duration(group.whole_s.median),
+            human_duration(group.whole_s.slowest),
+            repeats_cell(&group.whole_s),
         ]);
-        figures.row(row);
+    }
+    section.note("each size's quietest run is the job's own time (other work on a shared machine only adds time): the fit is made on those, and the slowest show the band a prediction spans");
+    for stage in &calibration.stages {
+        {
+            let time = &stage.time;
+            let quiet = &time.quiet;
+            section.note(format!(
+                "{}: T = {} + {:.3e}·s + {:.3e}·s/N ({}){}",
+                stage.name,
+                human_duration(quiet.fixed_s),
+                quiet.serial_s_per_unit,
+                quiet.parallel_s_per_unit,
+                match stage.input {
+                    crate::scenario::Measure::Bytes => "s in bytes",
+                    crate::scenario::Measure::Events => "s in rows",
+                },
+                if quiet.workers_told_apart {
+                    String::new()
+                } else {
+                    "; one worker count, so serial and shared work are not told apart".into()
+                }
+            ));
+        }
+    }
+    if let Some(overhead) = &calibration.run_overhead_s {
+        section.note(format!(
+            "outside the stages (start-up, planning, commits): {} on the quiet runs, {} on the slowest",
+            human_duration(overhead.quietest),
+            human_duration(overhead.slowest)
+        ));
+    }
+    if let Some(holdout) = &calibration.holdout {
+        section.note(format!(
+            "held out: the largest size ({} events) from the others alone: {} (band {} – {}) against a median of {}: {}; the linear rule from the next size: {}",
+            grouped(holdout.group.events),
+            human_duration(holdout.predicted_s),
+            human_duration(holdout.interval_s[0]),
+            human_duration(holdout.interval_s[1]),
+            human_duration(holdout.group.whole_s.median),
+            signed_percent(holdout.error_pct),
+            holdout
+                .linear_rule_error_pct
+                .map_or_else(|| "not measured".into(), signed_percent)
+        ));
+    }
+    if let Some(bend) = calibration
+        .curvature
+        .as_ref()
+        .filter(|b| b.shape != Shape::Straight)
+    {
+        section.note(format!(
+            "the whole run's cost an event {} with size ({} s a million between the two smallest, {} between the two largest): past the largest size the straight line is {}",
+            if bend.shape == Shape::Falls { "falls" } else { "rises" },
+            significant(bend.lower_s_per_million_events, 3),
+            significant(bend.upper_s_per_million_events, 3),
+            if bend.shape == Shape::Falls { "an upper bound" } else { "a lower bound" }
+        ));
+    }
+    if let Some(keys) = &calibration.keys {
+        match &keys.catalogue {
+            Some(catalogue) if keys.decided() => section.note(format!(
+                "{}'s keys: a catalogue of {} keys with Zipf skew {} fits every size within {}%",
+                keys.stage,
+                grouped(catalogue.keys_max as u64),
+                significant(catalogue.skew, 3),
+                significant(catalogue.worst_miss_pct, 2)
+            )),
+            _ => section.note(format!(
+                "{}'s keys: no catalogue fits every size, so they are held to the bracket of Heaps' law (exponent {}) and a saturating catalogue",
+                keys.stage,
+                significant(keys.bracket.heaps_exponent, 3)
+            )),
+        };
+    }
+    if matches!(
+        calibration.runs.first().map(|r| r.source),
+        Some(RunSource::SparkEventLog)
+    ) {
+        section.note("peak memory is the largest task's execution memory (Spark's `Peak Execution Memory`), not a process's resident size");
+    }
+    section
+}
+
+fn verdict_words(figure: &Figure) -> String {
+    match figure.verdict {
+        Verdict::Ok => "ok".to_string(),
+        Verdict::Off => "OFF".to_string(),
+        Verdict::TooNoisy => "too noisy".to_string(),
+        Verdict::Undecided => "undecided".to_string(),
+    }
+}
+
+/// Each figure predicted and measured, its band, error and verdict.
+fn figures_section(validation: &Validation) -> Section {
+    let tolerances = validation.tolerances;
+    let mut figures = Section::new(
+        "Predicted and measured",
+        &[
+            "Figure",
+            "Stage",
+            "Events",
+            "Workers",
+            "Runs",
+            "Predicted",
+            "Band",
+            "Measured",
+            "Spread",
+            "Error",
+            "Verdict",
+        ],
+    );
+    for figure in &validation.figures {
+        figures.row([
+            figure.name.label().to_string(),
+            figure.scope.name().to_string(),
+            grouped(figure.events),
+            figure.workers.to_string(),
+            figure.runs.len().to_string(),
+            amount(figure.name, figure.predicted),
+            figure.band.map_or_else(String::new, |[low, high]| {
+                if (high - low).abs() <= 1e-9 * high.abs().max(1.0) {
+                    String::new()
+                } else {
+                    format!(
+                        "{} – {}",
+                        amount(figure.name, low),
+                        amount(figure.name, high)
+                    )
+                }
+            }),
+            amount(figure.name, figure.measured),
+            figure
+                .repeats
+                .as_ref()
+                .map_or_else(String::new, repeats_cell),
+            signed_percent(figure.error_pct),
+            verdict_words(figure),
+        ]);
     }
     let within = validation
         .figures
         .iter()
         .filter(|f| f.within_tolerance)
         .count();
-
     figures.note(format!(
         "{within} of {} figures within tolerance (rows ±{}%, bytes ±{}%, time ±{}%, memory ±{}%)",
         validation.figures.len(),
@@ -200,36 +263,7 @@ fn figures_section(validation: &Validation) -> Section {
         significant(tolerances.time * 100.0, 3),
         significant(tolerances.memory * 100.0, 3),
     ));
-    match &options.plan {
-        Plan::Generated {
-            sample,
-            target,
-            repeat,
-            ..
-        } => {
-            figures.note(format!(
-                "predicted by the models from the calibrated scenario scaled {}× ({} → {} events), before the target ran; measured: median of {} run(s)",
-                significant(*target as f64 / *sample as f64, 4),
-                sample,
-                target,
-                repeat
-            ));
-        }
-        Plan::Measured { .. } => {
-            let base = calibration_events(validation);
-            for record in &validation.against {
-                figures.note(format!(
-                    "{}: predicted from the calibration scaled {}× ({} → {} events) with its {} worker(s), from its volume and workers alone",
-                    run_name(&record.path),
-                    significant(record.events as f64 / base.max(1) as f64, 4),
-                    grouped(base),
-                    grouped(record.events),
-                    record.workers
-                ));
-            }
-        }
-    }
-
+    figures.note("predicted from each group's volume and workers alone, by the models `estimate` uses on the calibrated scenario; measured is the group's median, spread its (slowest − quietest) ÷ median");
     let noisy = validation
         .figures
         .iter()
@@ -237,53 +271,45 @@ fn figures_section(validation: &Validation) -> Section {
         .count();
     if noisy > 0 {
         figures.note(format!(
-            "{noisy} too noisy to judge: the repeated runs spread as wide as the miss (or wider than the tolerance), so the machine's noise, not the model, decides them; only OFF figures make the exit code 3"
+            "{noisy} too noisy to judge: measured over runs that spread wider than the tolerance (hit or miss), or missed by no more than the band the calibration's repeats span; only OFF figures make the exit code 3"
         ));
     }
-    if !validation.worker_shares.is_empty() {
+    let undecided = validation
+        .figures
+        .iter()
+        .filter(|f| f.verdict == Verdict::Undecided)
+        .count();
+    if undecided > 0 {
+        figures.note(format!(
+            "{undecided} undecided: outside the tolerance, but inside the band of what the calibration's runs could not decide (see each cause); runs of the kind it names decide them"
+        ));
+    }
+    if !validation.worker_memory_shares.is_empty() {
         figures.note(format!(
             "peak memory with N workers: the process's start, plus each stage's working set, plus for each worker past the first the share of it a second worker added on the sample ({})",
             validation
-                .worker_shares
+                .worker_memory_shares
                 .iter()
                 .map(|w| format!("{} {}", w.stage, significant(w.share, 2)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
-    if let Some(load) = &validation.load {
+    if let Some(load) = &validation.machine_load {
         figures.note(load_words(load));
-    }
-    for figure in validation.figures.iter().filter(|f| f.bracket.is_some()) {
-        let [low, high] = figure.bracket.unwrap_or_default();
-        figures.note(format!(
-            "{} of {}{}: the two key models bracket {} to {} (a saturating catalogue, Heaps' law); held to ±5% or inside the bracket",
-            label(figure),
-            figure.stage,
-            figure
-                .run
-                .as_deref()
-                .map_or_else(String::new, |r| format!(" ({})", run_name(r))),
-            grouped(low.round() as u64),
-            grouped(high.round() as u64),
-        ));
     }
     // What the logs said, in every format: an unfinished log, a stage one
     // side lacks, a task re-run.
-    let calibrated_from = match &validation.calibration.several {
-        Some(several) => several.runs.iter().collect::<Vec<_>>(),
-        None => match &validation.calibration.source {
-            CalibrationSource::Measured(record) => vec![record],
-            CalibrationSource::Generated(_) => Vec::new(),
-        },
-    };
-    for record in calibrated_from.into_iter().chain(&validation.against) {
+    for record in validation
+        .calibration
+        .runs
+        .iter()
+        .chain(&validation.against)
+    {
         for warning in &record.warnings {
             figures.note(format!("{}: {warning}", run_name(&record.path)));
         }
     }
-
-    // Each figure's error against its tolerance: inside the band or not.
     figures.charts.push(crate::report::chart::Chart::Columns {
         title: "Error of each prediction, % (tolerance: rows and bytes ±2%, time ±25%, memory ±50% by default)".into(),
         axis: crate::report::chart::Axis::Plain,
@@ -292,7 +318,7 @@ fn figures_section(validation: &Validation) -> Section {
             .iter()
             .map(|f| {
                 (
-                    format!("{} {} ×{}", label(f), f.stage, f.workers),
+                    format!("{} {} ×{} {}", f.name.label(), f.scope.name(), f.workers, grouped(f.events)),
                     f.error_pct.abs(),
                 )
             })
@@ -301,174 +327,245 @@ fn figures_section(validation: &Validation) -> Section {
     figures
 }
 
-/// The figures off, each with what it is likely to be.
+/// A cause in words.
+pub fn cause_words(cause: &Cause) -> String {
+    let size = |larger: bool| {
+        if larger {
+            "at the larger size"
+        } else {
+            "at the smaller size"
+        }
+    };
+    match cause {
+        Cause::Noise { spread_pct } => format!(
+            "too noisy to judge: its runs spread {}%, wider than the tolerance, or the miss is inside the band the calibration's own repeats span; run on a quiet machine or with more repeats",
+            significant(*spread_pct, 3)
+        ),
+        Cause::WorkersUndecided { low, high } => format!(
+            "the calibration ran on one worker count, so how the work divides among these workers is not decided: anything from {} to {} (all shared to none shared, quiet to loaded); calibrate from runs on two worker counts",
+            human_duration(*low),
+            human_duration(*high)
+        ),
+        Cause::Bend { shape } => match shape {
+            Shape::Falls => "the cost an event fell across the calibration's sizes, so the straight line past them is an upper bound; the band reaches down to the largest sizes' own slope".into(),
+            _ => "the cost an event rose across the calibration's sizes, so the straight line past them is a lower bound; the band reaches up to the largest sizes' own slope".into(),
+        },
+        Cause::CannotUseCores { workers, speedup, limit } => format!(
+            "cannot use {workers} cores: measured speed-up {}× with {workers} workers: {}",
+            significant(*speedup, 3),
+            match limit {
+                CoreLimit::FewerTasks { tasks } => format!("it ran {tasks} task(s), fewer than the {workers} cores"),
+                CoreLimit::OneProcess => "it ran in Spark's local mode, its cores threads of one process with the driver, on one machine's disk and memory".into(),
+                CoreLimit::OneHost { executors, host } => format!(
+                    "its {executors} executors shared one host ({host}) with the driver, so a core more is not a machine more"
+                ),
+                CoreLimit::SerialWork => "serial work: one file or one date at a time, a merge, or a fixed cost".into(),
+                CoreLimit::NotSaid => "the log does not say why (tasks, hosts and fixed costs look ordinary)".into(),
+            }
+        ),
+        Cause::SameSize => "run-to-run noise: this run has a calibration size, so nothing was scaled; the machine's other load or the engine's own variation moved it".into(),
+        Cause::FitOff { over: true } => "the fitted fixed cost or work a row was high: the sizes it was fitted on were few, close or noisy; calibrate from sizes further apart".into(),
+        Cause::FitOff { over: false } => "the fitted fixed cost or work a row was low: the sizes it was fitted on were few, close or noisy; calibrate from sizes further apart".into(),
+        Cause::FixedFolded { engine, larger } => match engine {
+            RunSource::SparkEventLog => format!("Spark's fixed costs (task scheduling, file listing, commit) were folded into the time a row, so scaling them with the data mispredicts the run {}; calibrate from several sizes (--from a --from b --from c) to fit them as `startup` and `run_overhead`", size(*larger)),
+            RunSource::PipecalcRun => format!("a fixed start-up cost was folded into the time a row, so the linear rule mispredicts the run {}", size(*larger)),
+        },
+        Cause::SlowerPerRow { engine, larger } => match engine {
+            RunSource::SparkEventLog => format!("slower a row {}: more tasks than cores to schedule, shuffle spills, or executors sharing the machine's cores", size(*larger)),
+            RunSource::PipecalcRun => format!("slower a row {}: caches or memory (the working set outgrew the CPU caches), or more I/O", size(*larger)),
+        },
+        Cause::BytesFollowRows => "its rows out missed by about as much: see its rows out".into(),
+        Cause::BytesPerRow { fell: true, larger } => format!("Parquet compresses better with more rows per file (dictionaries and page headers amortize), so bytes a row fall {}", size(*larger)),
+        Cause::BytesPerRow { fell: false, larger } => format!("bytes a row grew {}: more distinct values than the calibration's runs had", size(*larger)),
+        Cause::FromPreviousBytes => "these are the previous stage's output bytes: see its bytes out".into(),
+        Cause::FromPreviousRows => "these are the previous stage's rows out: see its rows out".into(),
+        Cause::KeysSaturate => "distinct keys grow slower than the data (a catalogue saturates; Heaps' law), while `keep` grows them with it: write this stage's output as `rows:` with `keys_max:` or `keys_grow:`".into(),
+        Cause::KeysOutsideBand { low, high } => format!(
+            "distinct keys outside the band of the key fits ({} to {}): the catalogue is not as they assume, or the sizes fitted were too few or too close",
+            grouped(low.round() as u64),
+            grouped(high.round() as u64)
+        ),
+        Cause::TaskMemory { grew: true } => "the largest task's execution memory grew faster than the calibration's (more rows a partition, larger shuffle blocks, a hash aggregate with more keys)".into(),
+        Cause::TaskMemory { grew: false } => "the run was split into more, smaller tasks, so its largest task held less than the calibration's".into(),
+        Cause::TaskMemoryFixed { calibration } => format!(
+            "its largest task held about what the calibration's did ({}): Spark splits input into tasks of a fixed size, so a task's memory does not grow with the data as the model grows it",
+            human_bytes(*calibration)
+        ),
+        Cause::ProcessMemory { grew: true } => "memory grows with the data here faster than the calibration's working set (deduplication keeps 16 bytes an event of a date up to `--dedup-memory-keys`; row groups and shuffles buffer more rows)".into(),
+        Cause::MemoryGrowthSlows { low, high } => format!(
+            "its working set grew more slowly at each larger size the calibration ran (buffers reaching their caps), so past them it is anything from {} (held at the largest size's) to {} (the power law)",
+            human_bytes(*low),
+            human_bytes(*high)
+        ),
+        Cause::ProcessMemory { grew: false } => "the calibration's peak included start-up and allocator slack that does not grow, or this run's work was split into more, smaller parts".into(),
+    }
+}
+
+/// The figures not ok, each with what it is likely to be.
 fn misses_section(validation: &Validation) -> Section {
-    let mut misses = Section::new("Where the model misses", &[]);
-    for figure in validation.figures.iter().filter(|f| f.cause.is_some()) {
-        misses.note(format!(
-            "{} of {} with {} worker(s){}, {}: {}",
-            label(figure),
-            figure.stage,
-            figure.workers,
-            figure
-                .run
-                .as_deref()
-                .map_or_else(String::new, |r| format!(" ({})", run_name(r))),
-            signed_percent(figure.error_pct),
-            figure.cause.as_deref().unwrap_or("")
-        ));
+    let mut misses = Section::new("Where the model misses, or cannot be judged", &[]);
+    for figure in &validation.figures {
+        if let Some(cause) = &figure.cause {
+            misses.note(format!(
+                "{} of {}, {} events on {} worker(s), {}: {}",
+                figure.name.label(),
+                figure.scope.name(),
+                grouped(figure.events),
+                figure.workers,
+                signed_percent(figure.error_pct),
+                cause_words(cause)
+            ));
+        }
     }
     if misses.notes.is_empty() {
         misses.note("nowhere: every figure is within tolerance");
     }
-
     misses
 }
 
-/// A measured run's time outside its stages (an engine's start-up,
-/// planning and commits), when the logs say it.
+/// The groups' time outside their stages (an engine's start-up, planning
+/// and commits), where the runs measured it.
 fn outside_section(validation: &Validation) -> Option<Section> {
-    if let CalibrationSource::Measured(base) = &validation.calibration.source {
-        if base.outside_stages_s.is_some()
-            || validation
-                .against
-                .iter()
-                .any(|r| r.outside_stages_s.is_some())
-        {
-            let mut outside = Section::new(
-                "Time outside the stages",
-                &[
-                    "Run",
-                    "Events",
-                    "Workers",
-                    "In stages",
-                    "Outside (start-up, driver, shutdown)",
-                ],
-            );
-            for (record, role) in std::iter::once((base, "calibration"))
-                .chain(validation.against.iter().map(|r| (r, "against")))
-            {
-                outside.row([
-                    format!("{} ({role})", run_name(&record.path)),
-                    grouped(record.events),
-                    record.workers.to_string(),
-                    human_duration(record.in_stages_s),
-                    record
-                        .outside_stages_s
-                        .map_or_else(|| "not measured".into(), human_duration),
-                ]);
-            }
-            outside.note("Spark's application starts a JVM, plans each query and commits each write outside its stages: about the same time whatever the data, so a small run's time is mostly this fixed cost, which the linear rule (and the lecture's T ÷ N) leaves out");
-            return Some(outside);
-        }
+    let runs = validation
+        .calibration
+        .runs
+        .iter()
+        .chain(&validation.against);
+    if !runs.clone().any(|r| r.outside_stages_s.is_some()) {
+        return None;
     }
-    None
+    let mut outside = Section::new(
+        "Time outside the stages",
+        &[
+            "Run",
+            "Events",
+            "Workers",
+            "In stages",
+            "Outside (start-up, driver, shutdown)",
+        ],
+    );
+    for (record, role) in validation
+        .calibration
+        .runs
+        .iter()
+        .map(|r| (r, "calibration"))
+        .chain(validation.against.iter().map(|r| (r, "held")))
+    {
+        outside.row([
+            format!("{} ({role})", run_name(&record.path)),
+            grouped(record.events),
+            record.workers.to_string(),
+            human_duration(record.in_stages_s),
+            record
+                .outside_stages_s
+                .map_or_else(|| "not measured".into(), human_duration),
+        ]);
+    }
+    outside.note("Spark's application starts a JVM, plans each query and commits each write outside its stages: about the same time whatever the data, so a small run's time is mostly this fixed cost, which the linear rule (and the lecture's T ÷ N) leaves out");
+    Some(outside)
 }
 
 /// Speed-ups measured at each worker count, and Amdahl's and the USL's fits.
 fn fits_section(validation: &Validation) -> Option<Section> {
-    if !validation.fits.is_empty() {
-        let mut fit = Section::new(
-            "Speed-ups and fitted laws",
-            &[
-                "Stage",
-                "Workers",
-                "Measured",
-                "Speed-up",
-                "Amdahl s",
-                "Amdahl predicts",
-                "USL σ, κ",
-                "USL predicts",
-            ],
-        );
-        for stage in &validation.fits {
-            for (index, n) in stage.workers.iter().enumerate() {
-                let first = index == 0;
-                fit.row([
-                    if first {
-                        stage.stage.clone()
-                    } else {
-                        String::new()
-                    },
-                    n.to_string(),
-                    human_duration(stage.measured_s[index]),
-                    format!("{}×", significant(stage.speedup[index], 3)),
-                    match (first, stage.amdahl_serial_fraction) {
-                        (true, Some(s)) => significant(s, 3),
-                        _ => String::new(),
-                    },
-                    stage
-                        .amdahl_predicted_s
-                        .get(index)
-                        .map_or_else(String::new, |t| human_duration(*t)),
-                    match (first, stage.usl_contention, stage.usl_coherency) {
-                        (true, Some(s), Some(k)) => {
-                            format!("{}, {}", significant(s, 3), significant(k, 3))
-                        }
-                        (true, _, _) => "needs 3 counts".into(),
-                        _ => String::new(),
-                    },
-                    stage
-                        .usl_predicted_s
-                        .get(index)
-                        .map_or_else(String::new, |t| human_duration(*t)),
-                ]);
-            }
-        }
-        fit.note("the lecture's rule says speed-up = N; the fitted laws show what this machine does instead (put them in a scenario as `parallel:`)");
-        let series = validation
-            .fits
-            .iter()
-            .map(|stage| crate::report::chart::Series {
-                name: stage.stage.clone(),
-                points: stage
-                    .workers
-                    .iter()
-                    .zip(&stage.speedup)
-                    .map(|(n, s)| (*n as f64, *s))
-                    .collect(),
-                dashed: false,
-            })
-            .chain(std::iter::once(crate::report::chart::Series {
-                name: "the lecture's rule: N".into(),
-                points: validation.fits[0]
-                    .workers
-                    .iter()
-                    .map(|n| (*n as f64, *n as f64))
-                    .collect(),
-                dashed: true,
-            }))
-            .collect();
-        fit.charts.push(crate::report::chart::Chart::Lines {
-            title: "Measured speed-up against workers".into(),
-            x: crate::report::chart::Axis::Plain,
-            y: crate::report::chart::Axis::Plain,
-            x_title: "workers".into(),
-            y_title: "speed-up (×)".into(),
-            series,
-            x_mark: None,
-            y_mark: None,
-        });
-        return Some(fit);
+    if validation.speedups.is_empty() {
+        return None;
     }
-    None
+    let mut fit = Section::new(
+        "Speed-ups and fitted laws",
+        &[
+            "Stage",
+            "Workers",
+            "Measured",
+            "Speed-up",
+            "Amdahl s",
+            "Amdahl predicts",
+            "USL σ, κ",
+            "USL predicts",
+        ],
+    );
+    for stage in &validation.speedups {
+        for (index, n) in stage.workers.iter().enumerate() {
+            let first = index == 0;
+            fit.row([
+                if first {
+                    stage.stage.clone()
+                } else {
+                    String::new()
+                },
+                n.to_string(),
+                human_duration(stage.measured_s[index]),
+                format!("{}×", significant(stage.speedup[index], 3)),
+                match (first, stage.amdahl_serial_fraction) {
+                    (true, Some(s)) => significant(s, 3),
+                    _ => String::new(),
+                },
+                stage
+                    .amdahl_predicted_s
+                    .get(index)
+                    .map_or_else(String::new, |t| human_duration(*t)),
+                match (first, stage.usl_contention, stage.usl_coherency) {
+                    (true, Some(s), Some(k)) => {
+                        format!("{}, {}", significant(s, 3), significant(k, 3))
+                    }
+                    (true, _, _) => "needs 3 counts".into(),
+                    _ => String::new(),
+                },
+                stage
+                    .usl_predicted_s
+                    .get(index)
+                    .map_or_else(String::new, |t| human_duration(*t)),
+            ]);
+        }
+    }
+    fit.note("the lecture's rule says speed-up = N; the fitted laws show what this machine does instead (put them in a scenario as `parallel:`)");
+    let series = validation
+        .speedups
+        .iter()
+        .map(|stage| crate::report::chart::Series {
+            name: stage.stage.clone(),
+            points: stage
+                .workers
+                .iter()
+                .zip(&stage.speedup)
+                .map(|(n, s)| (*n as f64, *s))
+                .collect(),
+            dashed: false,
+        })
+        .chain(std::iter::once(crate::report::chart::Series {
+            name: "the lecture's rule: N".into(),
+            points: validation.speedups[0]
+                .workers
+                .iter()
+                .map(|n| (*n as f64, *n as f64))
+                .collect(),
+            dashed: true,
+        }))
+        .collect();
+    fit.charts.push(crate::report::chart::Chart::Lines {
+        title: "Measured speed-up against workers".into(),
+        x: crate::report::chart::Axis::Plain,
+        y: crate::report::chart::Axis::Plain,
+        x_title: "workers".into(),
+        y_title: "speed-up (×)".into(),
+        series,
+        x_mark: None,
+        y_mark: None,
+    });
+    Some(fit)
 }
 
 /// The user's own scenario's stage times beside the calibrated prediction.
 fn versus_section(validation: &Validation, against: &AgainstScenario) -> Section {
-    // The first predicted run: its workers (and, from measured runs, its run).
+    // The first group held: its events and workers.
     let first = validation.figures.first();
     let workers = first.map_or(1, |f| f.workers);
     let prediction = format!("Calibrated prediction ({workers} worker(s))");
     let mut versus = Section::new(
-        match first.and_then(|f| f.run.as_deref()) {
-            Some(run) => format!(
-                "Your scenario `{}` against the calibration, at {}'s volume",
-                against.name,
-                run_name(run)
-            ),
-            None => format!("Your scenario `{}` against this machine", against.name),
-        },
+        format!(
+            "Your scenario `{}` against the calibration, at {} events",
+            against.name,
+            grouped(first.map_or(0, |f| f.events))
+        ),
         &[
             "Stage",
             "Scenario at the target volume",
@@ -478,9 +575,8 @@ fn versus_section(validation: &Validation, against: &AgainstScenario) -> Section
     for (stage, assumed) in &against.stage_times {
         let predicted = validation.figures.iter().find(|f| {
             f.name == FigureKind::Time
-                && &f.stage == stage
-                && Some(f.workers) == first.map(|f| f.workers)
-                && f.run == first.and_then(|f| f.run.clone())
+                && f.scope.name() == stage
+                && first.is_some_and(|first| first.workers == f.workers && first.events == f.events)
         });
         versus.row([
             stage.clone(),
@@ -494,125 +590,23 @@ fn versus_section(validation: &Validation, against: &AgainstScenario) -> Section
     versus
 }
 
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct FitRecord {
-    /// Distinct product ids in the generator's catalogue; `null` when
-    /// validating from measured runs, whose data pipecalc did not make.
-    pub catalogue_keys: Option<u64>,
-    /// Chao1's estimate of the distinct keys, from the sample; `null` as above.
-    pub chao1_keys: Option<f64>,
-    pub stages: Vec<StageFit>,
-}
-
-/// `pipecalc validate --format json`.
+/// `pipecalc validate --format json`: the validation as it is, and the
+/// scenario calibrated, as YAML.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ValidateDocument {
     #[serde(flatten)]
     pub versions: Versions,
-    /// The calibration's events (the sample, or the `--calibrate-from` run's).
-    pub sample_events: u64,
-    /// The target's events; from measured runs, the largest `--against` run's.
-    pub target_events: u64,
-    /// The worker counts predicted and measured, one per run.
-    pub workers: Vec<usize>,
-    /// Runs a median was taken of; 1 for measured runs, each read as it is.
-    pub repeat: usize,
-    /// `--calibrate-from`: the run calibrated from; `null` for generated runs.
-    pub calibrated_from: Option<RunRecord>,
-    /// `--against`: the runs predicted; empty for generated runs.
-    pub against: Vec<RunRecord>,
-    /// The machine's load around the generated runs; `null` from measured runs.
-    pub machine_load: Option<MachineLoad>,
-    /// Of each stage's working set, the share each worker past the first
-    /// adds in one process, measured on the sample with 2 workers; empty
-    /// from measured runs or with one worker.
-    pub worker_memory_shares: Vec<WorkerMemoryShare>,
-    /// No figure is `off` (the exit code is 0); `too_noisy` ones do not count.
-    pub passes: bool,
-    pub tolerances: Tolerances,
-    pub all_within_tolerance: bool,
-    pub figures: Vec<Figure>,
-    pub fit: FitRecord,
-    /// Calibrated from several runs: each stage's T = a + b·s + c·s/N and
-    /// how it holds on runs it was not fitted on; `null` otherwise.
-    pub several: Option<crate::study::several::SeveralFit>,
-    /// The scenario calibrated on the sample, as YAML.
+    #[serde(flatten)]
+    pub validation: Validation,
     pub calibrated_scenario: String,
 }
 
-/// What several runs fitted, stage by stage, and how each fit holds on
-/// runs it was not fitted on.
-fn several_section(several: &crate::study::several::SeveralFit) -> Section {
-    let percent = |value: Option<f64>| value.map_or_else(|| "not measured".into(), signed_percent);
-    let mut section = Section::new(
-        format!(
-            "Fitted from {} runs: T = a + b·s + c·s/N",
-            several.runs.len()
-        ),
-        &[
-            "Stage",
-            "a (fixed)",
-            "b (serial, a unit)",
-            "c (shared, a unit)",
-            "Runs",
-            "Degrees of freedom",
-            "Largest run from the others",
-            "Leave-one-out",
-            "Linear rule",
-            "Noise",
-        ],
-    );
-    for f in &several.stages {
-        section.row([
-            format!("{} (s = {})", f.stage, f.size_of),
-            human_duration(f.fit.fixed_s),
-            format!("{:.3e} s", f.fit.serial_s_per_unit),
-            format!("{:.3e} s", f.fit.parallel_s_per_unit),
-            f.fit.runs.to_string(),
-            if f.fit.degrees_of_freedom <= 0 {
-                "0 (exact fit)".into()
-            } else {
-                f.fit.degrees_of_freedom.to_string()
-            },
-            percent(f.holdout.forward_error_pct),
-            percent(f.holdout.leave_one_out_pct),
-            percent(f.holdout.linear_rule_error_pct),
-            f.holdout.noise_pct.map_or_else(
-                || "no repeats".into(),
-                |n| format!("{}%", significant(n, 3)),
-            ),
-        ]);
+pub fn json(validation: &Validation) -> ValidateDocument {
+    ValidateDocument {
+        versions: Versions::default(),
+        validation: validation.clone(),
+        calibrated_scenario: super::calibration::yaml(&validation.calibration).unwrap_or_default(),
     }
-    let p = &several.pipeline;
-    section.row([
-        "whole run".to_string(),
-        several
-            .run_overhead_s
-            .map_or_else(|| "—".into(), |o| format!("{} overhead", human_duration(o))),
-        "—".into(),
-        "—".into(),
-        several.runs.len().to_string(),
-        "—".into(),
-        percent(p.forward_error_pct),
-        percent(p.leave_one_out_pct),
-        percent(p.linear_rule_error_pct),
-        p.noise_pct.map_or_else(
-            || "no repeats".into(),
-            |n| format!("{}%", significant(n, 3)),
-        ),
-    ]);
-    let mut undecided: Vec<&String> = several
-        .stages
-        .iter()
-        .flat_map(|f| &f.fit.undecided)
-        .collect();
-    undecided.sort();
-    undecided.dedup();
-    for line in undecided {
-        section.note(format!("not decided by these runs: {line}"));
-    }
-    section.note("the largest run from the others is the headline: it is the question a plan asks, a larger run than any measured; leave-one-out is the median error predicting each run from the rest");
-    section
 }
 
 fn load_words(load: &MachineLoad) -> String {
@@ -639,63 +633,64 @@ fn run_name(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-fn calibration_path(validation: &Validation) -> String {
-    match &validation.calibration.source {
-        CalibrationSource::Measured(record) => record.path.clone(),
-        CalibrationSource::Generated(_) => "a generated sample".into(),
-    }
-}
-
-fn calibration_events(validation: &Validation) -> u64 {
-    match &validation.calibration.source {
-        CalibrationSource::Measured(record) => record.events,
-        CalibrationSource::Generated(sample) => sample.events,
-    }
-}
-
-pub fn json(validation: &Validation) -> ValidateDocument {
-    let options = &validation.options;
-    let (target_events, workers, repeat) = match &options.plan {
-        Plan::Generated {
-            target,
-            workers,
-            repeat,
-            ..
-        } => (*target, workers.clone(), *repeat),
-        Plan::Measured { .. } => (
-            validation
-                .against
-                .iter()
-                .map(|r| r.events)
-                .max()
-                .unwrap_or(0),
-            validation.against.iter().map(|r| r.workers).collect(),
-            1,
-        ),
-    };
-    ValidateDocument {
-        versions: Versions::default(),
-        sample_events: calibration_events(validation),
-        target_events,
-        workers,
-        repeat,
-        calibrated_from: match &validation.calibration.source {
-            CalibrationSource::Measured(record) => Some(record.clone()),
-            CalibrationSource::Generated(_) => None,
-        },
-        against: validation.against.clone(),
-        machine_load: validation.load,
-        worker_memory_shares: validation.worker_shares.clone(),
-        passes: validation.passes(),
-        tolerances: options.tolerances,
-        all_within_tolerance: validation.all_within_tolerance(),
-        figures: validation.figures.clone(),
-        fit: FitRecord {
-            catalogue_keys: validation.calibration.catalogue,
-            chao1_keys: validation.calibration.chao1.map(crate::units::clean),
-            stages: validation.fits.clone(),
-        },
-        several: validation.calibration.several.clone(),
-        calibrated_scenario: validation.calibration.yaml.clone(),
-    }
+/// `validate --format csv`: one row a figure, flat, for a spreadsheet.
+pub fn csv(validation: &Validation) -> String {
+    let number = |v: f64| crate::units::clean(v).to_string();
+    let optional = |v: Option<f64>| v.map_or_else(String::new, number);
+    let rows: Vec<Vec<String>> = validation
+        .figures
+        .iter()
+        .map(|f| {
+            vec![
+                serde_json::to_value(f.name)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                f.scope.name().to_string(),
+                f.events.to_string(),
+                f.workers.to_string(),
+                f.runs.len().to_string(),
+                number(f.predicted),
+                optional(f.band.map(|b| b[0])),
+                optional(f.band.map(|b| b[1])),
+                number(f.measured),
+                optional(f.repeats.map(|r| r.quietest)),
+                optional(f.repeats.map(|r| r.slowest)),
+                number(f.error_pct),
+                f.within_tolerance.to_string(),
+                match f.verdict {
+                    Verdict::Ok => "ok",
+                    Verdict::Off => "off",
+                    Verdict::TooNoisy => "too_noisy",
+                    Verdict::Undecided => "undecided",
+                }
+                .to_string(),
+                optional(f.noise_pct),
+                f.cause.as_ref().map_or_else(String::new, cause_words),
+                f.run_incomplete.to_string(),
+            ]
+        })
+        .collect();
+    crate::report::csv::table(
+        &[
+            "figure",
+            "stage",
+            "events",
+            "workers",
+            "runs",
+            "predicted",
+            "band_low",
+            "band_high",
+            "measured_median",
+            "measured_quietest",
+            "measured_slowest",
+            "error_pct",
+            "within_tolerance",
+            "verdict",
+            "noise_pct",
+            "cause",
+            "run_incomplete",
+        ],
+        &rows,
+    )
 }

@@ -325,12 +325,14 @@ impl Validator<'_> {
                     format!("stage `{name}` has both a throughput and a duration; give one of them"),
                 ))
             }
+            // A fixed cost alone: `startup` with neither.
+            (None, None) if raw.startup.is_some() => Work::StartupOnly,
             (None, None) => {
                 return Err(self.error(
                     &format!("stages[{index}]"),
                     &raw.name.referenced,
                     format!(
-                        "stage `{name}` has neither a throughput nor a duration; give one, e.g. `throughput: 8.3 MB/s` or `duration: 10 min`"
+                        "stage `{name}` has neither a throughput nor a duration; give one, e.g. `throughput: 8.3 MB/s` or `duration: 10 min` (or a `startup` alone for a stage whose time does not grow with the data)"
                     ),
                 ))
             }
