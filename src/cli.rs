@@ -207,12 +207,25 @@ pub enum Command {
         after_help = "Examples:\n  pipecalc man > ~/.local/share/man/man1/pipecalc.1 && man pipecalc"
     )]
     Man,
+    /// List and search the price catalog built into this binary: each entry's price, billing, source and date.
+    #[command(
+        after_help = "Examples:\n  pipecalc prices\n  pipecalc prices m7i --provider aws\n  pipecalc prices bigquery --format json"
+    )]
+    Prices {
+        /// Words every entry shown holds (in its id, kind or note), e.g. m7i, storage, bigquery.
+        search: Vec<String>,
+        /// Only this provider's entries: aws, gcp, azure.
+        #[arg(long)]
+        provider: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Print the JSON Schema of a JSON document pipecalc writes (also in docs/schema/).
     #[command(
         after_help = "Examples:\n  pipecalc schema estimate > estimate.schema.json\n  pipecalc schema run"
     )]
     Schema {
-        /// Which document: estimate, scale, workers, growth, compare, validate or run (run.json).
+        /// Which document: estimate, scale, workers, growth, compare, validate, run (run.json), inspect, scenario or prices.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(pipecalc::views::schema::DOCUMENTS))]
         document: String,
     },
@@ -762,6 +775,11 @@ fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(text)
         }
         Command::Schema { document } => commands::schema(&document),
+        Command::Prices {
+            search,
+            provider,
+            output,
+        } => commands::prices(&search, provider.as_deref(), &output.options(&[])?),
         Command::Inspect {
             run,
             stage_map,

@@ -768,6 +768,17 @@ pub fn calibrate(
     Ok(views::calibration::summary(&calibration, path))
 }
 
+/// `pipecalc prices`: the catalog, searched.
+pub fn prices(search: &[String], provider: Option<&str>, output: &Output) -> Result<String> {
+    let entries = views::prices::select(&crate::catalog::catalog().entries, provider, search);
+    emit(
+        output,
+        || views::prices::document(&entries, crate::catalog::today()),
+        || views::prices::json(&entries),
+        Csv::Table(Box::new(|| views::prices::csv(&entries))),
+    )
+}
+
 /// This pipecalc executable: calibrate and validate run the pipeline as
 /// processes of it.
 pub fn this_binary() -> Result<std::path::PathBuf> {

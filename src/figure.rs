@@ -25,6 +25,8 @@ pub enum Source {
     Cli(String),
     /// Computed from other figures (shown by the formula).
     Derived,
+    /// A price-catalog entry: its id, price, date and source.
+    Catalog(String),
 }
 
 impl fmt::Display for Source {
@@ -34,6 +36,7 @@ impl fmt::Display for Source {
             Source::Default(why) => write!(f, "default: {why}"),
             Source::Cli(option) => write!(f, "command line `{option}`"),
             Source::Derived => f.write_str("derived"),
+            Source::Catalog(entry) => f.write_str(entry),
         }
     }
 }

@@ -31,6 +31,7 @@
 //! ```
 
 pub mod args;
+pub mod catalog;
 pub mod commands;
 pub mod contract;
 pub mod figure;

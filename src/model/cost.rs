@@ -35,6 +35,15 @@ pub enum Billing {
     Fleet,
 }
 
+/// A price and where it came from.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct PriceSource {
+    /// `price_compute`, `billing_increment`, `price_storage`, …
+    pub price: String,
+    pub value: String,
+    pub source: String,
+}
+
 /// Cost: compute, the warehouse, storage and network, per day and month.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CostModel {
@@ -62,6 +71,11 @@ pub struct CostModel {
     pub network_share: Fig<Ratio>,
     /// How the batch's workers are billed.
     pub billing: Billing,
+    /// The compute price, USD a worker-hour.
+    pub compute_usd_per_worker_hour: f64,
+    /// Where each price came from: a scenario key, a default, or a catalog
+    /// entry with its date and source.
+    pub price_sources: Vec<PriceSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warehouse_usd_per_month: Option<Fig<Usd>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,6 +195,14 @@ fn warehouse_scans(
 }
 
 #[allow(clippy::too_many_arguments)]
+fn source_of<Q: crate::units::Quantity>(price: &str, figure: &Fig<Q>) -> PriceSource {
+    PriceSource {
+        price: price.to_string(),
+        value: figure.human(),
+        source: figure.source.to_string(),
+    }
+}
+
 pub fn cost(
     scenario: &Scenario,
     time: &TimeModel,
@@ -261,7 +283,26 @@ pub fn cost(
         Some(state) => (&storage_usd_per_month_steady + state).named("kept_usd_per_month"),
         None => storage_usd_per_month_steady.clone(),
     };
+    let prices = &scenario.prices;
+    let mut price_sources = vec![source_of("price_compute", &prices.compute)];
+    price_sources.extend(
+        prices
+            .billing_increment
+            .iter()
+            .map(|f| source_of("billing_increment", f)),
+    );
+    price_sources.extend(
+        prices
+            .billing_minimum
+            .iter()
+            .map(|f| source_of("billing_minimum", f)),
+    );
+    price_sources.extend(prices.storage.iter().map(|f| source_of("price_storage", f)));
+    price_sources.extend(prices.egress.iter().map(|f| source_of("price_egress", f)));
+    price_sources.push(source_of("price_ingress", &prices.ingress));
     CostModel {
+        compute_usd_per_worker_hour: crate::units::clean(prices.compute.value.0),
+        price_sources,
         compute_share: share(&compute_usd_per_month, "compute_share"),
         storage_share: share(&kept, "storage_share"),
         network_share: share(&network_usd_per_month, "network_share"),

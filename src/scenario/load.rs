@@ -227,7 +227,7 @@ fn with_suggestion(message: &str) -> String {
         .collect();
     let best = candidates
         .iter()
-        .map(|c| (edit_distance(wrong, c), *c))
+        .map(|c| (crate::text::edit_distance(wrong, c), *c))
         .min();
     match best {
         Some((distance, candidate)) if distance <= wrong.len().max(3) / 2 + 1 => {
@@ -235,19 +235,4 @@ fn with_suggestion(message: &str) -> String {
         }
         _ => message.to_string(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }

@@ -397,6 +397,10 @@ pub enum Place {
 #[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWarehouse {
+    /// A catalog entry that prices the scan (`gcp/us/bigquery/on-demand`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub entry: Option<Spanned<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usd_per_tb_scanned: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -595,6 +599,21 @@ pub struct RawTransfer {
 #[derive(Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrices {
+    /// With `region`, prices come from the catalog (`aws`, `gcp`, `azure`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub provider: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub region: Option<Spanned<String>>,
+    /// An instance type: its price, billing, memory and cores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub instance: Option<Spanned<String>>,
+    /// A storage class: the stored datasets' price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub storage_class: Option<Spanned<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compute_usd_per_worker_hour: Option<Field>,
     #[serde(skip_serializing_if = "Option::is_none")]

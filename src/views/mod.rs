@@ -8,6 +8,7 @@ pub mod compare;
 pub mod estimate;
 pub mod inspect;
 pub mod json;
+pub mod prices;
 pub mod run;
 pub mod scaling;
 pub mod schema;

@@ -16,6 +16,7 @@ use super::validate::ValidateDocument;
 /// The documents, by the name of the command (or file) that writes them.
 pub const DOCUMENTS: &[&str] = &[
     "estimate", "scale", "workers", "growth", "compare", "validate", "run", "inspect", "scenario",
+    "prices",
 ];
 
 fn schema_of<T: JsonSchema>(document: &str) -> Value {
@@ -45,6 +46,7 @@ pub fn schema(document: &str) -> Option<Value> {
         "run" => schema_of::<RunDocument>(document),
         "inspect" => schema_of::<super::inspect::InspectDocument>(document),
         "scenario" => schema_of::<crate::scenario::raw::RawScenario>(document),
+        "prices" => schema_of::<super::prices::PricesDocument>(document),
         _ => return None,
     })
 }

@@ -62,12 +62,18 @@ impl Validator<'_> {
     /// A value that is allowed but very likely a mistake: named with its
     /// place, kept for the report and stderr.
     fn warn(&self, key: &str, location: &Location, problem: impl fmt::Display) {
-        self.warnings.borrow_mut().push(format!(
+        let warning = format!(
             "{}:{}:{}: warning: {problem} (`{key}`)",
             self.file,
             location.line(),
             location.column()
-        ));
+        );
+        // A key read twice (a catalog entry sets both memory and prices)
+        // is warned about once.
+        let mut warnings = self.warnings.borrow_mut();
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
     }
 
     fn error(&self, key: &str, location: &Location, problem: impl fmt::Display) -> anyhow::Error {
@@ -503,6 +509,22 @@ impl Validator<'_> {
             .as_ref()
             .map(|f| self.duration(f, "freshness_target", "freshness_target"))
             .transpose()?;
+        // An instance from the catalog sets a worker's memory unless the
+        // scenario says it.
+        let instance_memory = match &raw.prices {
+            Some(prices) => self
+                .catalog_entry(&prices.value, crate::catalog::Kind::Instance)?
+                .and_then(|entry| {
+                    entry.memory_bytes.map(|bytes| {
+                        Fig::input(
+                            units::bytes(bytes),
+                            "memory_per_worker",
+                            Source::Catalog(entry.provenance()),
+                        )
+                    })
+                }),
+            None => None,
+        };
         let memory_per_worker = raw
             .memory_per_worker
             .as_ref()
@@ -517,7 +539,8 @@ impl Validator<'_> {
                 }
                 Ok::<_, anyhow::Error>(memory)
             })
-            .transpose()?;
+            .transpose()?
+            .or(instance_memory);
         let month = match &raw.month {
             Some(field) => self.duration(field, "month", "month")?,
             None => Fig::input(

@@ -4,6 +4,7 @@ use anyhow::Result;
 use serde_saphyr::Spanned;
 
 use super::Validator;
+use crate::catalog::{catalog, Entry, Kind};
 use crate::figure::{Fig, Source};
 use crate::scenario::raw::*;
 use crate::scenario::*;
@@ -39,42 +40,61 @@ impl Validator<'_> {
         };
         let raw = prices;
         let key = |name: &str| format!("prices.{name}");
-        let compute = match &raw.compute_usd_per_worker_hour {
-            Some(field) => {
+        let instance = self.catalog_entry(raw, Kind::Instance)?;
+        let storage_class = self.catalog_entry(raw, Kind::Storage)?;
+        let from_catalog = |entry: &Entry| Source::Catalog(entry.provenance());
+        let compute = match (&raw.compute_usd_per_worker_hour, instance) {
+            (Some(field), _) => {
                 let k = key("compute_usd_per_worker_hour");
                 let value = self.price(field, &k)?;
                 Fig::input(UsdPerHour(value), "price_compute", self.source(&k, &field.referenced))
             }
-            None => {
+            (None, Some(entry)) => Fig::input(UsdPerHour(entry.usd), "price_compute", from_catalog(entry)),
+            (None, None) => {
                 return Err(missing(
                     "compute_usd_per_worker_hour",
                     "compute cost needs a price per worker-hour, e.g. `compute_usd_per_worker_hour: 0.50`",
                 ))
             }
         };
-        let billing_increment = raw
-            .billing_increment
-            .as_ref()
-            .map(|f| self.duration(f, &key("billing_increment"), "billing_increment"))
-            .transpose()?;
-        let billing_minimum = raw
-            .billing_minimum
-            .as_ref()
-            .map(|f| self.duration(f, &key("billing_minimum"), "billing_minimum"))
-            .transpose()?;
-        let storage_price = match &raw.storage_usd_per_gb_month {
-            Some(field) => {
+        // Written by hand it wins; else the instance's billing rule.
+        let catalog_time = |seconds: Option<f64>, symbol: &str| {
+            instance
+                .zip(seconds)
+                .map(|(entry, s)| Fig::input(crate::units::seconds(s), symbol, from_catalog(entry)))
+        };
+        let billing_increment = match &raw.billing_increment {
+            Some(f) => Some(self.duration(f, &key("billing_increment"), "billing_increment")?),
+            None => catalog_time(
+                instance.and_then(|e| e.billing_increment_s),
+                "billing_increment",
+            ),
+        };
+        let billing_minimum = match &raw.billing_minimum {
+            Some(f) => Some(self.duration(f, &key("billing_minimum"), "billing_minimum")?),
+            None => catalog_time(
+                instance.and_then(|e| e.billing_minimum_s),
+                "billing_minimum",
+            ),
+        };
+        let storage_price = match (&raw.storage_usd_per_gb_month, storage_class) {
+            (Some(field), _) => {
                 let k = key("storage_usd_per_gb_month");
                 let value = self.price_per_size(field, &k, 1e9)?;
                 Some(Fig::input(UsdPerGbMonth(value), "price_storage", self.source(&k, &field.referenced)))
             }
-            None if storage.iter().any(|d| !d.in_warehouse) => {
+            (None, Some(entry)) => Some(Fig::input(
+                UsdPerGbMonth(entry.usd * 1e9),
+                "price_storage",
+                from_catalog(entry),
+            )),
+            (None, None) if storage.iter().any(|d| !d.in_warehouse) => {
                 return Err(missing(
                     "storage_usd_per_gb_month",
                     "the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`",
                 ))
             }
-            None => None,
+            (None, None) => None,
         };
         let egress = match &raw.egress_usd_per_gb {
             Some(field) => {
@@ -114,5 +134,42 @@ impl Validator<'_> {
             egress,
             ingress,
         })
+    }
+}
+
+impl Validator<'_> {
+    /// The catalog entry `prices:` names for `kind` (its `instance` or its
+    /// `storage_class`), with `provider` and `region`; a stale or undated
+    /// entry is warned about, an unknown one is an error naming the nearest.
+    pub(super) fn catalog_entry(
+        &self,
+        raw: &RawPrices,
+        kind: Kind,
+    ) -> Result<Option<&'static Entry>> {
+        let (name, key) = match kind {
+            Kind::Instance => (&raw.instance, "prices.instance"),
+            Kind::Storage => (&raw.storage_class, "prices.storage_class"),
+            Kind::Scan => return Ok(None),
+        };
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        let (Some(provider), Some(region)) = (&raw.provider, &raw.region) else {
+            return Err(self.error(
+                key,
+                &name.referenced,
+                format!(
+                    "`{}` names a catalog entry, which needs `prices.provider` (aws, gcp, azure) and `prices.region` (e.g. us-east-1) beside it",
+                    name.value
+                ),
+            ));
+        };
+        let entry = catalog()
+            .find(&provider.value, &region.value, kind, &name.value)
+            .map_err(|error| self.error(key, &name.referenced, error))?;
+        if let Some(why) = entry.staleness(crate::catalog::today()) {
+            self.warn(key, &name.referenced, why);
+        }
+        Ok(Some(entry))
     }
 }

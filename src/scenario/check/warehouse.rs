@@ -24,19 +24,19 @@ impl Validator<'_> {
             Some(raw) => {
                 let w = &raw.value;
                 Some(Warehouse {
-                    usd_per_gb_scanned: w
-                        .usd_per_tb_scanned
-                        .as_ref()
-                        .map(|field| {
+                    usd_per_gb_scanned: match (&w.usd_per_tb_scanned, &w.entry) {
+                        (Some(field), _) => {
                             let per_tb =
                                 self.price_per_size(field, "warehouse.usd_per_tb_scanned", 1e12)?;
-                            Ok::<_, anyhow::Error>(Fig::input(
+                            Some(Fig::input(
                                 UsdPerGb(per_tb / 1000.0),
                                 "price_scan",
                                 self.source("warehouse.usd_per_tb_scanned", &field.referenced),
                             ))
-                        })
-                        .transpose()?,
+                        }
+                        (None, Some(name)) => Some(self.scan_entry(name)?),
+                        (None, None) => None,
+                    },
                     storage: w
                         .storage_usd_per_gb_month
                         .as_ref()
@@ -190,5 +190,36 @@ impl Validator<'_> {
                 })
             })
             .collect()
+    }
+}
+
+impl Validator<'_> {
+    /// A warehouse's scan price from the catalog; what the entry bills that
+    /// the model leaves out (a free allowance a month) is said.
+    fn scan_entry(&self, name: &Spanned<String>) -> Result<Fig<UsdPerGb>> {
+        let key = "warehouse.entry";
+        let entry = crate::catalog::catalog()
+            .by_id(&name.value, crate::catalog::Kind::Scan)
+            .map_err(|error| self.error(key, &name.referenced, error))?;
+        if let Some(why) = entry.staleness(crate::catalog::today()) {
+            self.warn(key, &name.referenced, why);
+        }
+        if let Some(free) = entry.free_bytes_per_month {
+            self.warn(
+                key,
+                &name.referenced,
+                format!(
+                    "`{}` gives {} a month free, which the bill does not subtract: it errs high by at most {}",
+                    entry.id,
+                    units::human_bytes(free),
+                    units::human_usd(free * entry.usd)
+                ),
+            );
+        }
+        Ok(Fig::input(
+            UsdPerGb(entry.usd * 1e9),
+            "price_scan",
+            crate::figure::Source::Catalog(entry.provenance()),
+        ))
     }
 }

@@ -492,15 +492,21 @@ mod tests {
             let read = crate::scenario::parse(&yaml, "calibrated.yaml").unwrap();
             // Every figure and its working; only the line a key was read
             // from differs (a file has lines, values have none).
-            let figures = |s: &crate::scenario::Scenario| {
-                let text = format!("{:?}", crate::model::estimate(s));
-                let mut pieces = text.split("line: ");
-                let mut out = pieces.next().unwrap_or_default().to_string();
-                for piece in pieces {
-                    out.push_str(piece.trim_start_matches(|c: char| c.is_ascii_digit()));
-                }
-                out
-            };
+            let figures =
+                |s: &crate::scenario::Scenario| {
+                    let text = format!("{:?}", crate::model::estimate(s));
+                    // `line: 5` in a source, `line 5` in a price's words.
+                    let mut out = String::new();
+                    for (index, piece) in text.split("line").enumerate() {
+                        if index > 0 {
+                            out.push_str("line");
+                        }
+                        out.push_str(piece.trim_start_matches(|c: char| {
+                            c.is_ascii_digit() || c == ':' || c == ' '
+                        }));
+                    }
+                    out
+                };
             assert_eq!(
                 figures(&read),
                 figures(&calibration.scenario(Variant::QUIET).unwrap())
