@@ -84,7 +84,8 @@ def validate(pipecalc, runs):
     if validated.returncode not in (0, 3):
         sys.exit(f"validate failed: {validated.stderr}")
     figures = json.loads(validated.stdout)["figures"]
-    rows_in = next(f for f in figures if f["name"] == "rows_in" and f["stage"] == "ingest")
+    rows_in = next(f for f in figures
+                   if f["name"] == "rows_in" and (f.get("scope") or {}).get("stage") == "ingest")
     if rows_in["error_pct"] != 0:
         sys.exit(f"validate predicted the big run's volume wrong: {rows_in}")
     print(f"validate: {sum(f['within_tolerance'] for f in figures)} of {len(figures)} figures within tolerance")
