@@ -153,3 +153,28 @@ fn workers_and_the_deadline_gate_speak_of_a_run() {
         "{stderr}"
     );
 }
+
+#[test]
+fn growth_shows_a_run_s_time_beside_a_run_s_deadline() {
+    // Hourly, the lecture's day is 24 runs of 1.875 min: the growth table's
+    // run time and its JSON's `run_s` are one run's, `parallel_s` the day's.
+    let json = common::json_of(&["growth", "scenarios/clickstream-hourly.yaml"]);
+    let first = &json["years"][0];
+    let run_s = first["run_s"].as_f64().unwrap();
+    let parallel_s = first["parallel_s"].as_f64().unwrap();
+    assert!(close(run_s * 24.0, parallel_s), "{first}");
+    let table = common::pipecalc()
+        .args(["growth", "scenarios/clickstream-hourly.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    let row = text.lines().find(|l| l.contains("│ 0 ")).unwrap();
+    assert!(
+        row.contains(&pipecalc::units::human_duration(run_s)),
+        "{row}"
+    );
+    assert!(
+        !row.contains(&pipecalc::units::human_duration(parallel_s)),
+        "{row}"
+    );
+}

@@ -51,6 +51,9 @@ pub struct CostModel {
     /// queries scan; a line of its own beside the cluster's compute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warehouse_usd_per_day: Option<Fig<Usd>>,
+    /// What each stage and query of the warehouse scans, and bills.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warehouse_scans: WarehouseScans,
     /// Each worker's time as billed: the batch's runs (each rounded up to
     /// the billing increment, at most a whole day), or a day for a stream.
     #[serde(rename = "billed_time_per_worker_s")]
@@ -153,19 +156,64 @@ impl CostModel {
     }
 }
 
+/// What one stage or query of the warehouse scans and bills a day.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct WarehouseScan {
+    /// The stage's or the query's name.
+    pub name: String,
+    /// `stage`: its input, every run; `query`: a stored dataset.
+    pub of: ScanOf,
+    /// A query's bytes read each time it runs, before its columns' share.
+    #[serde(rename = "all_columns_bytes", skip_serializing_if = "Option::is_none")]
+    pub all_columns: Option<Fig<uom::si::f64::Information>>,
+    /// A query's bytes read each time it runs.
+    #[serde(rename = "per_query_bytes", skip_serializing_if = "Option::is_none")]
+    pub per_query: Option<Fig<uom::si::f64::Information>>,
+    /// A query's bytes read a day (a stage's is its day's input).
+    #[serde(rename = "per_day_bytes", skip_serializing_if = "Option::is_none")]
+    pub per_day: Option<Fig<uom::si::f64::Information>>,
+    pub usd_per_day: Fig<Usd>,
+}
+
+/// What a warehouse scan reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanOf {
+    Stage,
+    Query,
+}
+
+/// The warehouse's scans, each worked out.
+pub type WarehouseScans = Vec<WarehouseScan>;
+
 /// What the warehouse scans a day: its stages' input, and its queries'
-/// datasets (all of what is kept, or what `scans:` says).
+/// datasets (all of what is kept, or what `scans:` says, and of it the
+/// share of the columns a query reads).
 fn warehouse_scans(
     scenario: &Scenario,
     storage: &StorageModel,
     flow: &Flow,
     calendar: &Calendar,
-) -> Option<Fig<Usd>> {
-    let price = scenario.warehouse.as_ref()?.usd_per_gb_scanned.as_ref()?;
-    let mut scans: Vec<Fig<Usd>> = Vec::new();
+) -> (Option<Fig<Usd>>, WarehouseScans) {
+    let mut parts = WarehouseScans::new();
+    let Some(price) = scenario
+        .warehouse
+        .as_ref()
+        .and_then(|w| w.usd_per_gb_scanned.as_ref())
+    else {
+        return (None, parts);
+    };
     for (stage, data) in scenario.stages.iter().zip(&flow.stages) {
         if stage.in_warehouse {
-            scans.push((&data.bytes_in * price).named(format_args!("scan_usd[{}]", stage.name)));
+            parts.push(WarehouseScan {
+                name: stage.name.clone(),
+                of: ScanOf::Stage,
+                all_columns: None,
+                per_query: None,
+                per_day: None,
+                usd_per_day: (&data.bytes_in * price)
+                    .named(format_args!("scan_usd[{}]", stage.name)),
+            });
         }
     }
     for query in &scenario.queries {
@@ -188,10 +236,29 @@ fn warehouse_scans(
                 .1
                 .named(format_args!("scanned[{name}]")),
         };
-        let scanned = (&per_query * &query.per_day).named(format_args!("scanned_per_day[{name}]"));
-        scans.push((&scanned * price).named(format_args!("query_usd[{name}]")));
+        // A column store reads only the columns a query names.
+        let (all_columns, per_query) = match &query.columns {
+            Some(share) => {
+                let all = per_query.named(format_args!("scanned_all_columns[{name}]"));
+                let read = (&all * share).named(format_args!("scanned[{name}]"));
+                (Some(all), read)
+            }
+            None => (None, per_query),
+        };
+        let per_day = (&per_query * &query.per_day).named(format_args!("scanned_per_day[{name}]"));
+        parts.push(WarehouseScan {
+            name: name.clone(),
+            of: ScanOf::Query,
+            all_columns,
+            usd_per_day: (&per_day * price).named(format_args!("query_usd[{name}]")),
+            per_query: Some(per_query),
+            per_day: Some(per_day),
+        });
     }
-    Fig::sum(scans.iter()).map(|f| f.named("warehouse_usd_per_day"))
+    (
+        Fig::sum(parts.iter().map(|p| &p.usd_per_day)).map(|f| f.named("warehouse_usd_per_day")),
+        parts,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -212,7 +279,8 @@ pub fn cost(
     flow: &Flow,
     calendar: &Calendar,
 ) -> CostModel {
-    let warehouse_usd_per_day = warehouse_scans(scenario, storage, flow, calendar);
+    let (warehouse_usd_per_day, warehouse_scans) =
+        warehouse_scans(scenario, storage, flow, calendar);
     // The batch's workers are billed as its cluster lives: each run's
     // start (its start-up and its time on the cluster, rounded up to the
     // increment, at least the minimum), or the whole day when kept up.
@@ -316,6 +384,7 @@ pub fn cost(
         compute_usd_per_day,
         compute_usd_per_month,
         warehouse_usd_per_day,
+        warehouse_scans,
         warehouse_usd_per_month,
         state_usd_per_month,
         storage_usd_month1,
@@ -332,6 +401,19 @@ pub fn cost(
 impl Explain for CostModel {
     fn figures(&self) -> Vec<&dyn AnyFig> {
         let mut figures: Vec<&dyn AnyFig> = Vec::new();
+        for scan in &self.warehouse_scans {
+            for bytes in [&scan.all_columns, &scan.per_query, &scan.per_day]
+                .into_iter()
+                .flatten()
+            {
+                figures.push(bytes);
+            }
+        }
+        figures.extend(
+            self.warehouse_scans
+                .iter()
+                .map(|s| &s.usd_per_day as &dyn AnyFig),
+        );
         for f in [&self.warehouse_usd_per_day, &self.warehouse_usd_per_month]
             .into_iter()
             .flatten()

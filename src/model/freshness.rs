@@ -77,11 +77,19 @@ pub fn freshness(
     };
     let (headline, batch_part) = match stream {
         Some(stream) => {
-            let streamed = age(
+            let mut streamed = age(
                 &stream.window,
                 &after(&stream.processing, "T_after_window"),
                 "",
             );
+            // A peak the stream cannot keep up with leaves older data.
+            if let Some(backlog) = &stream.backlog {
+                let window = streamed.worst.named("age_worst_window");
+                streamed.worst = Fig::max_of([&window, &backlog.worst_age])
+                    .expect("two")
+                    .1
+                    .named("age_worst");
+            }
             let history = stream.hybrid.then(|| {
                 age(
                     &time.runs.period,

@@ -51,6 +51,14 @@ pub struct MemoryModel {
     /// Index of the peak stage.
     #[serde(skip)]
     pub peak_stage: usize,
+    /// Some task spills: it holds more than the engine gives a task (a
+    /// shuffle's reduce task, judged with `worker:` and a worker's memory);
+    /// `null` when no stage is judged so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spills: Option<bool>,
+    /// The first stage whose tasks spill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spilling_stage: Option<String>,
 }
 
 impl MemoryModel {
@@ -99,7 +107,8 @@ pub fn memory(
         .stages
         .iter()
         .zip(&flow.stages)
-        .map(|(stage, data)| {
+        .zip(&time.stages)
+        .map(|((stage, data), timed)| {
             let name = &stage.name;
             let symbol = format_args!("working_set[{name}]");
             let per_worker_symbol = format_args!("memory_per_worker_needed[{name}]");
@@ -140,6 +149,20 @@ pub fn memory(
                     (working_set, per_worker)
                 }
             };
+            // A join's other input is held too: whole by every worker when
+            // broadcast, a worker's share of it when shuffled.
+            let join = timed.engine.as_ref().and_then(|e| e.join.as_ref());
+            let per_worker = match join {
+                Some(join) => {
+                    let held = match join.kind {
+                        crate::model::engine::JoinKind::Broadcast => join.with.clone(),
+                        crate::model::engine::JoinKind::Shuffled => &join.with / run.workers,
+                    };
+                    (&per_worker.named(format_args!("memory_per_worker_own[{name}]")) + &held)
+                        .named(format_args!("memory_per_worker_needed[{name}]"))
+                }
+                None => per_worker,
+            };
             StageMemory {
                 name: stage.name.clone(),
                 working_set,
@@ -147,6 +170,16 @@ pub fn memory(
             }
         })
         .collect();
+    let judged: Vec<&crate::model::time::StageTime> = time
+        .stages
+        .iter()
+        .filter(|s| s.engine.as_ref().is_some_and(|e| e.spill.is_some()))
+        .collect();
+    let spilling_stage = judged
+        .iter()
+        .find(|s| s.engine.as_ref().is_some_and(|e| e.spills()))
+        .map(|s| s.name.clone());
+    let spills = (!judged.is_empty()).then_some(spilling_stage.is_some());
     let (peak_stage, peak) =
         Fig::max_of(stages.iter().map(|s| &s.per_worker)).expect("validation guarantees a stage");
     let peak = peak.named("peak_memory");
@@ -169,6 +202,8 @@ pub fn memory(
         headroom,
         partitions_to_fit,
         peak_stage,
+        spills,
+        spilling_stage,
     }
 }
 

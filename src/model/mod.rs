@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod cost;
+pub mod engine;
 pub mod flow;
 pub mod freshness;
 pub mod laws;

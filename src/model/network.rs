@@ -272,7 +272,11 @@ fn faster_than_link(
     for (transfer, model) in network.transfers.iter().zip(transfers) {
         let stage = &scenario.stages[transfer.of.stage];
         let timed = &time.stages[transfer.of.stage];
-        if stage.shares.is_some() || stage.in_warehouse || timed.parallel_time.base() <= 0.0 {
+        let on_link = matches!(
+            stage.shares,
+            Some(crate::scenario::Shares::Network | crate::scenario::Shares::Rate(_))
+        );
+        if on_link || stage.in_warehouse || timed.parallel_time.base() <= 0.0 {
             continue;
         }
         let rate = (&model.bytes_per_run / &timed.parallel_time)
@@ -308,9 +312,15 @@ pub fn network(
         .map(|transfer| {
             let name = &transfer.name;
             let (_, bytes) = flow.data(transfer.of);
-            let bytes_per_day = match &transfer.share {
-                Some(share) => (bytes * share).named(format_args!("bytes[{name}]")),
-                None => bytes.alias(format_args!("bytes[{name}]")),
+            let moved = match &transfer.share {
+                Some(share) => bytes * share,
+                None => bytes.clone(),
+            };
+            // Compressed on the wire, fewer bytes cross the link and are billed.
+            let bytes_per_day = match (&transfer.compression, &transfer.share) {
+                (Some(ratio), _) => (&moved / ratio).named(format_args!("bytes[{name}]")),
+                (None, Some(_)) => moved.named(format_args!("bytes[{name}]")),
+                (None, None) => bytes.alias(format_args!("bytes[{name}]")),
             };
             // On a schedule each run moves its share of the day, in its window.
             let bytes_per_run = match Some(&time.runs).filter(|r| r.scheduled) {

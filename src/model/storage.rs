@@ -39,6 +39,12 @@ pub struct DatasetStorage {
     /// Stored once retention is full, before compression.
     #[serde(rename = "stored_steady_uncompressed_bytes")]
     pub stored_steady: Fig<Information>,
+    /// Copies kept, each paid (`replication:`); one unless set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Fig<Ratio>>,
+    /// Its own price per GB-month, from its storage class, when it has one.
+    #[serde(rename = "usd_per_gb_month", skip_serializing_if = "Option::is_none")]
+    pub price: Option<Fig<crate::units::UsdPerGbMonth>>,
     pub usd_month1: Fig<Usd>,
     pub usd_per_month_steady: Fig<Usd>,
 }
@@ -63,7 +69,7 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
             let price = if dataset.in_warehouse {
                 scenario.warehouse.as_ref().and_then(|w| w.storage.as_ref())
             } else {
-                scenario.prices.storage.as_ref()
+                dataset.price.as_ref().or(scenario.prices.storage.as_ref())
             }
             .expect("validation requires a storage price where each dataset is kept");
             let (_, daily) = flow.data(dataset.of);
@@ -80,9 +86,14 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
                 (&bytes_per_day * &retention_days).named(format_args!("stored_steady[{name}]"));
             let stored_steady_compressed = (&stored_steady / &dataset.compression_ratio)
                 .named(format_args!("stored_steady_compressed[{name}]"));
-            let usd_month1 = (&stored_month1_compressed * price)
+            // Every copy kept is paid; a query reads one.
+            let paid = |stored: &Fig<Information>| match &dataset.replication {
+                Some(copies) => stored * copies,
+                None => stored.clone(),
+            };
+            let usd_month1 = (&paid(&stored_month1_compressed) * price)
                 .named(format_args!("storage_usd_month1[{name}]"));
-            let usd_per_month_steady = (&stored_steady_compressed * price)
+            let usd_per_month_steady = (&paid(&stored_steady_compressed) * price)
                 .named(format_args!("storage_usd_per_month_steady[{name}]"));
             DatasetStorage {
                 name: name.clone(),
@@ -94,6 +105,8 @@ pub fn storage(scenario: &Scenario, flow: &Flow, calendar: &Calendar) -> Storage
                 stored_month1_compressed,
                 stored_steady,
                 stored_steady_compressed,
+                replication: dataset.replication.clone(),
+                price: dataset.price.clone().filter(|_| !dataset.in_warehouse),
                 usd_month1,
                 usd_per_month_steady,
             }

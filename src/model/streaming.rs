@@ -63,10 +63,95 @@ pub struct StreamingModel {
     #[serde(rename = "latency_s")]
     pub latency: Fig<Time>,
     pub latency_met: Option<bool>,
+    /// The scenario's target, for the words of a gate.
+    #[serde(skip)]
+    pub latency_target: Option<Fig<Time>>,
     pub peak_bytes_per_s: Fig<InformationRate>,
     /// The peak needs more than the link carries.
     pub network_bound: Option<bool>,
     pub state_usd_per_month: Option<Fig<Usd>>,
+    /// A stage that runs at most k tasks at once caps the stream: k × its
+    /// one-task rate, the least such stage's (`max_parallelism`).
+    #[serde(
+        rename = "source_capacity_events_per_s",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_capacity: Option<Fig<Frequency>>,
+    /// The stage that caps it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capped_by: Option<String>,
+    /// What the fleet at the peak processes a second, capped by its
+    /// source: with a cap, a peak duration or a replay.
+    #[serde(
+        rename = "capacity_events_per_s",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity: Option<Fig<Frequency>>,
+    /// The capacity keeps up with the peak; `null` when not worked out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keeps_up: Option<bool>,
+    /// After a peak it cannot keep up with, what is queued, how long until
+    /// it is gone, and the oldest data then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<Backlog>,
+    /// Replaying `replay` days of data at the spare capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
+}
+
+/// The queue a peak leaves: its height over the capacity for its duration.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Backlog {
+    #[serde(rename = "peak_duration_s")]
+    pub peak_duration: Fig<Time>,
+    /// Events queued at the peak's end: (peak − capacity) × its duration.
+    pub events: Fig<Count>,
+    /// Until the queue is gone: backlog ÷ (capacity − the average rate);
+    /// `null` when the capacity is not above the average, and it never is.
+    #[serde(rename = "drain_s")]
+    pub drain: Option<Fig<Time>>,
+    /// The oldest data at the peak's end, first in first out: the latency
+    /// plus the backlog ÷ the capacity.
+    #[serde(rename = "worst_age_s")]
+    pub worst_age: Fig<Time>,
+}
+
+/// Days of data replayed at what the fleet has to spare.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Replay {
+    #[serde(rename = "days_s")]
+    pub span: Fig<Time>,
+    pub events: Fig<Count>,
+    /// replay events ÷ (capacity − the average rate); `null` when nothing
+    /// is spare, and the replay never ends.
+    #[serde(rename = "replay_s")]
+    pub time: Option<Fig<Time>>,
+}
+
+/// The least rate a capped stage allows: k tasks × a task's events a
+/// second, a task's rate being the day's events ÷ the stage's work.
+fn source_capacity(
+    scenario: &Scenario,
+    flow: &Flow,
+    time: &TimeModel,
+) -> Option<(Fig<Frequency>, String)> {
+    let capped = scenario
+        .stages
+        .iter()
+        .zip(&time.stages)
+        .filter_map(|(stage, timed)| {
+            let tasks = stage.max_parallelism.as_ref()?;
+            let name = &stage.name;
+            let per_task =
+                (&flow.events_per_day / &timed.work).named(format_args!("task_rate[{name}]"));
+            Some((
+                (&per_task * tasks).named(format_args!("stage_capacity[{name}]")),
+                name.clone(),
+            ))
+        })
+        .collect::<Vec<_>>();
+    let (which, least) = Fig::min_of(capped.iter().map(|(f, _)| f))?;
+    Some((least.named("source_capacity"), capped[which].1.clone()))
 }
 
 /// A day's work on one worker without the fixed costs, which every run
@@ -138,16 +223,75 @@ pub fn streaming(
     let window_events: Fig<Count> = (&peak_rate * &s.window).named("events_per_window");
     let day_work = day_work.unwrap_or_else(|| time.sequential.clone());
     let window_work = (&(&window_events / &flow.events_per_day) * &day_work).named("T_window_work");
+    let source = source_capacity(scenario, flow, time);
+    let by_fleet = &window_work / &fleet_at_peak;
+    // A capped source takes a window's events at its own rate, however
+    // large the fleet.
+    let by_fleet = match &source {
+        Some((cap, _)) => {
+            let by_source = (&window_events / cap).named("T_window_source");
+            Fig::max_of([&by_fleet.named("T_window_fleet"), &by_source])
+                .expect("two")
+                .1
+        }
+        None => by_fleet,
+    };
     let processing = match &time.fixed {
-        Some(fixed) => &(&window_work / &fleet_at_peak) + fixed,
-        None => &window_work / &fleet_at_peak,
+        Some(fixed) => &by_fleet + fixed,
+        None => by_fleet,
     }
     .named("T_window");
     let latency = (&s.window + &processing).named("latency");
+    let worked_out = source.is_some() || s.peak_duration.is_some() || s.replay.is_some();
+    let capacity = worked_out.then(|| {
+        let fleet = (&capacity_per_worker * &fleet_at_peak).named("fleet_capacity");
+        match &source {
+            Some((cap, _)) => Fig::min_of([&fleet, cap]).expect("two").1.named("capacity"),
+            None => fleet.alias("capacity"),
+        }
+    });
+    let keeps_up = capacity.as_ref().map(|c| c.base() >= peak_rate.base());
+    let backlog = match (&capacity, &s.peak_duration) {
+        (Some(capacity), Some(duration)) if capacity.base() < peak_rate.base() => {
+            let short = (&peak_rate - capacity).named("peak_shortfall");
+            let events = (duration * &short).named("backlog");
+            let spare = &(capacity - &average_rate);
+            let drain = (spare.base() > 0.0)
+                .then(|| (&events / &spare.clone().named("spare_capacity")).named("T_drain"));
+            let worst_age = (&latency + &(&events / capacity)).named("worst_age");
+            Some(Backlog {
+                peak_duration: duration.clone(),
+                events,
+                drain,
+                worst_age,
+            })
+        }
+        _ => None,
+    };
+    let replay = match (&capacity, &s.replay) {
+        (Some(capacity), Some(span)) => {
+            let events = (span * &average_rate).named("replay_events");
+            let spare = capacity - &average_rate;
+            let time = (spare.base() > 0.0)
+                .then(|| (&events / &spare.named("spare_capacity")).named("T_replay"));
+            Some(Replay {
+                span: span.clone(),
+                events,
+                time,
+            })
+        }
+        _ => None,
+    };
+    // A peak the stream cannot keep up with is judged by the oldest data
+    // it leaves, or, with no end to the peak given, fails the target.
     let latency_met = s
         .latency_target
         .as_ref()
-        .map(|t| latency.base() <= t.base());
+        .map(|t| match (&backlog, keeps_up) {
+            (Some(backlog), _) => backlog.worst_age.base() <= t.base(),
+            (None, Some(false)) => false,
+            _ => latency.base() <= t.base(),
+        });
     let peak_bytes_per_s = (&peak_rate * &scenario.event_size).named("peak_bytes_per_s");
     let network_bound = scenario
         .network
@@ -177,6 +321,13 @@ pub fn streaming(
         peak_bytes_per_s,
         network_bound,
         state_usd_per_month,
+        latency_target: s.latency_target.clone(),
+        capped_by: source.as_ref().map(|(_, name)| name.clone()),
+        source_capacity: source.map(|(cap, _)| cap),
+        capacity,
+        keeps_up,
+        backlog,
+        replay,
     })
 }
 
@@ -198,6 +349,17 @@ impl Explain for StreamingModel {
             &self.peak_bytes_per_s,
         ];
         figures.extend(self.state_usd_per_month.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.source_capacity.iter().map(|f| f as &dyn AnyFig));
+        figures.extend(self.capacity.iter().map(|f| f as &dyn AnyFig));
+        if let Some(backlog) = &self.backlog {
+            figures.extend([&backlog.peak_duration as &dyn AnyFig, &backlog.events]);
+            figures.extend(backlog.drain.iter().map(|f| f as &dyn AnyFig));
+            figures.push(&backlog.worst_age);
+        }
+        if let Some(replay) = &self.replay {
+            figures.extend([&replay.span as &dyn AnyFig, &replay.events]);
+            figures.extend(replay.time.iter().map(|f| f as &dyn AnyFig));
+        }
         figures
     }
 }

@@ -133,6 +133,8 @@ pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,
     pub amount: Amount,
+    /// See [`Entry::optional`].
+    pub optional: bool,
 }
 
 /// How a summary figure is written in JSON, for the schema.
@@ -155,6 +157,10 @@ pub struct Entry {
     pub shape: Shape,
     /// `null` when the scenario does not set what it needs (a deadline).
     pub nullable: bool,
+    /// A figure of a term the scenario must ask for (a shuffle, a peak's
+    /// backlog): tables side by side leave out its row when no column has
+    /// it, so a plan without the term reads as it always did.
+    pub optional: bool,
     value: fn(&Estimate) -> Amount,
 }
 
@@ -169,6 +175,7 @@ const fn entry(
         label,
         shape,
         nullable: matches!(shape, Shape::Flag),
+        optional: false,
         value,
     }
 }
@@ -235,6 +242,16 @@ fn seconds(fig: Option<&Fig<uom::si::f64::Time>>) -> Amount {
 const fn nullable(entry: Entry) -> Entry {
     Entry {
         nullable: true,
+        ..entry
+    }
+}
+
+/// A figure only a scenario that asks for its term has (see
+/// [`Entry::optional`]); `null` in JSON otherwise.
+const fn optional(entry: Entry) -> Entry {
+    Entry {
+        nullable: true,
+        optional: true,
         ..entry
     }
 }
@@ -359,6 +376,67 @@ pub const SUMMARY: &[Entry] = &[
     entry("memory_fits", "Fits a worker's memory", Shape::Flag, |e| {
         Amount::Flag(e.memory.fits())
     }),
+    optional(entry(
+        "shuffle_bytes_per_run",
+        "Shuffled a run",
+        Shape::Whole,
+        |e| {
+            Fig::sum(
+                e.time
+                    .stages
+                    .iter()
+                    .filter_map(|s| s.engine.as_ref()?.shuffle.as_ref()),
+            )
+            .map_or(Amount::None, |total| Amount::Bytes(total.base()))
+        },
+    )),
+    optional(entry("spills", "A task spills to disk", Shape::Flag, |e| {
+        Amount::Alarm(e.memory.spills)
+    })),
+    optional(entry(
+        "stream_keeps_up",
+        "Stream keeps up with its peak",
+        Shape::Flag,
+        |e| Amount::Flag(e.streaming.as_ref().and_then(|s| s.keeps_up)),
+    )),
+    optional(entry(
+        "backlog_events",
+        "Backlog after the peak (events)",
+        Shape::Whole,
+        |e| {
+            stream(e, |s| {
+                s.backlog
+                    .as_ref()
+                    .map_or(Amount::None, |b| Amount::Count(b.events.base()))
+            })
+        },
+    )),
+    optional(entry(
+        "drain_s",
+        "Time to drain the backlog",
+        Shape::Number,
+        |e| {
+            stream(e, |s| {
+                seconds(s.backlog.as_ref().and_then(|b| b.drain.as_ref()))
+            })
+        },
+    )),
+    optional(entry(
+        "worst_age_s",
+        "Oldest data after the peak",
+        Shape::Number,
+        |e| stream(e, |s| seconds(s.backlog.as_ref().map(|b| &b.worst_age))),
+    )),
+    optional(entry(
+        "replay_s",
+        "Replay at spare capacity",
+        Shape::Number,
+        |e| {
+            stream(e, |s| {
+                seconds(s.replay.as_ref().and_then(|r| r.time.as_ref()))
+            })
+        },
+    )),
     entry(
         "network_bytes_per_day",
         "Network moved per day",
@@ -431,6 +509,7 @@ pub fn summary(estimate: &Estimate) -> Vec<Metric> {
             key: entry.key,
             label: entry.label,
             amount: entry.value(estimate),
+            optional: entry.optional,
         })
         .collect()
 }

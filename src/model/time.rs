@@ -50,6 +50,12 @@ pub struct StageTime {
     /// The resource every worker shares, when the stage has one.
     #[serde(skip)]
     pub shares: Option<Shares>,
+    /// The workers its tasks use: N, or fewer when `max_parallelism` is.
+    #[serde(rename = "workers_used", skip_serializing_if = "Option::is_none")]
+    pub workers_used: Option<Fig<Count>>,
+    /// What a real cluster adds: a join, a shuffle, spill, skew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<super::engine::EngineTerms>,
 }
 
 impl StageTime {
@@ -59,7 +65,7 @@ impl StageTime {
         match &self.shares {
             Some(Shares::Network) => format!("{}, link-capped", self.parallel.label()),
             Some(Shares::Rate(_)) => format!("{}, capped", self.parallel.label()),
-            None => self.parallel.label(),
+            Some(Shares::Card) | None => self.parallel.label(),
         }
     }
 }
@@ -300,12 +306,15 @@ fn stage_time(
     let name = &stage.name;
     let link = scenario.network.as_ref().map(|n| &n.bandwidth);
     let bytes_in = schedule.per_run(&data.bytes_in, &format!("bytes_in_run[{name}]"));
-    let floor = stage.shares.as_ref().map(|shares| {
+    // Each worker's own card is not a floor: it is the engine's network
+    // term, which falls as workers are added.
+    let floor = stage.shares.as_ref().and_then(|shares| {
         let rate = match shares {
             Shares::Network => link.expect("validation requires a network to share"),
             Shares::Rate(rate) => rate,
+            Shares::Card => return None,
         };
-        (&bytes_in / rate).named(format_args!("T_floor[{name}]"))
+        Some((&bytes_in / rate).named(format_args!("T_floor[{name}]")))
     });
     let unshared = match &stage.work {
         Work::ByteThroughput(rate) => &bytes_in / rate,
@@ -328,6 +337,7 @@ fn stage_time(
             }
         }
     };
+    let unshared = super::engine::joined_work(stage, unshared, &bytes_in);
     // Capped by a shared resource, the work's own time has a name of its
     // own, so `T[…] = max(T_work[…], T_floor[…])`.
     let unshared = match &floor {
@@ -353,15 +363,39 @@ fn stage_time(
     };
     // A stage in the warehouse runs at the warehouse's own rate: the
     // cluster's workers do not divide it.
+    // A stage that runs at most k tasks at once (a single-threaded
+    // source) uses at most k workers, whatever N is.
+    let workers_used = stage
+        .max_parallelism
+        .as_ref()
+        .filter(|k| k.base() < workers.base())
+        .map(|k| k.alias(format_args!("N_used[{name}]")));
+    let used = workers_used.as_ref().unwrap_or(workers);
     let speedup = if stage.in_warehouse {
         Fig::constant(Ratio(1.0)).named(format_args!("S[{name}]"))
     } else {
-        speedup(&stage.parallel, workers, name)
+        speedup(&stage.parallel, used, name)
     };
     let modelled = match (&stage.parallel, stage.in_warehouse) {
         (_, true) => work.clone(),
-        (Parallel::Linear, false) => &work / workers,
+        (Parallel::Linear, false) => &work / used,
         _ => &work / &speedup,
+    };
+    let engine = if stage.in_warehouse {
+        None
+    } else {
+        // An aggregation that combines before its shuffle moves its output.
+        let bytes_out = match &stage.shuffle {
+            Some(shuffle) if shuffle.combine => {
+                schedule.per_run(&data.bytes_out, &format!("bytes_out_run[{name}]"))
+            }
+            _ => bytes_in.clone(),
+        };
+        super::engine::terms(scenario, stage, &bytes_in, &bytes_out, used, &modelled)
+    };
+    let modelled = match &engine {
+        Some(engine) => engine.time.clone(),
+        None => modelled,
     };
     let (parallel, limited_by) = match &floor {
         Some(floor) => {
@@ -370,7 +404,7 @@ fn stage_time(
             let limited_by = match &stage.shares {
                 Some(Shares::Network) => link.map(|link| Limit::Link(link.value)),
                 Some(Shares::Rate(rate)) => Some(Limit::Shared(rate.value)),
-                None => None,
+                Some(Shares::Card) | None => None,
             }
             .filter(|_| held);
             (longest, limited_by)
@@ -393,6 +427,8 @@ fn stage_time(
         speedup,
         floor,
         shares: stage.shares.clone(),
+        workers_used,
+        engine,
     }
 }
 
@@ -426,7 +462,9 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
         .stages
         .iter()
         .all(|s| matches!(s.parallel, Parallel::Linear))
-        && stages.iter().all(|s| s.limited_by.is_none())
+        && stages
+            .iter()
+            .all(|s| s.limited_by.is_none() && s.engine.is_none() && s.workers_used.is_none())
         && !any_in_warehouse;
     let stage_total =
         Fig::sum(stages.iter().map(|s| &s.time)).expect("validation guarantees a stage");
@@ -462,7 +500,15 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
             .chain(overhead.as_ref())
             .chain(cluster_startup.as_ref()),
     )
-    .map(|fixed| fixed.named("T_fixed"));
+    // One fixed cost alone (the cluster's start-up) is an input: it keeps
+    // its own name, and T_fixed is explained as equal to it.
+    .map(|fixed| {
+        if AnyFig::is_input(&fixed) {
+            fixed.alias("T_fixed")
+        } else {
+            fixed.named("T_fixed")
+        }
+    });
     let lecture_rule = lecture_like && fixed.is_none();
     // One run: with one worker, then with N.
     let with_startup = |total: Fig<Time>| match &cluster_startup {
@@ -562,6 +608,14 @@ impl Explain for TimeModel {
             figures.extend([&stage.time as &dyn AnyFig, &stage.speedup]);
             if let Some(floor) = &stage.floor {
                 figures.push(floor);
+            }
+            figures.extend(stage.workers_used.iter().map(|f| f as &dyn AnyFig));
+            if let Some(engine) = &stage.engine {
+                figures.extend(engine.figures());
+                let apart = stage.floor.is_some() || stage.startup.is_some();
+                if apart && (engine.network.is_some() || engine.disk_total.is_some()) {
+                    figures.push(&engine.time);
+                }
             }
             figures.push(&stage.parallel_time);
         }

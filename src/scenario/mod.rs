@@ -179,6 +179,9 @@ impl Parallel {
 pub enum Shares {
     /// The scenario's network link.
     Network,
+    /// Each worker's own network card (`network.card`): a floor that
+    /// falls as workers are added, unlike a shared link's.
+    Card,
     /// Another shared resource with this rate (a disk, a database).
     Rate(Fig<InformationRate>),
 }
@@ -214,6 +217,54 @@ pub struct Stage {
     /// Time every run pays whatever its data and workers (`startup:`).
     #[serde(skip)]
     pub startup: Option<Fig<Time>>,
+    /// A wide stage: its input moves across the workers by key.
+    #[serde(skip)]
+    pub shuffle: Option<Shuffle>,
+    /// A second input joined with the stage's own.
+    #[serde(skip)]
+    pub join: Option<Join>,
+    /// The slowest task's time ÷ the median's (`stragglers:`).
+    #[serde(skip)]
+    pub stragglers: Option<Fig<Ratio>>,
+    /// Tasks the stage runs at once, whatever the workers.
+    #[serde(skip)]
+    pub max_parallelism: Option<Fig<Count>>,
+}
+
+/// A wide stage's shuffle: its reduce tasks, how much larger a partition
+/// is in memory than on disk, and the keys it is split by.
+#[derive(Clone, Debug)]
+pub struct Shuffle {
+    /// Written as `shuffle:`; a join's defaults are not, and a broadcast
+    /// join's stage does not shuffle its own input unless it is.
+    pub declared: bool,
+    pub partitions: Fig<Count>,
+    pub expansion: Fig<Ratio>,
+    /// The bytes shuffled over the stage's input bytes (its output's, when
+    /// it combines), when not all.
+    pub share: Option<Fig<Ratio>>,
+    /// Combined by key before the shuffle: what moves is its output's.
+    pub combine: bool,
+    /// The keys and their Zipf skew, when known: the largest partition.
+    pub keys: Option<(Fig<Count>, Fig<Ratio>)>,
+}
+
+/// A second input of a stage, read whole by every run.
+#[derive(Clone, Debug)]
+pub struct Join {
+    pub with: Fig<Information>,
+    pub broadcast_below: Fig<Information>,
+}
+
+/// What each worker has besides its memory (`worker:`).
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// Tasks a worker runs at once.
+    pub cores: Fig<Count>,
+    /// Its own disk's bandwidth.
+    pub disk: Option<Fig<InformationRate>>,
+    /// The share of (memory − 300 MiB) the engine gives its tasks.
+    pub memory_fraction: Fig<Ratio>,
 }
 
 /// Growth of the data over time, as a multiplier per year.
@@ -267,6 +318,8 @@ pub struct Query {
     pub over: usize,
     pub per_day: Fig<Count>,
     pub scans: Scans,
+    /// The share of the columns it reads (`columns:`); all unless set.
+    pub columns: Option<Fig<Ratio>>,
 }
 
 /// A streaming pipeline: the day's events arrive as a stream with peaks,
@@ -287,6 +340,10 @@ pub struct Streaming {
     pub latency_target: Option<Fig<Time>>,
     /// State and checkpoints kept on storage.
     pub state: Option<Fig<Information>>,
+    /// How long the peak lasts (`peak_duration:`).
+    pub peak_duration: Option<Fig<Time>>,
+    /// Days of data to replay at the fleet's spare capacity (`replay:`).
+    pub replay: Option<Fig<Time>>,
     /// Set only by a study: the fleet at the peak held at this many
     /// workers, to bound figures that fall each time the fleet gains one.
     pub fleet_at_peak_held: Option<f64>,
@@ -344,6 +401,10 @@ pub struct Dataset {
     pub compression_ratio: Fig<Ratio>,
     /// Kept in the warehouse (its storage price) rather than the lake.
     pub in_warehouse: bool,
+    /// Its own price, from a storage class of the catalog (`class:`).
+    pub price: Option<Fig<UsdPerGbMonth>>,
+    /// Copies kept, each paid (`replication:`).
+    pub replication: Option<Fig<Ratio>>,
 }
 
 #[derive(Clone, Debug)]
@@ -355,11 +416,15 @@ pub struct Transfer {
     pub window: Option<Fig<Time>>,
     /// The share of the dataset that moves (`share: 1%`); all of it unless set.
     pub share: Option<Fig<Ratio>>,
+    /// Compressed on the wire: its bytes ÷ this ratio cross the link.
+    pub compression: Option<Fig<Ratio>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Network {
     pub bandwidth: Fig<InformationRate>,
+    /// Each worker's own card.
+    pub card: Option<Fig<InformationRate>>,
     pub transfers: Vec<Transfer>,
 }
 
@@ -424,6 +489,8 @@ pub struct Scenario {
     /// plan (a batch's period and run, a stream's window and processing).
     pub freshness_target: Option<Fig<Time>>,
     pub memory_per_worker: Option<Fig<Information>>,
+    /// What each worker has besides its memory (`worker:`).
+    pub worker: Option<Worker>,
     /// Length of a billing month.
     pub month: Fig<Time>,
     pub stages: Vec<Stage>,
@@ -587,6 +654,13 @@ impl Scenario {
         if let Some(memory) = &mut self.memory_per_worker {
             visit(memory);
         }
+        if let Some(worker) = &mut self.worker {
+            visit(&mut worker.cores);
+            if let Some(disk) = &mut worker.disk {
+                visit(disk);
+            }
+            visit(&mut worker.memory_fraction);
+        }
         visit(&mut self.month);
         if let Some(overhead) = &mut self.run_overhead {
             visit(overhead);
@@ -603,15 +677,27 @@ impl Scenario {
         for dataset in &mut self.storage {
             visit(&mut dataset.retention);
             visit(&mut dataset.compression_ratio);
+            for fig in [&mut dataset.price].into_iter().flatten() {
+                visit(fig);
+            }
+            for fig in [&mut dataset.replication].into_iter().flatten() {
+                visit(fig);
+            }
         }
         if let Some(network) = &mut self.network {
             visit(&mut network.bandwidth);
+            if let Some(card) = &mut network.card {
+                visit(card);
+            }
             for transfer in &mut network.transfers {
                 for fig in [&mut transfer.window].into_iter().flatten() {
                     visit(fig);
                 }
-                if let Some(share) = &mut transfer.share {
-                    visit(share);
+                for fig in [&mut transfer.share, &mut transfer.compression]
+                    .into_iter()
+                    .flatten()
+                {
+                    visit(fig);
                 }
             }
         }
@@ -665,6 +751,9 @@ impl Scenario {
             if let Some(state) = &mut s.state {
                 visit(state);
             }
+            for fig in [&mut s.peak_duration, &mut s.replay].into_iter().flatten() {
+                visit(fig);
+            }
         }
         if let Some(w) = &mut self.warehouse {
             if let Some(scan) = &mut w.usd_per_gb_scanned {
@@ -680,6 +769,9 @@ impl Scenario {
                 Scans::All => {}
                 Scans::Span(span) => visit(span),
                 Scans::Bytes(bytes) => visit(bytes),
+            }
+            if let Some(columns) = &mut query.columns {
+                visit(columns);
             }
         }
     }
@@ -775,6 +867,27 @@ impl Stage {
         }
         if let Some(Shares::Rate(rate)) = &mut self.shares {
             visit(rate);
+        }
+        if let Some(shuffle) = &mut self.shuffle {
+            visit(&mut shuffle.partitions);
+            visit(&mut shuffle.expansion);
+            if let Some(share) = &mut shuffle.share {
+                visit(share);
+            }
+            if let Some((keys, skew)) = &mut shuffle.keys {
+                visit(keys);
+                visit(skew);
+            }
+        }
+        if let Some(join) = &mut self.join {
+            visit(&mut join.with);
+            visit(&mut join.broadcast_below);
+        }
+        if let Some(stragglers) = &mut self.stragglers {
+            visit(stragglers);
+        }
+        if let Some(tasks) = &mut self.max_parallelism {
+            visit(tasks);
         }
     }
 }

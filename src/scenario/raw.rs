@@ -271,6 +271,11 @@ pub struct RawScenario {
     pub cluster: Option<Spanned<RawCluster>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_per_worker: Option<Policy>,
+    /// What each worker has besides its memory: cores, its own disk, and
+    /// the share of its memory the engine gives tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawWorker>")]
+    pub worker: Option<Spanned<RawWorker>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -319,6 +324,7 @@ impl RawScenario {
             freshness_target: None,
             cluster: None,
             memory_per_worker: None,
+            worker: None,
             month: None,
             parallel: None,
             stages: spanned(stages),
@@ -332,6 +338,65 @@ impl RawScenario {
             warehouse: None,
             queries: Vec::new(),
         }
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RawWorker {
+    /// Tasks a worker runs at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cores: Option<Policy>,
+    /// Its own disk's bandwidth, which a shuffle and a spill write and read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Field>,
+    /// The share of (memory − 300 MiB) the engine gives its tasks (Spark's
+    /// `spark.memory.fraction`, 0.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_fraction: Option<Policy>,
+}
+
+/// `worker:` is a mapping; a number there is almost always the count of
+/// workers, which is `workers:`, so that is what the error says.
+impl<'de> Deserialize<'de> for RawWorker {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            cores: Option<Policy>,
+            disk: Option<Field>,
+            memory_fraction: Option<Policy>,
+        }
+        struct WorkerVisitor;
+        impl<'de> Visitor<'de> for WorkerVisitor {
+            type Value = RawWorker;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a mapping of what each worker has (`cores`, `disk`, `memory_fraction`)",
+                )
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawWorker, A::Error> {
+                let fields = Fields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawWorker {
+                    cores: fields.cores,
+                    disk: fields.disk,
+                    memory_fraction: fields.memory_fraction,
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawWorker, E> {
+                Err(E::custom(format!(
+                    "`worker:` describes each worker (`cores`, `disk`, `memory_fraction`); for the number of workers write `workers: {v}`"
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawWorker, E> {
+                self.visit_u64(v.unsigned_abs())
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawWorker, E> {
+                Err(E::custom(format!(
+                    "`worker:` describes each worker as a mapping (e.g. `worker: {{ cores: 4, disk: 125 MiB/s }}`), not `{v}`; for the number of workers write `workers:`"
+                )))
+            }
+        }
+        deserializer.deserialize_any(WorkerVisitor)
     }
 }
 
@@ -417,6 +482,10 @@ pub struct RawQuery {
     pub per_day: Policy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scans: Option<Policy>,
+    /// The share of the dataset's columns a query reads (a column store
+    /// scans only those).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize, schemars::JsonSchema)]
@@ -436,6 +505,13 @@ pub struct RawStreaming {
     pub latency_target: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<Field>,
+    /// How long the peak lasts: with it, a stream that cannot keep up
+    /// with its peak has a backlog, a time to drain it and a worst age.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_duration: Option<Policy>,
+    /// Days of data to replay at the fleet's spare capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize, schemars::JsonSchema)]
@@ -510,6 +586,61 @@ pub struct RawStage {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Place>")]
     pub runs_in: Option<Spanned<Place>>,
+    /// A wide stage: its input (and a shuffled join's other input) moves
+    /// across the workers by key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawShuffle>")]
+    pub shuffle: Option<Spanned<RawShuffle>>,
+    /// A second input the stage joins with its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RawJoin>")]
+    pub join: Option<Spanned<RawJoin>>,
+    /// The slowest task's time ÷ the median task's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stragglers: Option<Field>,
+    /// Tasks the stage runs at once whatever the workers (a single-threaded
+    /// source is 1; a topic's partitions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_parallelism: Option<Policy>,
+}
+
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawShuffle {
+    /// Reduce tasks (Spark's `spark.sql.shuffle.partitions`, 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<Policy>,
+    /// A partition's size in memory ÷ its size on disk (Java objects take
+    /// 2–5× their raw bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expansion: Option<Field>,
+    /// The bytes shuffled over the stage's input bytes (1 unless set): a
+    /// shuffle moves the columns it needs, serialized and compressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<Field>,
+    /// An aggregation combines its rows by key before the shuffle (Spark's
+    /// map-side combine): what moves grows with its output, the keys, not
+    /// its input; `share` is then of its output's bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combine: Option<bool>,
+    /// The keys shuffled on: how many, and their Zipf skew; without them
+    /// a stage's own `keys_max` and `key_skew`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Field>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_skew: Option<Field>,
+}
+
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoin {
+    /// The other input's size, read whole by every run.
+    pub with: Field,
+    /// Below this size the other input is broadcast to every worker
+    /// (Spark's `autoBroadcastJoinThreshold`, 10 MB); above it both are
+    /// shuffled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broadcast_below: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize, schemars::JsonSchema)]
@@ -572,12 +703,24 @@ pub struct RawDataset {
     #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Place>")]
     pub place: Option<Spanned<Place>>,
+    /// A storage class of the catalog (`prices.provider` and `region`):
+    /// this dataset's price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub class: Option<Spanned<String>>,
+    /// Copies kept (HDFS keeps 3); each is paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Policy>,
 }
 
 #[derive(Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
     pub bandwidth: Field,
+    /// Each worker's own network card: a shuffle's bytes and a stage that
+    /// reads over it (`shares: card`) are carried by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<Field>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transfers: Vec<RawTransfer>,
 }
@@ -594,6 +737,9 @@ pub struct RawTransfer {
     pub window: Option<Policy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<Field>,
+    /// Compressed on the wire: the bytes ÷ this ratio cross the link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Field>,
 }
 
 #[derive(Deserialize, Serialize, Default, schemars::JsonSchema)]

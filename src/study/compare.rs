@@ -18,6 +18,8 @@ pub struct ChangedInput {
 pub struct FigureDelta {
     pub key: &'static str,
     pub label: &'static str,
+    /// See [`crate::model::summary::Entry::optional`].
+    pub optional: bool,
     pub values: Vec<Amount>,
     /// Change from the baseline, for each scenario after it.
     pub absolute: Vec<Option<Amount>>,
@@ -102,6 +104,7 @@ pub fn compare(scenarios: &[(Scenario, Estimate)]) -> Comparison {
             FigureDelta {
                 key: first.key,
                 label: first.label,
+                optional: first.optional,
                 values,
                 absolute,
                 percent,

@@ -113,10 +113,30 @@ pub fn estimate_breaches(
                     .as_ref()
                     .filter(|s| s.latency_met == Some(false))
                 {
-                    breaches.push(format!(
-                        "latency: the stream takes {}, more than its target",
-                        stream.latency.human()
-                    ));
+                    let target = stream
+                        .latency_target
+                        .as_ref()
+                        .map_or_else(String::new, |t| format!(" of {}", t.human()));
+                    breaches.push(match (&stream.backlog, stream.keeps_up) {
+                        (Some(backlog), _) => format!(
+                            "latency: after its {} peak the stream's oldest data is {} old ({} events queued, {}), more than its target{target}",
+                            backlog.peak_duration.human(),
+                            backlog.worst_age.human(),
+                            crate::units::human_count(backlog.events.base()),
+                            backlog.drain.as_ref().map_or_else(
+                                || "never drained".to_string(),
+                                |d| format!("drained in {}", d.human())
+                            ),
+                        ),
+                        (None, Some(false)) => format!(
+                            "latency: the stream cannot keep up with its peak ({} events/s at most), so its backlog grows while the peak lasts; more than its target{target}",
+                            stream.capacity.as_ref().map_or_else(String::new, |c| crate::units::human_count(c.base())),
+                        ),
+                        _ => format!(
+                            "latency: the stream takes {}, more than its target{target}",
+                            stream.latency.human()
+                        ),
+                    });
                 }
                 let freshness = &estimate.freshness;
                 if let (Some(target), Some(false)) = (&freshness.target, freshness.met) {

@@ -87,7 +87,11 @@ pub struct Validation {
     /// Of each stage's working set, the share each worker past the first
     /// adds in one process (generated runs with more than one worker).
     pub worker_memory_shares: Vec<WorkerMemoryShare>,
-    /// No figure is `off` (the exit code is 0); `too_noisy` ones do not count.
+    /// What the Spark logs record of a real cluster's terms (shuffle bytes,
+    /// their remote share, spill, skew), held against the model.
+    pub cluster_terms: Vec<super::hold::terms::TermCheck>,
+    /// No figure is `off` and no cluster term disagrees (the exit code is
+    /// 0); `too_noisy` ones do not count.
     pub passes: bool,
     pub all_within_tolerance: bool,
 }
@@ -267,7 +271,11 @@ fn held(
     }
     name_causes(&mut figures, &calibration);
     let speedups = speedups(&groups, &calibration);
-    let passes = figures.iter().all(|f| f.verdict != Verdict::Off);
+    let cluster_terms = super::hold::terms::hold_terms(&calibration, &groups);
+    let passes = figures.iter().all(|f| f.verdict != Verdict::Off)
+        && cluster_terms
+            .iter()
+            .all(|c| c.agreement != super::hold::terms::Agreement::Disagrees);
     let all_within_tolerance = figures.iter().all(|f| f.within_tolerance);
     Ok(Validation {
         plan: options.plan.clone(),
@@ -279,6 +287,7 @@ fn held(
         speedups,
         machine_load,
         worker_memory_shares,
+        cluster_terms,
         passes,
         all_within_tolerance,
     })

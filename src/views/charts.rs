@@ -188,7 +188,7 @@ pub fn scale(projections: &[Projection]) -> Option<Chart> {
             points: projections
                 .iter()
                 .filter(|p| p.workers == *n)
-                .map(|p| (p.factor, p.estimate.time.parallel.base()))
+                .map(|p| (p.factor, p.estimate.time.runs.run.base()))
                 .collect(),
             dashed: false,
         })
@@ -246,7 +246,7 @@ pub fn growth(answer: &GrowthAnswer) -> Vec<Chart> {
             y_title: "run time".into(),
             series: vec![Series {
                 name: "run time".into(),
-                points: points(&|e| e.time.parallel.base()),
+                points: points(&|e| e.time.runs.run.base()),
                 dashed: false,
             }],
             x_mark: answer.first_failing_year.map(|year| Mark {

@@ -69,6 +69,9 @@ pub fn document(comparison: &Comparison) -> Document {
         ..Section::default()
     };
     for figure in &comparison.figures {
+        if figure.optional && figure.values.iter().all(Amount::is_absent) {
+            continue;
+        }
         let mut cells = vec![figure.label.to_string(), figure.values[0].human()];
         for index in 1..figure.values.len() {
             cells.push(figure.values[index].human());

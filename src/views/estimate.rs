@@ -25,6 +25,33 @@ fn bound(bound: Bound) -> &'static str {
     }
 }
 
+/// A stream that cannot keep up with its peak, in words: what caps it, and
+/// what the peak leaves behind.
+fn stream_backlog(stream: &crate::model::streaming::StreamingModel) -> String {
+    if stream.keeps_up != Some(false) {
+        return String::new();
+    }
+    let capacity = stream.capacity.as_ref().map_or_else(String::new, |c| {
+        format!("{} events/s", crate::units::human_count(c.base()))
+    });
+    let cap = match &stream.capped_by {
+        Some(stage) => format!("; `{stage}` caps it at {capacity}, below the peak"),
+        None => format!("; it keeps up with {capacity}, below the peak"),
+    };
+    match &stream.backlog {
+        Some(backlog) => format!(
+            "{cap}: after its {} peak the oldest data is {} old ({})",
+            backlog.peak_duration.human(),
+            backlog.worst_age.human(),
+            backlog.drain.as_ref().map_or_else(
+                || "never drained".to_string(),
+                |d| format!("drained in {}", d.human())
+            )
+        ),
+        None => format!("{cap}: it falls behind for as long as the peak lasts"),
+    }
+}
+
 /// "data up to 24.75 h old (12.75 h on average)", against its target.
 pub fn freshness_verdict(estimate: &Estimate) -> String {
     let f = &estimate.freshness;
@@ -59,10 +86,22 @@ pub fn deadline_verdict(estimate: &Estimate) -> String {
 pub fn memory_verdict(estimate: &Estimate) -> String {
     let memory = &estimate.memory;
     let peak = format!("{} in {}", memory.peak.human(), memory.peak_stage_name());
+    // A node's memory is not a task's: a shuffle's task spills long
+    // before the node's memory is full.
+    let spilling = memory.spilling_stage.as_ref().and_then(|stage| {
+        let timed = estimate.time.stages.iter().find(|s| &s.name == stage)?;
+        let spill = timed.engine.as_ref()?.spill.as_ref()?;
+        Some(format!(
+            "but a task of `{stage}` holds {} against the {} the engine gives it: it SPILLS",
+            spill.task_holds.human(),
+            spill.task_memory.human()
+        ))
+    });
     match (&memory.memory_per_worker, &memory.headroom) {
-        (Some(available), Some(headroom)) if headroom.base() >= 0.0 => {
-            format!("{peak} (fits {} per worker)", available.human())
-        }
+        (Some(available), Some(headroom)) if headroom.base() >= 0.0 => match spilling {
+            Some(spilling) => format!("{peak} (fits {} per worker, {spilling})", available.human()),
+            None => format!("{peak} (fits {} per worker)", available.human()),
+        },
         (Some(available), Some(headroom)) => format!(
             "{peak} (does NOT fit {} per worker: {} short)",
             available.human(),
@@ -113,6 +152,13 @@ pub fn document_with(
     }
     sections.push(flow(e));
     sections.push(time(scenario, e));
+    if e.time
+        .stages
+        .iter()
+        .any(|s| s.engine.is_some() || s.workers_used.is_some())
+    {
+        sections.push(cluster_terms(e));
+    }
     sections.push(freshness(e));
     sections.push(memory(e));
     if !e.storage.datasets.is_empty() {
@@ -167,11 +213,12 @@ pub fn summary(estimate: &Estimate) -> Section {
     section.note(format!("peak memory per worker: {}", memory_verdict(e)));
     if let Some(stream) = &e.streaming {
         section.note(format!(
-            "stream: {} always on ({} for the peak of {} events/s), latency {}{}{}",
+            "stream: {} always on ({} for the peak of {} events/s), latency {}{}{}{}",
             plural(stream.fleet.base(), "worker"),
             significant(stream.workers_for_peak.base(), 4),
             crate::units::human_count(stream.peak_rate.base()),
             stream.latency.human(),
+            stream_backlog(stream),
             match stream.latency_met {
                 Some(true) => ", within the target",
                 Some(false) => ", MISSING the target",
@@ -386,6 +433,130 @@ fn time(scenario: &Scenario, estimate: &Estimate) -> Section {
     section.note(format!("deadline: {}", deadline_verdict(estimate)));
     section.working = time.workings();
     section.charts.push(super::charts::timeline(estimate));
+    section
+}
+
+/// What a real cluster adds to each stage it applies to: the bytes it
+/// shuffles, each worker's network and disk time, its tasks' memory and
+/// spill, its slowest task, and which of CPU, network and disk sets it.
+fn cluster_terms(estimate: &Estimate) -> Section {
+    use crate::model::engine::{Bottleneck, JoinKind};
+    let mut section = Section::new(
+        "The cluster (one run)",
+        &[
+            "Stage",
+            "Shuffled",
+            "Network (card)",
+            "Disk",
+            "Task memory",
+            "Slowest task",
+            "CPU",
+            "Set by",
+        ],
+    );
+    let or_dash = |f: Option<String>| f.unwrap_or_else(|| "—".to_string());
+    for timed in &estimate.time.stages {
+        let name = &timed.name;
+        if let Some(used) = &timed.workers_used {
+            section.note(format!(
+                "{name} runs at most {} at once, whatever the workers: it uses {}",
+                plural(used.base(), "task"),
+                plural(used.base(), "worker")
+            ));
+        }
+        let Some(engine) = &timed.engine else {
+            continue;
+        };
+        let memory = engine.spill.as_ref().map(|spill| {
+            if spill.spills {
+                format!(
+                    "holds {}, given {}: SPILLS {}",
+                    spill.task_holds.human(),
+                    spill.task_memory.human(),
+                    spill
+                        .spilled
+                        .as_ref()
+                        .map_or_else(String::new, |b| b.human())
+                )
+            } else {
+                format!(
+                    "holds {}, given {}: fits",
+                    spill.task_holds.human(),
+                    spill.task_memory.human()
+                )
+            }
+        });
+        let slowest = engine.tasks.as_ref().map(|tasks| {
+            format!(
+                "{}× ({} tasks, {} waves)",
+                significant(tasks.slowest.base(), 3),
+                significant(tasks.tasks.base(), 6),
+                significant(tasks.waves.base(), 6)
+            )
+        });
+        section.row([
+            name.clone(),
+            or_dash(engine.shuffle.as_ref().map(|f| f.human())),
+            or_dash(engine.network.as_ref().map(|f| f.human()).or_else(|| {
+                engine
+                    .card_bytes
+                    .as_ref()
+                    .map(|b| format!("{} (no card given)", b.human()))
+            })),
+            or_dash(engine.disk_total.as_ref().map(|f| f.human())),
+            or_dash(memory),
+            or_dash(slowest),
+            engine.cpu.human(),
+            match engine.bound_by {
+                Bottleneck::Cpu => "CPU",
+                Bottleneck::NetworkCard => "network card",
+                Bottleneck::Disk => "disk",
+            }
+            .to_string(),
+        ]);
+        if let Some(join) = &engine.join {
+            section.note(match join.kind {
+                JoinKind::Broadcast => format!(
+                    "{name} joins {}: below {}, broadcast: every worker receives it and holds it",
+                    join.with.human(),
+                    join.broadcast_below.human()
+                ),
+                JoinKind::Shuffled => format!(
+                    "{name} joins {}: not below {}, so both inputs are shuffled by key",
+                    join.with.human(),
+                    join.broadcast_below.human()
+                ),
+            });
+        }
+        if let Some(spill) = engine.spill.as_ref().filter(|s| s.spills) {
+            let cure = spill
+                .partitions_to_fit
+                .as_ref()
+                .map_or_else(String::new, |p| {
+                    format!(
+                        "; with {} partitions (or more memory a task) it would not",
+                        significant(p.base(), 6)
+                    )
+                });
+            let time = if spill.time.is_some() {
+                "its bytes are written and read back on each worker's disk"
+            } else {
+                "its disk time is not counted: give `worker.disk`"
+            };
+            section.note(format!("{name}'s tasks spill: {time}{cure}"));
+        }
+        if engine.shuffle.is_some() && engine.disk.is_none() {
+            section.note(format!(
+                "{name}'s shuffle on disk is not counted: give `worker.disk`"
+            ));
+        }
+        if engine.card_bytes.is_some() && engine.network.is_none() {
+            section.note(format!(
+                "{name}'s bytes over each worker's card are not timed: give `network.card`"
+            ));
+        }
+    }
+    section.note("a stage's time with N workers is the slowest of its CPU (its slowest task included), each worker's network card and each worker's disk, since tasks overlap them");
     section
 }
 
@@ -863,6 +1034,70 @@ fn streaming(s: &crate::model::streaming::StreamingModel) -> Section {
         section.row([
             "State and checkpoints".to_string(),
             format!("{} a month", state.human()),
+        ]);
+    }
+    if let (Some(cap), Some(stage)) = (&s.source_capacity, &s.capped_by) {
+        section.row([
+            format!("Capped by `{stage}`"),
+            format!("{} at most", rate(cap)),
+        ]);
+        if cap.base() < s.peak_rate.base() {
+            section.note(format!(
+                "`{stage}` runs at most its `max_parallelism` tasks at once: workers added for the peak past what it passes on wait for it"
+            ));
+        }
+    }
+    if let Some(capacity) = &s.capacity {
+        section.row([
+            "Capacity at the peak".to_string(),
+            format!(
+                "{}{}",
+                rate(capacity),
+                match s.keeps_up {
+                    Some(false) => ": BELOW the peak",
+                    _ => ": keeps up",
+                }
+            ),
+        ]);
+    }
+    if let Some(backlog) = &s.backlog {
+        section
+            .row([
+                format!("Backlog after a {} peak", backlog.peak_duration.human()),
+                format!(
+                    "{} events",
+                    crate::units::human_count(backlog.events.base())
+                ),
+            ])
+            .row([
+                "Time to drain it".to_string(),
+                backlog.drain.as_ref().map_or_else(
+                    || "never: the capacity is not above the average rate".to_string(),
+                    |d| d.human(),
+                ),
+            ])
+            .row([
+                "Oldest data, at the peak's end".to_string(),
+                backlog.worst_age.human(),
+            ]);
+        if let Some(drain) = &backlog.drain {
+            if drain.base() + backlog.peak_duration.base() > crate::units::SECONDS_PER_DAY {
+                section.note(format!(
+                    "the backlog takes {} to drain, longer than the day until the next peak: the stream never catches up",
+                    drain.human()
+                ));
+            }
+        }
+    } else if s.keeps_up == Some(false) {
+        section.note("the stream falls behind at its peak and the backlog grows while it lasts; give `peak_duration` for the backlog, the time to drain it and the oldest data");
+    }
+    if let Some(replay) = &s.replay {
+        section.row([
+            format!("Replay of {}", replay.span.human()),
+            replay.time.as_ref().map_or_else(
+                || "never: nothing to spare above the average rate".to_string(),
+                |t| t.human(),
+            ),
         ]);
     }
     section.note("one worker keeps up with the day's events ÷ the day's one-worker time; the fleet is sized for the peak with headroom, or follows the average above `min_workers`; it runs all day, and the Cost section bills it");

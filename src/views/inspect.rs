@@ -183,6 +183,34 @@ fn spark_document(
     }
     tasks.note("busy is Σ of the tasks' `Executor Run Time` across all cores; wall ÷ busy shows how well the cores were used");
 
+    let mut skew = Section::new(
+        "Spark shuffle and skew per stage",
+        &[
+            "Stage",
+            "Median task",
+            "Longest ÷ median",
+            "Shuffle read, remote",
+            "Shuffle read, local",
+            "Fetch wait",
+            "GC",
+        ],
+    );
+    for stage in &spark.stages {
+        skew.row([
+            stage.stage.clone(),
+            seconds(stage.median_task_s),
+            stage.task_skew().map_or_else(
+                || "not measured".to_string(),
+                |x| format!("{}×", crate::units::significant(x, 3)),
+            ),
+            bytes(stage.shuffle_remote_bytes),
+            bytes(stage.shuffle_local_bytes),
+            seconds(stage.fetch_wait_s),
+            seconds(stage.gc_s),
+        ]);
+    }
+    skew.note("remote is what came over the network from other executors, local what each read from its own: on a cluster of N executors about (N − 1) ÷ N is remote, in local mode none; fetch wait and GC are Σ over the tasks; Spark's AQE splits a partition past 5× the median");
+
     let mut application = Section::new("Application", &["Figure", "Value"]);
     application.row(["wall (start to end)".to_string(), seconds(app.wall_s)]);
     application.row([
@@ -241,6 +269,7 @@ fn spark_document(
     ]);
     application.note("the time outside the stages does not grow with the data: a fixed cost the lecture's T ÷ N leaves out");
     document.sections.push(tasks);
+    document.sections.push(skew);
     document.sections.push(application);
     document
 }

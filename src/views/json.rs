@@ -326,6 +326,7 @@ impl UncertaintyFigures {
             figures: study
                 .figures
                 .iter()
+                .filter(|f| !f.absent)
                 .map(|f| FigureRangeFigures {
                     figure: f.key.to_string(),
                     low: f.low.as_ref().and_then(|a| a.number()).map(Num),

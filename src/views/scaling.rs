@@ -91,6 +91,9 @@ pub fn scale_document(
         .map(|p| metrics::summary(&p.estimate))
         .collect();
     for (row, first) in tables[0].iter().enumerate() {
+        if first.optional && tables.iter().all(|t| t[row].amount.is_absent()) {
+            continue;
+        }
         let mut cells = vec![first.label.to_string()];
         cells.extend(tables.iter().map(|t| t[row].amount.human()));
         section.row(cells);
@@ -642,7 +645,9 @@ pub fn growth_document(scenario: &Scenario, answer: &GrowthAnswer, explain: bool
             e.flow.raw_bytes_per_day.human(),
             crate::units::human_bytes(stored_steady(e)),
             e.cost.storage_usd_per_month_steady.human(),
-            e.time.parallel.human(),
+            // A run's time, beside a run's deadline: on a schedule the
+            // day's parallel time is many runs.
+            e.time.runs.run.human(),
             deadline_cell(e),
             e.cost.total_usd_per_month.human(),
         ]);
@@ -707,7 +712,10 @@ pub struct GrowthYear {
     pub raw_bytes_per_day: Whole,
     pub stored_steady_bytes: Whole,
     pub storage_usd_per_month_steady: Num,
+    /// The day's parallel time: every run of the day.
     pub parallel_s: Num,
+    /// One run's time, which the deadline judges.
+    pub run_s: Num,
     pub deadline_met: Option<bool>,
     pub total_usd_per_month: Num,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -743,6 +751,7 @@ pub fn growth_json(scenario: &Scenario, answer: &GrowthAnswer, explain: bool) ->
                 stored_steady_bytes: json::whole(stored_steady(e)),
                 storage_usd_per_month_steady: json::usd(&e.cost.storage_usd_per_month_steady),
                 parallel_s: json::seconds(&e.time.parallel),
+                run_s: json::seconds(&e.time.runs.run),
                 deadline_met: e.time.deadline_met,
                 total_usd_per_month: json::usd(&e.cost.total_usd_per_month),
                 explain: explained(explain, e),

@@ -51,7 +51,7 @@ fn parsed_human(value: &crate::units::Parsed) -> String {
 /// `likely (low – high)`, the ranged inputs, and the tornado.
 pub fn sections(study: &Uncertainty) -> Vec<Section> {
     let mut sure = Section::new("How sure is this?", &["Figure", "Likely (low – high)"]);
-    for figure in &study.figures {
+    for figure in study.figures.iter().filter(|f| !f.absent) {
         sure.row([figure.label.to_string(), range_cell(figure)]);
     }
     sure.note(match study.method {

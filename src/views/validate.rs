@@ -47,6 +47,7 @@ pub fn document(validation: &Validation, scenario: Option<&AgainstScenario>) -> 
         misses_section(validation),
     ];
     sections.extend(outside_section(validation));
+    sections.extend(terms_section(validation));
     sections.extend(fits_section(validation));
     sections.extend(scenario.map(|against| versus_section(validation, against)));
     Document {
@@ -463,6 +464,59 @@ fn outside_section(validation: &Validation) -> Option<Section> {
     }
     outside.note("Spark's application starts a JVM, plans each query and commits each write outside its stages: about the same time whatever the data, so a small run's time is mostly this fixed cost, which the linear rule (and the lecture's T ÷ N) leaves out");
     Some(outside)
+}
+
+/// The cluster's terms the Spark logs record, held against the model.
+fn terms_section(validation: &Validation) -> Option<Section> {
+    use crate::study::hold::terms::{Agreement, Term};
+    if validation.cluster_terms.is_empty() {
+        return None;
+    }
+    let mut section = Section::new(
+        "The cluster's terms (Spark)",
+        &[
+            "Stage", "Events", "Workers", "Term", "Model", "Log", "Verdict", "Why",
+        ],
+    );
+    for check in &validation.cluster_terms {
+        let show = |value: Option<f64>| {
+            value.map_or_else(
+                || "—".to_string(),
+                |v| match check.term {
+                    Term::ShuffleBytes => crate::units::human_bytes(v),
+                    Term::RemoteShare => format!("{}%", crate::units::significant(v * 100.0, 3)),
+                    Term::Spill if check.predicted == Some(v) => {
+                        if v > 0.0 { "spills" } else { "fits" }.to_string()
+                    }
+                    Term::Spill => crate::units::human_bytes(v),
+                    Term::Skew => format!("{}×", crate::units::significant(v, 3)),
+                },
+            )
+        };
+        section.row([
+            check.stage.clone(),
+            grouped(check.events),
+            check.workers.to_string(),
+            match check.term {
+                Term::ShuffleBytes => "shuffle read",
+                Term::RemoteShare => "remote share",
+                Term::Spill => "spill",
+                Term::Skew => "longest ÷ median task",
+            }
+            .to_string(),
+            show(check.predicted),
+            show(check.measured),
+            match check.agreement {
+                Agreement::Agrees => "agrees",
+                Agreement::Disagrees => "DISAGREES",
+                Agreement::NotJudged => "not judged",
+            }
+            .to_string(),
+            check.why.clone(),
+        ]);
+    }
+    section.note("judged as the cluster notes ask: bytes within 2×, the remote share within ten points, spill and skew (past Spark's 5× the median) yes or no; a term that disagrees fails validate like a figure that is off");
+    Some(section)
 }
 
 /// Speed-ups measured at each worker count, and Amdahl's and the USL's fits.

@@ -278,6 +278,8 @@ pub struct TaskMetrics {
     pub cpu_ns: Option<f64>,
     #[serde(rename = "Executor Run Time")]
     pub run_ms: Option<f64>,
+    #[serde(rename = "JVM GC Time")]
+    pub gc_ms: Option<f64>,
     #[serde(rename = "Peak Execution Memory")]
     pub peak_memory: Option<f64>,
     #[serde(rename = "Memory Bytes Spilled")]
@@ -308,6 +310,8 @@ pub struct ShuffleRead {
     pub remote_bytes: Option<f64>,
     #[serde(rename = "Local Bytes Read")]
     pub local_bytes: Option<f64>,
+    #[serde(rename = "Fetch Wait Time")]
+    pub fetch_wait_ms: Option<f64>,
     #[serde(rename = "Total Records Read")]
     pub records: Option<f64>,
 }

@@ -170,11 +170,33 @@ pub struct SparkStage {
     /// Σ `Executor Run Time` of its tasks: busy time across all cores.
     pub busy_s: Option<f64>,
     pub longest_task_s: Option<f64>,
+    /// The median task's `Executor Run Time`: with the longest, the skew.
+    pub median_task_s: Option<f64>,
     pub shuffle_read_bytes: Option<u64>,
+    /// Of the shuffle read, what came from other executors over the network
+    /// and what from this one's disk: on a cluster of N the remote share is
+    /// about (N − 1) ÷ N, in local mode none.
+    pub shuffle_remote_bytes: Option<u64>,
+    pub shuffle_local_bytes: Option<u64>,
     pub shuffle_write_bytes: Option<u64>,
+    /// Σ `Fetch Wait Time`: tasks waiting for shuffle blocks.
+    pub fetch_wait_s: Option<f64>,
+    /// Σ `JVM GC Time` of its tasks.
+    pub gc_s: Option<f64>,
     pub memory_spilled_bytes: Option<u64>,
     pub disk_spilled_bytes: Option<u64>,
     pub bytes_in_source: BytesSource,
+}
+
+impl SparkStage {
+    /// The longest task over the median: Spark's AQE splits a partition
+    /// past 5× the median (and 256 MB).
+    pub fn task_skew(&self) -> Option<f64> {
+        match (self.longest_task_s, self.median_task_s) {
+            (Some(longest), Some(median)) if median > 0.0 => Some(clean(longest / median)),
+            _ => None,
+        }
+    }
 }
 
 /// The application as a whole: its own start and end, apart from the stages.
@@ -257,6 +279,22 @@ impl MeasuredRun {
     }
 }
 
+/// The median of some task times (the mean of the middle two of an even
+/// count); `None` for none.
+fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    Some(if sorted.len().is_multiple_of(2) {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    })
+}
+
 /// One pipecalc stage's Spark stages, folded.
 #[derive(Default)]
 struct Sums {
@@ -269,6 +307,10 @@ struct Sums {
     cpu_ns: Option<f64>,
     run_ms: Option<f64>,
     longest_ms: Option<f64>,
+    /// Each successful task's run time, for the median.
+    task_ms: Vec<f64>,
+    fetch_wait_ms: Option<f64>,
+    gc_ms: Option<f64>,
     tasks: u64,
     failed_tasks: u64,
     /// Spark stages submitted that never completed: the log ends first.
@@ -289,6 +331,8 @@ struct TaskCounts {
     shuffle_in: (u64, u64),
     shuffle_out: (u64, u64),
     shuffle_read: Option<u64>,
+    shuffle_remote: Option<u64>,
+    shuffle_local: Option<u64>,
     shuffle_write: Option<u64>,
     memory_spilled: Option<u64>,
     disk_spilled: Option<u64>,
@@ -337,6 +381,8 @@ impl TaskCounts {
             }
         };
         some(&mut self.shuffle_read, other.shuffle_read);
+        some(&mut self.shuffle_remote, other.shuffle_remote);
+        some(&mut self.shuffle_local, other.shuffle_local);
         some(&mut self.shuffle_write, other.shuffle_write);
         some(&mut self.memory_spilled, other.memory_spilled);
         some(&mut self.disk_spilled, other.disk_spilled);
@@ -361,6 +407,9 @@ struct SparkStageSeen {
     cpu_ns: Option<f64>,
     run_ms: Option<f64>,
     longest_ms: Option<f64>,
+    task_ms: Vec<f64>,
+    fetch_wait_ms: Option<f64>,
+    gc_ms: Option<f64>,
     tasks: u64,
     failed_tasks: u64,
     reruns: u64,
@@ -939,6 +988,8 @@ impl Log {
             shuffle_in,
             shuffle_out,
             shuffle_read,
+            shuffle_remote: remote,
+            shuffle_local: local,
             shuffle_write,
             memory_spilled: self.count("Memory Bytes Spilled", metrics.memory_spilled),
             disk_spilled: self.count("Disk Bytes Spilled", metrics.disk_spilled),
@@ -946,6 +997,8 @@ impl Log {
         };
         let cpu_ns = self.seconds("Executor CPU Time", metrics.cpu_ns);
         let run_ms = self.seconds("Executor Run Time", metrics.run_ms);
+        let gc_ms = self.seconds("JVM GC Time", metrics.gc_ms);
+        let fetch_wait_ms = self.seconds("Fetch Wait Time", read.and_then(|r| r.fetch_wait_ms));
         let stage = self.spark_stages.entry(task.stage).or_default();
         // A failed attempt did no work that counts; its retry's does.
         let succeeded = task
@@ -971,8 +1024,11 @@ impl Log {
         };
         add(&mut stage.cpu_ns, cpu_ns);
         add(&mut stage.run_ms, run_ms);
+        add(&mut stage.gc_ms, gc_ms);
+        add(&mut stage.fetch_wait_ms, fetch_wait_ms);
         if let Some(run_ms) = run_ms {
             stage.longest_ms = Some(stage.longest_ms.map_or(run_ms, |l| l.max(run_ms)));
+            stage.task_ms.push(run_ms);
         }
         match task.info.and_then(|i| i.partition.or(i.index)) {
             Some(index) => {
@@ -1056,6 +1112,9 @@ impl Log {
             };
             add(&mut entry.cpu_ns, seen.cpu_ns);
             add(&mut entry.run_ms, seen.run_ms);
+            add(&mut entry.gc_ms, seen.gc_ms);
+            add(&mut entry.fetch_wait_ms, seen.fetch_wait_ms);
+            entry.task_ms.extend(seen.task_ms.iter().copied());
             if let Some(longest) = seen.longest_ms {
                 entry.longest_ms = Some(entry.longest_ms.map_or(longest, |l| l.max(longest)));
             }
@@ -1231,8 +1290,13 @@ impl Log {
                 failed_tasks: s.failed_tasks,
                 busy_s: s.run_ms.map(|ms| clean(ms / 1000.0)),
                 longest_task_s: s.longest_ms.map(|ms| clean(ms / 1000.0)),
+                median_task_s: median(&s.task_ms).map(|ms| clean(ms / 1000.0)),
                 shuffle_read_bytes: c.shuffle_read,
+                shuffle_remote_bytes: c.shuffle_remote,
+                shuffle_local_bytes: c.shuffle_local,
                 shuffle_write_bytes: c.shuffle_write,
+                fetch_wait_s: s.fetch_wait_ms.map(|ms| clean(ms / 1000.0)),
+                gc_s: s.gc_ms.map(|ms| clean(ms / 1000.0)),
                 memory_spilled_bytes: c.memory_spilled,
                 disk_spilled_bytes: c.disk_spilled,
                 bytes_in_source,
@@ -1564,6 +1628,37 @@ mod tests {
         format!(
             r#"{{"Event":"SparkListenerTaskEnd","Stage ID":{stage},"Stage Attempt ID":{attempt},"Task End Reason":{{"Reason":"Success"}},"Task Info":{{"Task ID":{id},"Index":{index}}},"Task Metrics":{{"Executor Run Time":100,"Input Metrics":{{"Bytes Read":10,"Records Read":{read}}},"Output Metrics":{{"Bytes Written":5,"Records Written":{read}}}}}}}"#
         )
+    }
+
+    /// A shuffle's remote and local bytes apart, its fetch wait and GC
+    /// summed, and the median task beside the longest (issue 33).
+    #[test]
+    fn a_shuffle_s_remote_and_local_bytes_wait_gc_and_task_times_are_read() {
+        let task = |id: i64, run_ms: u64, remote: u64, local: u64| {
+            format!(
+                r#"{{"Event":"SparkListenerTaskEnd","Stage ID":0,"Stage Attempt ID":0,"Task End Reason":{{"Reason":"Success"}},"Task Info":{{"Task ID":{id},"Index":{id}}},"Task Metrics":{{"Executor Run Time":{run_ms},"JVM GC Time":7,"Input Metrics":{{"Bytes Read":0,"Records Read":0}},"Shuffle Read Metrics":{{"Remote Bytes Read":{remote},"Local Bytes Read":{local},"Fetch Wait Time":3,"Total Records Read":10}},"Output Metrics":{{"Bytes Written":5,"Records Written":10}}}}}}"#
+            )
+        };
+        let lines = [
+            START.to_string(),
+            job(0, "aggregate"),
+            task(1, 100, 300, 100),
+            task(2, 200, 200, 200),
+            task(3, 900, 100, 300),
+            completed(0, 0, 1000),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let run = read_log(&refs).unwrap();
+        let stage = &run.spark.unwrap().stages[0];
+        assert_eq!(stage.shuffle_remote_bytes, Some(600));
+        assert_eq!(stage.shuffle_local_bytes, Some(600));
+        assert_eq!(stage.shuffle_read_bytes, Some(1200));
+        assert_eq!(stage.fetch_wait_s, Some(0.009));
+        assert_eq!(stage.gc_s, Some(0.021));
+        // Tasks of 0.1, 0.2 and 0.9 s: the median 0.2, the longest 4.5× it.
+        assert_eq!(stage.median_task_s, Some(0.2));
+        assert_eq!(stage.longest_task_s, Some(0.9));
+        assert_eq!(stage.task_skew(), Some(4.5));
     }
 
     /// Issue 25: a task end written twice doubled the stage's rows.

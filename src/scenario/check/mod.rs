@@ -4,6 +4,7 @@
 //! scenario; each block's own checks are in a file of its own.
 
 mod cluster;
+mod engine;
 mod network;
 
 mod prices;
@@ -511,20 +512,25 @@ impl Validator<'_> {
             .transpose()?;
         // An instance from the catalog sets a worker's memory unless the
         // scenario says it.
-        let instance_memory = match &raw.prices {
-            Some(prices) => self
-                .catalog_entry(&prices.value, crate::catalog::Kind::Instance)?
-                .and_then(|entry| {
-                    entry.memory_bytes.map(|bytes| {
-                        Fig::input(
-                            units::bytes(bytes),
-                            "memory_per_worker",
-                            Source::Catalog(entry.provenance()),
-                        )
-                    })
-                }),
+        let instance = match &raw.prices {
+            Some(prices) => self.catalog_entry(&prices.value, crate::catalog::Kind::Instance)?,
             None => None,
         };
+        let instance_memory = instance.and_then(|entry| {
+            entry.memory_bytes.map(|bytes| {
+                Fig::input(
+                    units::bytes(bytes),
+                    "memory_per_worker",
+                    Source::Catalog(entry.provenance()),
+                )
+            })
+        });
+        let instance_cores = instance.and_then(|entry| {
+            entry
+                .vcpu
+                .map(|cores| (cores, Source::Catalog(entry.provenance())))
+        });
+        let worker = self.worker(raw.worker.as_ref(), instance_cores)?;
         let memory_per_worker = raw
             .memory_per_worker
             .as_ref()
@@ -595,9 +601,7 @@ impl Validator<'_> {
             .value
             .iter()
             .enumerate()
-            .map(|(index, stage)| {
-                self.stage(index, stage, &default_parallel, raw.network.is_some())
-            })
+            .map(|(index, stage)| self.stage(index, stage, &default_parallel, raw.network.as_ref()))
             .collect::<Result<Vec<_>>>()?;
 
         if let Some(field) = &raw.workers {
@@ -608,7 +612,30 @@ impl Validator<'_> {
                 self.warn("workers", &field.referenced, warning);
             }
         }
-        let storage = self.datasets(&raw.storage, &stage_names)?;
+        if worker.is_none() {
+            for (index, stage) in raw.stages.value.iter().enumerate() {
+                self.needs_cores(index, stage)?;
+            }
+        }
+        // A task's memory is what the engine leaves of a worker's after its
+        // 300 MiB: a worker with less has none to give.
+        let shuffles = raw
+            .stages
+            .value
+            .iter()
+            .any(|s| s.shuffle.is_some() || s.join.is_some());
+        if let (Some(memory), Some(field), true) =
+            (&memory_per_worker, &raw.memory_per_worker, shuffles)
+        {
+            if memory.base() <= 300.0 * 1024.0 * 1024.0 {
+                return Err(self.error(
+                    "memory_per_worker",
+                    &field.referenced,
+                    format!("{} a worker leaves its tasks nothing once Spark has reserved its 300 MiB; a worker that shuffles needs more (1 GiB at the least, 8 GiB is common)", memory.human()),
+                ));
+            }
+        }
+        let storage = self.datasets(&raw.storage, &stage_names, raw.prices.as_ref())?;
         self.unique_names(raw.storage.iter().map(|d| &d.name), "storage", "dataset")?;
         let warehouse = self.warehouse(
             raw.warehouse.as_ref(),
@@ -693,6 +720,7 @@ impl Validator<'_> {
             cluster,
             freshness_target,
             memory_per_worker,
+            worker,
             month,
             stages,
             storage,

@@ -41,6 +41,29 @@ impl Validator<'_> {
                             )
                         })
                         .transpose()?,
+                    compression: transfer
+                        .compression
+                        .as_ref()
+                        .map(|f| {
+                            let at = format!("{key}.compression");
+                            let ratio = self.ratio(
+                                f,
+                                &at,
+                                &format!("compression[{}]", transfer.name.value),
+                            )?;
+                            if ratio.base() < 1.0 {
+                                return Err(self.error(
+                                    &at,
+                                    &f.referenced,
+                                    format!(
+                                        "`{}` would make the bytes larger on the wire; a compression ratio is 1 or more (4 = a quarter of the bytes cross the link)",
+                                        f.value.0.trim()
+                                    ),
+                                ));
+                            }
+                            Ok(ratio)
+                        })
+                        .transpose()?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -60,7 +83,13 @@ impl Validator<'_> {
                 ),
             );
         }
+        let card = network
+            .card
+            .as_ref()
+            .map(|f| self.byte_rate(f, "network.card", "card"))
+            .transpose()?;
         Ok(Network {
+            card,
             bandwidth,
             transfers,
         })

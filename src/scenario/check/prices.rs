@@ -88,7 +88,7 @@ impl Validator<'_> {
                 "price_storage",
                 from_catalog(entry),
             )),
-            (None, None) if storage.iter().any(|d| !d.in_warehouse) => {
+            (None, None) if storage.iter().any(|d| !d.in_warehouse && d.price.is_none()) => {
                 return Err(missing(
                     "storage_usd_per_gb_month",
                     "the scenario stores datasets, so storage cost needs a price, e.g. `storage_usd_per_gb_month: 0.023`",
@@ -154,6 +154,18 @@ impl Validator<'_> {
         let Some(name) = name else {
             return Ok(None);
         };
+        self.catalog_named(raw, kind, name, key).map(Some)
+    }
+
+    /// The catalog entry of `kind` called `name` (written under `key`), at
+    /// `prices:`'s provider and region.
+    pub(super) fn catalog_named(
+        &self,
+        raw: &RawPrices,
+        kind: Kind,
+        name: &Spanned<String>,
+        key: &str,
+    ) -> Result<&'static Entry> {
         let (Some(provider), Some(region)) = (&raw.provider, &raw.region) else {
             return Err(self.error(
                 key,
@@ -170,6 +182,6 @@ impl Validator<'_> {
         if let Some(why) = entry.staleness(crate::catalog::today()) {
             self.warn(key, &name.referenced, why);
         }
-        Ok(Some(entry))
+        Ok(entry)
     }
 }

@@ -167,21 +167,7 @@ impl Validator<'_> {
                     "`keys_grow` does not apply with `keys_max`: keys drawn from a catalogue grow by how many rows draw them",
                 )?;
                 let skew = match &fields.key_skew {
-                    Some(field) => {
-                        let k = key("key_skew");
-                        let value = self.parsed_into(field, &k, Kind::Ratio, |p| match p {
-                            Parsed::Number(v) => Some(v),
-                            _ => None,
-                        })?;
-                        if !(0.0..=5.0).contains(&value) {
-                            return Err(self.error(
-                                &k,
-                                &field.referenced,
-                                format!("`{}` is out of range; a Zipf skew is from 0 (every key equally popular) to 5", field.value.0),
-                            ));
-                        }
-                        Fig::input(Ratio(value), format!("key_skew[{name}]"), self.source(&k, &field.referenced))
-                    }
+                    Some(field) => self.zipf_skew(field, &key("key_skew"), format!("key_skew[{name}]"))?,
                     None => Fig::input(
                         Ratio(0.0),
                         format!("key_skew[{name}]"),
@@ -270,8 +256,9 @@ impl Validator<'_> {
         index: usize,
         raw: &RawStage,
         default_parallel: &Parallel,
-        has_network: bool,
+        network: Option<&RawNetwork>,
     ) -> Result<Stage> {
+        let has_network = network.is_some();
         let name = raw.name.value.clone();
         let key = |field: &str| format!("stages[{index}].{field}");
         let measure = raw.input.value;
@@ -425,6 +412,23 @@ impl Validator<'_> {
                 }
                 Some(Shares::Network)
             }
+            Some(field) if field.value.0.trim() == "card" => {
+                if network.is_none_or(|n| n.card.is_none()) {
+                    return Err(self.error(
+                        &key("shares"),
+                        &field.referenced,
+                        "`shares: card` reads over each worker's own network card; give it under `network:` (e.g. `card: 10 Gbps`)",
+                    ));
+                }
+                if measure != Measure::Bytes {
+                    return Err(self.error(
+                        &key("shares"),
+                        &field.referenced,
+                        format!("a network card carries bytes per second, but stage `{name}` has `input: events`; write `input: bytes`"),
+                    ));
+                }
+                Some(Shares::Card)
+            }
             Some(field) => {
                 if measure != Measure::Bytes {
                     return Err(self.error(
@@ -435,7 +439,7 @@ impl Validator<'_> {
                 }
                 Some(Shares::Rate(
                     self.byte_rate(field, &key("shares"), &format!("shared_rate[{name}]"))
-                        .map_err(|e| e.context("`shares` is `network` or the shared resource's rate, e.g. `500 MB/s`"))?,
+                        .map_err(|e| e.context("`shares` is `network` (the shared link), `card` (each worker's own card) or a shared resource's rate, e.g. `500 MB/s`"))?,
                 ))
             }
         };
@@ -464,7 +468,12 @@ impl Validator<'_> {
                 )
             })
             .transpose()?;
+        let terms = self.stage_terms(index, raw, in_warehouse)?;
         Ok(Stage {
+            shuffle: terms.shuffle,
+            join: terms.join,
+            stragglers: terms.stragglers,
+            max_parallelism: terms.max_parallelism,
             startup,
             name,
             bound: raw.bound,

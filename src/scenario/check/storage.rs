@@ -1,6 +1,7 @@
 //! Storage: the datasets kept, each with its retention and compression.
 
 use anyhow::Result;
+use serde_saphyr::Spanned;
 
 use super::Validator;
 use crate::figure::{Fig, Source};
@@ -13,14 +14,63 @@ impl Validator<'_> {
         &self,
         raw: &[RawDataset],
         stage_names: &[String],
+        prices: Option<&Spanned<RawPrices>>,
     ) -> Result<Vec<Dataset>> {
+        let no_prices = RawPrices::default();
+        let prices = prices.map_or(&no_prices, |p| &p.value);
         raw
             .iter()
             .enumerate()
             .map(|(index, dataset)| {
                 let key = format!("storage[{index}]");
                 let name = dataset.name.value.clone();
+                let price = dataset
+                    .class
+                    .as_ref()
+                    .map(|class| {
+                        let at = format!("{key}.class");
+                        if dataset.place.as_ref().is_some_and(|p| p.value == Place::Warehouse) {
+                            return Err(self.error(
+                                &at,
+                                &class.referenced,
+                                format!("dataset `{name}` is kept in the warehouse, which prices its own storage (`warehouse.storage_usd_per_gb_month`); a storage class prices the lake's"),
+                            ));
+                        }
+                        let entry = self.catalog_named(
+                            prices,
+                            crate::catalog::Kind::Storage,
+                            class,
+                            &at,
+                        )?;
+                        Ok::<_, anyhow::Error>(Fig::input(
+                            crate::units::UsdPerGbMonth(entry.usd * 1e9),
+                            format!("price_storage[{name}]"),
+                            Source::Catalog(entry.provenance()),
+                        ))
+                    })
+                    .transpose()?;
+                let replication = dataset
+                    .replication
+                    .as_ref()
+                    .map(|f| {
+                        let at = format!("{key}.replication");
+                        let copies = self.ratio(f, &at, &format!("replication[{name}]"))?;
+                        if copies.base() < 1.0 {
+                            return Err(self.error(
+                                &at,
+                                &f.referenced,
+                                format!(
+                                    "`{}` keeps less than one copy; replication is the copies kept, 1 or more (HDFS keeps 3)",
+                                    f.value.0.trim()
+                                ),
+                            ));
+                        }
+                        Ok(copies)
+                    })
+                    .transpose()?;
                 Ok(Dataset {
+                    price,
+                    replication,
                     in_warehouse: dataset
                         .place
                         .as_ref()

@@ -54,7 +54,42 @@ impl Validator<'_> {
                 Source::Default("20% spare capacity at the peak".into()),
             ),
         };
+        let peak_duration = s
+            .peak_duration
+            .as_ref()
+            .map(|f| {
+                let k = key("peak_duration");
+                let duration = self.duration(f, &k, "peak_duration")?;
+                if duration.base() > units::SECONDS_PER_DAY {
+                    return Err(self.error(
+                        &k,
+                        &f.referenced,
+                        format!(
+                            "a peak of {} lasts longer than the day; a peak is the busiest part of a day (e.g. `1 h`), and a day-long one is the average (`peak_factor` 1)",
+                            duration.human()
+                        ),
+                    ));
+                }
+                Ok(duration)
+            })
+            .transpose()?;
+        if let (Some(_), Some(field)) = (&peak_duration, &s.peak_factor) {
+            if peak_factor.base() == 1.0 {
+                self.warn(
+                    &key("peak_duration"),
+                    &field.referenced,
+                    "a peak factor of 1 is the average rate: a `peak_duration` changes nothing",
+                );
+            }
+        }
+        let replay = s
+            .replay
+            .as_ref()
+            .map(|f| self.duration(f, &key("replay"), "replay"))
+            .transpose()?;
         Ok(Streaming {
+            peak_duration,
+            replay,
             hybrid: s.hybrid.unwrap_or(false),
             peak_factor,
             headroom,

@@ -175,6 +175,17 @@ impl Validator<'_> {
                         )
                     })?;
                 let name = &query.name.value;
+                let scans = match &query.scans {
+                    None => Scans::All,
+                    Some(field) => self.scans(field, &format!("{key}.scans"), name)?,
+                };
+                if let (Scans::Bytes(_), Some(columns)) = (&scans, &query.columns) {
+                    return Err(self.error(
+                        &format!("{key}.columns"),
+                        &columns.referenced,
+                        format!("query `{name}` gives the bytes it scans, which are its columns' already; give `columns` with a span (`scans: 1 day`) or the whole dataset"),
+                    ));
+                }
                 Ok(Query {
                     name: name.clone(),
                     over,
@@ -183,10 +194,12 @@ impl Validator<'_> {
                         &format!("{key}.per_day"),
                         &format!("queries[{name}]"),
                     )?,
-                    scans: match &query.scans {
-                        None => Scans::All,
-                        Some(field) => self.scans(field, &format!("{key}.scans"), name)?,
-                    },
+                    scans,
+                    columns: query
+                        .columns
+                        .as_ref()
+                        .map(|f| self.fraction(f, &format!("{key}.columns"), &format!("columns[{name}]")))
+                        .transpose()?,
                 })
             })
             .collect()

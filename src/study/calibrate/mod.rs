@@ -103,6 +103,16 @@ pub enum StageOutput {
     Grows { rows: f64 },
 }
 
+impl StageOutput {
+    /// Its rows out are distinct keys: an aggregation.
+    pub fn is_keys(&self) -> bool {
+        matches!(
+            self,
+            StageOutput::Catalogue { .. } | StageOutput::Heaps { .. }
+        )
+    }
+}
+
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StageCalibration {
     /// As the calibrated scenario names it.
@@ -126,6 +136,13 @@ pub struct StageCalibration {
     pub working_set_growth_slows: bool,
     /// The widest spread of its time among the groups, in percent.
     pub time_spread_pct: Option<f64>,
+    /// The bytes its Spark tasks read from a shuffle over its bytes in (over
+    /// its bytes out for an aggregation, which combines by key first), the
+    /// median over the runs: written as `shuffle: { share }`, so the model
+    /// predicts the shuffle at another size; `null` for a stage that read
+    /// no shuffle, or a pipecalc run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shuffle_share: Option<f64>,
 }
 
 /// The stage whose rows out are distinct keys, and what fits them.

@@ -131,7 +131,31 @@ pub(super) fn calibrate_stage(
         .fold(None, |widest: Option<f64>, s| {
             Some(widest.map_or(s, |w| w.max(s)))
         });
+    // What a Spark log's tasks read from a shuffle, over the stage's bytes
+    // in: every run's, the median.
+    let shares: Vec<f64> = groups
+        .iter()
+        .flat_map(|g| g.runs.iter())
+        .filter_map(|run| {
+            let spark = run
+                .spark
+                .as_ref()?
+                .stages
+                .iter()
+                .find(|s| s.stage == measured_as)?;
+            let read = spark.shuffle_read_bytes.filter(|&b| b > 0)? as f64;
+            let measured = run.report.stages.get(index)?;
+            let of = if output.is_keys() {
+                measured.bytes_out
+            } else {
+                measured.bytes_in
+            } as f64;
+            (of > 0.0).then(|| read / of)
+        })
+        .collect();
+    let shuffle_share = (!shares.is_empty()).then(|| clean(significant_f(run::median(shares), 4)));
     Ok(StageCalibration {
+        shuffle_share,
         name: crate::scenario::stage_name_from(measured_as),
         measured_as: measured_as.to_string(),
         bound: measured_bound(index, measured_as),

@@ -60,6 +60,15 @@ impl Calibration {
         scenario.run_overhead = self
             .run_overhead_s
             .map(|overhead| seconds(overhead.at(variant.band)));
+        // A calibrated worker is one of the runs' cores: it runs one task
+        // at a time, which a stage with a shuffle's tasks needs said.
+        if self.stages.iter().any(|s| s.shuffle_share.is_some()) {
+            scenario.worker = Some(spanned(raw::RawWorker {
+                cores: Some(value("1")),
+                disk: None,
+                memory_fraction: None,
+            }));
+        }
         scenario
     }
 
@@ -194,6 +203,19 @@ fn raw_stage(stage: &StageCalibration, variant: Variant) -> raw::RawStage {
         parallel,
         shares: None,
         runs_in: None,
+        shuffle: stage.shuffle_share.map(|share| {
+            spanned(raw::RawShuffle {
+                partitions: None,
+                expansion: None,
+                share: Some(number(share, 4)),
+                combine: stage.output.is_keys().then_some(true),
+                keys: None,
+                key_skew: None,
+            })
+        }),
+        join: None,
+        stragglers: None,
+        max_parallelism: None,
     }
 }
 

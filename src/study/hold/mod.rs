@@ -5,6 +5,7 @@
 //! the likely cause of a miss, as a [`Cause`] the views put into words.
 
 mod causes;
+pub mod terms;
 
 use anyhow::Result;
 use schemars::JsonSchema;

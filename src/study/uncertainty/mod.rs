@@ -115,6 +115,9 @@ pub struct FigureRange {
     pub cases: Option<CasesHeld>,
     /// Names (the bottleneck stage): every one seen, likely first.
     pub names: Vec<String>,
+    /// A term the scenario does not ask for (a shuffle, a backlog): seen
+    /// in no case, and left out of the tables.
+    pub absent: bool,
 }
 
 /// A headline figure the drivers are ranked for.
@@ -679,6 +682,8 @@ fn range_of(
         high,
         cases,
         names,
+        absent: values.iter().all(|a| a.is_absent())
+            && SUMMARY.iter().any(|e| e.key == key && e.optional),
     }
 }
 
