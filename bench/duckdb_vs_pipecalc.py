@@ -40,9 +40,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The `dist` profile (Cargo.toml): whole-program optimisation, what a user
-# installing for speed builds.
-BINARY = os.path.join(ROOT, "target", "dist", "pipecalc")
+# The default release build, what the README's first command builds.
+BINARY = os.path.join(ROOT, "target", "release", "pipecalc")
 
 FIELDS = ["event_id", "user_id", "session_id", "page", "timestamp", "action", "user_agent",
           "referrer", "ip", "locale", "screen", "experiment"]
@@ -149,7 +148,7 @@ def main():
     except ImportError:
         print("DuckDB is not installed; `pip install duckdb` and run again")
         return 0
-    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     for events in args.events.split(","):
         scratch = tempfile.mkdtemp(prefix="pipecalc-bench-")
         try:

@@ -504,6 +504,12 @@ pub const EVENT_TIME_WINDOW_MS: std::ops::RangeInclusive<i64> =
 /// offset (`2024-01-15T01:30:00.000+01:00`), or epoch seconds or
 /// milliseconds as a number.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
+    utc_millis(text.as_bytes()).or_else(|| parse_any_timestamp(text))
+}
+
+/// [`parse_timestamp`] of any form it reads: epoch seconds or
+/// milliseconds, or RFC 3339 by chrono.
+fn parse_any_timestamp(text: &str) -> Option<i64> {
     if let Ok(number) = text.parse::<f64>() {
         if !number.is_finite() {
             return None;
@@ -521,6 +527,63 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|time| time.timestamp_millis())
+}
+
+/// The form nearly every log writes, `2024-01-15T07:30:00.123Z` or
+/// without its milliseconds, read by hand: chrono's RFC 3339 parser was a
+/// tenth of reading a line. Any other form, and any field out of its range
+/// (a 30th of February, a leap second), gives `None` and is chrono's to
+/// read or refuse.
+fn utc_millis(text: &[u8]) -> Option<i64> {
+    let millis_part = match text.len() {
+        20 => None,
+        24 if text[19] == b'.' => Some(&text[20..23]),
+        _ => return None,
+    };
+    if text[4] != b'-'
+        || text[7] != b'-'
+        || text[10] != b'T'
+        || text[13] != b':'
+        || text[16] != b':'
+        || text[text.len() - 1] != b'Z'
+    {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0i64, |value, &d| {
+            d.is_ascii_digit().then(|| value * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (
+        number(&text[0..4])?,
+        number(&text[5..7])?,
+        number(&text[8..10])?,
+    );
+    let (hour, minute, second) = (
+        number(&text[11..13])?,
+        number(&text[14..16])?,
+        number(&text[17..19])?,
+    );
+    let millis = millis_part.map_or(Some(0), number)?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
 }
 
 /// A string field; a number or other value where a string belongs is kept
@@ -645,6 +708,203 @@ pub struct ValidEvent<'a> {
     pub timestamp_ms: i64,
 }
 
+/// Reads a line with serde_json (a hand-written visitor over its tokens).
+fn parse_with_serde<'a>(
+    text: &'a str,
+    format: &LogFormat,
+    order: &KeyOrder,
+    raw: &mut RawEvent<'a>,
+) -> Result<(), Refusal> {
+    let mut parser = serde_json::Deserializer::from_str(text);
+    EventSeed {
+        format,
+        order,
+        event: raw,
+    }
+    .deserialize(&mut parser)
+    .and_then(|()| parser.end())
+    .map_err(|e| Refusal::Malformed(e.to_string()))
+}
+
+/// The longest line [`scan_plain`] reads, in 64-byte words: 2 KiB, four
+/// times the lecture's lines; a longer one goes to serde_json.
+const QUOTE_WORDS: usize = 32;
+
+/// Marks each `"` of `bytes` in `map` (bit i of word i ÷ 64), and says
+/// whether the line is plain: no backslash and no control byte. Sixteen
+/// bytes at a time with SSE2, which every x86-64 has; a byte at a time
+/// elsewhere, to the same result.
+fn quote_map(bytes: &[u8], map: &mut [u64; QUOTE_WORDS]) -> bool {
+    let (done, wide_unusual) = quote_map_wide(bytes, map);
+    quote_map_bytes(bytes, done, map) && !wide_unusual
+}
+
+/// [`quote_map`] over `bytes[from..]`, a byte at a time.
+fn quote_map_bytes(bytes: &[u8], from: usize, map: &mut [u64; QUOTE_WORDS]) -> bool {
+    let mut unusual = false;
+    for (at, &b) in bytes.iter().enumerate().skip(from) {
+        unusual |= b < 0x20 || b == b'\\';
+        if b == b'"' {
+            map[at / 64] |= 1 << (at % 64);
+        }
+    }
+    !unusual
+}
+
+/// [`quote_map`] over whole 16-byte chunks: how many bytes it read, and
+/// whether it met a backslash or a control byte.
+#[cfg(target_arch = "x86_64")]
+fn quote_map_wide(bytes: &[u8], map: &mut [u64; QUOTE_WORDS]) -> (usize, bool) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut flags = 0;
+    for (index, chunk) in bytes.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of x86-64; the load reads the 16 bytes of
+        // `chunk`, and an unaligned load is allowed.
+        let (quote, other) = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let control = _mm_set1_epi8(0x1f);
+            let quote = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
+            let backslash = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)));
+            // max(v, 0x1f) = 0x1f exactly where v ≤ 0x1f, unsigned.
+            let low = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, control), control));
+            (quote as u32 as u64, backslash | low)
+        };
+        flags |= other;
+        let bit = index * 16;
+        map[bit / 64] |= quote << (bit % 64);
+    }
+    (bytes.len() / 16 * 16, flags != 0)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn quote_map_wide(_: &[u8], _: &mut [u64; QUOTE_WORDS]) -> (usize, bool) {
+    (0, false)
+}
+
+/// The positions marked in a [`quote_map`], in order.
+struct Quotes<'m> {
+    map: &'m [u64; QUOTE_WORDS],
+    word: usize,
+    /// The current word's marks not yet taken.
+    bits: u64,
+}
+
+impl Iterator for Quotes<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            self.word += 1;
+            self.bits = *self.map.get(self.word)?;
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(self.word * 64 + bit)
+    }
+}
+
+/// Reads the common line without serde_json: one flat object whose values
+/// are strings or `null`, with no backslash and no control byte anywhere
+/// in the line (so no escape to decode, and no whitespace but spaces).
+/// Such a line reads exactly as serde_json reads it; any other line (and
+/// every malformed one) gives `None` and is read by serde_json, which
+/// words its error. Parsing was about a third of a run's CPU, most of it
+/// serde_json's byte-at-a-time string scan; here a line is checked for
+/// escapes and its quotes marked in one pass, sixteen bytes at a time,
+/// and each string's ends are the next two marks. `tests` holds the two
+/// readers to each other.
+fn scan_plain<'a>(
+    text: &'a str,
+    format: &LogFormat,
+    order: &KeyOrder,
+    raw: &mut RawEvent<'a>,
+) -> Option<()> {
+    let bytes = text.as_bytes();
+    let mut map = [0u64; QUOTE_WORDS];
+    if bytes.len() > QUOTE_WORDS * 64 || !quote_map(bytes, &mut map) {
+        return None;
+    }
+    let spaces = |mut at: usize| {
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        at
+    };
+    // With no backslash every quote is a string's start or end, met in
+    // order.
+    let mut quotes = Quotes {
+        map: &map,
+        word: 0,
+        bits: map[0],
+    };
+    // The string starting at the quote at `at`: its text, and the index
+    // past its closing quote.
+    let mut string = |at: usize| -> Option<(&'a str, usize)> {
+        if quotes.next()? != at {
+            return None;
+        }
+        let end = quotes.next()?;
+        Some((&text[at + 1..end], end + 1))
+    };
+    let mut at = spaces(0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = spaces(at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        // 11 stands for the start of the line in the learned order.
+        let mut previous = 11;
+        loop {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let (key, next) = string(at)?;
+            at = spaces(next);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = spaces(at + 1);
+            let start = at;
+            let value = match bytes.get(at)? {
+                b'"' => {
+                    let (value, next) = string(at)?;
+                    at = next;
+                    Some(value)
+                }
+                b'n' if bytes[at..].starts_with(b"null") => {
+                    at += 4;
+                    None
+                }
+                _ => return None,
+            };
+            match field_of(format, order, previous, key) {
+                Some(field) => {
+                    previous = field;
+                    *raw.slot(field) = value.map(Cow::Borrowed);
+                }
+                None => raw.extra.push(Cow::Borrowed(key), &text[start..at]),
+            }
+            at = spaces(at);
+            match bytes.get(at)? {
+                b',' => at = spaces(at + 1),
+                b'}' => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    if spaces(at) != bytes.len() {
+        return None;
+    }
+    raw.extra.settle();
+    Some(())
+}
+
 /// Parses and validates one line (without its newline) under the format;
 /// `order` is the key order learned from the lines before it (one per file).
 pub fn validate<'a>(
@@ -675,15 +935,19 @@ pub fn validate_into<'a>(
         });
     }
     let text = std::str::from_utf8(line).map_err(|_| Refusal::NotUtf8)?;
-    let mut parser = serde_json::Deserializer::from_str(text);
-    EventSeed {
-        format,
-        order,
-        event: raw,
+    if scan_plain(text, format, order, raw).is_none() {
+        // Anything the scanner does not read whole (an escape, a number,
+        // a nested value, a malformed line) is read by serde_json, from a
+        // fresh event: its reading and its error are the reference.
+        *raw = RawEvent::default();
+        parse_with_serde(text, format, order, raw)?;
     }
-    .deserialize(&mut parser)
-    .and_then(|()| parser.end())
-    .map_err(|e| Refusal::Malformed(e.to_string()))?;
+    checked(raw)
+}
+
+/// What a line that parsed must hold: its time (returned, in
+/// milliseconds), a page and an event id.
+fn checked(raw: &RawEvent) -> Result<i64, Refusal> {
     let timestamp = raw.timestamp.as_deref().ok_or(Refusal::MissingTimestamp)?;
     let timestamp_ms =
         parse_timestamp(timestamp).ok_or_else(|| Refusal::BadTimestamp(timestamp.to_string()))?;
@@ -944,5 +1208,145 @@ mod tests {
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp("1e300"), None);
         assert_eq!(parse_timestamp("NaN"), None);
+    }
+
+    /// Every way of reading a line gives what serde_json alone gives: the
+    /// same event, or the same refusal with the same words.
+    #[test]
+    fn the_scanner_reads_every_line_as_serde_json_does() {
+        let bases = [
+            r#"{"event_id":"e00000-00000960","user_id":null,"session_id":"s07480362","page":"/product/p000003","timestamp":"2024-01-15T00:00:02.569Z","action":"add_to_cart","user_agent":"Mozilla/5.0 (X11; Linux x86_64; rv:121.0)","referrer":"https://social.example/share?utm_source=social","ip":"247.43.142.5","locale":"en-US,en;q=0.9","screen":"1920x1080"}"#,
+            r#"{"event_id":"e1","page":"/product/p000123","timestamp":"2024-01-15T00:00:01.000Z","experiment":"b","experiment":"a","zz":null,"aa":"x"}"#,
+            r#"{ "timestamp" : "2024-01-15T00:00:01Z" , "page":"/","event_id":"é€𝄞" }"#,
+            r#"{}"#,
+        ];
+        let mut lines: Vec<String> = Vec::new();
+        for base in bases {
+            lines.push(base.to_string());
+            // Cut short at every byte (on a character's boundary).
+            for cut in (0..base.len()).filter(|&i| base.is_char_boundary(i)) {
+                lines.push(base[..cut].to_string());
+            }
+            // Every byte in turn replaced by one that means something to JSON.
+            for (at, _) in base.char_indices() {
+                for with in [
+                    "\\", "\t", " ", "\"", ",", "}", "{", "n", "1", ":", "\u{1}", "\n", "[", "é",
+                ] {
+                    let mut line = base.to_string();
+                    let end = at + line[at..].chars().next().map_or(0, char::len_utf8);
+                    line.replace_range(at..end, with);
+                    lines.push(line);
+                }
+            }
+            lines.push(format!("{base} "));
+            lines.push(format!(" {base}"));
+            lines.push(format!("{base}x"));
+            lines.push(format!("{base},"));
+            lines.push(format!("[{base}]"));
+            lines.push(base.replacen("\"page\"", "\"pa\\u0067e\"", 1));
+            lines.push(base.replacen(":null", ":true", 1));
+            lines.push(base.replacen(":null", ":nul", 1));
+            lines.push(base.replacen(":null", ":null5", 1));
+            lines.push(base.replacen(":null", ":{\"a\":1}", 1));
+            lines.push(base.replacen("}", ",}", 1));
+            lines.push(base.replacen("\"2024-01-15T00:00:01.000Z\"", "1705276801000", 1));
+        }
+        let format = LogFormat::default();
+        let mut scanned = 0;
+        for line in &lines {
+            let order = KeyOrder::default();
+            let mut by_serde = RawEvent::default();
+            let serde = std::str::from_utf8(line.as_bytes())
+                .map_err(|_| Refusal::NotUtf8)
+                .and_then(|text| parse_with_serde(text, &format, &order, &mut by_serde));
+            let mut by_scan = RawEvent::default();
+            if scan_plain(line, &format, &KeyOrder::default(), &mut by_scan).is_some() {
+                scanned += 1;
+                assert_eq!(serde, Ok(()), "scanned, but serde_json refuses {line:?}");
+                assert_eq!(by_scan, by_serde, "{line:?}");
+            }
+            let mut both = RawEvent::default();
+            let read = validate_into(
+                line.as_bytes(),
+                1 << 20,
+                &format,
+                &KeyOrder::default(),
+                &mut both,
+            );
+            let mut alone = RawEvent::default();
+            let reference = serde
+                .and_then(|()| validate_into_with(line.as_bytes(), &format, &order, &mut alone));
+            assert_eq!(read, reference, "{line:?}");
+            if read.is_ok() {
+                assert_eq!(both, alone, "{line:?}");
+            }
+        }
+        assert!(
+            scanned > 100,
+            "the scanner read only {scanned} of {} lines",
+            lines.len()
+        );
+    }
+
+    /// [`validate_into`] with serde_json alone reading the line.
+    fn validate_into_with<'a>(
+        line: &'a [u8],
+        format: &LogFormat,
+        order: &KeyOrder,
+        raw: &mut RawEvent<'a>,
+    ) -> Result<i64, Refusal> {
+        let text = std::str::from_utf8(line).map_err(|_| Refusal::NotUtf8)?;
+        parse_with_serde(text, format, order, raw)?;
+        checked(raw)
+    }
+
+    #[test]
+    fn the_common_timestamp_reads_as_chrono_reads_it() {
+        let mut checked = 0;
+        // Every day of 1900..2100 at a moment of each, and a spread of
+        // later years, with and without milliseconds.
+        let mut millis = -2_208_988_800_000i64;
+        while millis < 253_402_300_799_999 {
+            let time = chrono::DateTime::from_timestamp_millis(millis).unwrap();
+            for text in [
+                time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ] {
+                assert!(utc_millis(text.as_bytes()).is_some(), "{text}");
+                assert_eq!(parse_timestamp(&text), parse_any_timestamp(&text), "{text}");
+                checked += 1;
+            }
+            millis += if millis < 4_102_444_800_000 {
+                86_400_000 + 3_723_457
+            } else {
+                86_400_000 * 997 + 1
+            };
+        }
+        assert!(checked > 140_000, "{checked}");
+        for text in [
+            "2023-02-29T00:00:00Z",
+            "2024-02-29T23:59:59.999Z",
+            "2024-02-30T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-00-10T00:00:00Z",
+            "2024-01-00T00:00:00Z",
+            "2024-01-15T24:00:00Z",
+            "2024-01-15T23:60:00Z",
+            "2024-01-15T23:59:60Z",
+            "2024-01-15t00:00:00Z",
+            "2024-01-15T00:00:00z",
+            "2024-01-15T00:00:00.12Z",
+            "2024-01-15T00:00:00+01:00",
+            "2024-01-15 00:00:00Z",
+            "+024-01-15T00:00:00Z",
+            "2024-01-15T00:00:00.1a3Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+            "1705276801000",
+        ] {
+            assert_eq!(parse_timestamp(text), parse_any_timestamp(text), "{text}");
+        }
     }
 }

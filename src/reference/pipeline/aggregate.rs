@@ -30,11 +30,24 @@ impl Stage for Aggregate {
             bytes_in: total_size(&files),
             ..cx.metrics()
         };
-        // One count table per date, built in parallel; keys, not rows, bound memory.
+        // A count table per date and share of its parts, built in parallel
+        // and merged by date: a day's log is most of a run, and counted by
+        // one worker it left the others idle. Keys, not rows, bound memory.
         // ahash, not the standard SipHash: the table's lookups were most of
         // the stage's time. The order it iterates in does not matter, as the
         // counts are sorted before they are written.
-        let counted: Vec<(String, u64, AHashMap<String, u64>)> = by_date(files)
+        let workers = rayon::current_num_threads().max(1);
+        let shares: Vec<(String, Vec<std::path::PathBuf>)> = by_date(files)
+            .into_iter()
+            .flat_map(|(date, parts)| {
+                let share = parts.len().div_ceil(workers).max(1);
+                parts
+                    .chunks(share)
+                    .map(|chunk| (date.clone(), chunk.to_vec()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let partial: Vec<(String, u64, AHashMap<String, u64>)> = shares
             .into_par_iter()
             .map(|(date, parts)| {
                 let mut counts: AHashMap<String, u64> = AHashMap::new();
@@ -61,6 +74,19 @@ impl Stage for Aggregate {
                 Ok((date, rows, counts))
             })
             .collect::<Result<_>>()?;
+        // Shares of a date are next to each other, in date order.
+        let mut counted: Vec<(String, u64, AHashMap<String, u64>)> = Vec::new();
+        for (date, rows, counts) in partial {
+            match counted.last_mut() {
+                Some((last, total, merged)) if *last == date => {
+                    *total += rows;
+                    for (product, count) in counts {
+                        *merged.entry(product).or_default() += count;
+                    }
+                }
+                _ => counted.push((date, rows, counts)),
+            }
+        }
         bar.finish_and_clear();
         let mut dates = StringBuilder::new();
         let mut products = StringBuilder::new();
