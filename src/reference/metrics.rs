@@ -368,3 +368,19 @@ impl RunDocument {
         }
     }
 }
+
+/// The median of measured values (the mean of the middle two of an even
+/// count); `None` for none: no value is not a median of 0.
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    Some(if sorted.len().is_multiple_of(2) {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    })
+}

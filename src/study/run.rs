@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::interrupt::killed_by_the_same_interrupt;
 use crate::reference::generator::GeneratorConfig;
+use crate::reference::metrics::median;
 use crate::reference::pipeline::{RunReport, RunStatus, StageMetrics, StageStatus};
 use crate::reference::spark::{Mapping, MeasuredRun, RunSource, SparkDetails, StageMap};
 use crate::reference::storage::{parquet_files, stream_batches};
@@ -295,7 +296,7 @@ impl Repeats {
         values.sort_by(f64::total_cmp);
         Some(Repeats {
             quietest: values[0],
-            median: median(values.clone()),
+            median: median(&values)?,
             slowest: values[values.len() - 1],
             runs: values.len(),
         })
@@ -313,18 +314,6 @@ impl Repeats {
     pub fn spread_pct(&self) -> Option<f64> {
         (self.runs >= 2 && self.median > 0.0)
             .then(|| clean((self.slowest - self.quietest) / self.median * 100.0))
-    }
-}
-
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 
@@ -376,8 +365,8 @@ pub fn groups(runs: &[Run]) -> Vec<Group<'_>> {
         }
     }
     for group in &mut groups {
-        group.events =
-            median(group.runs.iter().map(|r| r.record.events as f64).collect()).round() as u64;
+        let events: Vec<f64> = group.runs.iter().map(|r| r.record.events as f64).collect();
+        group.events = median(&events).map_or(0, |m| m.round() as u64);
     }
     groups.sort_by_key(|g| (g.events, g.workers));
     groups
@@ -606,7 +595,8 @@ mod tests {
         assert_eq!(r.spread_pct(), Some(175.0));
         assert_eq!(Repeats::of([10.0]).unwrap().spread_pct(), None);
         assert_eq!(Repeats::of([]), None);
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::interrupt::Scratch;
 use crate::reference::generator::generate;
 pub use crate::reference::machine::MachineLoad;
 use crate::reference::machine::{load_average, CpuSample};
+use crate::reference::metrics::median;
 use crate::reference::spark::StageMap;
 use crate::units::clean;
 
@@ -301,12 +302,15 @@ fn base_memory(calibration: &Calibration, runs: &[Run]) -> Option<f64> {
         .iter()
         .filter_map(|r| r.report.process_base_memory_bytes.map(|b| b as f64))
         .collect();
-    (calibration
+    let own_runs = calibration
         .runs
         .iter()
-        .all(|r| r.source == crate::reference::spark::RunSource::PipecalcRun)
-        && !starts.is_empty())
-    .then(|| run::median(starts))
+        .all(|r| r.source == crate::reference::spark::RunSource::PipecalcRun);
+    if own_runs {
+        median(&starts)
+    } else {
+        None
+    }
 }
 
 /// The speed-ups of the size measured at the most worker counts, one of

@@ -279,22 +279,6 @@ impl MeasuredRun {
     }
 }
 
-/// The median of some task times (the mean of the middle two of an even
-/// count); `None` for none.
-fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    Some(if sorted.len().is_multiple_of(2) {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    } else {
-        sorted[middle]
-    })
-}
-
 /// One pipecalc stage's Spark stages, folded.
 #[derive(Default)]
 struct Sums {
@@ -1290,7 +1274,8 @@ impl Log {
                 failed_tasks: s.failed_tasks,
                 busy_s: s.run_ms.map(|ms| clean(ms / 1000.0)),
                 longest_task_s: s.longest_ms.map(|ms| clean(ms / 1000.0)),
-                median_task_s: median(&s.task_ms).map(|ms| clean(ms / 1000.0)),
+                median_task_s: crate::reference::metrics::median(&s.task_ms)
+                    .map(|ms| clean(ms / 1000.0)),
                 shuffle_read_bytes: c.shuffle_read,
                 shuffle_remote_bytes: c.shuffle_remote,
                 shuffle_local_bytes: c.shuffle_local,

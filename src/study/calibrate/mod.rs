@@ -25,6 +25,7 @@ use super::run::{
 };
 use crate::interrupt::Scratch;
 use crate::reference::generator::generate;
+use crate::reference::metrics::median;
 use crate::reference::pipeline::StageId;
 use crate::reference::spark::StageMap;
 use crate::scenario::{Bound, Measure};
@@ -319,7 +320,7 @@ pub(super) fn fit_groups(
             .iter()
             .filter_map(|g| g.outside().map(|o| o.at(band)))
             .collect();
-        (!values.is_empty()).then(|| run::median(values))
+        median(&values)
     };
     let run_overhead_s = match (
         overhead(Band::Quiet),

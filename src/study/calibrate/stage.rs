@@ -9,10 +9,11 @@ use super::{
     measured_bound, significant_f, KeysCalibration, Source, StageCalibration, StageOutput,
     StageTime,
 };
+use crate::reference::metrics::median;
 use crate::reference::pipeline::{StageId, StageMetrics};
 use crate::scenario::Measure;
 use crate::study::fit::{self, Point, TimeFit};
-use crate::study::run::{self, Band, Group};
+use crate::study::run::{Band, Group};
 use crate::units::{clean, grouped, human_duration, significant};
 
 /// One stage's calibration from every group.
@@ -153,7 +154,7 @@ pub(super) fn calibrate_stage(
             (of > 0.0).then(|| read / of)
         })
         .collect();
-    let shuffle_share = (!shares.is_empty()).then(|| clean(significant_f(run::median(shares), 4)));
+    let shuffle_share = median(&shares).map(|m| clean(significant_f(m, 4)));
     Ok(StageCalibration {
         shuffle_share,
         name: crate::scenario::stage_name_from(measured_as),
@@ -184,10 +185,8 @@ fn fit_stage_time(points: &[Point]) -> Option<TimeFit> {
     if points.iter().all(|p| p.size > 0.0) {
         return fit::fit_time(points);
     }
-    Some(TimeFit::fixed(
-        run::median(points.iter().map(|p| p.value).collect()),
-        points.len(),
-    ))
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    Some(TimeFit::fixed(median(&values)?, points.len()))
 }
 
 /// What a stage writes: its rows (a fraction kept, distinct keys, or more

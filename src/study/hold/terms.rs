@@ -232,7 +232,7 @@ pub fn hold_terms(calibration: &Calibration, groups: &[Group]) -> Vec<TermCheck>
                         .task_skew()
                 })
                 .collect();
-            let skew = (!skews.is_empty()).then(|| super::super::run::median(skews));
+            let skew = crate::reference::metrics::median(&skews);
             let model_slowest = estimate.time.stages[index]
                 .engine
                 .as_ref()
