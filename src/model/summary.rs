@@ -239,6 +239,12 @@ fn seconds(fig: Option<&Fig<uom::si::f64::Time>>) -> Amount {
 }
 
 /// Nullable: `null` where the scenario does not set what it needs.
+/// Whether a row of a figure side by side is left out: an optional one
+/// that no column has (see [`Entry::optional`]).
+pub fn left_out<'a>(optional: bool, mut amounts: impl Iterator<Item = &'a Amount>) -> bool {
+    optional && amounts.all(Amount::is_absent)
+}
+
 const fn nullable(entry: Entry) -> Entry {
     Entry {
         nullable: true,

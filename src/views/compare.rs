@@ -69,7 +69,7 @@ pub fn document(comparison: &Comparison) -> Document {
         ..Section::default()
     };
     for figure in &comparison.figures {
-        if figure.optional && figure.values.iter().all(Amount::is_absent) {
+        if crate::model::summary::left_out(figure.optional, figure.values.iter()) {
             continue;
         }
         let mut cells = vec![figure.label.to_string(), figure.values[0].human()];

@@ -91,7 +91,7 @@ pub fn scale_document(
         .map(|p| metrics::summary(&p.estimate))
         .collect();
     for (row, first) in tables[0].iter().enumerate() {
-        if first.optional && tables.iter().all(|t| t[row].amount.is_absent()) {
+        if metrics::left_out(first.optional, tables.iter().map(|t| &t[row].amount)) {
             continue;
         }
         let mut cells = vec![first.label.to_string()];

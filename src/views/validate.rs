@@ -479,15 +479,14 @@ fn terms_section(validation: &Validation) -> Option<Section> {
         ],
     );
     for check in &validation.cluster_terms {
-        let show = |value: Option<f64>| {
+        // The model's spill is a yes or no (1 or 0); the log's is bytes.
+        let show = |value: Option<f64>, model: bool| {
             value.map_or_else(
                 || "—".to_string(),
                 |v| match check.term {
                     Term::ShuffleBytes => crate::units::human_bytes(v),
                     Term::RemoteShare => format!("{}%", crate::units::significant(v * 100.0, 3)),
-                    Term::Spill if check.predicted == Some(v) => {
-                        if v > 0.0 { "spills" } else { "fits" }.to_string()
-                    }
+                    Term::Spill if model => if v > 0.0 { "spills" } else { "fits" }.to_string(),
                     Term::Spill => crate::units::human_bytes(v),
                     Term::Skew => format!("{}×", crate::units::significant(v, 3)),
                 },
@@ -504,8 +503,8 @@ fn terms_section(validation: &Validation) -> Option<Section> {
                 Term::Skew => "longest ÷ median task",
             }
             .to_string(),
-            show(check.predicted),
-            show(check.measured),
+            show(check.predicted, true),
+            show(check.measured, false),
             match check.agreement {
                 Agreement::Agrees => "agrees",
                 Agreement::Disagrees => "DISAGREES",

@@ -34,7 +34,7 @@
 
 use anyhow::{anyhow, Result};
 
-use crate::model::summary::{summary, Amount, SUMMARY};
+use crate::model::summary::{summary, Amount, Entry, SUMMARY};
 use crate::model::Estimate;
 use crate::random::SplitMix64;
 use crate::scenario::{parse_with, End, Pick, RangedInput, Scenario};
@@ -410,7 +410,7 @@ pub fn study(
             let values: Vec<&Amount> = std::iter::once(&metric.amount)
                 .chain(seen.iter().map(|s| &s[index]))
                 .collect();
-            range_of(entry.key, entry.label, &metric.amount, &values)
+            range_of(entry, &metric.amount, &values)
         })
         .collect();
 
@@ -644,12 +644,8 @@ fn search_extreme(
 
 /// A summary figure over every case: its least and most, or in how many
 /// cases a verdict holds, or every name it takes.
-fn range_of(
-    key: &'static str,
-    label: &'static str,
-    likely: &Amount,
-    values: &[&Amount],
-) -> FigureRange {
+fn range_of(entry: &Entry, likely: &Amount, values: &[&Amount]) -> FigureRange {
+    let (key, label) = (entry.key, entry.label);
     let numbers: Vec<f64> = values.iter().filter_map(|a| a.number()).collect();
     let (low, high) = if numbers.len() == values.len() {
         let min = numbers.iter().copied().fold(f64::INFINITY, f64::min);
@@ -682,8 +678,7 @@ fn range_of(
         high,
         cases,
         names,
-        absent: values.iter().all(|a| a.is_absent())
-            && SUMMARY.iter().any(|e| e.key == key && e.optional),
+        absent: crate::model::summary::left_out(entry.optional, values.iter().copied()),
     }
 }
 
