@@ -286,6 +286,12 @@ impl<Q: Quantity> Fig<Q> {
     /// The name is written only when the figure has words, so a study pays
     /// nothing for it (pass `format_args!`, not `format!`).
     pub fn named(mut self, symbol: impl fmt::Display) -> Self {
+        // An input (a sum of one, a count read as a ratio) keeps its own
+        // name and source: renamed, it would lose both, and the new name
+        // would have no working line.
+        if AnyFig::is_input(&self) {
+            return self.alias(symbol);
+        }
         if let Some(text) = &mut self.text {
             text.symbol = Some(symbol.to_string());
         }

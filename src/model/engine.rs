@@ -324,7 +324,7 @@ pub fn terms(
             (Some(_), Some(sh)) => sh
                 .partitions
                 .as_ratio()
-                .alias(format_args!("tasks[{name}]")),
+                .named(format_args!("tasks[{name}]")),
             _ => {
                 let split = Fig::input(
                     units::bytes(SPLIT_BYTES),

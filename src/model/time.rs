@@ -500,15 +500,7 @@ pub fn time(scenario: &Scenario, flow: &Flow) -> TimeModel {
             .chain(overhead.as_ref())
             .chain(cluster_startup.as_ref()),
     )
-    // One fixed cost alone (the cluster's start-up) is an input: it keeps
-    // its own name, and T_fixed is explained as equal to it.
-    .map(|fixed| {
-        if AnyFig::is_input(&fixed) {
-            fixed.alias("T_fixed")
-        } else {
-            fixed.named("T_fixed")
-        }
-    });
+    .map(|fixed| fixed.named("T_fixed"));
     let lecture_rule = lecture_like && fixed.is_none();
     // One run: with one worker, then with N.
     let with_startup = |total: Fig<Time>| match &cluster_startup {
