@@ -106,13 +106,19 @@ const BATCH_BYTES: usize = 4 << 20;
 
 impl<'s> RawColumns<'s> {
     fn new(shape: &'s BatchShape) -> Self {
-        let rows = shape.rows.load(Ordering::Relaxed);
+        // An eighth more than the last batch: the columns' shares of a
+        // batch's text vary from batch to batch, and a builder that runs
+        // out doubles (and copies) what it holds.
+        let room = |size: usize| size + size / 8;
+        let rows = room(shape.rows.load(Ordering::Relaxed));
         RawColumns {
             shape,
             columns: shape
                 .column_bytes
                 .iter()
-                .map(|bytes| StringBuilder::with_capacity(rows, bytes.load(Ordering::Relaxed)))
+                .map(|bytes| {
+                    StringBuilder::with_capacity(rows, room(bytes.load(Ordering::Relaxed)))
+                })
                 .collect(),
             timestamps: TimestampMillisecondBuilder::with_capacity(rows),
             rows: 0,
@@ -145,15 +151,17 @@ impl<'s> RawColumns<'s> {
             }
             arrays.push(Arc::new(finished));
         }
-        // Only a full batch has a next one to size; `finish` left the
-        // builders empty either way.
-        if full {
-            *self = RawColumns::new(shape);
-        } else {
-            self.rows = 0;
-            self.bytes = 0;
-        }
+        // `finish` left the builders empty; a full batch's next one is
+        // sized by [`RawColumns::make_room`] once this one is written, so
+        // the two are never in memory at once.
+        self.rows = 0;
+        self.bytes = 0;
         Ok(RecordBatch::try_new(schema_raw(), arrays)?)
+    }
+
+    /// Sizes the (empty) builders for a batch like the last full one.
+    fn make_room(&mut self) {
+        *self = RawColumns::new(self.shape);
     }
 }
 
@@ -433,6 +441,8 @@ fn ingest_file_once(
             };
             sink.write(&batch)?;
             tripwire.advance(batch.num_rows() as u64)?;
+            drop(batch);
+            columns.make_room();
         }
     }
     let corrupt_stream = corrupt.is_some();
