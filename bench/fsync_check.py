@@ -29,6 +29,32 @@ STAGING = {
 }
 
 CALL = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+)")
+# A call another thread's call interrupted in the trace: its start, and its end.
+UNFINISHED = re.compile(r"^(\d+)\s+(\w+)\((.*?)\s*<unfinished \.\.\.>$")
+RESUMED = re.compile(r"^(\d+)\s+<\.\.\. (\w+) resumed>(.*)\)\s+=\s+(-?\d+)")
+
+
+def calls(lines):
+    """Each finished system call as (thread, name, arguments, result),
+    joining the halves strace splits a call into when threads overlap."""
+    started = {}
+    for line in lines:
+        line = line.rstrip("\n")
+        call = CALL.match(line)
+        if call:
+            yield call.groups()
+            continue
+        unfinished = UNFINISHED.match(line)
+        if unfinished:
+            tid, name, arguments = unfinished.groups()
+            started[(tid, name)] = arguments
+            continue
+        resumed = RESUMED.match(line)
+        if resumed:
+            tid, name, rest, result = resumed.groups()
+            arguments = started.pop((tid, name), None)
+            if arguments is not None:
+                yield tid, name, arguments + rest, result
 
 
 def published(path, lake):
@@ -62,24 +88,22 @@ def main():
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    # Each process's open descriptors, and every path fsynced.
+    # The open descriptors, and every path fsynced. One process, whose
+    # threads share their descriptors: a file written on a worker is
+    # fsynced on the thread that flushes files to disk.
     open_files = {}
     synced = set()
     with open(trace, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            call = CALL.match(line)
-            if not call:
-                continue
-            pid, name, arguments, result = call.groups()
+        for _thread, name, arguments, result in calls(lines):
             result = int(result)
             if name in ("openat", "open") and result >= 0:
                 quoted = re.search(r'"((?:[^"\\]|\\.)*)"', arguments)
                 if quoted:
-                    open_files[(pid, result)] = quoted.group(1)
+                    open_files[result] = quoted.group(1)
             elif name == "close":
-                open_files.pop((pid, int(arguments.strip() or -1)), None)
+                open_files.pop(int(arguments.strip() or -1), None)
             elif name in ("fsync", "fdatasync") and result == 0:
-                path = open_files.get((pid, int(arguments.strip())))
+                path = open_files.get(int(arguments.strip()))
                 if path is not None:
                     synced.add(published(os.path.abspath(path), os.path.abspath(lake)))
     lake = os.path.abspath(lake)

@@ -109,14 +109,104 @@ impl ParquetSink {
         Ok(())
     }
 
-    /// Writes the footer and closes the file, on disk (fsynced).
-    pub fn finish(self) -> Result<()> {
+    /// Writes the footer and hands the file to `syncer`, which puts it on
+    /// disk (fsynced) before the stage publishes.
+    pub fn finish(self, syncer: &Syncer) -> Result<()> {
         let file = self
             .writer
             .into_inner()
             .with_context(|| format!("cannot finish `{}`", self.path.display()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot flush `{}` to disk", self.path.display()))
+        syncer.sync(self.path, file);
+        Ok(())
+    }
+}
+
+/// Fsyncs a stage's finished files on a thread of its own. An fsync waits
+/// for the disk: a worker that made it itself sat idle while it could
+/// have been parsing (at 1M events, 170 fsyncs and about a tenth of a
+/// run's wall time). The stage hands each finished file over and goes on;
+/// [`Syncer::finish`] waits for every one before the stage publishes, so
+/// nothing is published that is not on disk.
+pub struct Syncer {
+    files: Option<std::sync::mpsc::Sender<(PathBuf, File)>>,
+    thread: Option<std::thread::JoinHandle<Result<Synced>>>,
+}
+
+/// The files a [`Syncer`] put on disk: publishing need not flush them again.
+pub type Synced = std::collections::HashSet<PathBuf>;
+
+impl Syncer {
+    pub fn start() -> Result<Syncer> {
+        let (files, queue) = std::sync::mpsc::channel::<(PathBuf, File)>();
+        let thread = std::thread::Builder::new()
+            .name("pipecalc-fsync".into())
+            .spawn(move || {
+                let mut first_error = None;
+                let mut synced = Synced::new();
+                for (path, file) in queue {
+                    // After a failure the rest are still flushed: the error
+                    // reported is the first, and the stage does not publish.
+                    match file.sync_all() {
+                        Ok(()) => {
+                            synced.insert(path);
+                        }
+                        Err(error) => {
+                            first_error.get_or_insert(
+                                anyhow::Error::new(error)
+                                    .context(format!("cannot flush `{}` to disk", path.display())),
+                            );
+                        }
+                    }
+                }
+                first_error.map_or(Ok(synced), Err)
+            })
+            .context("cannot start the thread that flushes files to disk")?;
+        Ok(Syncer {
+            files: Some(files),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues a written file to be fsynced.
+    pub fn sync(&self, path: PathBuf, file: File) {
+        if let Some(files) = &self.files {
+            // The thread ends only when the sender is dropped, so the
+            // queue is open; should it not be, `finish` reports why.
+            let _ = files.send((path, file));
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path` and queues it to be fsynced.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let mut file =
+            File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?;
+        file.write_all(bytes)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        self.sync(path.to_path_buf(), file);
+        Ok(())
+    }
+
+    /// Waits until every queued file is on disk: the files, or the first
+    /// failure.
+    pub fn finish(mut self) -> Result<Synced> {
+        self.files = None;
+        match self.thread.take().map(|thread| thread.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => anyhow::bail!("the thread flushing files to disk stopped"),
+            None => Ok(Synced::new()),
+        }
+    }
+}
+
+impl Drop for Syncer {
+    /// A stage that failed still waits for its queued files, so no thread
+    /// outlives it holding a file of its staging folder.
+    fn drop(&mut self) {
+        self.files = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -490,8 +580,9 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Fsyncs every file and folder under `dir`, and `dir` itself.
-pub fn sync_tree(dir: &Path) -> Result<()> {
+/// Fsyncs every file and folder under `dir`, and `dir` itself, but the
+/// files already `synced`.
+pub fn sync_tree(dir: &Path, synced: &Synced) -> Result<()> {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
         for entry in std::fs::read_dir(&folder)
@@ -501,7 +592,7 @@ pub fn sync_tree(dir: &Path) -> Result<()> {
             let path = entry.path();
             if entry.file_type()?.is_dir() {
                 pending.push(path);
-            } else {
+            } else if !synced.contains(&path) {
                 File::open(&path)
                     .and_then(|file| file.sync_all())
                     .with_context(|| format!("cannot flush `{}` to disk", path.display()))?;
@@ -579,11 +670,12 @@ pub fn fresh_staging(out: &Path, stage: &str) -> Result<PathBuf> {
 
 /// Publishes a staged stage output as `out/<name>`: everything in it is
 /// fsynced, then it takes the name in one atomic step, so a reader (or a
-/// power loss) sees the old complete output or the new one.
-pub fn publish(out: &Path, stage: &str, name: &str) -> Result<PathBuf> {
+/// power loss) sees the old complete output or the new one. The files in
+/// `synced` are on disk already.
+pub fn publish(out: &Path, stage: &str, name: &str, synced: &Synced) -> Result<PathBuf> {
     let staging = staging_dir(out, stage);
     let target = out.join(name);
-    sync_tree(&staging)?;
+    sync_tree(&staging, synced)?;
     crash_point(&format!("before-publish-{stage}"));
     if !target.exists() {
         std::fs::rename(&staging, &target)
@@ -664,6 +756,40 @@ mod tests {
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 
+    /// The syncer flushes every file it is given, says which, and fails
+    /// the stage (naming the file) when one cannot be flushed; the files
+    /// after a failure are still flushed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_syncer_reports_what_it_flushed_and_the_first_failure() {
+        let dir = std::env::temp_dir().join(format!("pipecalc-syncer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+        let syncer = Syncer::start().unwrap();
+        syncer.write(&a, b"one\n").unwrap();
+        syncer.write(&b, b"two\n").unwrap();
+        let synced = syncer.finish().unwrap();
+        assert_eq!(synced, Synced::from([a.clone(), b.clone()]));
+        assert_eq!(std::fs::read(&b).unwrap(), b"two\n");
+        // A character device cannot be fsynced (EINVAL).
+        let syncer = Syncer::start().unwrap();
+        let null = PathBuf::from("/dev/null");
+        syncer.sync(
+            null,
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .unwrap(),
+        );
+        syncer.write(&a, b"three\n").unwrap();
+        let error = syncer.finish().unwrap_err();
+        assert!(
+            format!("{error:#}").contains("cannot flush `/dev/null` to disk"),
+            "{error:#}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// Statistics are kept where a reader can prune by them and left out
     /// where it cannot; the data reads back the same either way.
     #[test]
@@ -682,7 +808,9 @@ mod tests {
         let path = dir.join("part.parquet");
         let mut sink = ParquetSink::create(&path, schema, 1024).unwrap();
         sink.write(&batch).unwrap();
-        sink.finish().unwrap();
+        let syncer = Syncer::start().unwrap();
+        sink.finish(&syncer).unwrap();
+        assert!(syncer.finish().unwrap().contains(&path));
         let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
         let group = reader.metadata().row_group(0);
         let id_stats = group

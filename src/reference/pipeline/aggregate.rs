@@ -115,7 +115,7 @@ impl Stage for Aggregate {
             config.row_group_rows,
         )?;
         sink.write(&batch)?;
-        sink.finish()?;
+        sink.finish(&cx.syncer)?;
         Ok(StageOutcome {
             metrics,
             ..StageOutcome::default()

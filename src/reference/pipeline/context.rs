@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{Manifest, RunConfig, StageId, StageMetrics, StageOutcome, StageStatus};
 use crate::reference::instrument::Probe;
 use crate::reference::storage::{
-    fresh_staging, parquet_files, publish, total_size, write_json, MANIFEST,
+    fresh_staging, parquet_files, publish, total_size, write_json, Syncer, MANIFEST,
 };
 
 /// One stage's run: started by the pipeline, handed to the stage, finished
@@ -24,6 +24,9 @@ pub(super) struct StageContext<'a> {
     pub staging: PathBuf,
     /// Rows the stage before put out, to place `--fail-at`.
     pub upstream_rows: u64,
+    /// Flushes the stage's files to disk while it works; waited for
+    /// before it publishes.
+    pub syncer: Syncer,
     fingerprint: String,
     probe: Probe,
 }
@@ -42,6 +45,7 @@ impl<'a> StageContext<'a> {
             stage,
             staging,
             upstream_rows,
+            syncer: Syncer::start()?,
             fingerprint,
             probe,
         })
@@ -87,6 +91,7 @@ impl<'a> StageContext<'a> {
             input_fingerprint,
             inputs,
         } = ran;
+        let synced = self.syncer.finish()?;
         let files = parquet_files(&self.staging)?;
         metrics.bytes_out = total_size(&files);
         let (wall, cpu, peak) = self.probe.finish();
@@ -104,7 +109,12 @@ impl<'a> StageContext<'a> {
             settings: super::stage_settings(self.config, self.stage),
         };
         write_json(&self.staging.join(MANIFEST), &manifest)?;
-        publish(&self.config.out, self.stage.name(), self.stage.dataset())?;
+        publish(
+            &self.config.out,
+            self.stage.name(),
+            self.stage.dataset(),
+            &synced,
+        )?;
         Ok(manifest)
     }
 }

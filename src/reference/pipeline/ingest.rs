@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::columns::schema_raw;
 use super::context::{StageContext, Tripwire};
 use super::input::{self, fingerprint, InputFile, InputRecord};
-use super::{Quality, RunConfig, Stage, StageId, StageOutcome};
+use super::{Quality, Stage, StageId, StageOutcome};
 use crate::reference::calendar::{date_string, MS_PER_DAY};
 use crate::reference::event::{validate_into, KeyOrder, LogFormat, RawEvent, Refusal};
 use crate::reference::storage::{total_size, ParquetSink};
@@ -33,7 +33,7 @@ impl Stage for Ingest<'_> {
     }
 
     fn run(&self, cx: &StageContext) -> Result<StageOutcome> {
-        let (config, files, staging) = (cx.config, self.files, &cx.staging);
+        let (config, files) = (cx.config, self.files);
         let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
         let total_bytes: u64 = total_size(&paths);
         // The tripwire counts rows; estimate the total from ~500 bytes a line.
@@ -46,15 +46,7 @@ impl Stage for Ingest<'_> {
         let results: Vec<FileIngest> = files
             .par_iter()
             .map(|file| {
-                let done = ingest_file(
-                    config,
-                    self.format,
-                    file,
-                    staging,
-                    &failures,
-                    &tripwire,
-                    &shape,
-                );
+                let done = ingest_file(cx, self.format, file, &failures, &tripwire, &shape);
                 bar.inc(1);
                 done
             })
@@ -188,10 +180,9 @@ impl ReadFailures {
 }
 
 fn ingest_file(
-    config: &RunConfig,
+    cx: &StageContext,
     format: &LogFormat,
     file: &InputFile,
-    staging: &Path,
     failures: &ReadFailures,
     tripwire: &Tripwire,
     shape: &BatchShape,
@@ -205,7 +196,7 @@ fn ingest_file(
                 "injected transient read failure (--inject-read-failures)",
             )))
         } else {
-            ingest_file_once(config, format, file, staging, tripwire, shape)
+            ingest_file_once(cx, format, file, tripwire, shape)
         };
         match outcome {
             Ok(mut done) => {
@@ -214,7 +205,7 @@ fn ingest_file(
             }
             Err(error) => {
                 let transient = error.downcast_ref::<std::io::Error>().is_some();
-                if !transient || attempt >= config.retries.max(1) {
+                if !transient || attempt >= cx.config.retries.max(1) {
                     return Err(error.context(format!(
                         "reading `{}` failed after {attempt} attempt(s)",
                         file.path.display()
@@ -247,13 +238,13 @@ fn skip_line(reader: &mut impl BufRead) -> std::io::Result<u64> {
 }
 
 fn ingest_file_once(
-    config: &RunConfig,
+    cx: &StageContext,
     format: &LogFormat,
     file: &InputFile,
-    staging: &Path,
     tripwire: &Tripwire,
     shape: &BatchShape,
 ) -> Result<FileIngest> {
+    let (config, staging, syncer) = (cx.config, &cx.staging, &cx.syncer);
     let path = &file.path;
     let (mut reader, compression, raw) = input::open(path)?;
     let source = file.name.clone();
@@ -484,13 +475,13 @@ fn ingest_file_once(
                 sink.write(&batch)?;
                 tripwire.advance(batch.num_rows() as u64)?;
             }
-            sink.finish()?;
+            sink.finish(syncer)?;
         }
     }
     if !quarantine.is_empty() {
         let folder = staging.join("_quarantine");
         std::fs::create_dir_all(&folder)?;
-        std::fs::write(folder.join(format!("{part}.jsonl")), quarantine)?;
+        syncer.write(&folder.join(format!("{part}.jsonl")), quarantine.as_bytes())?;
     }
     let seen = raw.borrow().clone();
     done.input = what_was_read(path, &file.name, &seen, corrupt_stream)?;

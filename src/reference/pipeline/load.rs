@@ -63,7 +63,7 @@ impl Stage for Load {
                 config.row_group_rows,
             )?;
             sink.write(&batch)?;
-            sink.finish()?;
+            sink.finish(&cx.syncer)?;
             metrics.rows_out += rows.len() as u64;
             bar.inc(1);
         }

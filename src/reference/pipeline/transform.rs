@@ -262,9 +262,10 @@ impl Transform<'_> {
         processed: &Path,
         first: u64,
         duplicates: &[u64],
-        config: &RunConfig,
+        cx: &StageContext,
         tripwire: &super::context::Tripwire,
     ) -> Result<PartCounts> {
+        let config = cx.config;
         let mut counts = PartCounts::default();
         let mut next_duplicate = duplicates.partition_point(|&d| d < first);
         let mut row_number = first;
@@ -321,7 +322,7 @@ impl Transform<'_> {
             out.write(&mut sink, processed, config)?;
         }
         if let Some(sink) = sink {
-            sink.finish()?;
+            sink.finish(&cx.syncer)?;
         }
         Ok(counts)
     }
@@ -372,7 +373,7 @@ impl Stage for Transform<'_> {
                     let name = raw_part.file_name().expect("a Parquet file");
                     let processed = staging.join(format!("date={date}")).join(name);
                     let counted =
-                        self.part(raw_part, &processed, first, &duplicates, config, &tripwire);
+                        self.part(raw_part, &processed, first, &duplicates, cx, &tripwire);
                     bar.inc(1);
                     counted
                 })
