@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
-use arrow_schema::Schema;
+use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -224,10 +224,44 @@ pub fn stream_batches(
     batch_rows: usize,
     columns: Option<&[&str]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
+    stream_batches_viewed(path, batch_rows, columns, &[])
+}
+
+/// [`stream_batches`], with the text columns named in `viewed` read as
+/// string views (`Utf8View`): each value points into the decoded page
+/// instead of being copied into an array of its own.
+pub fn stream_batches_viewed(
+    path: &Path,
+    batch_rows: usize,
+    columns: Option<&[&str]>,
+    viewed: &[&str],
+) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let file = File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .with_context(|| format!("`{}` is not a Parquet file", path.display()))?
-        .with_batch_size(batch_rows);
+    let not_parquet = || format!("`{}` is not a Parquet file", path.display());
+    let mut metadata =
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).with_context(not_parquet)?;
+    if !viewed.is_empty() {
+        let schema = metadata.schema();
+        let fields: Vec<arrow_schema::FieldRef> = schema
+            .fields()
+            .iter()
+            .map(|field| match field.data_type() {
+                DataType::Utf8 if viewed.contains(&field.name().as_str()) => {
+                    Arc::new(field.as_ref().clone().with_data_type(DataType::Utf8View))
+                }
+                _ => field.clone(),
+            })
+            .collect();
+        let viewed = Schema::new_with_metadata(fields, schema.metadata().clone());
+        metadata = ArrowReaderMetadata::try_new(
+            metadata.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(Arc::new(viewed)),
+        )
+        .with_context(not_parquet)?;
+    }
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
+    let mut builder = builder.with_batch_size(batch_rows);
     if let Some(columns) = columns {
         let schema = builder.schema().clone();
         let indices = columns
@@ -756,6 +790,58 @@ mod tests {
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 
+    /// A Parquet part of a non-null and a nullable text column, written
+    /// by a sink and flushed by a syncer (which says it flushed it): its
+    /// folder, its path and the batch written.
+    fn two_text_columns(
+        name: &str,
+        columns: [&str; 2],
+        first: Vec<&str>,
+        second: Vec<Option<&str>>,
+    ) -> (PathBuf, PathBuf, RecordBatch) {
+        use arrow_array::{ArrayRef, StringArray};
+        use arrow_schema::Field;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(columns[0], DataType::Utf8, false),
+            Field::new(columns[1], DataType::Utf8, true),
+        ]));
+        let first: ArrayRef = Arc::new(StringArray::from(first));
+        let second: ArrayRef = Arc::new(StringArray::from(second));
+        let batch = RecordBatch::try_new(schema.clone(), vec![first, second]).unwrap();
+        let dir = std::env::temp_dir().join(format!("pipecalc-{name}-{}", std::process::id()));
+        let path = dir.join("part.parquet");
+        let mut sink = ParquetSink::create(&path, schema, 1024).unwrap();
+        sink.write(&batch).unwrap();
+        let syncer = Syncer::start().unwrap();
+        sink.finish(&syncer).unwrap();
+        assert!(syncer.finish().unwrap().contains(&path));
+        (dir, path, batch)
+    }
+
+    /// A text column read as string views holds the same values; the
+    /// other columns are read as they were written.
+    #[test]
+    fn text_read_as_views_is_the_same_text() {
+        use arrow_array::cast::AsArray;
+        let (dir, path, batch) = two_text_columns(
+            "views",
+            ["event_id", "page"],
+            vec!["e1-000000000000001", "e2"],
+            vec![Some("/product/p000001"), None],
+        );
+        let read: Vec<RecordBatch> = stream_batches_viewed(&path, 1024, None, &["event_id"])
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let ids = read[0].column(0).as_string_view();
+        assert_eq!(
+            ids.iter().collect::<Vec<_>>(),
+            [Some("e1-000000000000001"), Some("e2")]
+        );
+        assert_eq!(read[0].column(1).as_ref(), batch.column(1).as_ref());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// The syncer flushes every file it is given, says which, and fails
     /// the stage (naming the file) when one cannot be flushed; the files
     /// after a failure are still flushed.
@@ -794,23 +880,13 @@ mod tests {
     /// where it cannot; the data reads back the same either way.
     #[test]
     fn statistics_only_where_a_reader_can_prune() {
-        use arrow_array::{ArrayRef, StringArray};
-        use arrow_schema::{DataType, Field};
         use parquet::file::reader::{FileReader, SerializedFileReader};
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("event_id", DataType::Utf8, false),
-            Field::new("user_agent", DataType::Utf8, true),
-        ]));
-        let ids: ArrayRef = Arc::new(StringArray::from(vec!["e1-02", "e1-01"]));
-        let agents: ArrayRef = Arc::new(StringArray::from(vec![Some("Mozilla/5.0 (X11)"), None]));
-        let batch = RecordBatch::try_new(schema.clone(), vec![ids, agents]).unwrap();
-        let dir = std::env::temp_dir().join(format!("pipecalc-stats-{}", std::process::id()));
-        let path = dir.join("part.parquet");
-        let mut sink = ParquetSink::create(&path, schema, 1024).unwrap();
-        sink.write(&batch).unwrap();
-        let syncer = Syncer::start().unwrap();
-        sink.finish(&syncer).unwrap();
-        assert!(syncer.finish().unwrap().contains(&path));
+        let (dir, path, batch) = two_text_columns(
+            "stats",
+            ["event_id", "user_agent"],
+            vec!["e1-02", "e1-01"],
+            vec![Some("Mozilla/5.0 (X11)"), None],
+        );
         let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
         let group = reader.metadata().row_group(0);
         let id_stats = group

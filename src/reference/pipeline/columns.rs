@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMillisecondType, UInt64Type};
-use arrow_array::{PrimitiveArray, RecordBatch, StringArray};
+use arrow_array::{PrimitiveArray, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a arrow_array::ArrayRef> {
@@ -19,6 +19,13 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a arrow_array::Arr
 pub(super) fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
     column(batch, name)?
         .as_string_opt::<i32>()
+        .ok_or_else(|| anyhow!("column `{name}` is not text"))
+}
+
+/// A text column read as string views, by name.
+pub(super) fn text_view<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray> {
+    column(batch, name)?
+        .as_string_view_opt()
         .ok_or_else(|| anyhow!("column `{name}` is not text"))
 }
 

@@ -753,6 +753,7 @@ fn check_kept_raw(config: &RunConfig, manifest: &Manifest) -> Result<()> {
 fn check_input(config: &RunConfig, files: &[input::InputFile], manifest: &Manifest) -> Result<()> {
     let records: Vec<InputRecord> = files
         .par_iter()
+        .with_max_len(1)
         .map(|f| input::hash_file(&f.path))
         .collect::<Result<_>>()?;
     if input::fingerprint(&records) == manifest.input_fingerprint {

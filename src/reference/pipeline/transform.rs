@@ -25,7 +25,7 @@ use super::context::StageContext;
 use super::{by_date, columns, Quality, RunConfig, Stage, StageId, StageOutcome};
 use crate::reference::event::{LogFormat, ProductError};
 use crate::reference::storage::{
-    fnv1a, fnv1a_continue, parquet_files, row_count, stream_batches, total_size, ParquetSink,
+    parquet_files, row_count, stream_batches_viewed, total_size, ParquetSink,
 };
 
 /// Keeps the page views of product pages, deduplicated by (event_id,
@@ -34,9 +34,10 @@ pub(super) struct Transform<'a> {
     pub format: &'a LogFormat,
 }
 
-/// The dedup key of one row: FNV-1a of its event id and timestamp.
+/// The dedup key of one row: XXH3 of its event id, seeded with its
+/// timestamp. (FNV-1a, a byte at a time, cost a tenth of the transform.)
 fn dedup_key(event_id: &str, timestamp: i64) -> u64 {
-    fnv1a_continue(fnv1a(event_id.as_bytes()), &timestamp.to_le_bytes())
+    xxhash_rust::xxh3::xxh3_64_with_seed(event_id.as_bytes(), timestamp as u64)
 }
 
 /// Each part's dedup keys, in row order, a worker-count of parts at a time.
@@ -48,12 +49,15 @@ fn keys_in_order(
     for chunk in parts.chunks(rayon::current_num_threads().max(1)) {
         let keys: Vec<Vec<u64>> = chunk
             .par_iter()
+            .with_max_len(1)
             .map(|path| {
                 let mut keys = Vec::new();
                 let wanted = ["event_id", "timestamp"];
-                for batch in stream_batches(path, config.batch_rows, Some(&wanted))? {
+                for batch in
+                    stream_batches_viewed(path, config.batch_rows, Some(&wanted), &["event_id"])?
+                {
                     let batch = batch?;
-                    let ids = columns::text(&batch, "event_id")?;
+                    let ids = columns::text_view(&batch, "event_id")?;
                     let times = columns::timestamps(&batch, "timestamp")?;
                     keys.extend(
                         (0..batch.num_rows())
@@ -273,12 +277,13 @@ impl Transform<'_> {
         let mut out = ProcessedBatch::default();
         let wanted = ["event_id", "page", "timestamp", "action"];
         let timing = self.format.uses_pattern();
-        for batch in stream_batches(raw_part, config.batch_rows, Some(&wanted))? {
+        let viewed = ["event_id", "page", "action"];
+        for batch in stream_batches_viewed(raw_part, config.batch_rows, Some(&wanted), &viewed)? {
             let batch = batch?;
-            let ids = columns::text(&batch, "event_id")?;
-            let pages = columns::text(&batch, "page")?;
+            let ids = columns::text_view(&batch, "event_id")?;
+            let pages = columns::text_view(&batch, "page")?;
             let times = columns::timestamps(&batch, "timestamp")?;
-            let actions = columns::text(&batch, "action")?;
+            let actions = columns::text_view(&batch, "action")?;
             for row in 0..batch.num_rows() {
                 counts.rows_in += 1;
                 let duplicate = duplicates.get(next_duplicate) == Some(&row_number);
@@ -366,9 +371,11 @@ impl Stage for Transform<'_> {
                     Some(first)
                 })
                 .collect();
+            // One part a task, so no worker waits on a run of parts another holds.
             let done: Vec<PartCounts> = parts
                 .par_iter()
                 .zip(firsts)
+                .with_max_len(1)
                 .map(|(raw_part, first)| {
                     let name = raw_part.file_name().expect("a Parquet file");
                     let processed = staging.join(format!("date={date}")).join(name);
