@@ -237,12 +237,17 @@ impl<R: Read> Read for Hashing<R> {
 /// raw bytes as they are read.
 pub type OpenLog = (Box<dyn BufRead>, Compression, Rc<RefCell<RawRead>>);
 
+/// The bytes a log file is read by (a line is parsed where it lies in
+/// this buffer): 256 KiB reads as fast as 1 MiB did, and each worker holds
+/// 0.8 MB less.
+const READ_BUFFER: usize = 256 << 10;
+
 /// Opens a log file as text lines, decompressing as it streams.
 pub fn open(path: &Path) -> std::io::Result<OpenLog> {
     let seen = Rc::new(RefCell::new(RawRead::default()));
     let file = std::fs::File::open(path)?;
     let mut raw = BufReader::with_capacity(
-        1 << 20,
+        READ_BUFFER,
         Hashing {
             inner: file,
             seen: Rc::clone(&seen),

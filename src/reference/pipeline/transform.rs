@@ -40,6 +40,15 @@ fn dedup_key(event_id: &str, timestamp: i64) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(event_id.as_bytes(), timestamp as u64)
 }
 
+/// Rows a read decodes at a time: what is written is cut at
+/// `--batch-rows`, but what is read can be cut anywhere, and smaller reads
+/// hold less in memory.
+fn read_rows(config: &RunConfig) -> usize {
+    config.batch_rows.min(READ_ROWS)
+}
+
+const READ_ROWS: usize = 8192;
+
 /// Each part's dedup keys, in row order, a worker-count of parts at a time.
 fn keys_in_order(
     parts: &[PathBuf],
@@ -54,7 +63,7 @@ fn keys_in_order(
                 let mut keys = Vec::new();
                 let wanted = ["event_id", "timestamp"];
                 for batch in
-                    stream_batches_viewed(path, config.batch_rows, Some(&wanted), &["event_id"])?
+                    stream_batches_viewed(path, read_rows(config), Some(&wanted), &["event_id"])?
                 {
                     let batch = batch?;
                     let ids = columns::text_view(&batch, "event_id")?;
@@ -278,7 +287,7 @@ impl Transform<'_> {
         let wanted = ["event_id", "page", "timestamp", "action"];
         let timing = self.format.uses_pattern();
         let viewed = ["event_id", "page", "action"];
-        for batch in stream_batches_viewed(raw_part, config.batch_rows, Some(&wanted), &viewed)? {
+        for batch in stream_batches_viewed(raw_part, read_rows(config), Some(&wanted), &viewed)? {
             let batch = batch?;
             let ids = columns::text_view(&batch, "event_id")?;
             let pages = columns::text_view(&batch, "page")?;
