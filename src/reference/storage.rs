@@ -224,39 +224,59 @@ pub fn stream_batches(
     batch_rows: usize,
     columns: Option<&[&str]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
-    stream_batches_viewed(path, batch_rows, columns, &[])
+    stream_batches_as(path, batch_rows, columns, &[])
 }
 
-/// [`stream_batches`], with the text columns named in `viewed` read as
-/// string views (`Utf8View`): each value points into the decoded page
-/// instead of being copied into an array of its own.
-pub fn stream_batches_viewed(
+/// How a text column is read, other than as plain strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextAs {
+    /// String views (`Utf8View`): each value points into the decoded page
+    /// instead of being copied into an array of its own.
+    Views,
+    /// A dictionary (`Dictionary(Int32, Utf8)`) as the file stores it: a
+    /// column of a few distinct values is read as their indices.
+    Dictionary,
+}
+
+/// [`stream_batches`], with the text columns named in `text_as` read as
+/// it says.
+pub fn stream_batches_as(
     path: &Path,
     batch_rows: usize,
     columns: Option<&[&str]>,
-    viewed: &[&str],
+    text_as: &[(&str, TextAs)],
 ) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let file = File::open(path).with_context(|| format!("cannot open `{}`", path.display()))?;
     let not_parquet = || format!("`{}` is not a Parquet file", path.display());
     let mut metadata =
         ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).with_context(not_parquet)?;
-    if !viewed.is_empty() {
+    if !text_as.is_empty() {
         let schema = metadata.schema();
         let fields: Vec<arrow_schema::FieldRef> = schema
             .fields()
             .iter()
-            .map(|field| match field.data_type() {
-                DataType::Utf8 if viewed.contains(&field.name().as_str()) => {
-                    Arc::new(field.as_ref().clone().with_data_type(DataType::Utf8View))
+            .map(|field| {
+                let read_as = text_as.iter().find(|(name, _)| name == field.name());
+                match (field.data_type(), read_as) {
+                    (DataType::Utf8, Some((_, how))) => {
+                        let as_type = match how {
+                            TextAs::Views => DataType::Utf8View,
+                            TextAs::Dictionary => DataType::Dictionary(
+                                Box::new(DataType::Int32),
+                                Box::new(DataType::Utf8),
+                            ),
+                        };
+                        Arc::new(field.as_ref().clone().with_data_type(as_type))
+                    }
+                    _ => field.clone(),
                 }
-                _ => field.clone(),
             })
             .collect();
-        let viewed = Schema::new_with_metadata(fields, schema.metadata().clone());
+        let read_as = Schema::new_with_metadata(fields, schema.metadata().clone());
         metadata = ArrowReaderMetadata::try_new(
             metadata.metadata().clone(),
-            ArrowReaderOptions::new().with_schema(Arc::new(viewed)),
+            ArrowReaderOptions::new().with_schema(Arc::new(read_as)),
         )
         .with_context(not_parquet)?;
     }
@@ -829,10 +849,11 @@ mod tests {
             vec!["e1-000000000000001", "e2"],
             vec![Some("/product/p000001"), None],
         );
-        let read: Vec<RecordBatch> = stream_batches_viewed(&path, 1024, None, &["event_id"])
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
+        let read: Vec<RecordBatch> =
+            stream_batches_as(&path, 1024, None, &[("event_id", TextAs::Views)])
+                .unwrap()
+                .collect::<Result<_>>()
+                .unwrap();
         let ids = read[0].column(0).as_string_view();
         assert_eq!(
             ids.iter().collect::<Vec<_>>(),

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use anyhow::Result;
 use arrow_array::builder::{StringBuilder, UInt64Builder};
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use rayon::prelude::*;
 
 use super::context::StageContext;
-use super::{by_date, columns, Stage, StageId, StageMetrics, StageOutcome};
-use crate::reference::storage::{parquet_files, stream_batches, total_size, ParquetSink};
+use super::{by_date, columns, read_rows, Stage, StageId, StageMetrics, StageOutcome};
+use crate::reference::storage::{
+    parquet_files, stream_batches_as, total_size, ParquetSink, TextAs,
+};
 
 /// Counts views per (date, product_id).
 pub(super) struct Aggregate;
@@ -53,16 +55,36 @@ impl Stage for Aggregate {
                 let mut counts: AHashMap<String, u64> = AHashMap::new();
                 let mut rows = 0u64;
                 for part in parts {
-                    for batch in stream_batches(&part, config.batch_rows, Some(&["product_id"]))? {
+                    // Read as the dictionary the file stores: each row is an
+                    // index, counted in a slot of its own, and each product
+                    // is looked up once a batch instead of once a row.
+                    let wanted = ["product_id"];
+                    let read_as = [("product_id", TextAs::Dictionary)];
+                    let mut slots: Vec<u64> = Vec::new();
+                    for batch in
+                        stream_batches_as(&part, read_rows(config), Some(&wanted), &read_as)?
+                    {
                         let batch = batch?;
-                        let products = columns::text(&batch, "product_id")?;
-                        for row in 0..batch.num_rows() {
-                            let product = products.value(row);
+                        let (indices, products) = columns::dictionary(&batch, "product_id")?;
+                        slots.clear();
+                        slots.resize(products.len(), 0);
+                        for &index in indices.values() {
+                            let slot = usize::try_from(index).ok().and_then(|i| slots.get_mut(i));
+                            let Some(slot) = slot else {
+                                anyhow::bail!(
+                                    "`{}` has a product index ({index}) outside its dictionary",
+                                    part.display()
+                                );
+                            };
+                            *slot += 1;
+                        }
+                        for (slot, &count) in slots.iter().enumerate().filter(|(_, &c)| c > 0) {
+                            let product = products.value(slot);
                             // A product seen before is counted without a new String.
                             match counts.get_mut(product) {
-                                Some(count) => *count += 1,
+                                Some(total) => *total += count,
                                 None => {
-                                    counts.insert(product.to_string(), 1);
+                                    counts.insert(product.to_string(), count);
                                 }
                             }
                         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{TimestampMillisecondType, UInt64Type};
-use arrow_array::{PrimitiveArray, RecordBatch, StringArray, StringViewArray};
+use arrow_array::types::{Int32Type, TimestampMillisecondType, UInt64Type};
+use arrow_array::{Array, PrimitiveArray, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a arrow_array::ArrayRef> {
@@ -27,6 +27,26 @@ pub(super) fn text_view<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a St
     column(batch, name)?
         .as_string_view_opt()
         .ok_or_else(|| anyhow!("column `{name}` is not text"))
+}
+
+/// A text column read as a dictionary, by name: its rows' indices and
+/// the values they index. A column with nulls is refused: every index is
+/// then a value's.
+pub(super) fn dictionary<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<(&'a PrimitiveArray<Int32Type>, &'a StringArray)> {
+    let array = column(batch, name)?
+        .as_dictionary_opt::<Int32Type>()
+        .ok_or_else(|| anyhow!("column `{name}` is not a dictionary"))?;
+    if array.null_count() > 0 {
+        return Err(anyhow!("column `{name}` has missing values"));
+    }
+    let values = array
+        .values()
+        .as_string_opt::<i32>()
+        .ok_or_else(|| anyhow!("column `{name}` is not text"))?;
+    Ok((array.keys(), values))
 }
 
 /// A millisecond timestamp column by name.
@@ -127,5 +147,24 @@ mod tests {
         assert!(missing.contains("no column `date`"), "{missing}");
         let wrong = text(&batch, "view_count").unwrap_err().to_string();
         assert!(wrong.contains("not text"), "{wrong}");
+    }
+
+    #[test]
+    fn a_dictionary_column_is_its_indices_and_values_and_has_no_gaps() {
+        use arrow_array::DictionaryArray;
+        let batch = |products: Vec<Option<&str>>| {
+            let array: DictionaryArray<Int32Type> = products.into_iter().collect();
+            RecordBatch::try_from_iter([("product_id", Arc::new(array) as ArrayRef)]).unwrap()
+        };
+        let full = batch(vec![Some("p2"), Some("p1"), Some("p2")]);
+        let (indices, values) = dictionary(&full, "product_id").unwrap();
+        let read: Vec<&str> = indices
+            .values()
+            .iter()
+            .map(|&i| values.value(i as usize))
+            .collect();
+        assert_eq!(read, ["p2", "p1", "p2"]);
+        let gaps = dictionary(&batch(vec![Some("p1"), None]), "product_id").unwrap_err();
+        assert!(gaps.to_string().contains("missing values"), "{gaps}");
     }
 }

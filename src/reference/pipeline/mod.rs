@@ -355,6 +355,15 @@ fn manifest_fingerprint(dir: &Path) -> Result<String> {
     Ok(format!("{:016x}", fnv1a(&text)))
 }
 
+/// Rows a read decodes at a time: what is written is cut at
+/// `--batch-rows`, but what is read can be cut anywhere, and smaller reads
+/// hold less in memory.
+pub(super) fn read_rows(config: &RunConfig) -> usize {
+    config.batch_rows.min(READ_ROWS)
+}
+
+const READ_ROWS: usize = 8192;
+
 /// Groups Parquet files by their `date=…` folder.
 pub(super) fn by_date(files: Vec<PathBuf>) -> BTreeMap<String, Vec<PathBuf>> {
     let mut groups: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();

@@ -22,10 +22,10 @@ use arrow_array::{Array, RecordBatch};
 use rayon::prelude::*;
 
 use super::context::StageContext;
-use super::{by_date, columns, Quality, RunConfig, Stage, StageId, StageOutcome};
+use super::{by_date, columns, read_rows, Quality, RunConfig, Stage, StageId, StageOutcome};
 use crate::reference::event::{LogFormat, ProductError};
 use crate::reference::storage::{
-    parquet_files, row_count, stream_batches_viewed, total_size, ParquetSink,
+    parquet_files, row_count, stream_batches_as, total_size, ParquetSink, TextAs,
 };
 
 /// Keeps the page views of product pages, deduplicated by (event_id,
@@ -40,15 +40,6 @@ fn dedup_key(event_id: &str, timestamp: i64) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(event_id.as_bytes(), timestamp as u64)
 }
 
-/// Rows a read decodes at a time: what is written is cut at
-/// `--batch-rows`, but what is read can be cut anywhere, and smaller reads
-/// hold less in memory.
-fn read_rows(config: &RunConfig) -> usize {
-    config.batch_rows.min(READ_ROWS)
-}
-
-const READ_ROWS: usize = 8192;
-
 /// Each part's dedup keys, in row order, a worker-count of parts at a time.
 fn keys_in_order(
     parts: &[PathBuf],
@@ -62,9 +53,8 @@ fn keys_in_order(
             .map(|path| {
                 let mut keys = Vec::new();
                 let wanted = ["event_id", "timestamp"];
-                for batch in
-                    stream_batches_viewed(path, read_rows(config), Some(&wanted), &["event_id"])?
-                {
+                let viewed = [("event_id", TextAs::Views)];
+                for batch in stream_batches_as(path, read_rows(config), Some(&wanted), &viewed)? {
                     let batch = batch?;
                     let ids = columns::text_view(&batch, "event_id")?;
                     let times = columns::timestamps(&batch, "timestamp")?;
@@ -286,8 +276,12 @@ impl Transform<'_> {
         let mut out = ProcessedBatch::default();
         let wanted = ["event_id", "page", "timestamp", "action"];
         let timing = self.format.uses_pattern();
-        let viewed = ["event_id", "page", "action"];
-        for batch in stream_batches_viewed(raw_part, read_rows(config), Some(&wanted), &viewed)? {
+        let viewed = [
+            ("event_id", TextAs::Views),
+            ("page", TextAs::Views),
+            ("action", TextAs::Views),
+        ];
+        for batch in stream_batches_as(raw_part, read_rows(config), Some(&wanted), &viewed)? {
             let batch = batch?;
             let ids = columns::text_view(&batch, "event_id")?;
             let pages = columns::text_view(&batch, "page")?;
