@@ -123,8 +123,8 @@ impl ParquetSink {
 
 /// Fsyncs a stage's finished files on a thread of its own. An fsync waits
 /// for the disk: a worker that made it itself sat idle while it could
-/// have been parsing (at 1M events, 170 fsyncs and about a tenth of a
-/// run's wall time). The stage hands each finished file over and goes on;
+/// have been parsing (at 1M events, 170 fsyncs, about 100 ms of the
+/// workers' time, and 8% of a run's wall time). The stage hands each finished file over and goes on;
 /// [`Syncer::finish`] waits for every one before the stage publishes, so
 /// nothing is published that is not on disk.
 pub struct Syncer {
@@ -190,6 +190,11 @@ impl Syncer {
     /// Waits until every queued file is on disk: the files, or the first
     /// failure.
     pub fn finish(mut self) -> Result<Synced> {
+        self.wait()
+    }
+
+    /// Closes the queue and waits for the thread to flush what is in it.
+    fn wait(&mut self) -> Result<Synced> {
         self.files = None;
         match self.thread.take().map(|thread| thread.join()) {
             Some(Ok(result)) => result,
@@ -201,12 +206,10 @@ impl Syncer {
 
 impl Drop for Syncer {
     /// A stage that failed still waits for its queued files, so no thread
-    /// outlives it holding a file of its staging folder.
+    /// outlives it holding a file of its staging folder; its own failure
+    /// is the one reported.
     fn drop(&mut self) {
-        self.files = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let _ = self.wait();
     }
 }
 

@@ -35,7 +35,8 @@ pub(super) struct Transform<'a> {
 }
 
 /// The dedup key of one row: XXH3 of its event id, seeded with its
-/// timestamp. (FNV-1a, a byte at a time, cost a tenth of the transform.)
+/// timestamp. (FNV-1a, a byte at a time, made the transform about 4%
+/// slower at 1M events.)
 fn dedup_key(event_id: &str, timestamp: i64) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(event_id.as_bytes(), timestamp as u64)
 }
