@@ -176,17 +176,6 @@ impl Syncer {
         }
     }
 
-    /// Writes `bytes` to a new file at `path` and queues it to be fsynced.
-    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        use std::io::Write;
-        let mut file =
-            File::create(path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        file.write_all(bytes)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        self.sync(path.to_path_buf(), file);
-        Ok(())
-    }
-
     /// Waits until every queued file is on disk: the files, or the first
     /// failure.
     pub fn finish(mut self) -> Result<Synced> {
@@ -875,9 +864,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pipecalc-syncer-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+        let write = |syncer: &Syncer, path: &Path, bytes: &[u8]| {
+            std::fs::write(path, bytes).unwrap();
+            syncer.sync(path.to_path_buf(), File::open(path).unwrap());
+        };
         let syncer = Syncer::start().unwrap();
-        syncer.write(&a, b"one\n").unwrap();
-        syncer.write(&b, b"two\n").unwrap();
+        write(&syncer, &a, b"one\n");
+        write(&syncer, &b, b"two\n");
         let synced = syncer.finish().unwrap();
         assert_eq!(synced, Synced::from([a.clone(), b.clone()]));
         assert_eq!(std::fs::read(&b).unwrap(), b"two\n");
@@ -891,7 +884,7 @@ mod tests {
                 .open("/dev/null")
                 .unwrap(),
         );
-        syncer.write(&a, b"three\n").unwrap();
+        write(&syncer, &a, b"three\n");
         let error = syncer.finish().unwrap_err();
         assert!(
             format!("{error:#}").contains("cannot flush `/dev/null` to disk"),
