@@ -364,10 +364,23 @@ fn field_of(format: &LogFormat, order: &KeyOrder, previous: usize, key: &str) ->
     Some(field)
 }
 
-/// Whether two keys are the same. Keys are short: a byte loop beats a call
-/// to `memcmp`, which the plain `==` makes and which profiled at 3% of a run.
+/// Whether two keys are the same. Keys are short: a call to `memcmp`, which
+/// the plain `==` makes, profiled at 3% of a run, and a byte loop at 4%;
+/// a key of 4 to 16 bytes is two overlapping words, its first and its last.
 fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        0..4 => a == b,
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 impl<'de> Visitor<'de> for EventSeed<'_, '_, 'de> {
@@ -989,6 +1002,41 @@ mod tests {
             LogFormat::default().product_id(event.raw.page.as_deref().unwrap()),
             Ok("p000123")
         );
+    }
+
+    #[test]
+    fn keys_are_the_same_exactly_when_their_bytes_are() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "ip",
+            "abc",
+            "page",
+            "pagf",
+            "action",
+            "user_id",
+            "event_id",
+            "timestamp",
+            "session_id",
+            "user_agent",
+            "sixteen_bytes_ok",
+            "seventeen_bytes_x",
+            "é",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_key(a, b), a == b, "{a:?} {b:?}");
+            }
+            // One byte changed at each place.
+            for at in 0..a.len() {
+                let mut changed = a.as_bytes().to_vec();
+                changed[at] ^= 1;
+                if let Ok(changed) = std::str::from_utf8(&changed) {
+                    assert!(!same_key(a, changed), "{a:?} {changed:?}");
+                }
+            }
+        }
     }
 
     #[test]
